@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// A small HTTP/1.1 server on Boost.Beast. Connections run on the io_context that owns the
+/// domain state, so handlers may read it directly; a handler must not block.
+/// Request bodies are limited to 64 KiB; headers to 8 KiB.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace hearth::api {
+
+struct request {
+  std::string method;  ///< "GET", "POST", ...
+  std::string path;    ///< without the query string
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  ///< lower-case names
+  std::string body;
+  std::string remote;
+};
+
+struct response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+using handler = std::function<response(const request&)>;
+
+class http_server {
+ public:
+  /// Binds and starts accepting. Throws boost::system::system_error when it cannot bind.
+  http_server(boost::asio::io_context& io, const std::string& host, unsigned short port, handler h);
+  ~http_server();
+  unsigned short port() const;
+  void stop();
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+/// Percent-decodes a URL component ('+' stays '+').
+std::string url_decode(std::string_view s);
+
+}  // namespace hearth::api

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/daemon.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <csignal>
+
+#include "api/routes.hpp"
+#include "app/config.hpp"
+#include "app/definitions.hpp"
+#include "app/pipeline.hpp"
+#include "ingest/mqtt_ingest.hpp"
+#include "notify/systemd.hpp"
+
+namespace hearth::app {
+namespace asio = boost::asio;
+
+namespace {
+
+void print(const diagnostics& d) {
+  for (const auto& x : d) fmt::print(stderr, "{}\n", x.text());
+}
+
+/// Imports the registry folder into the store. On any error, nothing is imported and the
+/// current registry stays in force.
+bool import_registry_dir(const config& c, store::store& st, const catalog::catalog& types, diagnostics& out) {
+  if (c.registry_dir.empty()) return true;
+  registry::registry current(st.load_registry());
+  registry::tables parsed;
+  if (!check_registry_import(registry_files(c.registry_dir), current, &types, parsed, out)) return false;
+  st.save_registry(parsed);
+  return true;
+}
+
+}  // namespace
+
+int run_daemon(const std::string& config_file) {
+  diagnostics diags;
+  auto cfg = load_config(config_file, diags);
+  if (!cfg) {
+    print(diags);
+    return k_exit_config;
+  }
+  auto defs = load_definitions(*cfg, diags);
+  if (!diags.empty()) {
+    print(diags);
+    return k_exit_config;
+  }
+
+  std::unique_ptr<store::store> st;
+  try {
+    st = std::make_unique<store::store>(cfg->database);
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "hearthd: cannot use database {}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+  if (!import_registry_dir(*cfg, *st, *defs.types, diags)) {
+    print(diags);
+    return k_exit_config;
+  }
+
+  asio::io_context io(1);
+  wall_clock clk;
+  telemetry tel;
+  store::writer writer(cfg->database, tel);
+  engine::engine eng(defs.rules, clk, cfg->timezone);
+  alerts::book book(clk, st->max_alert_id());
+  book.restore(st->load_alerts(alerts::state::open));
+  book.restore(st->load_alerts(alerts::state::acknowledged));
+  pipeline pipe(clk, tel, st.get(), &writer, eng, book);
+  pipe.set_catalog(defs.types);
+  pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
+  tel.set("hearth_store_healthy", {}, 1);
+
+  std::unique_ptr<ingest::mqtt_ingest> mqtt;
+  api::routes routes(book, *st, tel, pipe, [&] {
+    api::health h;
+    h.mqtt_connected = mqtt && mqtt->connected();
+    h.store_ok = tel.value("hearth_store_healthy") != 0;
+    return h;
+  });
+  auto listen = split_listen(cfg->http.listen);
+  std::unique_ptr<api::http_server> http;
+  try {
+    http = std::make_unique<api::http_server>(io, listen->first, listen->second,
+                                              [&](const api::request& r) { return routes.handle(r); });
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "hearthd: cannot listen on {}: {}\n", cfg->http.listen, e.what());
+    return 1;
+  }
+  fmt::print(stderr, "hearthd: http listening on {}:{}\n", listen->first, http->port());
+
+  mqtt = std::make_unique<ingest::mqtt_ingest>(
+      io, ingest::mqtt_settings{cfg->mqtt.uri, cfg->mqtt.client_id, defs.types->subscriptions(), 1}, clk, tel,
+      [&](std::string topic, std::string payload, time_point at) { pipe.on_message(topic, payload, at); });
+  mqtt->start();
+  fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}\n", defs.types->types().size(),
+             defs.rules.size(), pipe.devices().all().devices.size(), cfg->mqtt.uri);
+
+  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    fmt::print(stderr, "hearthd: signal {}, shutting down\n", sig);
+    notify::stopping();
+    mqtt->stop();
+    http->stop();
+    io.stop();
+  });
+
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      notify::reloading();
+      diagnostics d;
+      auto fresh = load_definitions(*cfg, d);
+      if (d.empty() && import_registry_dir(*cfg, *st, *fresh.types, d)) {
+        pipe.set_catalog(fresh.types);
+        eng.set_rules(std::move(fresh.rules));
+        pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
+        mqtt->set_topics(fresh.types->subscriptions());
+        fmt::print(stderr, "hearthd: reloaded: {} device types, {} rules, {} devices\n",
+                   pipe.types().types().size(), eng.rules().size(), pipe.devices().all().devices.size());
+      } else {
+        print(d);
+        fmt::print(stderr, "hearthd: reload rejected; the previous definitions stay in force\n");
+      }
+      notify::reloaded();
+      wait_hup();
+    });
+  };
+  wait_hup();
+
+  // Watchdog pings come from the event loop itself, so a stuck loop is noticed.
+  asio::steady_timer watchdog(io);
+  const auto wd = notify::watchdog_usec();
+  std::function<void()> ping = [&] {
+    notify::watchdog();
+    watchdog.expires_after(std::chrono::microseconds(wd / 2));
+    watchdog.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) ping();
+    });
+  };
+  if (wd > 0) ping();
+
+  notify::ready();
+  io.run();
+  writer.flush();
+  fmt::print(stderr, "hearthd: stopped\n");
+  return 0;
+}
+
+}  // namespace hearth::app

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/definitions.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace hearth::app {
+
+definitions load_definitions(const config& c, diagnostics& out) {
+  definitions d;
+  d.types = std::make_shared<catalog::catalog>(catalog::catalog::load_dir(c.devices_dir, out));
+  d.rules = engine::load_rules_dir(c.rules_dir, out);
+  for (const auto& r : d.rules)
+    for (const auto& t : r.select.device_types)
+      if (!d.types->find(t))
+        out.push_back({r.file, r.line, fmt::format("rule '{}' selects unknown device type '{}'", r.id, t)});
+  return d;
+}
+
+std::vector<std::string> registry_files(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.is_regular_file() && e.path().extension() == ".csv") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::optional<registry::registry> check_registry_import(const std::vector<std::string>& files,
+                                                        const registry::registry& current,
+                                                        const catalog::catalog* types,
+                                                        registry::tables& parsed, diagnostics& out) {
+  const auto before = out.size();
+  parsed = registry::parse_csv_files(files, out);
+  if (out.size() != before) return std::nullopt;
+  auto merged = current.merged(parsed, out);
+  if (types) {
+    for (const auto& d : parsed.devices) {
+      if (!types->find(d.type)) {
+        auto it = parsed.sources.find("devices:" + d.id);
+        diagnostic diag = it != parsed.sources.end() ? it->second : diagnostic{"devices", 0, {}};
+        diag.column = diag.line > 0 ? 3 : 0;
+        diag.message = fmt::format("type '{}' is not a known device type", d.type);
+        out.push_back(std::move(diag));
+      }
+    }
+  }
+  if (out.size() != before) return std::nullopt;
+  return merged;
+}
+
+}  // namespace hearth::app

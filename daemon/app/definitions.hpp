@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Loading what the daemon runs on: device types, rules and registry CSVs. Shared by
+/// `run` (at start and on SIGHUP), `check` and `import`, so that they judge files alike.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/config.hpp"
+#include "base/diagnostic.hpp"
+#include "catalog/device_type.hpp"
+#include "engine/rule.hpp"
+#include "registry/registry.hpp"
+
+namespace hearth::app {
+
+struct definitions {
+  std::shared_ptr<const catalog::catalog> types;
+  std::vector<engine::rule> rules;
+};
+
+/// Loads devices/ and rules/ and cross-checks them (a rule naming an unknown device type).
+definitions load_definitions(const config& c, diagnostics& out);
+
+/// CSV files of a registry folder, sorted so that households come before what refers to them.
+std::vector<std::string> registry_files(const std::string& dir);
+
+/// Parses registry CSVs and checks them against `current` and the catalog. Returns the
+/// merged registry, or nullopt (with diagnostics) when anything is wrong: all or nothing.
+std::optional<registry::registry> check_registry_import(const std::vector<std::string>& files,
+                                                        const registry::registry& current,
+                                                        const catalog::catalog* types,
+                                                        registry::tables& parsed, diagnostics& out);
+
+}  // namespace hearth::app

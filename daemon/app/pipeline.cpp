@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/pipeline.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/time.hpp"
+
+namespace hearth::app {
+using namespace std::chrono_literals;
+namespace reason = normalize::reason;
+
+namespace {
+constexpr auto k_future_tolerance = 5min;
+constexpr auto k_same_payload_window = 2s;
+}  // namespace
+
+pipeline::pipeline(const clock& clk, telemetry& tel, store::store* st, store::writer* wr,
+                   engine::engine& eng, alerts::book& book)
+    : clock_(clk), telemetry_(tel), store_(st), writer_(wr), engine_(eng), book_(book) {}
+
+void pipeline::set_registry(std::shared_ptr<const registry::registry> r) {
+  registry_ = r;
+  engine_.set_registry(std::move(r));
+}
+
+void pipeline::reject(std::string_view topic, std::string_view payload, const error& e, time_point at) {
+  telemetry_.add("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", e.code));
+  if (writer_) {
+    writer_->push(store::quarantine_row{at, std::string(topic), e.code, e.message,
+                                        std::string(payload.substr(0, normalize::k_max_payload))});
+  }
+}
+
+bool pipeline::duplicate(const std::string& device_id, const normalize::envelope* env, std::string_view payload,
+                         time_point at) {
+  auto& r = recent_[device_id];
+  if (env && env->frame_counter) {
+    const auto n = std::min<std::size_t>(r.frames, std::size(r.frame_counters));
+    if (std::find(r.frame_counters, r.frame_counters + n, *env->frame_counter) != r.frame_counters + n) return true;
+    r.frame_counters[r.frames++ % std::size(r.frame_counters)] = *env->frame_counter;
+    return false;  // a LoRaWAN frame counter is the identity of a frame; bytes may repeat
+  }
+  const auto h = std::hash<std::string_view>{}(payload);
+  const bool dup = r.payload_hash == h && at - r.payload_at < k_same_payload_window && at >= r.payload_at;
+  r.payload_hash = h;
+  r.payload_at = at;
+  return dup;
+}
+
+void pipeline::on_message(std::string_view topic, std::string_view payload, time_point received_at) {
+  telemetry_.add("hearth_messages_received_total");
+  if (payload.size() > normalize::k_max_payload) {
+    reject(topic, payload.substr(0, 256),
+           make_error(reason::oversized,
+                      fmt::format("payload is {} bytes; the limit is {}", payload.size(), normalize::k_max_payload)),
+           received_at);
+    return;
+  }
+
+  // Route: the first type whose pattern matches decides the transport envelope.
+  const catalog::device_type* route = nullptr;
+  bool status_topic = false;
+  for (const auto& t : catalog_->types()) {
+    if (normalize::match_topic(t->topic, topic)) {
+      route = t.get();
+      break;
+    }
+    if (t->transport == catalog::transport::zigbee2mqtt && !status_topic) {
+      const auto base = t->topic.substr(0, t->topic.find('/') + 1);
+      if (topic.starts_with(base) && (topic.ends_with("/availability") || topic.ends_with("/bridge/state"))) {
+        route = t.get();
+        status_topic = true;
+      }
+    }
+  }
+  if (!route) {
+    reject(topic, payload, make_error(reason::unknown_topic, "no device type subscribes to this topic"), received_at);
+    return;
+  }
+
+  auto unregistered = [&](const std::string& ext) {
+    telemetry_.add("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", reason::unregistered_device));
+    if (writer_) {
+      writer_->push(store::unknown_sighting{ext, std::string(topic), received_at});
+      writer_->push(store::quarantine_row{received_at, std::string(topic), reason::unregistered_device,
+                                          fmt::format("external id '{}' is not in the registry", ext.substr(0, 80)),
+                                          std::string(payload)});
+    }
+  };
+
+  if (status_topic) {
+    auto st = normalize::z2m_status_topic(topic, payload);
+    if (!st) {
+      reject(topic, payload, make_error(reason::unknown_topic, "not a Zigbee2MQTT status topic"), received_at);
+      return;
+    }
+    if (!*st) {
+      reject(topic, payload, st->err(), received_at);
+      return;
+    }
+    const auto* dev = registry_->find_device_by_external_id((*st)->external_id);
+    if (!dev) {
+      unregistered((*st)->external_id);
+      return;
+    }
+    const auto* type = catalog_->find(dev->type);
+    const catalog::device_type& t = type ? *type : *route;
+    accept(*dev, t, received_at, {{metric::device_online, (*st)->online ? 1.0 : 0.0}});
+    return;
+  }
+
+  auto doc = normalize::parse_json(payload);
+  if (!doc) {
+    reject(topic, payload, doc.err(), received_at);
+    return;
+  }
+  auto env = normalize::open_envelope(*route, topic, std::move(doc.value()));
+  if (!env) {
+    reject(topic, payload, env.err(), received_at);
+    return;
+  }
+  const auto* dev = registry_->find_device_by_external_id(env->external_id);
+  if (!dev) {
+    unregistered(env->external_id);
+    return;
+  }
+  const auto* type = catalog_->find(dev->type);
+  if (!type) {
+    reject(topic, payload,
+           make_error(reason::wrong_device_type, fmt::format("device {} has type '{}', which is not in the catalog",
+                                                             dev->id, dev->type)),
+           received_at);
+    return;
+  }
+  if (type != route) {
+    if (!normalize::match_topic(type->topic, topic)) {
+      reject(topic, payload,
+             make_error(reason::wrong_device_type,
+                        fmt::format("device {} has type '{}', which does not use this topic", dev->id, dev->type)),
+             received_at);
+      return;
+    }
+    // Same transport, another type: the envelope is the transport's, so it is reused.
+  }
+  const time_point ts = env->event_time.value_or(received_at);
+  if (ts > received_at + k_future_tolerance) {
+    reject(topic, payload,
+           make_error(reason::future_timestamp,
+                      fmt::format("event time {} is more than 5 minutes after receipt", describe_duration(ts - received_at))),
+           received_at);
+    return;
+  }
+  if (duplicate(dev->id, &*env, payload, received_at)) {
+    telemetry_.add("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", reason::duplicate));
+    return;  // counted, not quarantined: redelivery is normal and carries nothing new
+  }
+  auto dec = normalize::map_fields(*type, *env);
+  if (!dec) {
+    reject(topic, payload, dec.err(), received_at);
+    return;
+  }
+  for (const auto& fe : dec->field_errors) reject(topic, payload, fe, received_at);
+  accept(*dev, *type, ts, dec->values);
+}
+
+void pipeline::accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
+                      const std::vector<normalize::value>& values) {
+  if (values.empty()) return;
+  report rep;
+  rep.device_id = dev.id;
+  rep.device_type = type.name;
+  rep.ts = ts;
+  rep.readings.reserve(values.size());
+  for (const auto& v : values) rep.readings.push_back({dev.id, v.metric, v.v, ts});
+  telemetry_.add("hearth_readings_total", {}, static_cast<double>(rep.readings.size()));
+  if (writer_) writer_->push(rep.readings);
+  apply(engine_.on_report(rep));
+}
+
+void pipeline::apply(const std::vector<engine::signal>& signals) {
+  for (const auto& s : signals) {
+    for (const auto& t : book_.on_signal(s)) {
+      if (store_) {
+        try {
+          store_->save_alert(t.after);  // durable before anyone is told
+        } catch (const store::store_error& e) {
+          // The operator must still hear of it: publish anyway, and report the store as unhealthy.
+          telemetry_.add("hearth_store_write_errors_total");
+          telemetry_.set("hearth_store_healthy", {}, 0);
+          fmt::print(stderr, "hearthd: could not persist alert {}: {}\n", t.after.id, e.what());
+        }
+      }
+      telemetry_.add("hearth_alert_transitions_total",
+                     fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule, alerts::transition_name(t.what)));
+      for (const auto& sink : sinks_) sink(t);
+    }
+  }
+}
+
+}  // namespace hearth::app

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// A reading: device, metric, value, event time (DESIGN.md). The unit comes from the
+/// metric table. Booleans are stored as 0/1 and rendered as JSON booleans.
+
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/metric.hpp"
+
+namespace hearth {
+
+struct reading {
+  std::string device_id;  ///< registry device_id (not the external id)
+  hearth::metric metric;
+  double value = 0;
+  time_point ts;  ///< event time (from the payload when it carries one)
+  bool operator==(const reading&) const = default;
+};
+
+/// One message's readings share a device and a time: rules see them together, so that
+/// "smoke with test=true" in one report reads as a test press, not as smoke.
+struct report {
+  std::string device_id;
+  std::string device_type;
+  time_point ts;
+  std::vector<reading> readings;
+};
+
+}  // namespace hearth

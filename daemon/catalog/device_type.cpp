@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "catalog/device_type.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/yaml_reader.hpp"
+
+namespace hearth::catalog {
+namespace {
+
+struct transport_profile {
+  hearth::catalog::transport id;
+  std::string_view name;
+  std::string_view default_topic;
+  std::string_view default_external_id_path;
+};
+
+constexpr transport_profile k_transports[] = {
+    {transport::zigbee2mqtt, "zigbee2mqtt", "zigbee2mqtt/{external_id}", ""},
+    {transport::chirpstack, "chirpstack", "application/+/device/{external_id}/event/up",
+     "deviceInfo.devEui"},
+    {transport::tts, "tts", "v3/+/devices/+/up", "end_device_ids.dev_eui"},
+    {transport::native, "native", "hearth/v1/devices/{external_id}/up", ""},
+};
+
+/// Source units a field may declare, converted to the metric's canonical unit.
+struct unit_conversion {
+  std::string_view from;
+  std::string_view to;
+  double factor;
+};
+constexpr unit_conversion k_units[] = {
+    {"L", "L", 1},        {"m3", "L", 1000},       {"mL", "L", 0.001},  {"gal", "L", 3.785411784},
+    {"deg", "deg", 1},    {"rad", "deg", 57.29577951308232},            {"mrad", "deg", 0.05729577951308232},
+    {"mm", "mm", 1},      {"cm", "mm", 10},        {"m", "mm", 1000},   {"%", "%", 1},
+    {"%LEL", "%LEL", 1},  {"ppm", "%LEL", 0.002},  // methane: 100 %LEL = 50,000 ppm
+};
+
+std::optional<frame_field::kind> frame_kind(std::string_view s) {
+  using k = frame_field::kind;
+  static const std::pair<std::string_view, k> table[] = {
+      {"u8", k::u8},       {"u16le", k::u16le}, {"u16be", k::u16be}, {"u32le", k::u32le},
+      {"u32be", k::u32be}, {"i8", k::i8},       {"i16le", k::i16le}, {"i16be", k::i16be},
+      {"i32le", k::i32le}, {"i32be", k::i32be}, {"bit", k::bit}};
+  for (auto [n, v] : table)
+    if (n == s) return v;
+  return std::nullopt;
+}
+
+std::size_t kind_width(frame_field::kind k) {
+  using enum frame_field::kind;
+  switch (k) {
+    case u8:
+    case i8:
+    case bit:
+      return 1;
+    case u16le:
+    case u16be:
+    case i16le:
+    case i16be:
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+bool valid_path(const std::string& p) {
+  if (p.empty() || p.front() == '.' || p.back() == '.') return false;
+  if (p.find("..") != std::string::npos) return false;
+  return std::all_of(p.begin(), p.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+/// YAML scalar or flow mapping given as an example payload: kept as the exact JSON text a
+/// device would send.
+std::optional<std::string> payload_text(const YAML::Node& n, const std::string& file,
+                                        diagnostics& out) {
+  if (n.IsScalar()) return n.Scalar();
+  // A mapping written in YAML: serialize to JSON so the example reads like the wire.
+  std::function<boost::json::value(const YAML::Node&)> conv = [&](const YAML::Node& x) -> boost::json::value {
+    if (x.IsMap()) {
+      boost::json::object o;
+      for (const auto& kv : x) o[kv.first.Scalar()] = conv(kv.second);
+      return o;
+    }
+    if (x.IsSequence()) {
+      boost::json::array a;
+      for (const auto& i : x) a.push_back(conv(i));
+      return a;
+    }
+    if (x.IsNull()) return nullptr;
+    const std::string& s = x.Scalar();
+    if (x.Tag() == "!") return boost::json::string(s);  // quoted in YAML
+    if (s == "true") return true;
+    if (s == "false") return false;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(s, ec);
+    if (!ec && (v.is_number())) return v;
+    return boost::json::string(s);
+  };
+  if (n.IsMap() || n.IsSequence()) return boost::json::serialize(conv(n));
+  out.push_back({file, line_of(n), "example payload must be JSON text or a mapping"});
+  return std::nullopt;
+}
+
+void parse_fields(yaml_map& doc, device_type& t) {
+  const YAML::Node list = doc.get("fields");
+  if (!list.IsDefined()) return;
+  if (!list.IsSequence()) {
+    doc.error(list, "'fields' must be a list of field mappings");
+    return;
+  }
+  for (const auto& item : list) {
+    yaml_map f(item, doc.file(), doc.out(), "field mapping");
+    if (!f.valid()) continue;
+    field_mapping m;
+    m.line = line_of(item);
+    auto path = f.string("path", true);
+    auto metric_name = f.string("metric", true);
+    if (path && !valid_path(*path))
+      f.error(f.get("path"), fmt::format("bad path '{}': use dotted keys like 'a.b'", *path));
+    std::optional<hearth::metric> met;
+    if (metric_name) {
+      met = metric_from_name(*metric_name);
+      if (!met) f.error(f.get("metric"), fmt::format("unknown metric '{}'", *metric_name));
+    }
+    double unit_factor = 1;
+    if (auto unit = f.string("unit", false); unit && met) {
+      auto it = std::find_if(std::begin(k_units), std::end(k_units),
+                             [&](const auto& u) { return u.from == *unit; });
+      if (it == std::end(k_units))
+        f.error(f.get("unit"), fmt::format("unknown unit '{}'", *unit));
+      else if (it->to != info(*met).unit)
+        f.error(f.get("unit"), fmt::format("unit '{}' does not convert to {} ({})", *unit,
+                                           info(*met).name, info(*met).unit));
+      else
+        unit_factor = it->factor;
+    }
+    m.scale = f.number("scale", false).value_or(1) * unit_factor;
+    m.offset = f.number("offset", false).value_or(0);
+    m.required = f.boolean("required", false).value_or(false);
+    if (met) {
+      m.metric = *met;
+      m.min = info(*met).min;
+      m.max = info(*met).max;
+    }
+    if (const YAML::Node r = f.get("range"); r.IsDefined()) {
+      if (!r.IsSequence() || r.size() != 2) {
+        f.error(r, "'range' must be [min, max]");
+      } else {
+        try {
+          m.min = r[0].as<double>();
+          m.max = r[1].as<double>();
+          if (m.min > m.max) f.error(r, "'range' min is greater than max");
+        } catch (const YAML::Exception&) {
+          f.error(r, "'range' must hold two numbers");
+        }
+      }
+    }
+    if (const YAML::Node mp = f.get("map"); mp.IsDefined()) {
+      if (!mp.IsMap()) {
+        f.error(mp, "'map' must be a mapping from payload value to reading value");
+      } else {
+        for (const auto& kv : mp) {
+          const std::string& v = kv.second.Scalar();
+          double d = 0;
+          if (v == "true")
+            d = 1;
+          else if (v == "false")
+            d = 0;
+          else {
+            try {
+              d = kv.second.as<double>();
+            } catch (const YAML::Exception&) {
+              f.error(kv.second, fmt::format("map value '{}' must be a number or a boolean", v));
+              continue;
+            }
+          }
+          m.map[kv.first.Scalar()] = d;
+        }
+      }
+    }
+    f.finish();
+    if (path && met && valid_path(*path)) {
+      m.path = *path;
+      t.fields.push_back(std::move(m));
+    }
+  }
+}
+
+void parse_frame(yaml_map& doc, device_type& t) {
+  const YAML::Node n = doc.get("frame");
+  if (!n.IsDefined()) return;
+  yaml_map fm(n, doc.file(), doc.out(), "frame");
+  if (!fm.valid()) return;
+  frame_spec spec;
+  if (auto p = fm.integer("port", false)) spec.port = static_cast<int>(*p);
+  const YAML::Node list = fm.get("fields");
+  if (!list.IsSequence()) {
+    fm.error(list, "'frame.fields' must be a list");
+  } else {
+    std::set<std::string> names;
+    for (const auto& item : list) {
+      yaml_map f(item, doc.file(), doc.out(), "frame field");
+      if (!f.valid()) continue;
+      frame_field ff;
+      ff.line = line_of(item);
+      auto name = f.string("name", true);
+      auto off = f.integer("offset", true);
+      auto type = f.string("type", false).value_or("u8");
+      auto k = frame_kind(type);
+      if (!k) f.error(f.get("type"), fmt::format("unknown frame field type '{}'", type));
+      if (auto b = f.integer("bit", false)) {
+        if (*b < 0 || *b > 7) f.error(f.get("bit"), "'bit' must be 0..7");
+        ff.bit = static_cast<int>(*b);
+        if (k && *k != frame_field::kind::bit && f.has("type"))
+          f.error(f.get("bit"), "'bit' goes with type 'bit'");
+        k = frame_field::kind::bit;
+      } else if (k && *k == frame_field::kind::bit) {
+        f.error("type 'bit' needs 'bit: 0..7'");
+      }
+      if (off && *off < 0) f.error(f.get("offset"), "'offset' must not be negative");
+      f.finish();
+      if (!name || !off || !k || *off < 0) continue;
+      if (!names.insert(*name).second) f.error(fmt::format("frame field '{}' is defined twice", *name));
+      ff.name = *name;
+      ff.offset = static_cast<std::size_t>(*off);
+      ff.type = *k;
+      spec.min_length = std::max(spec.min_length, ff.offset + kind_width(ff.type));
+      spec.fields.push_back(ff);
+    }
+  }
+  fm.finish();
+  t.frame = std::move(spec);
+}
+
+void parse_examples(yaml_map& doc, device_type& t) {
+  const YAML::Node list = doc.get("examples");
+  if (!list.IsDefined()) return;
+  if (!list.IsSequence()) {
+    doc.error(list, "'examples' must be a list");
+    return;
+  }
+  for (const auto& item : list) {
+    yaml_map e(item, doc.file(), doc.out(), "example");
+    if (!e.valid()) continue;
+    example ex;
+    ex.line = line_of(item);
+    ex.name = e.string("name", false).value_or(fmt::format("line {}", ex.line));
+    ex.topic = e.string("topic", false).value_or("");
+    const YAML::Node p = e.get("payload");
+    if (!p.IsDefined())
+      e.error("example: missing required key 'payload'");
+    else if (auto text = payload_text(p, doc.file(), doc.out()))
+      ex.payload = *text;
+    ex.rejected = e.string("rejected", false);
+    if (auto fe = e.strings("field_errors", false)) ex.field_errors = *fe;
+    const YAML::Node r = e.get("readings");
+    if (r.IsDefined() && !r.IsMap() && !(r.IsSequence() && r.size() == 0)) {
+      e.error(r, "'readings' must map metric names to values");
+    } else if (r.IsMap()) {
+      for (const auto& kv : r) {
+        const auto m = metric_from_name(kv.first.Scalar());
+        if (!m) {
+          e.error(kv.first, fmt::format("unknown metric '{}'", kv.first.Scalar()));
+          continue;
+        }
+        const std::string& v = kv.second.Scalar();
+        if (v == "true" || v == "false") {
+          ex.readings[kv.first.Scalar()] = v == "true" ? 1 : 0;
+        } else {
+          try {
+            ex.readings[kv.first.Scalar()] = kv.second.as<double>();
+          } catch (const YAML::Exception&) {
+            e.error(kv.second, fmt::format("reading value '{}' must be a number or boolean", v));
+          }
+        }
+      }
+    }
+    if (!r.IsDefined() && !ex.rejected) e.error("example needs 'readings' or 'rejected'");
+    e.finish();
+    t.examples.push_back(std::move(ex));
+  }
+}
+
+std::string stem_of(const std::string& file) {
+  auto name = std::filesystem::path(file).filename().string();
+  if (name.ends_with(".yaml")) name.resize(name.size() - 5);
+  else if (name.ends_with(".yml")) name.resize(name.size() - 4);
+  return name;
+}
+
+}  // namespace
+
+std::string_view transport_name(transport t) {
+  for (const auto& p : k_transports)
+    if (p.id == t) return p.name;
+  return "?";
+}
+
+std::string device_type::subscription() const {
+  std::string s = topic;
+  if (auto pos = s.find("{external_id}"); pos != std::string::npos) s.replace(pos, 13, "+");
+  return s;
+}
+
+std::optional<device_type> parse_device_type(const std::string& text, const std::string& file,
+                                             diagnostics& out) {
+  const auto before = out.size();
+  auto root = load_yaml_text(text, file, out);
+  if (!root) return std::nullopt;
+  yaml_map doc(*root, file, out, "device type");
+  if (!doc.valid()) return std::nullopt;
+  device_type t;
+  t.file = file;
+  if (auto name = doc.string("type", true)) {
+    t.name = *name;
+    if (const auto stem = stem_of(file); !file.empty() && stem != *name && file != "<text>")
+      doc.error(doc.get("type"), fmt::format("type '{}' must match the file name '{}'", *name, stem));
+  }
+  t.description = doc.string("description", false).value_or("");
+  const transport_profile* profile = nullptr;
+  if (auto tr = doc.string("transport", true)) {
+    for (const auto& p : k_transports)
+      if (p.name == *tr) profile = &p;
+    if (!profile)
+      doc.error(doc.get("transport"),
+                fmt::format("unknown transport '{}': use zigbee2mqtt, chirpstack, tts or native", *tr));
+  }
+  if (profile) {
+    t.transport = profile->id;
+    t.topic = std::string(profile->default_topic);
+    t.external_id_path = std::string(profile->default_external_id_path);
+  }
+  if (auto topic = doc.string("topic", false)) {
+    t.topic = *topic;
+    if (topic->find('#') != std::string::npos)
+      doc.error(doc.get("topic"), "'topic' must not use '#': one device per topic level");
+  }
+  if (auto p = doc.string("external_id", false)) {
+    if (*p == "topic") {
+      t.external_id_path.clear();
+    } else if (!valid_path(*p)) {
+      doc.error(doc.get("external_id"), fmt::format("bad path '{}' for 'external_id'", *p));
+    } else {
+      t.external_id_path = *p;
+    }
+  }
+  if (profile && t.external_id_path.empty() && t.topic.find("{external_id}") == std::string::npos)
+    doc.error(doc.get("topic"),
+              "the topic has no {external_id} segment and no 'external_id' payload path is set");
+  if (auto d = doc.duration_value("report_interval", false)) t.report_interval = *d;
+  t.life_safety = doc.boolean("life_safety", false).value_or(false);
+  if (auto w = doc.number("counter_wrap", false)) t.counter_wrap = *w;
+  parse_fields(doc, t);
+  parse_frame(doc, t);
+  parse_examples(doc, t);
+  doc.finish();
+  if (t.transport == transport::native && !t.fields.empty())
+    doc.error(doc.get("fields"), "a native device type carries canonical metrics and takes no 'fields'");
+  if (t.transport != transport::native && t.fields.empty() && profile)
+    doc.error("a device type needs at least one entry in 'fields'");
+  if (t.frame && t.transport != transport::chirpstack && t.transport != transport::tts)
+    doc.error(doc.get("frame"), "'frame' decoding is for LoRaWAN transports (chirpstack, tts)");
+  if (out.size() != before) return std::nullopt;
+  return t;
+}
+
+catalog catalog::load_files(const std::vector<std::string>& files, diagnostics& out) {
+  catalog c;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      out.push_back({f, 0, "cannot open file"});
+      continue;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (auto t = parse_device_type(ss.str(), f, out)) {
+      if (c.find(t->name))
+        out.push_back({f, 1, fmt::format("device type '{}' is defined twice", t->name)});
+      else
+        c.add(std::move(*t));
+    }
+  }
+  return c;
+}
+
+catalog catalog::load_dir(const std::string& dir, diagnostics& out) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const auto ext = e.path().extension();
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path().string());
+  }
+  if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
+  std::sort(files.begin(), files.end());
+  return load_files(files, out);
+}
+
+void catalog::add(device_type t) {
+  auto p = std::make_shared<const device_type>(std::move(t));
+  by_name_[p->name] = p;
+  types_.push_back(std::move(p));
+}
+
+const device_type* catalog::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> catalog::subscriptions() const {
+  std::set<std::string> subs;
+  for (const auto& t : types_) {
+    subs.insert(t->subscription());
+    if (t->transport == transport::zigbee2mqtt) {
+      // Availability of each device and the bridge's own state (DESIGN.md, transports).
+      subs.insert(t->subscription() + "/availability");
+      const auto base = t->topic.substr(0, t->topic.find('/'));
+      subs.insert(base + "/bridge/state");
+    }
+  }
+  return {subs.begin(), subs.end()};
+}
+
+}  // namespace hearth::catalog

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Device-type definitions: one YAML file in `devices/` each (format in the README and
+/// `schemas/device-type.schema.json`). Parsing is a pure function from text to a
+/// `device_type` plus diagnostics; `catalog` scans a folder. Definitions are immutable
+/// once loaded; a reload builds a new catalog and swaps it in on the domain thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/diagnostic.hpp"
+#include "base/metric.hpp"
+
+namespace hearth::catalog {
+
+enum class transport { zigbee2mqtt, chirpstack, tts, native };
+std::string_view transport_name(transport t);
+
+/// A binary frame field, decoded from the base64 uplink when the network server did not
+/// decode it. Decoded fields form an object whose keys the `fields:` paths then read.
+struct frame_field {
+  std::string name;
+  std::size_t offset = 0;
+  enum class kind { u8, u16le, u16be, u32le, u32be, i8, i16le, i16be, i32le, i32be, bit } type = kind::u8;
+  int bit = 0;  ///< for kind::bit
+  int line = 0;
+};
+
+struct frame_spec {
+  std::optional<int> port;  ///< only frames on this fPort are decoded
+  std::vector<frame_field> fields;
+  std::size_t min_length = 0;  ///< derived: the frame must hold every field
+};
+
+/// One payload field mapped onto a canonical metric.
+struct field_mapping {
+  std::string path;  ///< dotted path from the transport's object root: "battery", "a.b"
+  hearth::metric metric;
+  double scale = 1;   ///< value * scale + offset, after unit conversion
+  double offset = 0;
+  double min = 0;     ///< valid range (defaults to the metric's range)
+  double max = 0;
+  /// Maps a scalar, as text ("emergency", "true", "1"), to a value. When a map is given,
+  /// values not in it produce no reading (e.g. z2m `action: single` on an SOS button).
+  std::map<std::string, double> map;
+  bool required = false;  ///< absence is a `missing-field` rejection
+  int line = 0;
+};
+
+/// An example: an input and the exact readings it must produce (`hearthd devices test`).
+struct example {
+  std::string name;
+  std::string topic;    ///< defaults to the pattern with a sample external id
+  std::string payload;  ///< raw text, as it would arrive on the wire
+  std::map<std::string, double> readings;  ///< metric name -> value (booleans as 0/1)
+  std::optional<std::string> rejected;     ///< or: the rejection reason it must produce
+  /// Reasons of single fields it must reject while keeping the rest ("out-of-range").
+  std::vector<std::string> field_errors;
+  int line = 0;
+};
+
+struct device_type {
+  std::string name;  ///< "z2m.sos-button"; equals the file name without ".yaml"
+  std::string description;
+  catalog::transport transport = transport::native;
+  std::string topic;  ///< pattern with one "{external_id}" segment, or '+' wildcards
+  /// Payload path of the external id; empty when the topic carries it.
+  std::string external_id_path;
+  std::vector<field_mapping> fields;
+  std::optional<frame_spec> frame;
+  duration report_interval{0};  ///< 0: the device only reports events (no offline rule)
+  bool life_safety = false;      ///< never shed under overload
+  std::optional<double> counter_wrap;  ///< water.total_l counter modulus (e.g. 2^32)
+  std::vector<example> examples;
+  std::string file;
+
+  /// The MQTT subscription filter for `topic` ("{external_id}" becomes '+').
+  std::string subscription() const;
+};
+
+/// Parses one definition. `file` names it in diagnostics; the type name must match it.
+std::optional<device_type> parse_device_type(const std::string& text, const std::string& file,
+                                             diagnostics& out);
+
+/// All device types of a folder, by name.
+class catalog {
+ public:
+  /// Loads every `*.yaml` under `dir`. Diagnostics for every broken file are collected;
+  /// broken files are left out, good ones are kept.
+  static catalog load_dir(const std::string& dir, diagnostics& out);
+  static catalog load_files(const std::vector<std::string>& files, diagnostics& out);
+
+  const device_type* find(const std::string& name) const;
+  const std::vector<std::shared_ptr<const device_type>>& types() const { return types_; }
+  /// Distinct subscription filters over all types (plus the z2m availability/bridge topics).
+  std::vector<std::string> subscriptions() const;
+
+  void add(device_type t);
+
+ private:
+  std::vector<std::shared_ptr<const device_type>> types_;
+  std::map<std::string, std::shared_ptr<const device_type>, std::less<>> by_name_;
+};
+
+}  // namespace hearth::catalog

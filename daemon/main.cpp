@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+// hearthd: the command line (DESIGN.md, "Command line").
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "app/config.hpp"
+#include "app/daemon.hpp"
+#include "app/definitions.hpp"
+#include "normalize/examples.hpp"
+#include "store/store.hpp"
+
+namespace {
+using namespace hearth;
+
+void print(const diagnostics& d) {
+  for (const auto& x : d) fmt::print(stderr, "{}\n", x.text());
+}
+
+std::string default_devices_dir() {
+  for (const auto* p : {"devices", "/usr/share/hearth/devices"})
+    if (std::filesystem::is_directory(p)) return p;
+  return HEARTH_SOURCE_DIR "/devices";
+}
+
+int cmd_check(const std::string& config_file) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (cfg) {
+    auto defs = app::load_definitions(*cfg, d);
+    for (const auto& t : defs.types->types()) {
+      auto ex = normalize::run_examples(*t);
+      d.insert(d.end(), ex.begin(), ex.end());
+    }
+    if (!cfg->registry_dir.empty()) {
+      registry::tables parsed;
+      (void)app::check_registry_import(app::registry_files(cfg->registry_dir), registry::registry{},
+                                       defs.types.get(), parsed, d);
+    }
+    if (d.empty())
+      fmt::print("{}: ok ({} device types, {} rules)\n", config_file, defs.types->types().size(), defs.rules.size());
+  }
+  print(d);
+  return d.empty() ? 0 : k_exit_config;
+}
+
+int cmd_devices_test(std::vector<std::string> files) {
+  diagnostics d;
+  catalog::catalog types = files.empty() ? catalog::catalog::load_dir(default_devices_dir(), d)
+                                         : catalog::catalog::load_files(files, d);
+  std::size_t examples = 0, failed = 0;
+  for (const auto& t : types.types()) {
+    auto ex = normalize::run_examples(*t);
+    examples += t->examples.size();
+    failed += ex.size();
+    fmt::print("{} {} ({} examples)\n", ex.empty() ? "ok  " : "FAIL", t->name, t->examples.size());
+    d.insert(d.end(), ex.begin(), ex.end());
+  }
+  print(d);
+  fmt::print("{} passed, {} failed\n", examples - failed, failed);
+  return d.empty() ? 0 : 1;
+}
+
+int cmd_import(const std::string& config_file, const std::vector<std::string>& files) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  auto defs = app::load_definitions(*cfg, d);
+  if (!d.empty()) {
+    print(d);
+    return k_exit_config;
+  }
+  try {
+    store::store st(cfg->database);
+    registry::registry current(st.load_registry());
+    registry::tables parsed;
+    if (!app::check_registry_import(files, current, defs.types.get(), parsed, d)) {
+      print(d);
+      fmt::print(stderr, "nothing was imported\n");
+      return k_exit_config;
+    }
+    st.save_registry(parsed);
+    fmt::print("imported {} households, {} residents, {} devices, {} buildings\n", parsed.households.size(),
+               parsed.residents.size(), parsed.devices.size(), parsed.buildings.size());
+    fmt::print("a running hearthd picks this up on SIGHUP (systemctl reload hearthd)\n");
+    return 0;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hearthd: safety alerts for older people living alone"};
+  app.require_subcommand(1);
+  std::string config_file = "/etc/hearth/hearth.yaml";
+
+  auto* run = app.add_subcommand("run", "run the daemon");
+  run->add_option("--config,-c", config_file, "config file (YAML)")->required();
+
+  auto* check = app.add_subcommand("check", "validate config, device types, rules and registry");
+  check->add_option("--config,-c", config_file, "config file (YAML)")->required();
+
+  auto* devices = app.add_subcommand("devices", "device-type tools");
+  devices->require_subcommand(1);
+  auto* dtest = devices->add_subcommand("test", "run the golden examples of device types");
+  std::vector<std::string> type_files;
+  dtest->add_option("files", type_files, "device-type files (default: the shipped devices/)");
+  dtest->add_option("--config,-c", config_file, "config file (unused; accepted for symmetry)");
+
+  auto* import = app.add_subcommand("import", "upsert registry CSVs in one transaction");
+  import->add_option("--config,-c", config_file, "config file (YAML)");
+  std::vector<std::string> csv_files;
+  import->add_option("files", csv_files, "households/residents/devices/buildings CSVs")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*run) return app::run_daemon(config_file);
+    if (*check) return cmd_check(config_file);
+    if (*dtest) return cmd_devices_test(type_files);
+    if (*import) return cmd_import(config_file, csv_files);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "hearthd: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
