@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // hearthd: the command line (DESIGN.md, "Command line").
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 
 #include "app/config.hpp"
@@ -15,7 +15,8 @@ namespace {
 using namespace hearth;
 
 void print(const diagnostics& d) {
-  for (const auto& x : d) fmt::print(stderr, "{}\n", x.text());
+  for (const auto& x : d)
+    fmt::print(stderr, "{}\n", x.text());
 }
 
 std::string default_devices_dir() {
@@ -39,7 +40,8 @@ int cmd_check(const std::string& config_file) {
                                        defs.types.get(), parsed, d);
     }
     if (d.empty())
-      fmt::print("{}: ok ({} device types, {} rules)\n", config_file, defs.types->types().size(), defs.rules.size());
+      fmt::print("{}: ok ({} device types, {} rules)\n", config_file, defs.types->types().size(),
+                 defs.rules.size());
   }
   print(d);
   return d.empty() ? 0 : k_exit_config;
@@ -84,8 +86,9 @@ int cmd_import(const std::string& config_file, const std::vector<std::string>& f
       return k_exit_config;
     }
     st.save_registry(parsed);
-    fmt::print("imported {} households, {} residents, {} devices, {} buildings\n", parsed.households.size(),
-               parsed.residents.size(), parsed.devices.size(), parsed.buildings.size());
+    fmt::print("imported {} households, {} residents, {} devices, {} buildings\n",
+               parsed.households.size(), parsed.residents.size(), parsed.devices.size(),
+               parsed.buildings.size());
     fmt::print("a running hearthd picks this up on SIGHUP (systemctl reload hearthd)\n");
     return 0;
   } catch (const store::store_error& e) {

@@ -10,9 +10,12 @@ namespace json = boost::json;
 
 std::string_view state_name(state s) {
   switch (s) {
-    case state::open: return "open";
-    case state::acknowledged: return "acknowledged";
-    case state::resolved: return "resolved";
+    case state::open:
+      return "open";
+    case state::acknowledged:
+      return "acknowledged";
+    case state::resolved:
+      return "resolved";
   }
   return "open";
 }
@@ -45,19 +48,23 @@ json::value to_json(const alert& a) {
   o["title"] = a.title;
   o["summary"] = a.summary;
   json::object s;
-  s["device_id"] = a.subject.device_id.empty() ? json::value(nullptr) : json::value(a.subject.device_id);
+  s["device_id"] =
+      a.subject.device_id.empty() ? json::value(nullptr) : json::value(a.subject.device_id);
   s["household_id"] =
       a.subject.household_id.empty() ? json::value(nullptr) : json::value(a.subject.household_id);
-  s["building"] = a.subject.building.empty() ? json::value(nullptr) : json::value(a.subject.building);
+  s["building"] =
+      a.subject.building.empty() ? json::value(nullptr) : json::value(a.subject.building);
   json::array r;
-  for (const auto& id : a.subject.resident_ids) r.push_back(json::value(id));
+  for (const auto& id : a.subject.resident_ids)
+    r.push_back(json::value(id));
   s["resident_ids"] = std::move(r);
   o["subject"] = std::move(s);
   o["opened_at"] = format_rfc3339(a.opened_at);
   o["updated_at"] = format_rfc3339(a.updated_at);
   o["occurrences"] = a.occurrences;
   json::array ev;
-  for (const auto& e : a.evidence) ev.push_back(to_json(e));
+  for (const auto& e : a.evidence)
+    ev.push_back(to_json(e));
   o["evidence"] = std::move(ev);
   o["assignee"] = a.assignee.empty() ? json::value(nullptr) : json::value(a.assignee);
   o["outcome"] = a.outcome.empty() ? json::value(nullptr) : json::value(a.outcome);
@@ -77,11 +84,14 @@ std::optional<alert> alert_from_json(const json::value& v) {
     a.title = json::value_to<std::string>(o.at("title"));
     a.summary = json::value_to<std::string>(o.at("summary"));
     const auto& s = o.at("subject").as_object();
-    auto str = [](const json::value& x) { return x.is_string() ? std::string(x.get_string()) : std::string(); };
+    auto str = [](const json::value& x) {
+      return x.is_string() ? std::string(x.get_string()) : std::string();
+    };
     a.subject.device_id = str(s.at("device_id"));
     a.subject.household_id = str(s.at("household_id"));
     a.subject.building = str(s.at("building"));
-    for (const auto& r : s.at("resident_ids").as_array()) a.subject.resident_ids.push_back(str(r));
+    for (const auto& r : s.at("resident_ids").as_array())
+      a.subject.resident_ids.push_back(str(r));
     auto t1 = parse_rfc3339(o.at("opened_at").as_string());
     auto t2 = parse_rfc3339(o.at("updated_at").as_string());
     if (!t1 || !t2) return std::nullopt;

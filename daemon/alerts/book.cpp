@@ -7,9 +7,12 @@ namespace hearth::alerts {
 
 std::string_view transition_name(transition::kind k) {
   switch (k) {
-    case transition::kind::opened: return "opened";
-    case transition::kind::updated: return "updated";
-    case transition::kind::resolved: return "resolved";
+    case transition::kind::opened:
+      return "opened";
+    case transition::kind::updated:
+      return "updated";
+    case transition::kind::resolved:
+      return "resolved";
   }
   return "updated";
 }
@@ -39,7 +42,8 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
     a.updated_at = std::max(a.updated_at, now);
     // Keep the first evidence and append the newest, so the operator sees how it started
     // and what is happening now; bounded so a chattering device cannot grow it forever.
-    for (const auto& e : s.evidence) a.evidence.push_back(e);
+    for (const auto& e : s.evidence)
+      a.evidence.push_back(e);
     if (a.evidence.size() > 20) a.evidence.erase(a.evidence.begin() + 1, a.evidence.end() - 19);
     a.summary = s.summary;
     out.push_back({transition::kind::updated, a});

@@ -46,7 +46,7 @@ class book {
  private:
   const clock& clock_;
   std::uint64_t last_id_;
-  std::map<std::string, alert> active_;          ///< by id
+  std::map<std::string, alert> active_;        ///< by id
   std::map<std::string, std::string> by_key_;  ///< dedup key -> id
 };
 

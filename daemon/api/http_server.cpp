@@ -44,13 +44,15 @@ request to_request(const http::request<http::string_body>& req, const std::strin
       const auto part = qs.substr(0, amp);
       const auto eq = part.find('=');
       if (!part.empty())
-        r.query[url_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
+        r.query[url_decode(part.substr(0, eq))] =
+            eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
       qs = amp == std::string_view::npos ? std::string_view{} : qs.substr(amp + 1);
     }
   }
   for (const auto& f : req) {
     std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     r.headers[name] = std::string(f.value());
   }
   r.body = req.body();
@@ -71,11 +73,14 @@ class session : public std::enable_shared_from_this<session> {
     parser_->header_limit(8 * 1024);
     stream_.expires_after(std::chrono::seconds(60));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) noexcept { self->on_read(ec); });
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) noexcept {
+                       self->on_read(ec);
+                     });
   }
 
   void on_read(beast::error_code ec) noexcept {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted) {
       close();
       return;
     }
@@ -104,23 +109,26 @@ class session : public std::enable_shared_from_this<session> {
         fmt::print(stderr, "hearthd: http handler failed: {}\n", e.what());
       }
     }
-    auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), version);
+    auto out = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(res.status), version);
     out->set(http::field::server, "hearthd");
     out->set(http::field::content_type, res.content_type);
     out->set(http::field::cache_control, "no-store");
     out->set("X-Content-Type-Options", "nosniff");
-    for (const auto& [k, v] : res.headers) out->set(k, v);
+    for (const auto& [k, v] : res.headers)
+      out->set(k, v);
     out->keep_alive(keep_alive);
     out->body() = std::move(res.body);
     out->prepare_payload();
-    http::async_write(stream_, *out,
-                      [self = shared_from_this(), out, keep_alive](beast::error_code wec, std::size_t) noexcept {
-                        if (wec || !keep_alive) {
-                          self->close();
-                          return;
-                        }
-                        self->read();
-                      });
+    http::async_write(
+        stream_, *out,
+        [self = shared_from_this(), out, keep_alive](beast::error_code wec, std::size_t) noexcept {
+          if (wec || !keep_alive) {
+            self->close();
+            return;
+          }
+          self->read();
+        });
   }
 
   void close() {
@@ -142,15 +150,17 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   handler handle;
 
   void accept() {
-    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) noexcept {
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) std::make_shared<session>(std::move(s), self->handle)->start();
-      self->accept();
-    });
+    acceptor.async_accept(
+        [self = shared_from_this()](beast::error_code ec, tcp::socket s) noexcept {
+          if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+          if (!ec) std::make_shared<session>(std::move(s), self->handle)->start();
+          self->accept();
+        });
   }
 };
 
-http_server::http_server(asio::io_context& io, const std::string& host, unsigned short port, handler h)
+http_server::http_server(asio::io_context& io, const std::string& host, unsigned short port,
+                         handler h)
     : impl_(std::make_shared<impl>(io, std::move(h))) {
   const tcp::endpoint ep(asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host), port);
   impl_->acceptor.open(ep.protocol());
@@ -160,9 +170,13 @@ http_server::http_server(asio::io_context& io, const std::string& host, unsigned
   impl_->accept();
 }
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
-unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short http_server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void http_server::stop() {
   beast::error_code ec;

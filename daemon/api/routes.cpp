@@ -21,7 +21,9 @@ response json_error(int status, std::string_view code, std::string_view message)
 }
 
 namespace {
-response json_ok(const json::value& v) { return {200, "application/json", json::serialize(v), {}}; }
+response json_ok(const json::value& v) {
+  return {200, "application/json", json::serialize(v), {}};
+}
 }  // namespace
 
 routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeline& p,
@@ -49,7 +51,8 @@ response routes::handle(const request& r) {
   }
   if (!p.starts_with("/api/v1/")) return json_error(404, "not-found", "no such resource");
   const std::string_view rest = std::string_view(p).substr(8);
-  if (r.method != "GET") return json_error(405, "method-not-allowed", "this resource is read-only here");
+  if (r.method != "GET")
+    return json_error(405, "method-not-allowed", "this resource is read-only here");
   if (rest == "alerts") return alerts_list(r);
   if (rest.starts_with("alerts/")) return alert_one(std::string(rest.substr(7)));
   if (rest == "devices/unknown") return unknown_devices();
@@ -65,7 +68,8 @@ response routes::alerts_list(const request& r) {
   alerts::queue_filter f;
   if (auto it = r.query.find("state"); it != r.query.end() && !it->second.empty()) {
     f.state = alerts::state_from_name(it->second);
-    if (!f.state) return json_error(400, "bad-request", "state must be open, acknowledged or resolved");
+    if (!f.state)
+      return json_error(400, "bad-request", "state must be open, acknowledged or resolved");
   }
   if (auto it = r.query.find("priority"); it != r.query.end() && !it->second.empty()) {
     int pr = 0;
@@ -74,17 +78,20 @@ response routes::alerts_list(const request& r) {
       return json_error(400, "bad-request", "priority must be 1 to 4");
     f.priority = pr;
   }
-  if (auto it = r.query.find("building"); it != r.query.end() && !it->second.empty()) f.building = it->second;
+  if (auto it = r.query.find("building"); it != r.query.end() && !it->second.empty())
+    f.building = it->second;
   std::vector<alerts::alert> list;
   if (f.state == alerts::state::resolved) {
     for (auto& a : store_.load_alerts(alerts::state::resolved))
-      if ((!f.priority || a.priority == *f.priority) && (!f.building || a.subject.building == *f.building))
+      if ((!f.priority || a.priority == *f.priority) &&
+          (!f.building || a.subject.building == *f.building))
         list.push_back(std::move(a));
   } else {
     list = book_.queue(f);
   }
   json::array arr;
-  for (const auto& a : list) arr.push_back(alerts::to_json(a));
+  for (const auto& a : list)
+    arr.push_back(alerts::to_json(a));
   json::object o;
   o["alerts"] = std::move(arr);
   return json_ok(o);

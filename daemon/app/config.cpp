@@ -30,11 +30,13 @@ std::optional<std::pair<std::string, unsigned short>> split_listen(const std::st
   auto [p, ec] = std::from_chars(b, e, port);
   if (ec != std::errc{} || p != e || port > 65535) return std::nullopt;
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return std::make_pair(host, static_cast<unsigned short>(port));
 }
 
-std::optional<config> parse_config(const std::string& text, const std::string& file, diagnostics& out) {
+std::optional<config> parse_config(const std::string& text, const std::string& file,
+                                   diagnostics& out) {
   const auto before = out.size();
   auto root = load_yaml_text(text, file, out);
   if (!root) return std::nullopt;
@@ -60,7 +62,9 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
     if (auto u = m.string("uri", false)) {
       if (!u->starts_with("tcp://") && !u->starts_with("ssl://") && !u->starts_with("mqtt://") &&
           !u->starts_with("mqtts://"))
-        m.error(m.get("uri"), fmt::format("'uri' must start with tcp://, ssl://, mqtt:// or mqtts://, not '{}'", *u));
+        m.error(
+            m.get("uri"),
+            fmt::format("'uri' must start with tcp://, ssl://, mqtt:// or mqtts://, not '{}'", *u));
       c.mqtt.uri = *u;
     }
     if (auto id = m.string("client_id", false)) c.mqtt.client_id = *id;
@@ -69,7 +73,8 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   if (const auto n = doc.get("http"); n.IsDefined()) {
     yaml_map h(n, file, out, "http");
     if (auto l = h.string("listen", false)) {
-      if (!split_listen(*l)) h.error(h.get("listen"), fmt::format("'listen' must be host:port, not '{}'", *l));
+      if (!split_listen(*l))
+        h.error(h.get("listen"), fmt::format("'listen' must be host:port, not '{}'", *l));
       c.http.listen = *l;
     }
     h.finish();
@@ -79,7 +84,9 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
     if (dir->empty()) continue;
     std::error_code ec;
     if (!fs::is_directory(*dir, ec)) {
-      const char* key = dir == &c.devices_dir ? "devices_dir" : dir == &c.rules_dir ? "rules_dir" : "registry_dir";
+      const char* key = dir == &c.devices_dir ? "devices_dir"
+                        : dir == &c.rules_dir ? "rules_dir"
+                                              : "registry_dir";
       doc.error(doc.get(key), fmt::format("'{}' is not a folder: {}", key, *dir));
     }
   }

@@ -31,7 +31,8 @@ struct config {
 };
 
 /// Parses config text. `file` names it in diagnostics and anchors relative paths.
-std::optional<config> parse_config(const std::string& text, const std::string& file, diagnostics& out);
+std::optional<config> parse_config(const std::string& text, const std::string& file,
+                                   diagnostics& out);
 std::optional<config> load_config(const std::string& file, diagnostics& out);
 
 /// Splits "host:port"; nullopt when malformed.

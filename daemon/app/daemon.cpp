@@ -19,16 +19,19 @@ namespace asio = boost::asio;
 namespace {
 
 void print(const diagnostics& d) {
-  for (const auto& x : d) fmt::print(stderr, "{}\n", x.text());
+  for (const auto& x : d)
+    fmt::print(stderr, "{}\n", x.text());
 }
 
 /// Imports the registry folder into the store. On any error, nothing is imported and the
 /// current registry stays in force.
-bool import_registry_dir(const config& c, store::store& st, const catalog::catalog& types, diagnostics& out) {
+bool import_registry_dir(const config& c, store::store& st, const catalog::catalog& types,
+                         diagnostics& out) {
   if (c.registry_dir.empty()) return true;
   registry::registry current(st.load_registry());
   registry::tables parsed;
-  if (!check_registry_import(registry_files(c.registry_dir), current, &types, parsed, out)) return false;
+  if (!check_registry_import(registry_files(c.registry_dir), current, &types, parsed, out))
+    return false;
   st.save_registry(parsed);
   return true;
 }
@@ -83,8 +86,8 @@ int run_daemon(const std::string& config_file) {
   auto listen = split_listen(cfg->http.listen);
   std::unique_ptr<api::http_server> http;
   try {
-    http = std::make_unique<api::http_server>(io, listen->first, listen->second,
-                                              [&](const api::request& r) { return routes.handle(r); });
+    http = std::make_unique<api::http_server>(
+        io, listen->first, listen->second, [&](const api::request& r) { return routes.handle(r); });
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearthd: cannot listen on {}: {}\n", cfg->http.listen, e.what());
     return 1;
@@ -92,11 +95,14 @@ int run_daemon(const std::string& config_file) {
   fmt::print(stderr, "hearthd: http listening on {}:{}\n", listen->first, http->port());
 
   mqtt = std::make_unique<ingest::mqtt_ingest>(
-      io, ingest::mqtt_settings{cfg->mqtt.uri, cfg->mqtt.client_id, defs.types->subscriptions(), 1}, clk, tel,
-      [&](std::string topic, std::string payload, time_point at) { pipe.on_message(topic, payload, at); });
+      io, ingest::mqtt_settings{cfg->mqtt.uri, cfg->mqtt.client_id, defs.types->subscriptions(), 1},
+      clk, tel, [&](std::string topic, std::string payload, time_point at) {
+        pipe.on_message(topic, payload, at);
+      });
   mqtt->start();
-  fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}\n", defs.types->types().size(),
-             defs.rules.size(), pipe.devices().all().devices.size(), cfg->mqtt.uri);
+  fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}\n",
+             defs.types->types().size(), defs.rules.size(), pipe.devices().all().devices.size(),
+             cfg->mqtt.uri);
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -121,7 +127,8 @@ int run_daemon(const std::string& config_file) {
         pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
         mqtt->set_topics(fresh.types->subscriptions());
         fmt::print(stderr, "hearthd: reloaded: {} device types, {} rules, {} devices\n",
-                   pipe.types().types().size(), eng.rules().size(), pipe.devices().all().devices.size());
+                   pipe.types().types().size(), eng.rules().size(),
+                   pipe.devices().all().devices.size());
       } else {
         print(d);
         fmt::print(stderr, "hearthd: reload rejected; the previous definitions stay in force\n");

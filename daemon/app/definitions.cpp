@@ -15,7 +15,8 @@ definitions load_definitions(const config& c, diagnostics& out) {
   for (const auto& r : d.rules)
     for (const auto& t : r.select.device_types)
       if (!d.types->find(t))
-        out.push_back({r.file, r.line, fmt::format("rule '{}' selects unknown device type '{}'", r.id, t)});
+        out.push_back(
+            {r.file, r.line, fmt::format("rule '{}' selects unknown device type '{}'", r.id, t)});
   return d;
 }
 
@@ -31,7 +32,8 @@ std::vector<std::string> registry_files(const std::string& dir) {
 std::optional<registry::registry> check_registry_import(const std::vector<std::string>& files,
                                                         const registry::registry& current,
                                                         const catalog::catalog* types,
-                                                        registry::tables& parsed, diagnostics& out) {
+                                                        registry::tables& parsed,
+                                                        diagnostics& out) {
   const auto before = out.size();
   parsed = registry::parse_csv_files(files, out);
   if (out.size() != before) return std::nullopt;

@@ -25,7 +25,8 @@ void pipeline::set_registry(std::shared_ptr<const registry::registry> r) {
   engine_.set_registry(std::move(r));
 }
 
-void pipeline::reject(std::string_view topic, std::string_view payload, const error& e, time_point at) {
+void pipeline::reject(std::string_view topic, std::string_view payload, const error& e,
+                      time_point at) {
   telemetry_.add("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", e.code));
   if (writer_) {
     writer_->push(store::quarantine_row{at, std::string(topic), e.code, e.message,
@@ -33,28 +34,32 @@ void pipeline::reject(std::string_view topic, std::string_view payload, const er
   }
 }
 
-bool pipeline::duplicate(const std::string& device_id, const normalize::envelope* env, std::string_view payload,
-                         time_point at) {
+bool pipeline::duplicate(const std::string& device_id, const normalize::envelope* env,
+                         std::string_view payload, time_point at) {
   auto& r = recent_[device_id];
   if (env && env->frame_counter) {
     const auto n = std::min<std::size_t>(r.frames, std::size(r.frame_counters));
-    if (std::find(r.frame_counters, r.frame_counters + n, *env->frame_counter) != r.frame_counters + n) return true;
+    if (std::find(r.frame_counters, r.frame_counters + n, *env->frame_counter) !=
+        r.frame_counters + n)
+      return true;
     r.frame_counters[r.frames++ % std::size(r.frame_counters)] = *env->frame_counter;
     return false;  // a LoRaWAN frame counter is the identity of a frame; bytes may repeat
   }
   const auto h = std::hash<std::string_view>{}(payload);
-  const bool dup = r.payload_hash == h && at - r.payload_at < k_same_payload_window && at >= r.payload_at;
+  const bool dup =
+      r.payload_hash == h && at - r.payload_at < k_same_payload_window && at >= r.payload_at;
   r.payload_hash = h;
   r.payload_at = at;
   return dup;
 }
 
-void pipeline::on_message(std::string_view topic, std::string_view payload, time_point received_at) {
+void pipeline::on_message(std::string_view topic, std::string_view payload,
+                          time_point received_at) {
   telemetry_.add("hearth_messages_received_total");
   if (payload.size() > normalize::k_max_payload) {
     reject(topic, payload.substr(0, 256),
-           make_error(reason::oversized,
-                      fmt::format("payload is {} bytes; the limit is {}", payload.size(), normalize::k_max_payload)),
+           make_error(reason::oversized, fmt::format("payload is {} bytes; the limit is {}",
+                                                     payload.size(), normalize::k_max_payload)),
            received_at);
     return;
   }
@@ -69,31 +74,37 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     }
     if (t->transport == catalog::transport::zigbee2mqtt && !status_topic) {
       const auto base = t->topic.substr(0, t->topic.find('/') + 1);
-      if (topic.starts_with(base) && (topic.ends_with("/availability") || topic.ends_with("/bridge/state"))) {
+      if (topic.starts_with(base) &&
+          (topic.ends_with("/availability") || topic.ends_with("/bridge/state"))) {
         route = t.get();
         status_topic = true;
       }
     }
   }
   if (!route) {
-    reject(topic, payload, make_error(reason::unknown_topic, "no device type subscribes to this topic"), received_at);
+    reject(topic, payload,
+           make_error(reason::unknown_topic, "no device type subscribes to this topic"),
+           received_at);
     return;
   }
 
   auto unregistered = [&](const std::string& ext) {
-    telemetry_.add("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", reason::unregistered_device));
+    telemetry_.add("hearth_messages_rejected_total",
+                   fmt::format("reason=\"{}\"", reason::unregistered_device));
     if (writer_) {
       writer_->push(store::unknown_sighting{ext, std::string(topic), received_at});
-      writer_->push(store::quarantine_row{received_at, std::string(topic), reason::unregistered_device,
-                                          fmt::format("external id '{}' is not in the registry", ext.substr(0, 80)),
-                                          std::string(payload)});
+      writer_->push(store::quarantine_row{
+          received_at, std::string(topic), reason::unregistered_device,
+          fmt::format("external id '{}' is not in the registry", ext.substr(0, 80)),
+          std::string(payload)});
     }
   };
 
   if (status_topic) {
     auto st = normalize::z2m_status_topic(topic, payload);
     if (!st) {
-      reject(topic, payload, make_error(reason::unknown_topic, "not a Zigbee2MQTT status topic"), received_at);
+      reject(topic, payload, make_error(reason::unknown_topic, "not a Zigbee2MQTT status topic"),
+             received_at);
       return;
     }
     if (!*st) {
@@ -129,8 +140,9 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   const auto* type = catalog_->find(dev->type);
   if (!type) {
     reject(topic, payload,
-           make_error(reason::wrong_device_type, fmt::format("device {} has type '{}', which is not in the catalog",
-                                                             dev->id, dev->type)),
+           make_error(reason::wrong_device_type,
+                      fmt::format("device {} has type '{}', which is not in the catalog", dev->id,
+                                  dev->type)),
            received_at);
     return;
   }
@@ -138,7 +150,8 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     if (!normalize::match_topic(type->topic, topic)) {
       reject(topic, payload,
              make_error(reason::wrong_device_type,
-                        fmt::format("device {} has type '{}', which does not use this topic", dev->id, dev->type)),
+                        fmt::format("device {} has type '{}', which does not use this topic",
+                                    dev->id, dev->type)),
              received_at);
       return;
     }
@@ -148,12 +161,14 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   if (ts > received_at + k_future_tolerance) {
     reject(topic, payload,
            make_error(reason::future_timestamp,
-                      fmt::format("event time {} is more than 5 minutes after receipt", describe_duration(ts - received_at))),
+                      fmt::format("event time {} is more than 5 minutes after receipt",
+                                  describe_duration(ts - received_at))),
            received_at);
     return;
   }
   if (duplicate(dev->id, &*env, payload, received_at)) {
-    telemetry_.add("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", reason::duplicate));
+    telemetry_.add("hearth_messages_rejected_total",
+                   fmt::format("reason=\"{}\"", reason::duplicate));
     return;  // counted, not quarantined: redelivery is normal and carries nothing new
   }
   auto dec = normalize::map_fields(*type, *env);
@@ -161,7 +176,8 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     reject(topic, payload, dec.err(), received_at);
     return;
   }
-  for (const auto& fe : dec->field_errors) reject(topic, payload, fe, received_at);
+  for (const auto& fe : dec->field_errors)
+    reject(topic, payload, fe, received_at);
   accept(*dev, *type, ts, dec->values);
 }
 
@@ -173,7 +189,8 @@ void pipeline::accept(const registry::device& dev, const catalog::device_type& t
   rep.device_type = type.name;
   rep.ts = ts;
   rep.readings.reserve(values.size());
-  for (const auto& v : values) rep.readings.push_back({dev.id, v.metric, v.v, ts});
+  for (const auto& v : values)
+    rep.readings.push_back({dev.id, v.metric, v.v, ts});
   telemetry_.add("hearth_readings_total", {}, static_cast<double>(rep.readings.size()));
   if (writer_) writer_->push(rep.readings);
   apply(engine_.on_report(rep));
@@ -193,8 +210,10 @@ void pipeline::apply(const std::vector<engine::signal>& signals) {
         }
       }
       telemetry_.add("hearth_alert_transitions_total",
-                     fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule, alerts::transition_name(t.what)));
-      for (const auto& sink : sinks_) sink(t);
+                     fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule,
+                                 alerts::transition_name(t.what)));
+      for (const auto& sink : sinks_)
+        sink(t);
     }
   }
 }

@@ -30,8 +30,8 @@ class pipeline {
   using transition_sink = std::function<void(const alerts::transition&)>;
 
   /// `st` may be null (replay without storage); `wr` may be null likewise.
-  pipeline(const clock& clk, telemetry& tel, store::store* st, store::writer* wr, engine::engine& eng,
-           alerts::book& book);
+  pipeline(const clock& clk, telemetry& tel, store::store* st, store::writer* wr,
+           engine::engine& eng, alerts::book& book);
 
   void set_catalog(std::shared_ptr<const catalog::catalog> c) { catalog_ = std::move(c); }
   void set_registry(std::shared_ptr<const registry::registry> r);
@@ -44,8 +44,8 @@ class pipeline {
 
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);
-  bool duplicate(const std::string& device_id, const normalize::envelope* env, std::string_view payload,
-                 time_point at);
+  bool duplicate(const std::string& device_id, const normalize::envelope* env,
+                 std::string_view payload, time_point at);
   void accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
               const std::vector<normalize::value>& values);
   void apply(const std::vector<engine::signal>& signals);

@@ -56,8 +56,12 @@ inline constexpr std::array<metric_info, 15> k_metrics{{
     {metric::device_online, "device.online", "", true, 0, 1},
 }};
 
-constexpr const metric_info& info(metric m) { return k_metrics[static_cast<std::size_t>(m)]; }
-constexpr std::string_view name(metric m) { return info(m).name; }
+constexpr const metric_info& info(metric m) {
+  return k_metrics[static_cast<std::size_t>(m)];
+}
+constexpr std::string_view name(metric m) {
+  return info(m).name;
+}
 
 constexpr std::optional<metric> metric_from_name(std::string_view n) {
   for (const auto& i : k_metrics)

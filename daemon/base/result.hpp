@@ -52,7 +52,9 @@ class [[nodiscard]] result {
 /// For operations that only succeed or fail.
 struct ok_t {};
 using status = result<ok_t>;
-inline status ok() { return ok_t{}; }
+inline status ok() {
+  return ok_t{};
+}
 
 inline error make_error(std::string code, std::string message) {
   return error{std::move(code), std::move(message)};

@@ -50,7 +50,8 @@ std::optional<time_point> parse_rfc3339(std::string_view s) {
       s.remove_prefix(1);
     }
     if (n == 0) return std::nullopt;
-    for (; n < 3; ++n) ms *= 10;
+    for (; n < 3; ++n)
+      ms *= 10;
   }
   minutes offset{0};
   if (s == "Z" || s == "z") {
@@ -66,7 +67,8 @@ std::optional<time_point> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (!s.empty()) return std::nullopt;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   const auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{std::min(sec, 59)} +
                  milliseconds{ms} - offset;
@@ -93,7 +95,8 @@ std::optional<duration> parse_duration(std::string_view s) {
   duration total{0};
   bool any = false;
   auto skip_space = [&] {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.front() == ' ')
+      s.remove_prefix(1);
   };
   skip_space();
   while (!s.empty()) {
@@ -103,7 +106,8 @@ std::optional<duration> parse_duration(std::string_view s) {
     s.remove_prefix(static_cast<std::size_t>(p - s.data()));
     skip_space();
     std::size_t len = 0;
-    while (len < s.size() && std::isalpha(static_cast<unsigned char>(s[len]))) ++len;
+    while (len < s.size() && std::isalpha(static_cast<unsigned char>(s[len])))
+      ++len;
     const std::string_view unit = s.substr(0, len);
     s.remove_prefix(len);
     double ms_per;

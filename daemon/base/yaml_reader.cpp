@@ -125,7 +125,8 @@ std::optional<duration> yaml_map::duration_value(const std::string& key, bool re
   auto s = string(key, required);
   if (!s) return std::nullopt;
   auto d = parse_duration(*s);
-  if (!d) error(get(key), fmt::format("'{}' must be a duration like 90s, 15m or 12h, not '{}'", key, *s));
+  if (!d)
+    error(get(key), fmt::format("'{}' must be a duration like 90s, 15m or 12h, not '{}'", key, *s));
   return d;
 }
 

@@ -23,7 +23,9 @@ std::optional<YAML::Node> load_yaml_text(const std::string& text, const std::str
                                          diagnostics& out);
 
 /// 1-based line of a node, or 0 when yaml-cpp does not know it.
-inline int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+inline int line_of(const YAML::Node& n) {
+  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
 
 class yaml_map {
  public:

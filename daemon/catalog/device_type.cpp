@@ -37,10 +37,19 @@ struct unit_conversion {
   double factor;
 };
 constexpr unit_conversion k_units[] = {
-    {"L", "L", 1},        {"m3", "L", 1000},       {"mL", "L", 0.001},  {"gal", "L", 3.785411784},
-    {"deg", "deg", 1},    {"rad", "deg", 57.29577951308232},            {"mrad", "deg", 0.05729577951308232},
-    {"mm", "mm", 1},      {"cm", "mm", 10},        {"m", "mm", 1000},   {"%", "%", 1},
-    {"%LEL", "%LEL", 1},  {"ppm", "%LEL", 0.002},  // methane: 100 %LEL = 50,000 ppm
+    {"L", "L", 1},
+    {"m3", "L", 1000},
+    {"mL", "L", 0.001},
+    {"gal", "L", 3.785411784},
+    {"deg", "deg", 1},
+    {"rad", "deg", 57.29577951308232},
+    {"mrad", "deg", 0.05729577951308232},
+    {"mm", "mm", 1},
+    {"cm", "mm", 10},
+    {"m", "mm", 1000},
+    {"%", "%", 1},
+    {"%LEL", "%LEL", 1},
+    {"ppm", "%LEL", 0.002},  // methane: 100 %LEL = 50,000 ppm
 };
 
 std::optional<frame_field::kind> frame_kind(std::string_view s) {
@@ -85,15 +94,18 @@ std::optional<std::string> payload_text(const YAML::Node& n, const std::string& 
                                         diagnostics& out) {
   if (n.IsScalar()) return n.Scalar();
   // A mapping written in YAML: serialize to JSON so the example reads like the wire.
-  std::function<boost::json::value(const YAML::Node&)> conv = [&](const YAML::Node& x) -> boost::json::value {
+  std::function<boost::json::value(const YAML::Node&)> conv =
+      [&](const YAML::Node& x) -> boost::json::value {
     if (x.IsMap()) {
       boost::json::object o;
-      for (const auto& kv : x) o[kv.first.Scalar()] = conv(kv.second);
+      for (const auto& kv : x)
+        o[kv.first.Scalar()] = conv(kv.second);
       return o;
     }
     if (x.IsSequence()) {
       boost::json::array a;
-      for (const auto& i : x) a.push_back(conv(i));
+      for (const auto& i : x)
+        a.push_back(conv(i));
       return a;
     }
     if (x.IsNull()) return nullptr;
@@ -230,7 +242,8 @@ void parse_frame(yaml_map& doc, device_type& t) {
       if (off && *off < 0) f.error(f.get("offset"), "'offset' must not be negative");
       f.finish();
       if (!name || !off || !k || *off < 0) continue;
-      if (!names.insert(*name).second) f.error(fmt::format("frame field '{}' is defined twice", *name));
+      if (!names.insert(*name).second)
+        f.error(fmt::format("frame field '{}' is defined twice", *name));
       ff.name = *name;
       ff.offset = static_cast<std::size_t>(*off);
       ff.type = *k;
@@ -293,8 +306,10 @@ void parse_examples(yaml_map& doc, device_type& t) {
 
 std::string stem_of(const std::string& file) {
   auto name = std::filesystem::path(file).filename().string();
-  if (name.ends_with(".yaml")) name.resize(name.size() - 5);
-  else if (name.ends_with(".yml")) name.resize(name.size() - 4);
+  if (name.ends_with(".yaml"))
+    name.resize(name.size() - 5);
+  else if (name.ends_with(".yml"))
+    name.resize(name.size() - 4);
   return name;
 }
 
@@ -324,7 +339,8 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   if (auto name = doc.string("type", true)) {
     t.name = *name;
     if (const auto stem = stem_of(file); !file.empty() && stem != *name && file != "<text>")
-      doc.error(doc.get("type"), fmt::format("type '{}' must match the file name '{}'", *name, stem));
+      doc.error(doc.get("type"),
+                fmt::format("type '{}' must match the file name '{}'", *name, stem));
   }
   t.description = doc.string("description", false).value_or("");
   const transport_profile* profile = nullptr;
@@ -332,8 +348,9 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
     for (const auto& p : k_transports)
       if (p.name == *tr) profile = &p;
     if (!profile)
-      doc.error(doc.get("transport"),
-                fmt::format("unknown transport '{}': use zigbee2mqtt, chirpstack, tts or native", *tr));
+      doc.error(
+          doc.get("transport"),
+          fmt::format("unknown transport '{}': use zigbee2mqtt, chirpstack, tts or native", *tr));
   }
   if (profile) {
     t.transport = profile->id;
@@ -365,7 +382,8 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   parse_examples(doc, t);
   doc.finish();
   if (t.transport == transport::native && !t.fields.empty())
-    doc.error(doc.get("fields"), "a native device type carries canonical metrics and takes no 'fields'");
+    doc.error(doc.get("fields"),
+              "a native device type carries canonical metrics and takes no 'fields'");
   if (t.transport != transport::native && t.fields.empty() && profile)
     doc.error("a device type needs at least one entry in 'fields'");
   if (t.frame && t.transport != transport::chirpstack && t.transport != transport::tts)
@@ -399,7 +417,8 @@ catalog catalog::load_dir(const std::string& dir, diagnostics& out) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path().string());
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+      files.push_back(e.path().string());
   }
   if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
   std::sort(files.begin(), files.end());

@@ -26,7 +26,19 @@ std::string_view transport_name(transport t);
 struct frame_field {
   std::string name;
   std::size_t offset = 0;
-  enum class kind { u8, u16le, u16be, u32le, u32be, i8, i16le, i16be, i32le, i32be, bit } type = kind::u8;
+  enum class kind {
+    u8,
+    u16le,
+    u16be,
+    u32le,
+    u32be,
+    i8,
+    i16le,
+    i16be,
+    i32le,
+    i32be,
+    bit
+  } type = kind::u8;
   int bit = 0;  ///< for kind::bit
   int line = 0;
 };
@@ -41,9 +53,9 @@ struct frame_spec {
 struct field_mapping {
   std::string path;  ///< dotted path from the transport's object root: "battery", "a.b"
   hearth::metric metric;
-  double scale = 1;   ///< value * scale + offset, after unit conversion
+  double scale = 1;  ///< value * scale + offset, after unit conversion
   double offset = 0;
-  double min = 0;     ///< valid range (defaults to the metric's range)
+  double min = 0;  ///< valid range (defaults to the metric's range)
   double max = 0;
   /// Maps a scalar, as text ("emergency", "true", "1"), to a value. When a map is given,
   /// values not in it produce no reading (e.g. z2m `action: single` on an SOS button).
@@ -55,8 +67,8 @@ struct field_mapping {
 /// An example: an input and the exact readings it must produce (`hearthd devices test`).
 struct example {
   std::string name;
-  std::string topic;    ///< defaults to the pattern with a sample external id
-  std::string payload;  ///< raw text, as it would arrive on the wire
+  std::string topic;                       ///< defaults to the pattern with a sample external id
+  std::string payload;                     ///< raw text, as it would arrive on the wire
   std::map<std::string, double> readings;  ///< metric name -> value (booleans as 0/1)
   std::optional<std::string> rejected;     ///< or: the rejection reason it must produce
   /// Reasons of single fields it must reject while keeping the rest ("out-of-range").
@@ -73,8 +85,8 @@ struct device_type {
   std::string external_id_path;
   std::vector<field_mapping> fields;
   std::optional<frame_spec> frame;
-  duration report_interval{0};  ///< 0: the device only reports events (no offline rule)
-  bool life_safety = false;      ///< never shed under overload
+  duration report_interval{0};         ///< 0: the device only reports events (no offline rule)
+  bool life_safety = false;            ///< never shed under overload
   std::optional<double> counter_wrap;  ///< water.total_l counter modulus (e.g. 2^32)
   std::vector<example> examples;
   std::string file;

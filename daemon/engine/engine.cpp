@@ -21,30 +21,34 @@ engine::engine(std::vector<rule> rules, const clock& clk, const std::string& tz)
 
 engine::~engine() = default;
 
-void engine::set_rules(std::vector<rule> rules) { rules_ = std::move(rules); }
+void engine::set_rules(std::vector<rule> rules) {
+  rules_ = std::move(rules);
+}
 
 std::string engine::local_time(time_point t) const {
-  const auto local = date::make_zoned(tz_, std::chrono::floor<std::chrono::minutes>(t)).get_local_time();
+  const auto local =
+      date::make_zoned(tz_, std::chrono::floor<std::chrono::minutes>(t)).get_local_time();
   return date::format("%H:%M", local);
 }
 
 bool engine::selected(const rule& r, const report& rep, const registry::device* dev) const {
   const auto& s = r.select;
-  if (!s.device_types.empty() &&
-      std::find(s.device_types.begin(), s.device_types.end(), rep.device_type) == s.device_types.end())
+  if (!s.device_types.empty() && std::find(s.device_types.begin(), s.device_types.end(),
+                                           rep.device_type) == s.device_types.end())
     return false;
-  if (!s.buildings.empty() &&
-      (!dev || std::find(s.buildings.begin(), s.buildings.end(), dev->building) == s.buildings.end()))
+  if (!s.buildings.empty() && (!dev || std::find(s.buildings.begin(), s.buildings.end(),
+                                                 dev->building) == s.buildings.end()))
     return false;
   if (s.min_age || s.lives_alone) {
     if (!dev || dev->household_id.empty()) return false;
     const auto residents = registry_->residents_of(dev->household_id);
     const int year = int(date::year_month_day{std::chrono::floor<date::days>(rep.ts)}.year());
-    const bool any = std::any_of(residents.begin(), residents.end(), [&](const registry::resident* p) {
-      if (s.min_age && year - p->birth_year < *s.min_age) return false;
-      if (s.lives_alone && p->lives_alone != *s.lives_alone) return false;
-      return true;
-    });
+    const bool any =
+        std::any_of(residents.begin(), residents.end(), [&](const registry::resident* p) {
+          if (s.min_age && year - p->birth_year < *s.min_age) return false;
+          if (s.lives_alone && p->lives_alone != *s.lives_alone) return false;
+          return true;
+        });
     if (!any) return false;
   }
   return true;
@@ -63,11 +67,14 @@ signal engine::make_signal(const rule& r, const report& rep, const registry::dev
     s.subject.household_id = dev->household_id;
     s.subject.building = dev->building;
     if (!dev->household_id.empty())
-      for (const auto* p : registry_->residents_of(dev->household_id)) s.subject.resident_ids.push_back(p->id);
+      for (const auto* p : registry_->residents_of(dev->household_id))
+        s.subject.resident_ids.push_back(p->id);
   }
   std::string subject_id;
   switch (r.subject) {
-    case subject_scope::device: subject_id = rep.device_id; break;
+    case subject_scope::device:
+      subject_id = rep.device_id;
+      break;
     case subject_scope::household:
       subject_id = s.subject.household_id.empty() ? rep.device_id : s.subject.household_id;
       break;
@@ -83,8 +90,9 @@ signal engine::make_signal(const rule& r, const report& rep, const registry::dev
   vars["household_id"] = s.subject.household_id;
   vars["building"] = s.subject.building;
   vars["unit"] = hh ? hh->unit : "";
-  vars["place"] = hh ? fmt::format("{} unit {}", hh->building, hh->unit)
-                     : (s.subject.building.empty() ? rep.device_id : "building " + s.subject.building);
+  vars["place"] =
+      hh ? fmt::format("{} unit {}", hh->building, hh->unit)
+         : (s.subject.building.empty() ? rep.device_id : "building " + s.subject.building);
   vars["time"] = local_time(rep.ts);
   s.title = render(r.title, vars);
   s.summary = render(r.summary, vars);
@@ -113,8 +121,9 @@ std::vector<signal> engine::on_report(const report& rep) {
     }
     if (evidence.empty()) continue;
     const bool excepted = std::any_of(r.unless.begin(), r.unless.end(), [&](const condition& c) {
-      return std::any_of(rep.readings.begin(), rep.readings.end(),
-                         [&](const reading& rd) { return rd.metric == c.metric && c.holds(rd.value); });
+      return std::any_of(rep.readings.begin(), rep.readings.end(), [&](const reading& rd) {
+        return rd.metric == c.metric && c.holds(rd.value);
+      });
     });
     if (excepted) continue;  // e.g. a smoke test press: logged by the pipeline, not queued
     std::map<std::string, std::string> vars;

@@ -56,7 +56,8 @@ class engine {
  private:
   bool selected(const rule& r, const report& rep, const registry::device* dev) const;
   signal make_signal(const rule& r, const report& rep, const registry::device* dev,
-                     std::vector<alerts::evidence> evidence, std::map<std::string, std::string> vars) const;
+                     std::vector<alerts::evidence> evidence,
+                     std::map<std::string, std::string> vars) const;
 
   std::vector<rule> rules_;
   const clock& clock_;

@@ -16,30 +16,42 @@ namespace hearth::engine {
 
 bool condition::holds(double v) const {
   switch (cmp) {
-    case op::is: return (v != 0) == (operand != 0);
-    case op::at_least: return v >= operand;
-    case op::above: return v > operand;
-    case op::at_most: return v <= operand;
-    case op::below: return v < operand;
+    case op::is:
+      return (v != 0) == (operand != 0);
+    case op::at_least:
+      return v >= operand;
+    case op::above:
+      return v > operand;
+    case op::at_most:
+      return v <= operand;
+    case op::below:
+      return v < operand;
   }
   return false;
 }
 
 std::string condition::describe() const {
   switch (cmp) {
-    case op::is: return fmt::format("{} is {}", name(metric), operand != 0 ? "true" : "false");
-    case op::at_least: return fmt::format("{} ≥ {}", name(metric), operand);
-    case op::above: return fmt::format("{} > {}", name(metric), operand);
-    case op::at_most: return fmt::format("{} ≤ {}", name(metric), operand);
-    case op::below: return fmt::format("{} < {}", name(metric), operand);
+    case op::is:
+      return fmt::format("{} is {}", name(metric), operand != 0 ? "true" : "false");
+    case op::at_least:
+      return fmt::format("{} ≥ {}", name(metric), operand);
+    case op::above:
+      return fmt::format("{} > {}", name(metric), operand);
+    case op::at_most:
+      return fmt::format("{} ≤ {}", name(metric), operand);
+    case op::below:
+      return fmt::format("{} < {}", name(metric), operand);
   }
   return {};
 }
 
 std::vector<hearth::metric> rule::inputs() const {
   std::vector<hearth::metric> m;
-  for (const auto& c : when) m.push_back(c.metric);
-  for (const auto& c : unless) m.push_back(c.metric);
+  for (const auto& c : when)
+    m.push_back(c.metric);
+  for (const auto& c : unless)
+    m.push_back(c.metric);
   std::sort(m.begin(), m.end());
   m.erase(std::unique(m.begin(), m.end()), m.end());
   return m;
@@ -83,9 +95,9 @@ std::vector<condition> parse_conditions(yaml_map& doc, const std::string& key) {
       ++ops;
     }
     const std::pair<const char*, condition::op> numeric[] = {{"at_least", condition::op::at_least},
-                                                            {"above", condition::op::above},
-                                                            {"at_most", condition::op::at_most},
-                                                            {"below", condition::op::below}};
+                                                             {"above", condition::op::above},
+                                                             {"at_most", condition::op::at_most},
+                                                             {"below", condition::op::below}};
     for (auto [k, op] : numeric) {
       if (auto v = c.number(k, false)) {
         cond.cmp = op;
@@ -146,7 +158,8 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
   }
   for (const char* key : {"title", "summary"}) {
     if (auto t = doc.string(key, true)) {
-      if (auto problem = check_template(*t)) doc.error(doc.get(key), fmt::format("{}: {}", key, *problem));
+      if (auto problem = check_template(*t))
+        doc.error(doc.get(key), fmt::format("{}: {}", key, *problem));
       (std::string_view(key) == "title" ? r.title : r.summary) = *t;
     }
   }
@@ -158,7 +171,8 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
     else if (*s == "building")
       r.subject = subject_scope::building;
     else
-      doc.error(doc.get("subject"), fmt::format("'subject' must be device, household or building, not '{}'", *s));
+      doc.error(doc.get("subject"),
+                fmt::format("'subject' must be device, household or building, not '{}'", *s));
   }
   r.welfare = doc.boolean("welfare", false).value_or(false);
   parse_selector(doc, r);
@@ -167,7 +181,8 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
   if (r.kind == rule_kind::event && r.when.empty() && !doc.has("when"))
     doc.error("an event rule needs 'when'");
   if (r.welfare && r.priority == 1)
-    doc.error(doc.get("welfare"), "a priority-1 rule cannot be a welfare rule: away never mutes life-safety");
+    doc.error(doc.get("welfare"),
+              "a priority-1 rule cannot be a welfare rule: away never mutes life-safety");
   doc.finish();
   if (out.size() != before) return std::nullopt;
   return r;
@@ -178,7 +193,8 @@ std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path().string());
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+      files.push_back(e.path().string());
   }
   if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
   std::sort(files.begin(), files.end());

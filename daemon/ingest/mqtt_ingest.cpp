@@ -10,7 +10,8 @@
 namespace hearth::ingest {
 
 struct mqtt_ingest::impl : public virtual mqtt::callback, public virtual mqtt::iaction_listener {
-  impl(boost::asio::io_context& io_, mqtt_settings s, const clock& clk_, telemetry& tel_, deliver_fn d)
+  impl(boost::asio::io_context& io_, mqtt_settings s, const clock& clk_, telemetry& tel_,
+       deliver_fn d)
       : io(io_),
         settings(std::move(s)),
         clk(clk_),
@@ -56,7 +57,8 @@ struct mqtt_ingest::impl : public virtual mqtt::callback, public virtual mqtt::i
   }
   void message_arrived(mqtt::const_message_ptr msg) override {
     const auto at = clk.now();
-    boost::asio::post(io, [this, msg, at] { deliver(msg->get_topic(), msg->get_payload_str(), at); });
+    boost::asio::post(io,
+                      [this, msg, at] { deliver(msg->get_topic(), msg->get_payload_str(), at); });
   }
   void delivery_complete(mqtt::delivery_token_ptr) override {}
 
@@ -67,14 +69,16 @@ struct mqtt_ingest::impl : public virtual mqtt::callback, public virtual mqtt::i
   void on_success(const mqtt::token&) override {}
 };
 
-mqtt_ingest::mqtt_ingest(boost::asio::io_context& io, mqtt_settings s, const clock& clk, telemetry& tel,
-                         deliver_fn deliver)
+mqtt_ingest::mqtt_ingest(boost::asio::io_context& io, mqtt_settings s, const clock& clk,
+                         telemetry& tel, deliver_fn deliver)
     : impl_(std::make_shared<impl>(io, std::move(s), clk, tel, std::move(deliver))) {
   impl_->client.set_callback(*impl_);
   tel.set("mqtt_connected", {}, 0);
 }
 
-mqtt_ingest::~mqtt_ingest() { stop(); }
+mqtt_ingest::~mqtt_ingest() {
+  stop();
+}
 
 void mqtt_ingest::start() {
   auto opts = mqtt::connect_options_builder()
@@ -102,12 +106,15 @@ void mqtt_ingest::stop() {
   if (!impl_) return;
   try {
     impl_->client.disable_callbacks();
-    if (impl_->client.is_connected()) impl_->client.disconnect(std::chrono::milliseconds(500))->wait_for(std::chrono::seconds(2));
+    if (impl_->client.is_connected())
+      impl_->client.disconnect(std::chrono::milliseconds(500))->wait_for(std::chrono::seconds(2));
   } catch (const mqtt::exception&) {
   }
   impl_->is_connected = false;
 }
 
-bool mqtt_ingest::connected() const { return impl_->is_connected; }
+bool mqtt_ingest::connected() const {
+  return impl_->is_connected;
+}
 
 }  // namespace hearth::ingest

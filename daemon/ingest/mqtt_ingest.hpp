@@ -28,9 +28,11 @@ struct mqtt_settings {
 class mqtt_ingest {
  public:
   /// `deliver` runs on `io` for each message.
-  using deliver_fn = std::function<void(std::string topic, std::string payload, time_point received_at)>;
+  using deliver_fn =
+      std::function<void(std::string topic, std::string payload, time_point received_at)>;
 
-  mqtt_ingest(boost::asio::io_context& io, mqtt_settings s, const clock& clk, telemetry& tel, deliver_fn deliver);
+  mqtt_ingest(boost::asio::io_context& io, mqtt_settings s, const clock& clk, telemetry& tel,
+              deliver_fn deliver);
   ~mqtt_ingest();
 
   /// Starts connecting. A broker that is down is not fatal: Paho keeps retrying.

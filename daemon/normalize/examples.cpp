@@ -13,8 +13,10 @@ namespace hearth::normalize {
 
 std::string example_topic(const catalog::device_type& t) {
   std::string s = t.topic;
-  if (auto pos = s.find("{external_id}"); pos != std::string::npos) s.replace(pos, 13, "example-device");
-  for (auto pos = s.find('+'); pos != std::string::npos; pos = s.find('+')) s.replace(pos, 1, "example");
+  if (auto pos = s.find("{external_id}"); pos != std::string::npos)
+    s.replace(pos, 13, "example-device");
+  for (auto pos = s.find('+'); pos != std::string::npos; pos = s.find('+'))
+    s.replace(pos, 1, "example");
   return s;
 }
 
@@ -34,14 +36,17 @@ diagnostics run_examples(const catalog::device_type& t) {
     std::string diff;
     if (ex.rejected) {
       if (res)
-        diff = fmt::format("- rejected: {}\n+ accepted with {} readings", *ex.rejected, res->values.size());
+        diff = fmt::format("- rejected: {}\n+ accepted with {} readings", *ex.rejected,
+                           res->values.size());
       else if (res.err().code != *ex.rejected)
-        diff = fmt::format("- rejected: {}\n+ rejected: {} ({})", *ex.rejected, res.err().code, res.err().message);
+        diff = fmt::format("- rejected: {}\n+ rejected: {} ({})", *ex.rejected, res.err().code,
+                           res.err().message);
     } else if (!res) {
       diff = fmt::format("+ rejected: {} ({})", res.err().code, res.err().message);
     } else {
       std::map<std::string, double> got;
-      for (const auto& v : res->values) got[std::string(name(v.metric))] = v.v;
+      for (const auto& v : res->values)
+        got[std::string(name(v.metric))] = v.v;
       for (const auto& [m, v] : ex.readings) {
         auto it = got.find(m);
         if (it == got.end())
@@ -50,19 +55,24 @@ diagnostics run_examples(const catalog::device_type& t) {
           diff += fmt::format("- {}\n+ {}\n", show(m, v), show(m, it->second));
       }
       for (const auto& [m, v] : got)
-        if (!ex.readings.contains(m)) diff += fmt::format("- (no {} reading)\n+ {}\n", m, show(m, v));
+        if (!ex.readings.contains(m))
+          diff += fmt::format("- (no {} reading)\n+ {}\n", m, show(m, v));
       std::vector<std::string> expected = ex.field_errors, actual;
-      for (const auto& fe : res->field_errors) actual.push_back(fe.code);
+      for (const auto& fe : res->field_errors)
+        actual.push_back(fe.code);
       std::sort(expected.begin(), expected.end());
       std::sort(actual.begin(), actual.end());
       if (expected != actual) {
-        for (const auto& code : expected) diff += fmt::format("- field rejected: {}\n", code);
-        for (const auto& fe : res->field_errors) diff += fmt::format("+ field rejected: {} ({})\n", fe.code, fe.message);
+        for (const auto& code : expected)
+          diff += fmt::format("- field rejected: {}\n", code);
+        for (const auto& fe : res->field_errors)
+          diff += fmt::format("+ field rejected: {} ({})\n", fe.code, fe.message);
       }
       if (!diff.empty() && diff.back() == '\n') diff.pop_back();
     }
     if (!diff.empty())
-      out.push_back({t.file, ex.line, fmt::format("example '{}' does not match:\n{}", ex.name, diff)});
+      out.push_back(
+          {t.file, ex.line, fmt::format("example '{}' does not match:\n{}", ex.name, diff)});
   }
   return out;
 }

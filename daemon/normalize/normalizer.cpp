@@ -70,7 +70,9 @@ std::optional<double> number_of(const json::value& v) {
   return std::nullopt;
 }
 
-error field_error(const char* code, const std::string& message) { return make_error(code, message); }
+error field_error(const char* code, const std::string& message) {
+  return make_error(code, message);
+}
 
 result<time_point> time_field(const json::value& doc, std::string_view path, bool required) {
   const auto* v = at_path(doc, path);
@@ -114,7 +116,8 @@ std::optional<std::string> match_topic(std::string_view pattern, std::string_vie
   }
 }
 
-std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic, std::string_view payload) {
+std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic,
+                                                   std::string_view payload) {
   std::string ext;
   if (topic.ends_with("/bridge/state")) {
     ext = std::string(topic.substr(0, topic.size() - 6));  // "<base>/bridge"
@@ -137,22 +140,24 @@ std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic, std::
     state = *s;
   }
   if (state != "online" && state != "offline")
-    return result<z2m_status>(
-        field_error(reason::wrong_type, fmt::format("'state' must be online or offline, not '{}'",
-                                                    state.substr(0, 40))));
+    return result<z2m_status>(field_error(
+        reason::wrong_type,
+        fmt::format("'state' must be online or offline, not '{}'", state.substr(0, 40))));
   return result<z2m_status>(z2m_status{std::move(ext), state == "online"});
 }
 
 result<json::value> parse_json(std::string_view payload) {
   if (payload.size() > k_max_payload)
-    return field_error(reason::oversized,
-                       fmt::format("payload is {} bytes; the limit is {}", payload.size(), k_max_payload));
+    return field_error(reason::oversized, fmt::format("payload is {} bytes; the limit is {}",
+                                                      payload.size(), k_max_payload));
   boost::system::error_code ec;
   json::parse_options opt;
   opt.max_depth = 32;
   auto v = json::parse(payload, ec, {}, opt);
-  if (ec) return field_error(reason::malformed_json, fmt::format("not valid JSON: {}", ec.message()));
-  if (!v.is_object()) return field_error(reason::malformed_json, "the payload is not a JSON object");
+  if (ec)
+    return field_error(reason::malformed_json, fmt::format("not valid JSON: {}", ec.message()));
+  if (!v.is_object())
+    return field_error(reason::malformed_json, "the payload is not a JSON object");
   return v;
 }
 
@@ -165,7 +170,8 @@ std::optional<std::string> base64_decode(std::string_view in) {
     if (c == '/' || c == '_') return 63;
     return -1;
   };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  while (!in.empty() && in.back() == '=')
+    in.remove_suffix(1);
   std::string out;
   out.reserve(in.size() * 3 / 4);
   unsigned buf = 0;
@@ -188,21 +194,39 @@ result<json::value> decode_frame(const catalog::frame_spec& spec, std::string_vi
   if (bytes.size() < spec.min_length)
     return field_error(reason::bad_frame, fmt::format("frame is {} bytes; the type needs {}",
                                                       bytes.size(), spec.min_length));
-  auto u = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])); };
+  auto u = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i]));
+  };
   json::object o;
   using k = catalog::frame_field::kind;
   for (const auto& f : spec.fields) {
     const auto o0 = f.offset;
     std::int64_t v = 0;
     switch (f.type) {
-      case k::u8: v = u(o0); break;
-      case k::i8: v = static_cast<std::int8_t>(u(o0)); break;
-      case k::u16le: v = u(o0) | u(o0 + 1) << 8; break;
-      case k::u16be: v = u(o0) << 8 | u(o0 + 1); break;
-      case k::i16le: v = static_cast<std::int16_t>(u(o0) | u(o0 + 1) << 8); break;
-      case k::i16be: v = static_cast<std::int16_t>(u(o0) << 8 | u(o0 + 1)); break;
-      case k::u32le: v = u(o0) | u(o0 + 1) << 8 | u(o0 + 2) << 16 | u(o0 + 3) << 24; break;
-      case k::u32be: v = u(o0) << 24 | u(o0 + 1) << 16 | u(o0 + 2) << 8 | u(o0 + 3); break;
+      case k::u8:
+        v = u(o0);
+        break;
+      case k::i8:
+        v = static_cast<std::int8_t>(u(o0));
+        break;
+      case k::u16le:
+        v = u(o0) | u(o0 + 1) << 8;
+        break;
+      case k::u16be:
+        v = u(o0) << 8 | u(o0 + 1);
+        break;
+      case k::i16le:
+        v = static_cast<std::int16_t>(u(o0) | u(o0 + 1) << 8);
+        break;
+      case k::i16be:
+        v = static_cast<std::int16_t>(u(o0) << 8 | u(o0 + 1));
+        break;
+      case k::u32le:
+        v = u(o0) | u(o0 + 1) << 8 | u(o0 + 2) << 16 | u(o0 + 3) << 24;
+        break;
+      case k::u32be:
+        v = u(o0) << 24 | u(o0 + 1) << 16 | u(o0 + 2) << 8 | u(o0 + 3);
+        break;
       case k::i32le:
         v = static_cast<std::int32_t>(u(o0) | u(o0 + 1) << 8 | u(o0 + 2) << 16 | u(o0 + 3) << 24);
         break;
@@ -227,13 +251,16 @@ result<envelope> open_envelope(const catalog::device_type& type, std::string_vie
                        fmt::format("topic does not match the type's pattern '{}'", type.topic));
   if (!type.external_id_path.empty()) {
     auto id = string_at(doc, type.external_id_path);
-    if (!id) return field_error(reason::missing_field, fmt::format("no '{}' field", type.external_id_path));
+    if (!id)
+      return field_error(reason::missing_field,
+                         fmt::format("no '{}' field", type.external_id_path));
     env.external_id = *id;
   } else {
     env.external_id = *from_topic;
   }
 
-  auto frame_object = [&](std::string_view data_path, std::string_view port_path) -> result<json::value> {
+  auto frame_object = [&](std::string_view data_path,
+                          std::string_view port_path) -> result<json::value> {
     if (!type.frame)
       return field_error(reason::missing_field,
                          "no decoded object, and the type declares no 'frame' to decode the bytes");
@@ -242,7 +269,8 @@ result<envelope> open_envelope(const catalog::device_type& type, std::string_vie
     if (type.frame->port) {
       const auto port = u32_at(doc, port_path);
       if (!port || static_cast<int>(*port) != *type.frame->port)
-        return field_error(reason::bad_frame, fmt::format("frame is not on port {}", *type.frame->port));
+        return field_error(reason::bad_frame,
+                           fmt::format("frame is not on port {}", *type.frame->port));
     }
     auto bytes = base64_decode(*b64);
     if (!bytes) return field_error(reason::bad_frame, fmt::format("'{}' is not base64", data_path));
@@ -292,7 +320,8 @@ result<envelope> open_envelope(const catalog::device_type& type, std::string_vie
       break;
     }
   }
-  if (env.external_id.empty()) return field_error(reason::missing_field, "the external id is empty");
+  if (env.external_id.empty())
+    return field_error(reason::missing_field, "the external id is empty");
   return env;
 }
 
@@ -302,9 +331,9 @@ namespace {
 std::optional<value> checked(metric m, double v, double min, double max, std::string_view field,
                              std::vector<error>& errors) {
   if (!std::isfinite(v) || v < min || v > max) {
-    errors.push_back(field_error(reason::out_of_range,
-                                 fmt::format("{} = {} is outside [{}, {}] for {}", field, v, min,
-                                             max, name(m))));
+    errors.push_back(field_error(
+        reason::out_of_range,
+        fmt::format("{} = {} is outside [{}, {}] for {}", field, v, min, max, name(m))));
     return std::nullopt;
   }
   if (info(m).boolean) v = v != 0 ? 1 : 0;
@@ -320,13 +349,15 @@ result<decoded> map_fields(const catalog::device_type& type, const envelope& env
       const auto m = metric_from_name(key);
       if (!m) {
         out.field_errors.push_back(field_error(
-            reason::unknown_metric, fmt::format("'{}' is not a canonical metric", std::string_view(key).substr(0, 60))));
+            reason::unknown_metric,
+            fmt::format("'{}' is not a canonical metric", std::string_view(key).substr(0, 60))));
         continue;
       }
       const auto n = number_of(v);
       if (!n || v.is_string()) {
         out.field_errors.push_back(
-            field_error(reason::wrong_type, fmt::format("'{}' must be a number or a boolean", std::string_view(key))));
+            field_error(reason::wrong_type,
+                        fmt::format("'{}' must be a number or a boolean", std::string_view(key))));
         continue;
       }
       if (auto r = checked(*m, *n, info(*m).min, info(*m).max, key, out.field_errors))
@@ -338,7 +369,8 @@ result<decoded> map_fields(const catalog::device_type& type, const envelope& env
   for (const auto& f : type.fields) {
     const auto* v = at_path(env.object, f.path);
     if (!v || v->is_null()) {
-      if (f.required) return field_error(reason::missing_field, fmt::format("no '{}' field", f.path));
+      if (f.required)
+        return field_error(reason::missing_field, fmt::format("no '{}' field", f.path));
       continue;
     }
     double d = 0;
@@ -349,19 +381,21 @@ result<decoded> map_fields(const catalog::device_type& type, const envelope& env
     } else {
       auto n = number_of(*v);
       if (!n) {
-        out.field_errors.push_back(
-            field_error(reason::wrong_type, fmt::format("'{}' is not a number or a boolean", f.path)));
+        out.field_errors.push_back(field_error(
+            reason::wrong_type, fmt::format("'{}' is not a number or a boolean", f.path)));
         continue;
       }
       d = *n * f.scale + f.offset;
     }
-    if (auto r = checked(f.metric, d, f.min, f.max, f.path, out.field_errors)) out.values.push_back(*r);
+    if (auto r = checked(f.metric, d, f.min, f.max, f.path, out.field_errors))
+      out.values.push_back(*r);
   }
   if (out.values.empty() && !out.field_errors.empty()) return out.field_errors.front();
   return out;
 }
 
-result<decoded> decode(const catalog::device_type& type, std::string_view topic, std::string_view payload) {
+result<decoded> decode(const catalog::device_type& type, std::string_view topic,
+                       std::string_view payload) {
   if (type.transport == transport::zigbee2mqtt) {
     if (auto st = z2m_status_topic(topic, payload)) {
       if (!*st) return st->err();

@@ -76,7 +76,8 @@ struct z2m_status {
   std::string external_id;
   bool online;
 };
-std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic, std::string_view payload);
+std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic,
+                                                   std::string_view payload);
 
 result<boost::json::value> parse_json(std::string_view payload);
 

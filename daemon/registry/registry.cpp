@@ -81,11 +81,11 @@ std::string trim(std::string s) {
 }
 
 const std::vector<std::string> k_households{"household_id", "building", "unit", "address"};
-const std::vector<std::string> k_residents{"resident_id",      "household_id",    "name",
-                                           "birth_year",       "lives_alone",     "phone",
+const std::vector<std::string> k_residents{"resident_id",       "household_id",    "name",
+                                           "birth_year",        "lives_alone",     "phone",
                                            "emergency_contact", "emergency_phone", "social_worker"};
-const std::vector<std::string> k_devices{"device_id", "external_id", "type",
-                                         "household_id", "building", "location"};
+const std::vector<std::string> k_devices{"device_id",    "external_id", "type",
+                                         "household_id", "building",    "location"};
 const std::vector<std::string> k_buildings{"building", "height_m", "tilt_limit_permille"};
 
 struct row_reader {
@@ -101,7 +101,8 @@ struct row_reader {
     return v;
   }
   void fail(std::size_t col, const std::string& what) {
-    out.push_back({file, rec.line, fmt::format("{} {}", header[col], what), static_cast<int>(col + 1)});
+    out.push_back(
+        {file, rec.line, fmt::format("{} {}", header[col], what), static_cast<int>(col + 1)});
     ok = false;
   }
   int year(std::size_t col) {
@@ -149,7 +150,8 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
     return;
   }
   std::vector<std::string> header;
-  for (auto& h : rows[0].fields) header.push_back(trim(h));
+  for (auto& h : rows[0].fields)
+    header.push_back(trim(h));
   const std::vector<std::string>* kind = nullptr;
   for (const auto* k : {&k_households, &k_residents, &k_devices, &k_buildings})
     if (header == *k) kind = k;
@@ -189,7 +191,7 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
       p.social_worker = rd.text(8, false);
       if (rd.ok) into.residents.push_back(std::move(p));
     } else if (kind == &k_devices) {
-      device d{rd.text(0, true), rd.text(1, true), rd.text(2, true),
+      device d{rd.text(0, true),  rd.text(1, true),  rd.text(2, true),
                rd.text(3, false), rd.text(4, false), rd.text(5, false)};
       if (d.household_id.empty() && d.building.empty())
         rd.fail(4, "must be set when household_id is empty");
@@ -220,7 +222,9 @@ tables parse_csv_files(const std::vector<std::string>& files, diagnostics& out) 
   return t;
 }
 
-registry::registry(tables t) : tables_(std::move(t)) { index(); }
+registry::registry(tables t) : tables_(std::move(t)) {
+  index();
+}
 
 void registry::index() {
   households_.clear();
@@ -229,7 +233,8 @@ void registry::index() {
   external_.clear();
   buildings_.clear();
   residents_by_household_.clear();
-  for (std::size_t i = 0; i < tables_.households.size(); ++i) households_[tables_.households[i].id] = i;
+  for (std::size_t i = 0; i < tables_.households.size(); ++i)
+    households_[tables_.households[i].id] = i;
   for (std::size_t i = 0; i < tables_.residents.size(); ++i) {
     residents_[tables_.residents[i].id] = i;
     residents_by_household_.emplace(tables_.residents[i].household_id, i);
@@ -238,7 +243,8 @@ void registry::index() {
     devices_[tables_.devices[i].id] = i;
     external_[canonical_external_id(tables_.devices[i].external_id)] = i;
   }
-  for (std::size_t i = 0; i < tables_.buildings.size(); ++i) buildings_[tables_.buildings[i].id] = i;
+  for (std::size_t i = 0; i < tables_.buildings.size(); ++i)
+    buildings_[tables_.buildings[i].id] = i;
 }
 
 template <class Map, class Vec>
@@ -266,7 +272,8 @@ const building* registry::find_building(std::string_view id) const {
 std::vector<const resident*> registry::residents_of(std::string_view household_id) const {
   std::vector<const resident*> out;
   auto [b, e] = residents_by_household_.equal_range(household_id);
-  for (auto it = b; it != e; ++it) out.push_back(&tables_.residents[it->second]);
+  for (auto it = b; it != e; ++it)
+    out.push_back(&tables_.residents[it->second]);
   return out;
 }
 
@@ -274,7 +281,8 @@ namespace {
 template <class T>
 void upsert(std::vector<T>& into, const std::vector<T>& update) {
   std::map<std::string, std::size_t> pos;
-  for (std::size_t i = 0; i < into.size(); ++i) pos[into[i].id] = i;
+  for (std::size_t i = 0; i < into.size(); ++i)
+    pos[into[i].id] = i;
   for (const auto& u : update) {
     auto it = pos.find(u.id);
     if (it == pos.end()) {
@@ -303,7 +311,8 @@ registry registry::merged(const tables& update, diagnostics& out) const {
   };
   for (const auto& p : update.residents)
     if (!r.find_household(p.household_id))
-      at("residents", p.id, 2, fmt::format("household_id '{}' is not a registered household", p.household_id));
+      at("residents", p.id, 2,
+         fmt::format("household_id '{}' is not a registered household", p.household_id));
   std::map<std::string, std::string> seen_external;
   for (const auto& d : r.tables_.devices) {
     auto [it, fresh] = seen_external.emplace(canonical_external_id(d.external_id), d.id);
@@ -313,7 +322,8 @@ registry registry::merged(const tables& update, diagnostics& out) const {
   }
   for (const auto& d : update.devices)
     if (!d.household_id.empty() && !r.find_household(d.household_id))
-      at("devices", d.id, 4, fmt::format("household_id '{}' is not a registered household", d.household_id));
+      at("devices", d.id, 4,
+         fmt::format("household_id '{}' is not a registered household", d.household_id));
   return r;
 }
 

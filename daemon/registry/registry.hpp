@@ -57,7 +57,8 @@ struct tables {
 /// reported as `file:line:column: message`; on any diagnostic the caller imports nothing.
 tables parse_csv_files(const std::vector<std::string>& files, diagnostics& out);
 /// Same, for text already read (pure; used by tests and the fuzzer).
-void parse_csv_text(const std::string& text, const std::string& file, tables& into, diagnostics& out);
+void parse_csv_text(const std::string& text, const std::string& file, tables& into,
+                    diagnostics& out);
 
 /// External ids are compared case-insensitively (DevEUIs arrive in either case).
 std::string canonical_external_id(std::string_view id);

@@ -15,7 +15,9 @@ statement::statement(sqlite3* db, std::string_view sql) : db_(db) {
   if (rc != SQLITE_OK) fail(db, rc, "prepare");
 }
 
-statement::~statement() { sqlite3_finalize(s_); }
+statement::~statement() {
+  sqlite3_finalize(s_);
+}
 
 statement& statement::bind(int i, std::int64_t v) {
   if (int rc = sqlite3_bind_int64(s_, i, v); rc != SQLITE_OK) fail(db_, rc, "bind");
@@ -63,12 +65,14 @@ void statement::reset() {
 
 std::string statement::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+           : std::string();
 }
 
 connection::connection(const std::string& path) : path_(path) {
-  const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -83,7 +87,9 @@ connection::connection(const std::string& path) : path_(path) {
   }
 }
 
-connection::~connection() { sqlite3_close_v2(db_); }
+connection::~connection() {
+  sqlite3_close_v2(db_);
+}
 
 void connection::exec(std::string_view sql) {
   char* err = nullptr;

@@ -34,7 +34,9 @@ class statement {
   statement& bind_blob(int i, std::string_view v);
   statement& bind_null(int i);
   /// Binds an optional text: empty strings become NULL.
-  statement& bind_text_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
+  statement& bind_text_or_null(int i, std::string_view v) {
+    return v.empty() ? bind_null(i) : bind(i, v);
+  }
 
   /// Steps once. Returns true while a row is available.
   bool step();

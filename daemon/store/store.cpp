@@ -11,8 +11,12 @@
 namespace hearth::store {
 namespace {
 
-std::int64_t ms(time_point t) { return t.time_since_epoch().count(); }
-time_point at_ms(std::int64_t v) { return time_point{duration{v}}; }
+std::int64_t ms(time_point t) {
+  return t.time_since_epoch().count();
+}
+time_point at_ms(std::int64_t v) {
+  return time_point{duration{v}};
+}
 
 /// Numbered migrations. Append only: a released migration is never edited.
 const char* const k_migrations[] = {
@@ -51,8 +55,10 @@ int migrate(connection& c) {
   const int have = schema_version(c);
   const int want = static_cast<int>(std::size(k_migrations));
   if (have > want)
-    throw store_error(SQLITE_ERROR, fmt::format("database schema version {} is newer than this hearthd ({}); "
-                                                "refusing to touch it", have, want));
+    throw store_error(SQLITE_ERROR,
+                      fmt::format("database schema version {} is newer than this hearthd ({}); "
+                                  "refusing to touch it",
+                                  have, want));
   for (int v = have; v < want; ++v) {
     transaction tx(c);
     c.exec(k_migrations[v]);
@@ -72,51 +78,75 @@ void store::save_registry(const registry::tables& t) {
   auto hh = db_.prepare(
       "INSERT INTO households VALUES (?1,?2,?3,?4) ON CONFLICT(household_id) DO UPDATE SET "
       "building=excluded.building, unit=excluded.unit, address=excluded.address");
-  for (const auto& h : t.households) hh.bind(1, h.id).bind(2, h.building).bind(3, h.unit).bind(4, h.address).run();
+  for (const auto& h : t.households)
+    hh.bind(1, h.id).bind(2, h.building).bind(3, h.unit).bind(4, h.address).run();
   auto rs = db_.prepare(
-      "INSERT INTO residents VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(resident_id) DO UPDATE SET "
+      "INSERT INTO residents VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(resident_id) DO "
+      "UPDATE SET "
       "household_id=excluded.household_id, name=excluded.name, birth_year=excluded.birth_year, "
-      "lives_alone=excluded.lives_alone, phone=excluded.phone, emergency_contact=excluded.emergency_contact, "
+      "lives_alone=excluded.lives_alone, phone=excluded.phone, "
+      "emergency_contact=excluded.emergency_contact, "
       "emergency_phone=excluded.emergency_phone, social_worker=excluded.social_worker");
   for (const auto& r : t.residents)
-    rs.bind(1, r.id).bind(2, r.household_id).bind(3, r.name).bind(4, r.birth_year).bind(5, r.lives_alone ? 1 : 0)
-        .bind(6, r.phone).bind(7, r.emergency_contact).bind(8, r.emergency_phone).bind(9, r.social_worker).run();
+    rs.bind(1, r.id)
+        .bind(2, r.household_id)
+        .bind(3, r.name)
+        .bind(4, r.birth_year)
+        .bind(5, r.lives_alone ? 1 : 0)
+        .bind(6, r.phone)
+        .bind(7, r.emergency_contact)
+        .bind(8, r.emergency_phone)
+        .bind(9, r.social_worker)
+        .run();
   auto dv = db_.prepare(
       "INSERT INTO devices VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(device_id) DO UPDATE SET "
       "external_id=excluded.external_id, type=excluded.type, household_id=excluded.household_id, "
       "building=excluded.building, location=excluded.location");
   for (const auto& d : t.devices)
-    dv.bind(1, d.id).bind(2, d.external_id).bind(3, d.type).bind(4, d.household_id).bind(5, d.building)
-        .bind(6, d.location).run();
+    dv.bind(1, d.id)
+        .bind(2, d.external_id)
+        .bind(3, d.type)
+        .bind(4, d.household_id)
+        .bind(5, d.building)
+        .bind(6, d.location)
+        .run();
   auto bd = db_.prepare(
       "INSERT INTO buildings VALUES (?1,?2,?3) ON CONFLICT(building) DO UPDATE SET "
       "height_m=excluded.height_m, tilt_limit_permille=excluded.tilt_limit_permille");
-  for (const auto& b : t.buildings) bd.bind(1, b.id).bind(2, b.height_m).bind(3, b.tilt_limit_permille).run();
+  for (const auto& b : t.buildings)
+    bd.bind(1, b.id).bind(2, b.height_m).bind(3, b.tilt_limit_permille).run();
   tx.commit();
 }
 
 registry::tables store::load_registry() {
   registry::tables t;
-  auto hh = db_.prepare("SELECT household_id, building, unit, address FROM households ORDER BY household_id");
-  while (hh.step()) t.households.push_back({hh.text(0), hh.text(1), hh.text(2), hh.text(3)});
+  auto hh = db_.prepare(
+      "SELECT household_id, building, unit, address FROM households ORDER BY household_id");
+  while (hh.step())
+    t.households.push_back({hh.text(0), hh.text(1), hh.text(2), hh.text(3)});
   auto rs = db_.prepare(
       "SELECT resident_id, household_id, name, birth_year, lives_alone, phone, emergency_contact, "
       "emergency_phone, social_worker FROM residents ORDER BY resident_id");
   while (rs.step())
-    t.residents.push_back({rs.text(0), rs.text(1), rs.text(2), static_cast<int>(rs.int64(3)), rs.int64(4) != 0,
-                           rs.text(5), rs.text(6), rs.text(7), rs.text(8)});
+    t.residents.push_back({rs.text(0), rs.text(1), rs.text(2), static_cast<int>(rs.int64(3)),
+                           rs.int64(4) != 0, rs.text(5), rs.text(6), rs.text(7), rs.text(8)});
   auto dv = db_.prepare(
-      "SELECT device_id, external_id, type, household_id, building, location FROM devices ORDER BY device_id");
-  while (dv.step()) t.devices.push_back({dv.text(0), dv.text(1), dv.text(2), dv.text(3), dv.text(4), dv.text(5)});
-  auto bd = db_.prepare("SELECT building, height_m, tilt_limit_permille FROM buildings ORDER BY building");
-  while (bd.step()) t.buildings.push_back({bd.text(0), bd.real(1), bd.real(2)});
+      "SELECT device_id, external_id, type, household_id, building, location FROM devices ORDER BY "
+      "device_id");
+  while (dv.step())
+    t.devices.push_back({dv.text(0), dv.text(1), dv.text(2), dv.text(3), dv.text(4), dv.text(5)});
+  auto bd = db_.prepare(
+      "SELECT building, height_m, tilt_limit_permille FROM buildings ORDER BY building");
+  while (bd.step())
+    t.buildings.push_back({bd.text(0), bd.real(1), bd.real(2)});
   return t;
 }
 
 void store::save_alert(const alerts::alert& a) {
   auto st = db_.prepare(
       "INSERT INTO alerts VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(id) DO UPDATE SET "
-      "state=excluded.state, priority=excluded.priority, updated_at=excluded.updated_at, body=excluded.body");
+      "state=excluded.state, priority=excluded.priority, updated_at=excluded.updated_at, "
+      "body=excluded.body");
   st.bind(1, static_cast<std::int64_t>(std::stoll(a.id)))
       .bind(2, a.key)
       .bind(3, a.rule)
@@ -131,8 +161,10 @@ void store::save_alert(const alerts::alert& a) {
 
 std::vector<alerts::alert> store::load_alerts(std::optional<alerts::state> s, std::size_t limit) {
   std::vector<alerts::alert> out;
-  auto st = s ? db_.prepare("SELECT body FROM alerts WHERE state=?1 ORDER BY priority, opened_at, id LIMIT ?2")
-              : db_.prepare("SELECT body FROM alerts ORDER BY priority, opened_at, id LIMIT ?2");
+  auto st =
+      s ? db_.prepare(
+              "SELECT body FROM alerts WHERE state=?1 ORDER BY priority, opened_at, id LIMIT ?2")
+        : db_.prepare("SELECT body FROM alerts ORDER BY priority, opened_at, id LIMIT ?2");
   if (s) st.bind(1, alerts::state_name(*s));
   st.bind(2, static_cast<std::int64_t>(limit));
   while (st.step()) {
@@ -140,7 +172,8 @@ std::vector<alerts::alert> store::load_alerts(std::optional<alerts::state> s, st
     auto v = boost::json::parse(st.text(0), ec);
     if (ec) continue;
     if (auto a = alerts::alert_from_json(v)) {
-      if (const auto* k = v.as_object().if_contains("key"); k && k->is_string()) a->key = k->as_string();
+      if (const auto* k = v.as_object().if_contains("key"); k && k->is_string())
+        a->key = k->as_string();
       out.push_back(std::move(*a));
     }
   }
@@ -156,27 +189,34 @@ std::uint64_t store::max_alert_id() {
 std::vector<unknown_device> store::unknown_devices() {
   std::vector<unknown_device> out;
   auto st = db_.prepare(
-      "SELECT external_id, last_topic, first_seen, last_seen, count FROM unknown_devices ORDER BY last_seen DESC");
-  while (st.step()) out.push_back({st.text(0), st.text(1), at_ms(st.int64(2)), at_ms(st.int64(3)), st.int64(4)});
+      "SELECT external_id, last_topic, first_seen, last_seen, count FROM unknown_devices ORDER BY "
+      "last_seen DESC");
+  while (st.step())
+    out.push_back({st.text(0), st.text(1), at_ms(st.int64(2)), at_ms(st.int64(3)), st.int64(4)});
   return out;
 }
 
 std::vector<quarantine_row> store::quarantine(std::size_t limit) {
   std::vector<quarantine_row> out;
   auto st = db_.prepare(
-      "SELECT received_at, topic, reason, detail, payload FROM quarantine ORDER BY id DESC LIMIT ?1");
+      "SELECT received_at, topic, reason, detail, payload FROM quarantine ORDER BY id DESC LIMIT "
+      "?1");
   st.bind(1, static_cast<std::int64_t>(limit));
-  while (st.step()) out.push_back({at_ms(st.int64(0)), st.text(1), st.text(2), st.text(3), st.text(4)});
+  while (st.step())
+    out.push_back({at_ms(st.int64(0)), st.text(1), st.text(2), st.text(3), st.text(4)});
   return out;
 }
 
-std::vector<stored_reading> store::readings(const std::string& device_id, time_point since, time_point until,
-                                            std::size_t limit) {
+std::vector<stored_reading> store::readings(const std::string& device_id, time_point since,
+                                            time_point until, std::size_t limit) {
   std::vector<stored_reading> out;
   auto st = db_.prepare(
       "SELECT r.metric, r.value, r.ts FROM readings r JOIN device_keys k ON k.key = r.device "
       "WHERE k.device_id = ?1 AND r.ts >= ?2 AND r.ts < ?3 ORDER BY r.ts LIMIT ?4");
-  st.bind(1, device_id).bind(2, ms(since)).bind(3, ms(until)).bind(4, static_cast<std::int64_t>(limit));
+  st.bind(1, device_id)
+      .bind(2, ms(since))
+      .bind(3, ms(until))
+      .bind(4, static_cast<std::int64_t>(limit));
   while (st.step()) {
     const auto m = static_cast<std::size_t>(st.int64(0));
     if (m >= k_metrics.size()) continue;
@@ -273,19 +313,30 @@ void writer::write(std::vector<item>& batch) {
     transaction tx(*db_);
     auto rd = db_->prepare("INSERT INTO readings(device, metric, ts, value) VALUES (?1,?2,?3,?4)");
     auto qr = db_->prepare(
-        "INSERT INTO quarantine(received_at, topic, reason, detail, payload) VALUES (?1,?2,?3,?4,?5)");
+        "INSERT INTO quarantine(received_at, topic, reason, detail, payload) VALUES "
+        "(?1,?2,?3,?4,?5)");
     auto un = db_->prepare(
         "INSERT INTO unknown_devices VALUES (?1,?2,?3,?3,1) ON CONFLICT(external_id) DO UPDATE SET "
-        "last_topic=excluded.last_topic, last_seen=MAX(last_seen, excluded.last_seen), count=count+1");
+        "last_topic=excluded.last_topic, last_seen=MAX(last_seen, excluded.last_seen), "
+        "count=count+1");
     std::size_t rows = 0;
     for (auto& it : batch) {
       if (auto* rs = std::get_if<std::vector<reading>>(&it)) {
         for (const auto& r : *rs) {
-          rd.bind(1, device_key(r.device_id)).bind(2, static_cast<int>(r.metric)).bind(3, ms(r.ts)).bind(4, r.value).run();
+          rd.bind(1, device_key(r.device_id))
+              .bind(2, static_cast<int>(r.metric))
+              .bind(3, ms(r.ts))
+              .bind(4, r.value)
+              .run();
           ++rows;
         }
       } else if (auto* q = std::get_if<quarantine_row>(&it)) {
-        qr.bind(1, ms(q->received_at)).bind(2, q->topic).bind(3, q->reason).bind(4, q->detail).bind_blob(5, q->payload).run();
+        qr.bind(1, ms(q->received_at))
+            .bind(2, q->topic)
+            .bind(3, q->reason)
+            .bind(4, q->detail)
+            .bind_blob(5, q->payload)
+            .run();
       } else if (auto* u = std::get_if<unknown_sighting>(&it)) {
         un.bind(1, u->external_id).bind(2, u->topic).bind(3, ms(u->at)).run();
       }

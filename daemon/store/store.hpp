@@ -77,8 +77,8 @@ class store {
 
   std::vector<unknown_device> unknown_devices();
   std::vector<quarantine_row> quarantine(std::size_t limit = 100);
-  std::vector<stored_reading> readings(const std::string& device_id, time_point since, time_point until,
-                                       std::size_t limit = 10'000);
+  std::vector<stored_reading> readings(const std::string& device_id, time_point since,
+                                       time_point until, std::size_t limit = 10'000);
   std::int64_t count_readings();
 
  private:

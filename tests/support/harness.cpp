@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/harness.hpp"
+
+#include <fcntl.h>
+#include <mqtt/client.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace hearth::test {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+temp_dir::temp_dir() {
+  std::string tmpl = (fs::temp_directory_path() / "hearth-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  if (!std::getenv("HEARTH_KEEP_TEST_DIRS")) fs::remove_all(path_, ec);
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+unsigned short free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind to port 0 failed");
+  }
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+process::process(std::vector<std::string> argv, fs::path log) : log_(std::move(log)) {
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    ::setpgid(0, 0);
+    std::vector<char*> args;
+    for (auto& a : argv)
+      args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+process::~process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait(5s);
+  }
+}
+
+bool process::running() {
+  if (status_) return false;
+  int st = 0;
+  const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+  if (r == pid_) {
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return false;
+  }
+  return r == 0;
+}
+
+void process::signal(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
+std::optional<int> process::wait(std::chrono::milliseconds limit) {
+  eventually([&] { return !running(); }, limit);
+  return status_;
+}
+
+std::string process::log() const {
+  return read_file(log_);
+}
+
+bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  auto pause = 2ms;
+  while (true) {
+    if (ok()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // Back off between polls; this is the poll interval of a deadline, not a wait for an event.
+    std::this_thread::yield();
+    struct timespec ts {
+      0, static_cast<long>(std::chrono::nanoseconds(pause).count())
+    };
+    ::nanosleep(&ts, nullptr);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
+namespace {
+bool port_open(unsigned short port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+}  // namespace
+
+broker::broker(const temp_dir& dir, const std::string& extra_config) : port_(free_port()) {
+  conf_ = dir / "mosquitto.conf";
+  log_ = dir / "mosquitto.log";
+  write_file(conf_,
+             "listener " + std::to_string(port_) +
+                 " 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n" +
+                 extra_config);
+  restart();
+}
+
+void broker::stop() {
+  if (!proc_) return;
+  proc_->signal(SIGTERM);
+  proc_->wait(10s);
+  proc_.reset();
+}
+
+void broker::restart() {
+  stop();
+  proc_ =
+      std::make_unique<process>(std::vector<std::string>{"mosquitto", "-c", conf_.string()}, log_);
+  REQUIRE(eventually([&] { return port_open(port_); }, 10s));
+}
+
+http_response http(unsigned short port, const std::string& method, const std::string& target,
+                   const std::string& body, const std::map<std::string, std::string>& headers) {
+  namespace beast = boost::beast;
+  namespace bhttp = beast::http;
+  http_response out;
+  try {
+    boost::asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.expires_after(10s);
+    stream.connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
+    req.set(bhttp::field::host, "127.0.0.1");
+    for (const auto& [k, v] : headers)
+      req.set(k, v);
+    if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    beast::flat_buffer buf;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buf, res);
+    out.status = static_cast<int>(res.result_int());
+    out.body = res.body();
+    for (const auto& f : res)
+      out.headers[std::string(f.name_string())] = std::string(f.value());
+    beast::error_code ec;
+    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  } catch (const std::exception&) {
+    out.status = 0;
+  }
+  return out;
+}
+
+void publish(const std::string& uri, const std::string& topic, const std::string& payload,
+             int qos) {
+  mqtt::client c(
+      uri, "hearth-test-pub-" + std::to_string(::getpid()) + "-" + std::to_string(free_port()));
+  auto opts = mqtt::connect_options_builder().clean_session(true).finalize();
+  c.connect(opts);
+  c.publish(mqtt::make_message(topic, payload, qos, false));
+  c.disconnect();
+}
+
+daemon_process::daemon_process(const temp_dir& dir, const broker& b, options o)
+    : http_port_(free_port()) {
+  config_ = dir / "hearth.yaml";
+  database_ = dir / "hearth.db";
+  log_ = dir / "hearthd.log";
+  const std::string src = HEARTH_SOURCE_DIR;
+  if (o.registry_dir.empty()) o.registry_dir = std::string(HEARTH_TEST_DATA) + "/registry";
+  if (o.devices_dir.empty()) o.devices_dir = src + "/devices";
+  if (o.rules_dir.empty()) o.rules_dir = src + "/rules";
+  std::string cfg = "timezone: Asia/Shanghai\n";
+  cfg += "database: " + database_.string() + "\n";
+  cfg += "devices_dir: " + o.devices_dir + "\n";
+  cfg += "rules_dir: " + o.rules_dir + "\n";
+  cfg += "registry_dir: " + o.registry_dir + "\n";
+  cfg += "mqtt: { uri: \"" + b.uri() + "\", client_id: hearthd-test-" + std::to_string(http_port_) +
+         " }\n";
+  cfg += "http: { listen: \"127.0.0.1:" + std::to_string(http_port_) + "\" }\n";
+  cfg += o.extra_config;
+  write_file(config_, cfg);
+  start();
+}
+
+void daemon_process::start() {
+  proc_ = std::make_unique<process>(
+      std::vector<std::string>{HEARTHD_BINARY, "run", "--config", config_.string()}, log_);
+  wait_ready();
+}
+
+void daemon_process::wait_ready() {
+  const bool up = eventually(
+      [&] { return http_get(http_port_, "/healthz").status != 0 || !proc_->running(); }, 20s);
+  INFO("hearthd log:\n" << proc_->log());
+  REQUIRE(up);
+  REQUIRE(proc_->running());
+}
+
+void daemon_process::wait_connected() {
+  const bool ok = eventually(
+      [&] { return metric_value(http_get(http_port_, "/metrics").body, "mqtt_connected") == 1; },
+      20s);
+  INFO("hearthd log:\n" << proc_->log());
+  REQUIRE(ok);
+}
+
+void daemon_process::kill9() {
+  proc_->signal(SIGKILL);
+  proc_->wait(10s);
+}
+
+double metric_value(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+  }
+  return 0;
+}
+
+}  // namespace hearth::test
