@@ -365,13 +365,17 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
     t.topic = bridge ? std::string(k_z2m_bridge_topic) : std::string(profile->default_topic);
     t.external_id_path = bridge ? std::string() : std::string(profile->default_external_id_path);
   }
+  bool topic_ok = true;
   if (auto topic = doc.string("topic", false)) {
     t.topic = *topic;
+    topic_ok = false;
     if (topic->find('#') != std::string::npos)
       doc.error(doc.get("topic"), "'topic' must not use '#': one device per topic level");
     else if (bridge && (!topic->ends_with("/bridge/state") || topic->find('+') != std::string::npos ||
                         topic->find("{external_id}") != std::string::npos || topic->size() <= 13))
       doc.error(doc.get("topic"), fmt::format("a bridge's topic is '<base topic>/bridge/state', not '{}'", *topic));
+    else
+      topic_ok = true;
   }
   if (auto p = doc.string("external_id", false)) {
     if (bridge) {
@@ -384,7 +388,7 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
       t.external_id_path = *p;
     }
   }
-  if (profile && !bridge && t.external_id_path.empty() && t.topic.find("{external_id}") == std::string::npos)
+  if (profile && topic_ok && !bridge && t.external_id_path.empty() && t.topic.find("{external_id}") == std::string::npos)
     doc.error(doc.get("topic"),
               "the topic has no {external_id} segment and no 'external_id' payload path is set");
   if (auto d = doc.duration_value("report_interval", false)) t.report_interval = *d;
@@ -399,11 +403,13 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   parse_frame(doc, t);
   parse_examples(doc, t);
   doc.finish();
-  if (bridge && field_entries > 0)
+  if (!profile) {
+    // Without a transport, nothing else about the fields can be judged.
+  } else if (bridge && field_entries > 0)
     doc.error(doc.get("fields"), "a bridge takes no 'fields': its reading is device.online from its state topic");
   else if (t.transport == transport::native && field_entries > 0)
     doc.error(doc.get("fields"), "a native device type carries canonical metrics and takes no 'fields'");
-  else if (t.transport != transport::native && !bridge && field_entries == 0 && profile)
+  else if (t.transport != transport::native && !bridge && field_entries == 0)
     doc.error("a device type needs at least one entry in 'fields'");
   if (t.frame && t.transport != transport::chirpstack && t.transport != transport::tts)
     doc.error(doc.get("frame"), "'frame' decoding is for LoRaWAN transports (chirpstack, tts)");
