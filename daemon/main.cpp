@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <set>
 
 #include "app/config.hpp"
 #include "app/daemon.hpp"
@@ -47,10 +48,13 @@ int cmd_check(const std::string& config_file) {
   return d.empty() ? 0 : k_exit_config;
 }
 
+/// Exit status: 0 when every example matches, 1 when an example does not match (a diff is
+/// printed for each), 78 (EX_CONFIG) when a definition does not even load.
 int cmd_devices_test(std::vector<std::string> files) {
   diagnostics d;
   catalog::catalog types = files.empty() ? catalog::catalog::load_dir(default_devices_dir(), d)
                                          : catalog::catalog::load_files(files, d);
+  const bool broken = !d.empty();
   std::size_t examples = 0, failed = 0;
   for (const auto& t : types.types()) {
     auto ex = normalize::run_examples(*t);
@@ -61,6 +65,13 @@ int cmd_devices_test(std::vector<std::string> files) {
   }
   print(d);
   fmt::print("{} passed, {} failed\n", examples - failed, failed);
+  if (broken) {
+    std::set<std::string> files_with_errors;
+    for (const auto& x : d)
+      if (x.message.find("does not match") == std::string::npos) files_with_errors.insert(x.file);
+    fmt::print("{} definition file(s) did not load\n", files_with_errors.size());
+    return k_exit_config;
+  }
   return d.empty() ? 0 : 1;
 }
 

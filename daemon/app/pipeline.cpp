@@ -18,7 +18,17 @@ constexpr auto k_same_payload_window = 2s;
 
 pipeline::pipeline(const clock& clk, telemetry& tel, store::store* st, store::writer* wr,
                    engine::engine& eng, alerts::book& book)
-    : clock_(clk), telemetry_(tel), store_(st), writer_(wr), engine_(eng), book_(book) {}
+    : clock_(clk), telemetry_(tel), store_(st), writer_(wr), engine_(eng), book_(book) {
+  // Every reason is on /metrics from the start (at 0), so an absent series never hides one.
+  for (const char* r :
+       {reason::oversized, reason::malformed_json, reason::missing_field, reason::wrong_type,
+        reason::out_of_range, reason::bad_timestamp, reason::future_timestamp, reason::bad_frame,
+        reason::unknown_metric, reason::unknown_topic, reason::unregistered_device,
+        reason::wrong_device_type, reason::duplicate})
+    telemetry_.counter(
+        "hearth_messages_rejected_total", fmt::format("reason=\"{}\"", r),
+        "Messages (or single fields) rejected, by reason; each is kept in quarantine");
+}
 
 void pipeline::set_registry(std::shared_ptr<const registry::registry> r) {
   registry_ = r;
@@ -68,17 +78,19 @@ void pipeline::on_message(std::string_view topic, std::string_view payload,
   const catalog::device_type* route = nullptr;
   bool status_topic = false;
   for (const auto& t : catalog_->types()) {
-    if (normalize::match_topic(t->topic, topic)) {
-      route = t.get();
-      break;
-    }
-    if (t->transport == catalog::transport::zigbee2mqtt && !status_topic) {
-      const auto base = t->topic.substr(0, t->topic.find('/') + 1);
+    // Zigbee2MQTT status topics first: a bridge type's own topic is one of them.
+    if (t->transport == catalog::transport::zigbee2mqtt) {
+      const auto base = catalog::z2m_base_topic(*t).value_or("") + "/";
       if (topic.starts_with(base) &&
           (topic.ends_with("/availability") || topic.ends_with("/bridge/state"))) {
         route = t.get();
         status_topic = true;
+        break;
       }
+    }
+    if (normalize::match_topic(t->topic, topic)) {
+      route = t.get();
+      break;
     }
   }
   if (!route) {
@@ -167,9 +179,16 @@ void pipeline::on_message(std::string_view topic, std::string_view payload,
     return;
   }
   if (duplicate(dev->id, &*env, payload, received_at)) {
-    telemetry_.add("hearth_messages_rejected_total",
-                   fmt::format("reason=\"{}\"", reason::duplicate));
-    return;  // counted, not quarantined: redelivery is normal and carries nothing new
+    // Redelivery is normal and carries nothing new, but it is still kept, so that an
+    // integrator can see a gateway that repeats itself.
+    reject(topic, payload,
+           make_error(reason::duplicate,
+                      env->frame_counter
+                          ? fmt::format("device {} already sent frame counter {}", dev->id,
+                                        *env->frame_counter)
+                          : fmt::format("device {} sent the same payload within 2 s", dev->id)),
+           received_at);
+    return;
   }
   auto dec = normalize::map_fields(*type, *env);
   if (!dec) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -61,6 +62,25 @@ void yaml_map::error(const YAML::Node& at, const std::string& message) {
 }
 
 namespace {
+/// Edit distance with transpositions (optimal string alignment), for "did you mean" on
+/// misspelt keys: "metirc" is one slip from "metric". Keys are short.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+bool near_miss(std::string_view written, std::string_view meant) {
+  return written != meant && edit_distance(written, meant) <= std::max<std::size_t>(1, meant.size() / 4);
+}
+
 std::string kind_of(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map:
@@ -75,10 +95,23 @@ std::string kind_of(const YAML::Node& n) {
 }
 }  // namespace
 
+void yaml_map::missing(const std::string& key) {
+  // A misspelt required key is one mistake: report the spelling, not also the absence.
+  for (const auto& kv : node_) {
+    const auto written = kv.first.Scalar();
+    if (!known_.contains(written) && near_miss(written, key)) {
+      known_.insert(written);
+      error(kv.first, fmt::format("unknown key '{}' in {} (did you mean '{}'?)", written, what_, key));
+      return;
+    }
+  }
+  error(fmt::format("{}: missing required key '{}'", what_, key));
+}
+
 std::optional<std::string> yaml_map::string(const std::string& key, bool required) {
   const YAML::Node n = get(key);
   if (!n.IsDefined() || n.IsNull()) {
-    if (required && valid_) error(fmt::format("{}: missing required key '{}'", what_, key));
+    if (required && valid_) missing(key);
     return std::nullopt;
   }
   if (!n.IsScalar()) {
@@ -133,7 +166,7 @@ std::optional<duration> yaml_map::duration_value(const std::string& key, bool re
 std::optional<std::vector<std::string>> yaml_map::strings(const std::string& key, bool required) {
   const YAML::Node n = get(key);
   if (!n.IsDefined() || n.IsNull()) {
-    if (required && valid_) error(fmt::format("{}: missing required key '{}'", what_, key));
+    if (required && valid_) missing(key);
     return std::nullopt;
   }
   std::vector<std::string> v;
@@ -157,9 +190,19 @@ std::optional<std::vector<std::string>> yaml_map::strings(const std::string& key
 
 void yaml_map::finish() {
   if (!valid_) return;
+  std::set<std::string> seen;
   for (const auto& kv : node_) {
     const auto key = kv.first.Scalar();
-    if (!known_.contains(key)) error(kv.first, fmt::format("unknown key '{}' in {}", key, what_));
+    if (!seen.insert(key).second) {
+      // yaml-cpp keeps both entries and lookups see the first: the second would be ignored.
+      error(kv.first, fmt::format("key '{}' is given twice in {}", key, what_));
+      continue;
+    }
+    if (known_.contains(key)) continue;
+    std::string hint;
+    for (const auto& k : known_)
+      if (!has(k) && near_miss(key, k)) hint = fmt::format(" (did you mean '{}'?)", k);
+    error(kv.first, fmt::format("unknown key '{}' in {}{}", key, what_, hint));
   }
 }
 

@@ -59,6 +59,9 @@ class yaml_map {
   YAML::Node node_;
   std::string file_;
   diagnostics& out_;
+  /// Reports a missing required key, or the misspelt key written in its place.
+  void missing(const std::string& key);
+
   std::string what_;
   std::set<std::string> known_;
   bool valid_ = true;

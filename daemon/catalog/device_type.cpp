@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -21,6 +23,8 @@ struct transport_profile {
   std::string_view default_topic;
   std::string_view default_external_id_path;
 };
+
+constexpr std::string_view k_z2m_bridge_topic = "zigbee2mqtt/bridge/state";
 
 constexpr transport_profile k_transports[] = {
     {transport::zigbee2mqtt, "zigbee2mqtt", "zigbee2mqtt/{external_id}", ""},
@@ -123,12 +127,14 @@ std::optional<std::string> payload_text(const YAML::Node& n, const std::string& 
   return std::nullopt;
 }
 
-void parse_fields(yaml_map& doc, device_type& t) {
+/// Returns the number of entries written in `fields:` (good or bad), so that a broken entry
+/// is reported once, not again as "no fields".
+std::size_t parse_fields(yaml_map& doc, device_type& t) {
   const YAML::Node list = doc.get("fields");
-  if (!list.IsDefined()) return;
+  if (!list.IsDefined() || list.IsNull()) return 0;
   if (!list.IsSequence()) {
     doc.error(list, "'fields' must be a list of field mappings");
-    return;
+    return 1;
   }
   for (const auto& item : list) {
     yaml_map f(item, doc.file(), doc.out(), "field mapping");
@@ -196,7 +202,8 @@ void parse_fields(yaml_map& doc, device_type& t) {
               continue;
             }
           }
-          m.map[kv.first.Scalar()] = d;
+          if (!m.map.emplace(kv.first.Scalar(), d).second)
+            f.error(kv.first, fmt::format("map key '{}' is given twice", kv.first.Scalar()));
         }
       }
     }
@@ -206,6 +213,7 @@ void parse_fields(yaml_map& doc, device_type& t) {
       t.fields.push_back(std::move(m));
     }
   }
+  return list.size();
 }
 
 void parse_frame(yaml_map& doc, device_type& t) {
@@ -286,6 +294,10 @@ void parse_examples(yaml_map& doc, device_type& t) {
           e.error(kv.first, fmt::format("unknown metric '{}'", kv.first.Scalar()));
           continue;
         }
+        if (ex.readings.contains(kv.first.Scalar())) {
+          e.error(kv.first, fmt::format("reading '{}' is given twice", kv.first.Scalar()));
+          continue;
+        }
         const std::string& v = kv.second.Scalar();
         if (v == "true" || v == "false") {
           ex.readings[kv.first.Scalar()] = v == "true" ? 1 : 0;
@@ -299,6 +311,12 @@ void parse_examples(yaml_map& doc, device_type& t) {
       }
     }
     if (!r.IsDefined() && !ex.rejected) e.error("example needs 'readings' or 'rejected'");
+    if (r.IsDefined() && ex.rejected)
+      e.error(r,
+              "an example has 'readings' or 'rejected', not both: a rejected message produces no "
+              "readings");
+    if (!ex.field_errors.empty() && ex.rejected)
+      e.error(e.get("field_errors"), "'field_errors' goes with 'readings', not with 'rejected'");
     e.finish();
     t.examples.push_back(std::move(ex));
   }
@@ -352,18 +370,39 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
           doc.get("transport"),
           fmt::format("unknown transport '{}': use zigbee2mqtt, chirpstack, tts or native", *tr));
   }
+  if (auto r = doc.string("role", false)) {
+    if (*r == "bridge")
+      t.role = role::bridge;
+    else if (*r != "device")
+      doc.error(doc.get("role"), fmt::format("unknown role '{}': use device or bridge", *r));
+  }
+  const bool bridge = t.role == role::bridge;
+  if (bridge && profile && profile->id != transport::zigbee2mqtt)
+    doc.error(doc.get("role"), "role 'bridge' is for the zigbee2mqtt transport");
   if (profile) {
     t.transport = profile->id;
-    t.topic = std::string(profile->default_topic);
-    t.external_id_path = std::string(profile->default_external_id_path);
+    t.topic = bridge ? std::string(k_z2m_bridge_topic) : std::string(profile->default_topic);
+    t.external_id_path = bridge ? std::string() : std::string(profile->default_external_id_path);
   }
+  bool topic_ok = true;
   if (auto topic = doc.string("topic", false)) {
     t.topic = *topic;
+    topic_ok = false;
     if (topic->find('#') != std::string::npos)
       doc.error(doc.get("topic"), "'topic' must not use '#': one device per topic level");
+    else if (bridge &&
+             (!topic->ends_with("/bridge/state") || topic->find('+') != std::string::npos ||
+              topic->find("{external_id}") != std::string::npos || topic->size() <= 13))
+      doc.error(doc.get("topic"),
+                fmt::format("a bridge's topic is '<base topic>/bridge/state', not '{}'", *topic));
+    else
+      topic_ok = true;
   }
   if (auto p = doc.string("external_id", false)) {
-    if (*p == "topic") {
+    if (bridge) {
+      doc.error(doc.get("external_id"),
+                "a bridge's external id is its topic without '/state'; drop 'external_id'");
+    } else if (*p == "topic") {
       t.external_id_path.clear();
     } else if (!valid_path(*p)) {
       doc.error(doc.get("external_id"), fmt::format("bad path '{}' for 'external_id'", *p));
@@ -371,23 +410,39 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
       t.external_id_path = *p;
     }
   }
-  if (profile && t.external_id_path.empty() && t.topic.find("{external_id}") == std::string::npos)
+  if (profile && topic_ok && !bridge && t.external_id_path.empty() &&
+      t.topic.find("{external_id}") == std::string::npos)
     doc.error(doc.get("topic"),
               "the topic has no {external_id} segment and no 'external_id' payload path is set");
   if (auto d = doc.duration_value("report_interval", false)) t.report_interval = *d;
   t.life_safety = doc.boolean("life_safety", false).value_or(false);
-  if (auto w = doc.number("counter_wrap", false)) t.counter_wrap = *w;
-  parse_fields(doc, t);
+  if (auto w = doc.number("counter_wrap", false)) {
+    if (*w <= 0 || *w != std::floor(*w))
+      doc.error(doc.get("counter_wrap"),
+                fmt::format("'counter_wrap' must be a whole number above 0, not {}", *w));
+    else
+      t.counter_wrap = *w;
+  }
+  const auto field_entries = parse_fields(doc, t);
   parse_frame(doc, t);
   parse_examples(doc, t);
   doc.finish();
-  if (t.transport == transport::native && !t.fields.empty())
+  if (!profile) {
+    // Without a transport, nothing else about the fields can be judged.
+  } else if (bridge && field_entries > 0)
+    doc.error(doc.get("fields"),
+              "a bridge takes no 'fields': its reading is device.online from its state topic");
+  else if (t.transport == transport::native && field_entries > 0)
     doc.error(doc.get("fields"),
               "a native device type carries canonical metrics and takes no 'fields'");
-  if (t.transport != transport::native && t.fields.empty() && profile)
+  else if (t.transport != transport::native && !bridge && field_entries == 0)
     doc.error("a device type needs at least one entry in 'fields'");
   if (t.frame && t.transport != transport::chirpstack && t.transport != transport::tts)
     doc.error(doc.get("frame"), "'frame' decoding is for LoRaWAN transports (chirpstack, tts)");
+  if (t.counter_wrap && std::none_of(t.fields.begin(), t.fields.end(), [](const field_mapping& f) {
+        return f.metric == metric::water_total_l;
+      }))
+    doc.error(doc.get("counter_wrap"), "'counter_wrap' needs a field mapped to water.total_l");
   if (out.size() != before) return std::nullopt;
   return t;
 }
@@ -436,15 +491,30 @@ const device_type* catalog::find(const std::string& name) const {
   return it == by_name_.end() ? nullptr : it->second.get();
 }
 
+std::optional<std::string> z2m_base_topic(const device_type& t) {
+  if (t.transport != transport::zigbee2mqtt) return std::nullopt;
+  if (t.role == role::bridge)
+    return t.topic.substr(0, t.topic.size() - std::string_view("/bridge/state").size());
+  const auto pos = t.topic.find("/{external_id}");
+  if (pos != std::string::npos) return t.topic.substr(0, pos);
+  return t.topic.substr(0, t.topic.find('/'));
+}
+
+std::optional<std::string> bridge_external_id(const device_type& t) {
+  if (t.role == role::bridge) return std::nullopt;
+  auto base = z2m_base_topic(t);
+  if (!base) return std::nullopt;
+  return *base + "/bridge";
+}
+
 std::vector<std::string> catalog::subscriptions() const {
   std::set<std::string> subs;
   for (const auto& t : types_) {
     subs.insert(t->subscription());
-    if (t->transport == transport::zigbee2mqtt) {
+    if (t->transport == transport::zigbee2mqtt && t->role != role::bridge) {
       // Availability of each device and the bridge's own state (DESIGN.md, transports).
       subs.insert(t->subscription() + "/availability");
-      const auto base = t->topic.substr(0, t->topic.find('/'));
-      subs.insert(base + "/bridge/state");
+      subs.insert(*z2m_base_topic(*t) + "/bridge/state");
     }
   }
   return {subs.begin(), subs.end()};

@@ -76,10 +76,17 @@ struct example {
   int line = 0;
 };
 
+/// What a device of the type is. A `bridge` is a Zigbee2MQTT bridge (coordinator and
+/// zigbee2mqtt process): its one reading is `device.online`, from `<base>/bridge/state`;
+/// its external id is `<base>/bridge`; the devices behind it are the zigbee2mqtt devices
+/// under the same base topic (`bridge_external_id`).
+enum class role { device, bridge };
+
 struct device_type {
   std::string name;  ///< "z2m.sos-button"; equals the file name without ".yaml"
   std::string description;
   catalog::transport transport = transport::native;
+  catalog::role role = role::device;
   std::string topic;  ///< pattern with one "{external_id}" segment, or '+' wildcards
   /// Payload path of the external id; empty when the topic carries it.
   std::string external_id_path;
@@ -94,6 +101,16 @@ struct device_type {
   /// The MQTT subscription filter for `topic` ("{external_id}" becomes '+').
   std::string subscription() const;
 };
+
+/// Zigbee2MQTT base topic of a zigbee2mqtt type ("zigbee2mqtt" for the pattern
+/// "zigbee2mqtt/{external_id}" and for the bridge topic "zigbee2mqtt/bridge/state");
+/// nullopt for other transports.
+std::optional<std::string> z2m_base_topic(const device_type& t);
+
+/// The external id of the bridge a zigbee2mqtt device sits behind ("zigbee2mqtt/bridge"),
+/// for `gateway-offline`: when that bridge is offline, its devices are not reported one by
+/// one. nullopt for other transports and for a bridge itself.
+std::optional<std::string> bridge_external_id(const device_type& t);
 
 /// Parses one definition. `file` names it in diagnostics; the type name must match it.
 std::optional<device_type> parse_device_type(const std::string& text, const std::string& file,

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+// Registry CSV import: every bad row names file:line:column; any error imports nothing.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "app/definitions.hpp"
+#include "catalog/device_type.hpp"
+#include "registry/registry.hpp"
+#include "store/store.hpp"
+
+namespace {
+using namespace hearth;
+namespace fs = std::filesystem;
+
+const std::string k_broken = HEARTH_TEST_DATA "/broken-registry/";
+
+const catalog::catalog& shipped_types() {
+  static const auto c = [] {
+    diagnostics d;
+    auto c = catalog::catalog::load_dir(HEARTH_SOURCE_DIR "/devices", d);
+    REQUIRE(d.empty());
+    return c;
+  }();
+  return c;
+}
+
+registry::registry sample_registry() {
+  diagnostics d;
+  registry::tables parsed;
+  auto r = app::check_registry_import(app::registry_files(HEARTH_TEST_DATA "/registry"),
+                                      registry::registry{}, &shipped_types(), parsed, d);
+  for (const auto& x : d)
+    UNSCOPED_INFO(x.text());
+  REQUIRE(r);
+  return *r;
+}
+
+struct expectation {
+  const char* file;
+  int line, column;
+  const char* message;
+};
+
+// clang-format off
+const expectation k_expected[] = {
+  {"unknown-header", 1, 0,
+   "unknown header 'household_id,building,unit': expected the columns of households, residents, devices or buildings (DESIGN.md)"},
+  {"wrong-column-count", 3, 0, "3 columns, expected 4"},
+  {"empty-file", 1, 0, "the file is empty; a header row is required"},
+  {"unterminated-quote", 2, 0, "unterminated quoted field"},
+  {"empty-device-id", 2, 1, "device_id must not be empty"},
+  {"bad-birth-year", 2, 4, "birth_year '19x1' is not a year"},
+  {"bad-lives-alone", 2, 5, "lives_alone 'sometimes' must be true or false"},
+  {"bad-tilt-limit", 2, 3, "tilt_limit_permille 'four' is not a non-negative number"},
+  {"zero-tilt-limit", 2, 3, "tilt_limit_permille must be greater than 0"},
+  {"building-device-without-building", 2, 5, "building must be set when household_id is empty"},
+  {"unknown-household", 2, 4, "household_id 'H-9-101' is not a registered household"},
+  {"resident-unknown-household", 2, 2, "household_id 'H-9-999' is not a registered household"},
+  {"duplicate-external-id", 2, 2, "external_id '0x00158D0008A1B2C3' is already used by device sos-3-502"},
+  {"unknown-device-type", 2, 3, "type 'z2m.panic-button' is not a known device type"},
+};
+// clang-format on
+}  // namespace
+
+TEST_CASE("the sample registry imports cleanly, including a Zigbee2MQTT bridge", "[registry]") {
+  const auto r = sample_registry();
+  CHECK(r.all().households.size() == 2);
+  CHECK(r.all().residents.size() == 2);
+  const auto* bridge = r.find_device_by_external_id("zigbee2mqtt/bridge");
+  REQUIRE(bridge);
+  CHECK(bridge->type == "z2m.bridge");
+  CHECK(bridge->household_id.empty());
+  CHECK(r.find_device_by_external_id("24e124710b423527")->id ==
+        "tilt-b3-ne");  // DevEUIs in either case
+}
+
+TEST_CASE("each broken registry CSV gives one file:line:column: message", "[registry]") {
+  const auto base = sample_registry();
+  for (const auto& e : k_expected) {
+    DYNAMIC_SECTION(e.file) {
+      const auto file = k_broken + e.file + ".csv";
+      diagnostics d;
+      registry::tables parsed;
+      auto r = app::check_registry_import({file}, base, &shipped_types(), parsed, d);
+      for (const auto& x : d)
+        UNSCOPED_INFO(x.text());
+      CHECK_FALSE(r);
+      REQUIRE(d.size() == 1);
+      CHECK(d[0].file == file);
+      CHECK(d[0].line == e.line);
+      CHECK(d[0].column == e.column);
+      CHECK(d[0].message == e.message);
+    }
+  }
+}
+
+TEST_CASE("every file in broken-registry/ has an expectation", "[registry]") {
+  std::set<std::string> on_disk, expected;
+  for (const auto& e : fs::directory_iterator(k_broken))
+    on_disk.insert(e.path().stem().string());
+  for (const auto& e : k_expected)
+    expected.insert(e.file);
+  CHECK(on_disk == expected);
+}
+
+TEST_CASE("CSV text: quotes, doubled quotes, a BOM, CRLF and blank lines are handled",
+          "[registry]") {
+  registry::tables t;
+  diagnostics d;
+  registry::parse_csv_text(
+      "\xEF\xBB\xBFhousehold_id,building,unit,address\r\n"
+      "H-1,B1,101,\"Building 1, Unit 101 \"\"East\"\"\"\r\n"
+      "\r\n"
+      "H-2,B1,102,\"two\nlines\"\n"
+      "H-3,B1,103,plain\n",
+      "households.csv", t, d);
+  for (const auto& x : d)
+    UNSCOPED_INFO(x.text());
+  REQUIRE(d.empty());
+  REQUIRE(t.households.size() == 3);
+  CHECK(t.households[0].address == "Building 1, Unit 101 \"East\"");
+  CHECK(t.households[1].address == "two\nlines");
+  CHECK(t.sources.at("households:H-3").line == 6);  // the quoted newline counts
+}
+
+TEST_CASE("a bad row anywhere means nothing of the import is kept: all or nothing", "[registry]") {
+  // A good households file and a devices file with one good and one bad row.
+  const auto dir = fs::temp_directory_path() / fmt::format("hearth-registry-{}", ::getpid());
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "households.csv")
+        << "household_id,building,unit,address\nH-7-1,B7,1,Unit 1\n";
+    std::ofstream(dir / "devices.csv")
+        << "device_id,external_id,type,household_id,building,location\n"
+           "sos-7-1,0x01,z2m.sos-button,H-7-1,B7,hall\n"
+           "sos-7-2,0x02,z2m.sos-buton,H-7-1,B7,hall\n";
+  }
+  const auto db = (dir / "hearth.db").string();
+  store::store st(db);
+  diagnostics d;
+  registry::tables parsed;
+  auto r = app::check_registry_import(app::registry_files(dir.string()),
+                                      registry::registry(st.load_registry()), &shipped_types(),
+                                      parsed, d);
+  CHECK_FALSE(r);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].text() ==
+        (dir / "devices.csv").string() + ":3:3: type 'z2m.sos-buton' is not a known device type");
+  // The callers (import, start, SIGHUP) save only a checked import: the store is untouched.
+  CHECK(st.load_registry().households.empty());
+  CHECK(st.load_registry().devices.empty());
+  fs::remove_all(dir);
+}
