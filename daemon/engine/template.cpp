@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/template.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace hearth::engine {
 
@@ -13,7 +14,8 @@ std::optional<std::string> check_template(std::string_view t) {
     const auto close = t.find('}', i);
     if (close == std::string_view::npos) return fmt::format("unclosed '{{' at column {}", i + 1);
     const auto name = t.substr(i + 1, close - i - 1);
-    if (std::find(std::begin(k_placeholders), std::end(k_placeholders), name) == std::end(k_placeholders))
+    if (std::find(std::begin(k_placeholders), std::end(k_placeholders), name) ==
+        std::end(k_placeholders))
       return fmt::format("unknown placeholder '{{{}}}'", name);
     i = close;
   }
