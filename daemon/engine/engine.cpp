@@ -738,10 +738,12 @@ void engine::eval_inactivity(const rule& r, const context& c, const meter_step& 
     st.quiet.pop_front();  // bounded: ~200 days of hourly readings
   const auto since = st.quiet.front().ts;
   if (since != prev_since) {
-    // Water was used: the quiet spell [prev_since, s.from] is over. Spells that raised an
-    // alert or overlapped an absence are not learned: they are not the resident's routine.
-    if (!st.active && !away_end_in(c.dev, prev_since, s.from) && !paused(r, c.dev, prev_since))
-      learn_spell(st, r, prev_since, s.from - prev_since);
+    // Water was used: the quiet spell [prev_since, s.from] is over. Spells overlapping an
+    // absence are not learned. An alerted spell is learned (the operator may have found the
+    // resident fine: that is the routine), but capped at twice the window, so one long
+    // illness cannot mute the rule for that time of day for the rest of the history.
+    if (!away_end_in(c.dev, prev_since, s.from) && !paused(r, c.dev, prev_since))
+      learn_spell(st, r, prev_since, std::min<duration>(s.from - prev_since, 2 * r.window));
     if (st.active) {
       st.active = false;
       std::vector<alerts::evidence> ev{{c.device_id, metric::water_total_l, s.raw, s.to}};
@@ -753,8 +755,8 @@ void engine::eval_inactivity(const rule& r, const context& c, const meter_step& 
   if (auto back = away_end_in(c.dev, since, s.to)) eff_since = std::max(since, *back);
   const auto quiet_for = s.to - eff_since;
   const auto longest = learned_longest(st, r, eff_since, s.to);
-  const auto needed = std::max(r.window, longest.value_or(duration{0}));
-  if (quiet_for < needed) return;
+  // At least the window, and longer than the longest quiet spell learned for this time of day.
+  if (quiet_for < r.window || (longest && quiet_for <= *longest)) return;
   // "The meter keeps reporting": every gap between readings over the last window must be
   // within two reporting intervals. A silent meter never raises this rule.
   const auto* dtype = catalog_->find(c.device_type);

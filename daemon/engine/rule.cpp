@@ -96,13 +96,15 @@ namespace {
 
 std::vector<condition> parse_conditions(yaml_map& doc, const std::string& key) {
   std::vector<condition> out;
-  YAML::Node list = doc.get(key);
-  if (!list.IsDefined()) return out;
-  if (list.IsMap()) {
-    YAML::Node seq(YAML::NodeType::Sequence);
-    seq.push_back(list);
-    list = seq;
-  }
+  const YAML::Node given = doc.get(key);
+  if (!given.IsDefined()) return out;
+  // One condition may be written without a list. (yaml-cpp's Node assignment writes through
+  // to the referenced node, so the wrapper must be a fresh node, not a reassignment.)
+  YAML::Node list(YAML::NodeType::Sequence);
+  if (given.IsMap())
+    list.push_back(given);
+  else
+    list = given;
   if (!list.IsSequence()) {
     doc.error(list, fmt::format("'{}' must be a condition or a list of conditions", key));
     return out;
