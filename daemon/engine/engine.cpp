@@ -369,6 +369,7 @@ void engine::set_away(const std::string& resident_id, std::optional<time_point> 
   else
     away_.erase(resident_id);
   touch("a|" + resident_id);
+  next_due_ = {};
 }
 
 void engine::set_tilt_baseline(const std::string& device_id, double x_deg, double y_deg) {
@@ -501,6 +502,7 @@ void engine::on_gateway(const registry::device& gw, bool online, time_point now)
   if (!online) return;
   // Back online: the devices behind it get a full interval to speak before they count as
   // offline, so a reconnect never turns into a wave of device-offline alerts.
+  next_due_ = {};
   const auto base =
       gw.external_id.substr(0, gw.external_id.size() - std::string_view("bridge").size());
   for (auto& [id, st] : devices_) {
@@ -537,6 +539,11 @@ std::vector<signal> engine::on_report(const report& rep) {
     d.seen = true;
     d.last_seen = std::max(d.last_seen, now);
   }
+  if (!only_offline && type && type->report_interval.count() > 0)
+    for (const auto& r : rules_)
+      if (r.kind == rule_kind::no_data)
+        next_due_ = std::min(next_due_, d.last_seen + std::chrono::duration_cast<duration>(
+                                                          type->report_interval * r.intervals));
   if (const auto* on = find_reading(rep, metric::device_online)) {
     const bool was = d.online;
     d.online = on->value != 0;
@@ -659,6 +666,7 @@ void engine::eval_threshold(const rule& r, const context& c, std::vector<signal>
     if (!st.pending_since) {
       st.pending_since = c.at;
       st.pending_evidence = hits;
+      next_due_ = std::min(next_due_, c.at + r.for_);
     }
     if (c.at - *st.pending_since < r.for_)
       return;  // the `for:` window is still open (tick fires it)
@@ -901,6 +909,8 @@ void engine::eval_baseline(const rule& r, const context& c, std::vector<signal>&
 
 std::vector<signal> engine::tick(time_point now) {
   std::vector<signal> out;
+  if (now < next_due_) return out;
+  auto soonest = time_point::max();
   for (const auto& r : rules_) {
     if (r.kind == rule_kind::no_data) {
       for (const auto& [id, d] : devices_) {
@@ -912,7 +922,10 @@ std::vector<signal> engine::tick(time_point now) {
         if (!selected(r, dev->type, dev, now)) continue;
         const auto allowed =
             std::chrono::duration_cast<duration>(type->report_interval * r.intervals);
-        if (now < d->last_seen + allowed) continue;
+        if (now < d->last_seen + allowed) {
+          soonest = std::min(soonest, d->last_seen + allowed);
+          continue;
+        }
         if (auto it = instances_.find(r.id + "|" + id);
             it != instances_.end() && it->second->active)
           continue;
@@ -935,11 +948,19 @@ std::vector<signal> engine::tick(time_point now) {
       for (auto it = instances_.lower_bound(prefix);
            it != instances_.end() && it->first.starts_with(prefix); ++it) {
         auto& st = *it->second;
-        if (st.active || !st.pending_since || now - *st.pending_since < r.for_) continue;
+        if (st.active || !st.pending_since) continue;
+        if (now - *st.pending_since < r.for_) {
+          soonest = std::min(soonest, *st.pending_since + r.for_);
+          continue;
+        }
         const auto id = it->first.substr(prefix.size());
         const auto* dev = registry_->find_device(id);
         const context c{id, dev ? dev->type : std::string(), dev, now, nullptr};
-        if (paused(r, dev, now)) continue;
+        if (paused(r, dev, now)) {
+          soonest = std::min(soonest,
+                             now + std::chrono::duration_cast<duration>(std::chrono::minutes(1)));
+          continue;
+        }
         std::map<std::string, std::string> vars;
         if (!st.pending_evidence.empty()) {
           const auto& e = st.pending_evidence.front();
@@ -963,6 +984,7 @@ std::vector<signal> engine::tick(time_point now) {
       }
     }
   }
+  next_due_ = soonest;
   return out;
 }
 
@@ -999,6 +1021,7 @@ std::vector<state_row> engine::snapshot() const {
 }
 
 void engine::restore(const std::vector<state_row>& rows) {
+  next_due_ = {};
   for (const auto& row : rows) {
     if (row.key.size() < 3 || row.json.empty()) continue;
     boost::system::error_code ec;

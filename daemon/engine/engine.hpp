@@ -67,9 +67,15 @@ class engine {
   engine& operator=(const engine&) = delete;
 
   /// Swaps in a new registry snapshot (after import or SIGHUP). The engine keeps a copy.
-  void set_registry(std::shared_ptr<const registry::registry> r) { registry_ = std::move(r); }
+  void set_registry(std::shared_ptr<const registry::registry> r) {
+    registry_ = std::move(r);
+    next_due_ = {};
+  }
   /// Device types: report intervals (no-data), counter wraps and transports (gateways).
-  void set_catalog(std::shared_ptr<const catalog::catalog> c) { catalog_ = std::move(c); }
+  void set_catalog(std::shared_ptr<const catalog::catalog> c) {
+    catalog_ = std::move(c);
+    next_due_ = {};
+  }
   void set_rules(std::vector<rule> rules);
   const std::vector<rule>& rules() const { return rules_; }
 
@@ -141,6 +147,8 @@ class engine {
   std::map<std::string, std::unique_ptr<instance_state>> instances_;  ///< by "rule|device"
   std::map<std::string, time_point> away_;                            ///< resident -> until
   std::set<std::string> dirty_;                                       ///< "d|..", "i|..", "a|.."
+  /// Nothing is due before this: `tick` returns at once until then (replay ticks per line).
+  time_point next_due_{};
 };
 
 }  // namespace hearth::engine
