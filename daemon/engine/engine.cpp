@@ -274,6 +274,7 @@ engine::~engine() = default;
 
 void engine::set_rules(std::vector<rule> rules) {
   rules_ = std::move(rules);
+  next_due_ = {};
 }
 
 std::string engine::local_time(time_point t) const {

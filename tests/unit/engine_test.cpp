@@ -449,3 +449,11 @@ TEST_CASE("engine state written by take_changes restores into an engine that beh
   CHECK(b.run_for(3h - 1min).empty());
   CHECK(fired(b.run_for(1min)) == keys{"device-offline|sos-1"});
 }
+
+TEST_CASE("a no-data rule added on reload judges devices that already reported", "[engine]") {
+  fixture f(only(shipped_rules(), "battery-low"));
+  f.send("sos-1", {{metric::device_battery_pct, 90}});
+  CHECK(f.run_for(5h, 30min).empty());
+  f.eng.set_rules(only(shipped_rules(), "device-offline"));
+  CHECK(fired(f.run_for(1min)) == keys{"device-offline|sos-1"});
+}
