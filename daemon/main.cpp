@@ -4,11 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <iostream>
 #include <set>
 
 #include "app/config.hpp"
 #include "app/daemon.hpp"
 #include "app/definitions.hpp"
+#include "app/replay.hpp"
 #include "normalize/examples.hpp"
 #include "store/store.hpp"
 
@@ -133,12 +135,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> csv_files;
   import->add_option("files", csv_files, "households/residents/devices/buildings CSVs")->required();
 
+  auto* replay = app.add_subcommand("replay", "replay a capture through the rules; print alert transitions");
+  replay->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  std::string capture_file;
+  replay->add_option("capture", capture_file, "capture file (JSON lines: ts, topic, payload)")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run) return app::run_daemon(config_file);
     if (*check) return cmd_check(config_file);
     if (*dtest) return cmd_devices_test(type_files);
     if (*import) return cmd_import(config_file, csv_files);
+    if (*replay) return app::run_replay(config_file, capture_file, std::cout, std::cerr);
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearthd: {}\n", e.what());
     return 1;

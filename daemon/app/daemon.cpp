@@ -75,6 +75,10 @@ int run_daemon(const std::string& config_file) {
   pipe.set_catalog(defs.types);
   pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
   tel.set("hearth_store_healthy", {}, 1);
+  // Rule state from before a restart; a deadline that passed while we were down fires now.
+  eng.restore(st->load_engine_state());
+  pipe.tick(clk.now());
+  pipe.persist_engine_state();
 
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
   api::routes routes(book, *st, tel, pipe, [&] {
@@ -151,8 +155,23 @@ int run_daemon(const std::string& config_file) {
   };
   if (wd > 0) ping();
 
+  // Time-driven rules (no-data, `for:` windows) are judged once a second; the changed rule
+  // state is written at the same pace, so a kill -9 loses at most a second of it.
+  asio::steady_timer rule_timer(io);
+  std::function<void()> rule_tick = [&] {
+    rule_timer.expires_after(std::chrono::seconds(1));
+    rule_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      pipe.tick(clk.now());
+      pipe.persist_engine_state();
+      rule_tick();
+    });
+  };
+  rule_tick();
+
   notify::ready();
   io.run();
+  pipe.persist_engine_state();
   writer.flush();
   fmt::print(stderr, "hearthd: stopped\n");
   return 0;

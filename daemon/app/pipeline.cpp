@@ -237,4 +237,19 @@ void pipeline::apply(const std::vector<engine::signal>& signals) {
   }
 }
 
+void pipeline::tick(time_point now) { apply(engine_.tick(now)); }
+
+void pipeline::persist_engine_state() {
+  if (!store_) return;
+  auto rows = engine_.take_changes();
+  if (rows.empty()) return;
+  try {
+    store_->save_engine_state(rows);
+  } catch (const store::store_error& e) {
+    telemetry_.add("hearth_store_write_errors_total");
+    telemetry_.set("hearth_store_healthy", {}, 0);
+    fmt::print(stderr, "hearthd: could not persist rule state: {}\n", e.what());
+  }
+}
+
 }  // namespace hearth::app

@@ -33,7 +33,10 @@ class pipeline {
   pipeline(const clock& clk, telemetry& tel, store::store* st, store::writer* wr,
            engine::engine& eng, alerts::book& book);
 
-  void set_catalog(std::shared_ptr<const catalog::catalog> c) { catalog_ = std::move(c); }
+  void set_catalog(std::shared_ptr<const catalog::catalog> c) {
+    engine_.set_catalog(c);
+    catalog_ = std::move(c);
+  }
   void set_registry(std::shared_ptr<const registry::registry> r);
   const catalog::catalog& types() const { return *catalog_; }
   const registry::registry& devices() const { return *registry_; }
@@ -41,6 +44,13 @@ class pipeline {
 
   /// Handles one message. `received_at` is when the broker delivered it.
   void on_message(std::string_view topic, std::string_view payload, time_point received_at);
+
+  /// Lets time-driven rules (no-data, `for:` windows) fire. Live mode calls it from a
+  /// timer with the wall clock; replay calls it before each capture line.
+  void tick(time_point now);
+
+  /// Writes the engine state changed since the last call to the store (no-op without one).
+  void persist_engine_state();
 
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);

@@ -46,12 +46,47 @@ std::string condition::describe() const {
   return {};
 }
 
+std::string_view kind_name(rule_kind k) {
+  switch (k) {
+    case rule_kind::event:
+      return "event";
+    case rule_kind::threshold:
+      return "threshold";
+    case rule_kind::inactivity:
+      return "inactivity";
+    case rule_kind::no_data:
+      return "no_data";
+    case rule_kind::baseline:
+      return "baseline";
+    case rule_kind::slots:
+      return "slots";
+    case rule_kind::daily_total:
+      return "daily_total";
+  }
+  return "event";
+}
+
 std::vector<hearth::metric> rule::inputs() const {
   std::vector<hearth::metric> m;
   for (const auto& c : when)
     m.push_back(c.metric);
   for (const auto& c : unless)
     m.push_back(c.metric);
+  for (const auto& c : clear)
+    m.push_back(c.metric);
+  switch (kind) {
+    case rule_kind::inactivity:
+    case rule_kind::slots:
+    case rule_kind::daily_total:
+      m.push_back(counter);
+      break;
+    case rule_kind::baseline:
+      m.push_back(metric::tilt_x_deg);
+      m.push_back(metric::tilt_y_deg);
+      break;
+    default:
+      break;
+  }
   std::sort(m.begin(), m.end());
   m.erase(std::unique(m.begin(), m.end()), m.end());
   return m;
@@ -61,13 +96,15 @@ namespace {
 
 std::vector<condition> parse_conditions(yaml_map& doc, const std::string& key) {
   std::vector<condition> out;
-  YAML::Node list = doc.get(key);
-  if (!list.IsDefined()) return out;
-  if (list.IsMap()) {
-    YAML::Node seq(YAML::NodeType::Sequence);
-    seq.push_back(list);
-    list = seq;
-  }
+  const YAML::Node given = doc.get(key);
+  if (!given.IsDefined()) return out;
+  // One condition may be written without a list. (yaml-cpp's Node assignment writes through
+  // to the referenced node, so the wrapper must be a fresh node, not a reassignment.)
+  YAML::Node list(YAML::NodeType::Sequence);
+  if (given.IsMap())
+    list.push_back(given);
+  else
+    list = given;
   if (!list.IsSequence()) {
     doc.error(list, fmt::format("'{}' must be a condition or a list of conditions", key));
     return out;
@@ -134,6 +171,88 @@ void parse_selector(yaml_map& doc, rule& r) {
   s.finish();
 }
 
+/// Reads the keys that belong to the rule's kind. A key of another kind is left unread,
+/// so `finish()` reports it as unknown: `window:` on a threshold rule is an error.
+void parse_kind_fields(yaml_map& doc, rule& r) {
+  auto positive = [&](const char* key, std::optional<duration> d, duration& into) {
+    if (!d) return;
+    if (d->count() <= 0)
+      doc.error(doc.get(key), fmt::format("'{}' must be longer than zero", key));
+    else
+      into = *d;
+  };
+  auto counter = [&] {
+    if (auto m = doc.string("metric", false)) {
+      auto met = metric_from_name(*m);
+      if (!met || info(*met).boolean)
+        doc.error(doc.get("metric"),
+                  fmt::format("'metric' must be a counter such as water.total_l, not '{}'", *m));
+      else
+        r.counter = *met;
+    }
+  };
+  auto need_when = [&] {
+    r.when = parse_conditions(doc, "when");
+    if (r.when.empty() && !doc.has("when"))
+      doc.error(fmt::format("a {} rule needs 'when'", kind_name(r.kind)));
+  };
+  switch (r.kind) {
+    case rule_kind::event:
+      need_when();
+      r.unless = parse_conditions(doc, "unless");
+      r.clear = parse_conditions(doc, "clear");
+      break;
+    case rule_kind::threshold:
+      need_when();
+      r.clear = parse_conditions(doc, "clear");
+      if (auto d = doc.duration_value("for", false)) r.for_ = *d;
+      break;
+    case rule_kind::inactivity:
+      counter();
+      positive("window", doc.duration_value("window", true), r.window);
+      positive("history", doc.duration_value("history", false), r.history);
+      if (auto d = doc.duration_value("around", false)) r.around = *d;
+      if (auto v = doc.number("min_change", true)) {
+        if (*v <= 0) doc.error(doc.get("min_change"), "'min_change' must be above zero");
+        r.min_change = *v;
+      }
+      break;
+    case rule_kind::no_data:
+      if (auto v = doc.number("intervals", true)) {
+        if (*v < 1) doc.error(doc.get("intervals"), "'intervals' must be at least 1");
+        r.intervals = *v;
+      }
+      break;
+    case rule_kind::baseline:
+      if (auto v = doc.number("limit_permille", false)) {
+        if (*v <= 0) doc.error(doc.get("limit_permille"), "'limit_permille' must be above zero");
+        r.limit_permille = *v;
+      }
+      if (auto v = doc.number("fraction", false)) {
+        if (*v <= 0 || *v > 1) doc.error(doc.get("fraction"), "'fraction' must be in (0, 1]");
+        r.fraction = *v;
+      }
+      break;
+    case rule_kind::slots:
+      counter();
+      positive("slot", doc.duration_value("slot", true), r.slot);
+      positive("span", doc.duration_value("span", true), r.span);
+      if (r.span < r.slot) doc.error(doc.get("span"), "'span' must be at least one 'slot'");
+      if (auto v = doc.number("min_per_slot", false)) {
+        if (*v <= 0) doc.error(doc.get("min_per_slot"), "'min_per_slot' must be above zero");
+        r.min_per_slot = *v;
+      }
+      break;
+    case rule_kind::daily_total:
+      counter();
+      if (auto v = doc.number("at_least", true)) {
+        if (*v <= 0) doc.error(doc.get("at_least"), "'at_least' must be above zero");
+        r.daily_limit = *v;
+      }
+      break;
+  }
+}
+
 }  // namespace
 
 std::optional<rule> parse_rule(const std::string& text, const std::string& file, diagnostics& out) {
@@ -150,11 +269,22 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
     if (*p < 1 || *p > 4) doc.error(doc.get("priority"), "'priority' must be 1 (most urgent) to 4");
     r.priority = static_cast<int>(*p);
   }
+  bool kind_ok = false;
   if (auto k = doc.string("kind", true)) {
-    if (*k == "event")
-      r.kind = rule_kind::event;
-    else
-      doc.error(doc.get("kind"), fmt::format("unknown rule kind '{}'", *k));
+    for (auto kk :
+         {rule_kind::event, rule_kind::threshold, rule_kind::inactivity, rule_kind::no_data,
+          rule_kind::baseline, rule_kind::slots, rule_kind::daily_total})
+      if (*k == kind_name(kk)) {
+        r.kind = kk;
+        kind_ok = true;
+      }
+    if (!kind_ok)
+      doc.error(
+          doc.get("kind"),
+          fmt::format(
+              "unknown rule kind '{}': expected event, threshold, inactivity, no_data, baseline, "
+              "slots or daily_total",
+              *k));
   }
   for (const char* key : {"title", "summary"}) {
     if (auto t = doc.string(key, true)) {
@@ -175,11 +305,12 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
                 fmt::format("'subject' must be device, household or building, not '{}'", *s));
   }
   r.welfare = doc.boolean("welfare", false).value_or(false);
+  r.auto_resolve = doc.boolean("auto_resolve", false).value_or(false);
   parse_selector(doc, r);
-  r.when = parse_conditions(doc, "when");
-  r.unless = parse_conditions(doc, "unless");
-  if (r.kind == rule_kind::event && r.when.empty() && !doc.has("when"))
-    doc.error("an event rule needs 'when'");
+  if (kind_ok) parse_kind_fields(doc, r);
+  if (r.welfare && r.subject == subject_scope::building)
+    doc.error(doc.get("welfare"),
+              "a welfare rule is about residents: its subject cannot be a building");
   if (r.welfare && r.priority == 1)
     doc.error(doc.get("welfare"),
               "a priority-1 rule cannot be a welfare rule: away never mutes life-safety");

@@ -4,6 +4,7 @@
 /// `schemas/rule.schema.json`). Parsing is pure; templates are checked at load time, so a
 /// misspelt placeholder is a `file:line` error at start, not a broken alert at 3 a.m.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +24,17 @@ struct condition {
   std::string describe() const;  ///< "gas.lel_pct ≥ 20"
 };
 
-enum class rule_kind { event };
+/// The kinds of DESIGN.md / issue 4. See the README ("Rules") for one example of each.
+enum class rule_kind {
+  event,        ///< fires on every report where a `when` condition holds (unless excepted)
+  threshold,    ///< a state: `when` held for `for:`; ends when the `clear` conditions hold
+  inactivity,   ///< a counter kept reporting but changed < min_change for the window
+  no_data,      ///< nothing arrived for `intervals` × the type's report_interval
+  baseline,     ///< tilt change from the installation angles against a limit in ‰
+  slots,        ///< the counter rose in every `slot` for `span`
+  daily_total,  ///< the counter rose by at least `at_least` in one local day
+};
+std::string_view kind_name(rule_kind k);
 enum class subject_scope { device, household, building };
 
 /// Which devices and residents a rule applies to.
@@ -41,13 +52,38 @@ struct rule {
   std::string title, summary;  ///< templates; placeholders checked at load
   subject_scope subject = subject_scope::device;
   selector select;
-  std::vector<condition> when;    ///< event: any of these fires
+  std::vector<condition> when;    ///< event: any of these fires; threshold: any of these breaches
   std::vector<condition> unless;  ///< event: none of these may hold in the same report
-  bool welfare = false;           ///< paused while the resident is away
+  /// event/threshold: the condition has ended when every clear condition whose metric is in
+  /// a report holds (and no `when` does). Threshold default: no `when` condition holds.
+  std::vector<condition> clear;
+  bool welfare = false;       ///< paused while the resident is away
+  bool auto_resolve = false;  ///< carried on clear signals: the book may resolve the alert
   std::string file;
   int line = 0;
 
-  /// Metrics this rule reads; the engine indexes rules by them.
+  // threshold
+  duration for_{0};  ///< `for:` the breach must last this long before it fires
+  // inactivity, slots, daily_total: the counter they read
+  hearth::metric counter = hearth::metric::water_total_l;
+  // inactivity
+  duration window{std::chrono::hours(12)};
+  double min_change = 10;
+  duration history{std::chrono::hours(24 * 28)};  ///< how far back quiet spells are learned
+  duration around{std::chrono::hours(1)};         ///< "the same time of day": start hour ± this
+  // no_data
+  double intervals = 2;
+  // baseline
+  std::optional<double> limit_permille;  ///< fixed limit; default: the building's (4 ‰)
+  double fraction = 1;                   ///< fires at limit × fraction
+  // slots
+  duration slot{std::chrono::minutes(30)};
+  duration span{std::chrono::hours(24)};
+  double min_per_slot = 1;  ///< litres per slot that count as flow
+  // daily_total
+  double daily_limit = 0;
+
+  /// Metrics this rule reads.
   std::vector<hearth::metric> inputs() const;
 };
 

@@ -41,6 +41,10 @@ CREATE TABLE alerts (id INTEGER PRIMARY KEY, key TEXT NOT NULL, rule TEXT NOT NU
   state TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX alerts_by_state ON alerts(state, priority, opened_at);
 )sql",
+    // 2: rule-engine state (issue 4): one JSON document per key ("d|device", "i|rule|device", "a|resident")
+    R"sql(
+CREATE TABLE engine_state (key TEXT PRIMARY KEY, body TEXT NOT NULL);
+)sql",
 };
 
 }  // namespace
@@ -184,6 +188,26 @@ std::uint64_t store::max_alert_id() {
   auto st = db_.prepare("SELECT COALESCE(MAX(id), 0) FROM alerts");
   st.step();
   return static_cast<std::uint64_t>(st.int64(0));
+}
+
+void store::save_engine_state(const std::vector<engine::state_row>& rows) {
+  transaction tx(db_);
+  auto up = db_.prepare("INSERT INTO engine_state VALUES (?1,?2) ON CONFLICT(key) DO UPDATE SET body=excluded.body");
+  auto del = db_.prepare("DELETE FROM engine_state WHERE key=?1");
+  for (const auto& r : rows) {
+    if (r.json.empty())
+      del.bind(1, r.key).run();
+    else
+      up.bind(1, r.key).bind(2, r.json).run();
+  }
+  tx.commit();
+}
+
+std::vector<engine::state_row> store::load_engine_state() {
+  std::vector<engine::state_row> out;
+  auto st = db_.prepare("SELECT key, body FROM engine_state ORDER BY key");
+  while (st.step()) out.push_back({st.text(0), st.text(1)});
+  return out;
 }
 
 std::vector<unknown_device> store::unknown_devices() {

@@ -24,6 +24,7 @@
 #include "base/reading.hpp"
 #include "base/result.hpp"
 #include "base/telemetry.hpp"
+#include "engine/engine.hpp"
 #include "registry/registry.hpp"
 #include "store/sqlite.hpp"
 
@@ -74,6 +75,11 @@ class store {
   void save_alert(const alerts::alert& a);
   std::vector<alerts::alert> load_alerts(std::optional<alerts::state> st, std::size_t limit = 500);
   std::uint64_t max_alert_id();
+
+  // Rule-engine state (pending windows, deadlines, baselines), one JSON row per key;
+  // a row with empty json deletes its key. Written in one transaction.
+  void save_engine_state(const std::vector<engine::state_row>& rows);
+  std::vector<engine::state_row> load_engine_state();
 
   std::vector<unknown_device> unknown_devices();
   std::vector<quarantine_row> quarantine(std::size_t limit = 100);
