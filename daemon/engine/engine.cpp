@@ -12,6 +12,7 @@
 
 #include "base/time.hpp"
 #include "engine/template.hpp"
+#include "normalize/counter.hpp"
 
 namespace hearth::engine {
 namespace json = boost::json;
@@ -466,19 +467,13 @@ std::optional<engine::meter_step> engine::step_counter(device_state& d, const re
   // A step larger than a burst pipe could deliver (60 L/min, plus 1 m³ of slack) is not
   // usage: it is a reset, a replaced meter or a corrupted frame. A decrease is a wrap when
   // the wrapped difference is plausible, a reset otherwise. Usage is never negative.
-  // (Engine-local; the catalog's normalize/ counter helper can replace this when merged.)
   const double minutes =
       std::chrono::duration<double, std::ratio<60>>(rep.ts - d.last_sample).count();
-  const double plausible = 1000 + 60 * minutes;
-  const double delta = s.raw - d.last_raw;
-  if (delta >= 0 && delta <= plausible) {
-    s.used = delta;
-  } else if (delta < 0 && type && type->counter_wrap &&
-             s.raw + *type->counter_wrap - d.last_raw <= plausible) {
-    s.used = s.raw + *type->counter_wrap - d.last_raw;
-  } else {
-    s.reset = true;
-  }
+  const auto step = normalize::counter_step(d.last_raw, s.raw,
+                                            type ? type->counter_wrap : std::nullopt,
+                                            1000 + 60 * minutes);
+  s.used = step.used_l;
+  s.reset = step.what == normalize::counter_delta::kind::reset;
   d.total += s.used;
   d.last_raw = s.raw;
   d.last_sample = rep.ts;
