@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // hearthd: the command line (DESIGN.md, "Command line").
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <set>
 

@@ -20,12 +20,14 @@ pipeline::pipeline(const clock& clk, telemetry& tel, store::store* st, store::wr
                    engine::engine& eng, alerts::book& book)
     : clock_(clk), telemetry_(tel), store_(st), writer_(wr), engine_(eng), book_(book) {
   // Every reason is on /metrics from the start (at 0), so an absent series never hides one.
-  for (const char* r : {reason::oversized, reason::malformed_json, reason::missing_field, reason::wrong_type,
-                        reason::out_of_range, reason::bad_timestamp, reason::future_timestamp, reason::bad_frame,
-                        reason::unknown_metric, reason::unknown_topic, reason::unregistered_device,
-                        reason::wrong_device_type, reason::duplicate})
-    telemetry_.counter("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", r),
-                       "Messages (or single fields) rejected, by reason; each is kept in quarantine");
+  for (const char* r :
+       {reason::oversized, reason::malformed_json, reason::missing_field, reason::wrong_type,
+        reason::out_of_range, reason::bad_timestamp, reason::future_timestamp, reason::bad_frame,
+        reason::unknown_metric, reason::unknown_topic, reason::unregistered_device,
+        reason::wrong_device_type, reason::duplicate})
+    telemetry_.counter(
+        "hearth_messages_rejected_total", fmt::format("reason=\"{}\"", r),
+        "Messages (or single fields) rejected, by reason; each is kept in quarantine");
 }
 
 void pipeline::set_registry(std::shared_ptr<const registry::registry> r) {
@@ -168,7 +170,8 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     reject(topic, payload,
            make_error(reason::duplicate,
                       env->frame_counter
-                          ? fmt::format("device {} already sent frame counter {}", dev->id, *env->frame_counter)
+                          ? fmt::format("device {} already sent frame counter {}", dev->id,
+                                        *env->frame_counter)
                           : fmt::format("device {} sent the same payload within 2 s", dev->id)),
            received_at);
     return;

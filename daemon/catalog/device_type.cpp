@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
-#include <functional>
 #include <boost/json.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -299,7 +299,9 @@ void parse_examples(yaml_map& doc, device_type& t) {
     }
     if (!r.IsDefined() && !ex.rejected) e.error("example needs 'readings' or 'rejected'");
     if (r.IsDefined() && ex.rejected)
-      e.error(r, "an example has 'readings' or 'rejected', not both: a rejected message produces no readings");
+      e.error(r,
+              "an example has 'readings' or 'rejected', not both: a rejected message produces no "
+              "readings");
     if (!ex.field_errors.empty() && ex.rejected)
       e.error(e.get("field_errors"), "'field_errors' goes with 'readings', not with 'rejected'");
     e.finish();
@@ -371,15 +373,18 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
     topic_ok = false;
     if (topic->find('#') != std::string::npos)
       doc.error(doc.get("topic"), "'topic' must not use '#': one device per topic level");
-    else if (bridge && (!topic->ends_with("/bridge/state") || topic->find('+') != std::string::npos ||
-                        topic->find("{external_id}") != std::string::npos || topic->size() <= 13))
-      doc.error(doc.get("topic"), fmt::format("a bridge's topic is '<base topic>/bridge/state', not '{}'", *topic));
+    else if (bridge &&
+             (!topic->ends_with("/bridge/state") || topic->find('+') != std::string::npos ||
+              topic->find("{external_id}") != std::string::npos || topic->size() <= 13))
+      doc.error(doc.get("topic"),
+                fmt::format("a bridge's topic is '<base topic>/bridge/state', not '{}'", *topic));
     else
       topic_ok = true;
   }
   if (auto p = doc.string("external_id", false)) {
     if (bridge) {
-      doc.error(doc.get("external_id"), "a bridge's external id is its topic without '/state'; drop 'external_id'");
+      doc.error(doc.get("external_id"),
+                "a bridge's external id is its topic without '/state'; drop 'external_id'");
     } else if (*p == "topic") {
       t.external_id_path.clear();
     } else if (!valid_path(*p)) {
@@ -388,14 +393,16 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
       t.external_id_path = *p;
     }
   }
-  if (profile && topic_ok && !bridge && t.external_id_path.empty() && t.topic.find("{external_id}") == std::string::npos)
+  if (profile && topic_ok && !bridge && t.external_id_path.empty() &&
+      t.topic.find("{external_id}") == std::string::npos)
     doc.error(doc.get("topic"),
               "the topic has no {external_id} segment and no 'external_id' payload path is set");
   if (auto d = doc.duration_value("report_interval", false)) t.report_interval = *d;
   t.life_safety = doc.boolean("life_safety", false).value_or(false);
   if (auto w = doc.number("counter_wrap", false)) {
     if (*w <= 0 || *w != std::floor(*w))
-      doc.error(doc.get("counter_wrap"), fmt::format("'counter_wrap' must be a whole number above 0, not {}", *w));
+      doc.error(doc.get("counter_wrap"),
+                fmt::format("'counter_wrap' must be a whole number above 0, not {}", *w));
     else
       t.counter_wrap = *w;
   }
@@ -406,7 +413,8 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   if (!profile) {
     // Without a transport, nothing else about the fields can be judged.
   } else if (bridge && field_entries > 0)
-    doc.error(doc.get("fields"), "a bridge takes no 'fields': its reading is device.online from its state topic");
+    doc.error(doc.get("fields"),
+              "a bridge takes no 'fields': its reading is device.online from its state topic");
   else if (t.transport == transport::native && field_entries > 0)
     doc.error(doc.get("fields"), "a native device type carries canonical metrics and takes no 'fields'");
   else if (t.transport != transport::native && !bridge && field_entries == 0)
@@ -466,7 +474,8 @@ const device_type* catalog::find(const std::string& name) const {
 
 std::optional<std::string> z2m_base_topic(const device_type& t) {
   if (t.transport != transport::zigbee2mqtt) return std::nullopt;
-  if (t.role == role::bridge) return t.topic.substr(0, t.topic.size() - std::string_view("/bridge/state").size());
+  if (t.role == role::bridge)
+    return t.topic.substr(0, t.topic.size() - std::string_view("/bridge/state").size());
   const auto pos = t.topic.find("/{external_id}");
   if (pos != std::string::npos) return t.topic.substr(0, pos);
   return t.topic.substr(0, t.topic.find('/'));
