@@ -66,11 +66,14 @@ namespace {
 /// misspelt keys: "metirc" is one slip from "metric". Keys are short.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i)
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
@@ -78,7 +81,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 bool near_miss(std::string_view written, std::string_view meant) {
-  return written != meant && edit_distance(written, meant) <= std::max<std::size_t>(1, meant.size() / 4);
+  return written != meant &&
+         edit_distance(written, meant) <= std::max<std::size_t>(1, meant.size() / 4);
 }
 
 std::string kind_of(const YAML::Node& n) {
@@ -101,7 +105,8 @@ void yaml_map::missing(const std::string& key) {
     const auto written = kv.first.Scalar();
     if (!known_.contains(written) && near_miss(written, key)) {
       known_.insert(written);
-      error(kv.first, fmt::format("unknown key '{}' in {} (did you mean '{}'?)", written, what_, key));
+      error(kv.first,
+            fmt::format("unknown key '{}' in {} (did you mean '{}'?)", written, what_, key));
       return;
     }
   }
