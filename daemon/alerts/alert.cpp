@@ -10,9 +10,12 @@ namespace json = boost::json;
 
 std::string_view state_name(state s) {
   switch (s) {
-    case state::open: return "open";
-    case state::acknowledged: return "acknowledged";
-    case state::resolved: return "resolved";
+    case state::open:
+      return "open";
+    case state::acknowledged:
+      return "acknowledged";
+    case state::resolved:
+      return "resolved";
   }
   return "open";
 }
@@ -22,6 +25,45 @@ std::optional<state> state_from_name(std::string_view s) {
   if (s == "acknowledged") return state::acknowledged;
   if (s == "resolved") return state::resolved;
   return std::nullopt;
+}
+
+std::string_view tier_name(tier t) {
+  switch (t) {
+    case tier::operator_desk:
+      return "operator";
+    case tier::supervisor:
+      return "supervisor";
+    case tier::social_worker:
+      return "social_worker";
+  }
+  return "operator";
+}
+
+std::optional<tier> tier_from_name(std::string_view s) {
+  if (s == "operator") return tier::operator_desk;
+  if (s == "supervisor") return tier::supervisor;
+  if (s == "social_worker") return tier::social_worker;
+  return std::nullopt;
+}
+
+bool valid_outcome(std::string_view o) {
+  for (auto v : k_outcomes)
+    if (v == o) return true;
+  return false;
+}
+
+json::object lifecycle_json(const alert& a) {
+  auto t = [](time_point x) {
+    return x == time_point{} ? json::value(nullptr) : json::value(format_rfc3339(x));
+  };
+  json::object o;
+  o["tier"] = tier_name(a.tier);
+  o["urgency"] = a.urgency;
+  o["misses"] = a.misses;
+  o["due_at"] = t(a.due_at);
+  o["acknowledged_at"] = t(a.acknowledged_at);
+  o["resolved_at"] = t(a.resolved_at);
+  return o;
 }
 
 json::value to_json(const evidence& e) {
@@ -45,19 +87,23 @@ json::value to_json(const alert& a) {
   o["title"] = a.title;
   o["summary"] = a.summary;
   json::object s;
-  s["device_id"] = a.subject.device_id.empty() ? json::value(nullptr) : json::value(a.subject.device_id);
+  s["device_id"] =
+      a.subject.device_id.empty() ? json::value(nullptr) : json::value(a.subject.device_id);
   s["household_id"] =
       a.subject.household_id.empty() ? json::value(nullptr) : json::value(a.subject.household_id);
-  s["building"] = a.subject.building.empty() ? json::value(nullptr) : json::value(a.subject.building);
+  s["building"] =
+      a.subject.building.empty() ? json::value(nullptr) : json::value(a.subject.building);
   json::array r;
-  for (const auto& id : a.subject.resident_ids) r.push_back(json::value(id));
+  for (const auto& id : a.subject.resident_ids)
+    r.push_back(json::value(id));
   s["resident_ids"] = std::move(r);
   o["subject"] = std::move(s);
   o["opened_at"] = format_rfc3339(a.opened_at);
   o["updated_at"] = format_rfc3339(a.updated_at);
   o["occurrences"] = a.occurrences;
   json::array ev;
-  for (const auto& e : a.evidence) ev.push_back(to_json(e));
+  for (const auto& e : a.evidence)
+    ev.push_back(to_json(e));
   o["evidence"] = std::move(ev);
   o["assignee"] = a.assignee.empty() ? json::value(nullptr) : json::value(a.assignee);
   o["outcome"] = a.outcome.empty() ? json::value(nullptr) : json::value(a.outcome);
@@ -77,11 +123,14 @@ std::optional<alert> alert_from_json(const json::value& v) {
     a.title = json::value_to<std::string>(o.at("title"));
     a.summary = json::value_to<std::string>(o.at("summary"));
     const auto& s = o.at("subject").as_object();
-    auto str = [](const json::value& x) { return x.is_string() ? std::string(x.get_string()) : std::string(); };
+    auto str = [](const json::value& x) {
+      return x.is_string() ? std::string(x.get_string()) : std::string();
+    };
     a.subject.device_id = str(s.at("device_id"));
     a.subject.household_id = str(s.at("household_id"));
     a.subject.building = str(s.at("building"));
-    for (const auto& r : s.at("resident_ids").as_array()) a.subject.resident_ids.push_back(str(r));
+    for (const auto& r : s.at("resident_ids").as_array())
+      a.subject.resident_ids.push_back(str(r));
     auto t1 = parse_rfc3339(o.at("opened_at").as_string());
     auto t2 = parse_rfc3339(o.at("updated_at").as_string());
     if (!t1 || !t2) return std::nullopt;
@@ -104,6 +153,21 @@ std::optional<alert> alert_from_json(const json::value& v) {
     }
     a.assignee = str(o.at("assignee"));
     a.outcome = str(o.at("outcome"));
+    // Lifecycle fields are optional: rows written before they existed have none.
+    auto when = [&](const char* k) {
+      const auto* x = o.if_contains(k);
+      if (!x || !x->is_string()) return time_point{};
+      return parse_rfc3339(x->get_string()).value_or(time_point{});
+    };
+    if (const auto* t = o.if_contains("tier"); t && t->is_string())
+      a.tier = tier_from_name(t->get_string()).value_or(tier::operator_desk);
+    if (const auto* u = o.if_contains("urgency"); u && u->is_number())
+      a.urgency = u->to_number<int>();
+    if (const auto* m = o.if_contains("misses"); m && m->is_number())
+      a.misses = m->to_number<int>();
+    a.due_at = when("due_at");
+    a.acknowledged_at = when("acknowledged_at");
+    a.resolved_at = when("resolved_at");
     return a;
   } catch (const std::exception&) {
     return std::nullopt;

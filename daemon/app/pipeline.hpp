@@ -42,6 +42,12 @@ class pipeline {
   /// Handles one message. `received_at` is when the broker delivered it.
   void on_message(std::string_view topic, std::string_view payload, time_point received_at);
 
+  /// Persists alert transitions together with the book's journal (the audit rows) in one
+  /// transaction, then tells the transition sinks, then writes what the sinks journaled
+  /// (notifications). Every change to the book goes through here: signals, operator
+  /// actions, escalation ticks.
+  void record(const std::vector<alerts::transition>& ts);
+
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);
   bool duplicate(const std::string& device_id, const normalize::envelope* env, std::string_view payload,
@@ -49,6 +55,7 @@ class pipeline {
   void accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
               const std::vector<normalize::value>& values);
   void apply(const std::vector<engine::signal>& signals);
+  void flush_journal();
 
   const clock& clock_;
   telemetry& telemetry_;

@@ -37,6 +37,19 @@ CREATE TABLE alerts (id INTEGER PRIMARY KEY, key TEXT NOT NULL, rule TEXT NOT NU
   state TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX alerts_by_state ON alerts(state, priority, opened_at);
 )sql",
+    // 2: alert lifecycle (issue 5): hash-chained audit trail, silences, away
+    R"sql(
+CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  alert_id TEXT NOT NULL, subject TEXT NOT NULL, note TEXT NOT NULL, channel TEXT NOT NULL,
+  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX audit_by_alert ON audit(alert_id, seq);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE silences (id INTEGER PRIMARY KEY, scope TEXT NOT NULL, target TEXT NOT NULL, created_at INTEGER NOT NULL,
+  until INTEGER NOT NULL, reason TEXT NOT NULL, author TEXT NOT NULL, deleted_at INTEGER, deleted_by TEXT);
+CREATE TABLE aways (resident_id TEXT PRIMARY KEY, since INTEGER NOT NULL, until INTEGER NOT NULL,
+  reason TEXT NOT NULL, author TEXT NOT NULL);
+)sql",
 };
 
 }  // namespace
@@ -126,6 +139,7 @@ void store::save_alert(const alerts::alert& a) {
       .bind(7, ms(a.updated_at));
   boost::json::object body = alerts::to_json(a).as_object();
   body["key"] = a.key;
+  for (const auto& [k, v] : alerts::lifecycle_json(a)) body[k] = v;  // tier and deadlines survive restart
   st.bind(8, boost::json::serialize(body)).run();
 }
 
