@@ -106,6 +106,8 @@ class book {
   book(const clock& c, std::uint64_t last_id, escalation_policy p = {})
       : clock_(c), last_id_(last_id), policy_(std::move(p)) {}
 
+  /// The injected clock's now.
+  time_point now() const { return clock_.now(); }
   void set_policy(escalation_policy p) { policy_ = std::move(p); }
   const escalation_policy& policy() const { return policy_; }
   /// Rule id -> policy. Rules not listed are neither welfare nor auto-resolving.
