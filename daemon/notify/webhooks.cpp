@@ -90,6 +90,9 @@ struct webhooks::impl : std::enable_shared_from_this<impl> {
       const auto code = res.result_int();
       if (code >= 200 && code < 300) co_return std::string{};
       co_return fmt::format("HTTP {}", code);
+    } catch (const boost::system::system_error& e) {
+      co_return e.code()
+          .message();  // what() also names Beast's source file: too much for a log line
     } catch (const std::exception& e) {
       co_return std::string(e.what());
     }
