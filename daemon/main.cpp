@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // hearthd: the command line (DESIGN.md, "Command line").
-#include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <filesystem>
 
 #include "app/config.hpp"

@@ -35,7 +35,9 @@ int status_of(const error& e) {
   return 400;
 }
 
-response error_response(const error& e) { return json_error(status_of(e), e.code, e.message); }
+response error_response(const error& e) {
+  return json_error(status_of(e), e.code, e.message);
+}
 
 /// The alert as the API shows it: the published JSON plus its escalation state.
 json::object alert_view(const alerts::alert& a) {
@@ -46,9 +48,9 @@ json::object alert_view(const alerts::alert& a) {
 
 /// A strictly validated JSON body: an object whose keys are all in `allowed`, each a
 /// string. An empty body reads as {} (for actions whose fields are all optional).
-result<std::map<std::string, std::string>> parse_body(const request& r,
-                                                      std::initializer_list<std::string_view> allowed,
-                                                      std::initializer_list<std::string_view> required) {
+result<std::map<std::string, std::string>> parse_body(
+    const request& r, std::initializer_list<std::string_view> allowed,
+    std::initializer_list<std::string_view> required) {
   if (r.body.size() > k_max_body)
     return make_error("too-large", fmt::format("the body is larger than {} bytes", k_max_body));
   std::map<std::string, std::string> out;
@@ -58,13 +60,16 @@ result<std::map<std::string, std::string>> parse_body(const request& r,
     if (ec || !v.is_object()) return make_error("bad-request", "the body must be a JSON object");
     for (const auto& [k, x] : v.as_object()) {
       if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end())
-        return make_error("bad-request", fmt::format("unknown key '{}'", std::string_view(k).substr(0, 40)));
-      if (!x.is_string()) return make_error("bad-request", fmt::format("'{}' must be a string", std::string_view(k)));
+        return make_error("bad-request",
+                          fmt::format("unknown key '{}'", std::string_view(k).substr(0, 40)));
+      if (!x.is_string())
+        return make_error("bad-request", fmt::format("'{}' must be a string", std::string_view(k)));
       out[std::string(k)] = std::string(x.get_string());
     }
   }
   for (auto k : required)
-    if (!out.count(std::string(k))) return make_error("bad-request", fmt::format("'{}' is required", k));
+    if (!out.count(std::string(k)))
+      return make_error("bad-request", fmt::format("'{}' is required", k));
   return out;
 }
 
@@ -165,7 +170,8 @@ response routes::alerts_list(const request& r) {
     list = book_.queue(f);
   }
   json::array arr;
-  for (const auto& a : list) arr.push_back(alert_view(a));
+  for (const auto& a : list)
+    arr.push_back(alert_view(a));
   json::object o;
   o["alerts"] = std::move(arr);
   return json_ok(o);
@@ -188,15 +194,19 @@ result<std::string> routes::actor_of(const request& r) const {
   if (it == r.headers.end() || it->second.empty()) return std::string("anonymous");
   const auto& v = it->second;
   const bool ok = v.size() <= k_max_actor && std::all_of(v.begin(), v.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '@';
-  });
-  if (!ok) return make_error("bad-request", "X-Hearth-Actor must be 1-64 letters, digits, '-', '_', '.', '@'");
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                           c == '.' || c == '@';
+                  });
+  if (!ok)
+    return make_error("bad-request",
+                      "X-Hearth-Actor must be 1-64 letters, digits, '-', '_', '.', '@'");
   return v;
 }
 
 void routes::recall(const std::string& id) {
   if (book_.find(id)) return;
-  if (auto a = store::load_alert(store_.db(), id); a && a->state == alerts::state::resolved) book_.remember(*a);
+  if (auto a = store::load_alert(store_.db(), id); a && a->state == alerts::state::resolved)
+    book_.remember(*a);
 }
 
 response routes::alert_action(const std::string& id, std::string_view action, const request& r) {
@@ -213,7 +223,8 @@ response routes::alert_action(const std::string& id, std::string_view action, co
   } else if (action == "notes") {
     auto body = parse_body(r, {"text"}, {"text"});
     if (!body) return error_response(body.err());
-    if (auto st = book_.add_note(id, *actor, get(*body, "text"), channel); !st) return error_response(st.err());
+    if (auto st = book_.add_note(id, *actor, get(*body, "text"), channel); !st)
+      return error_response(st.err());
   } else if (action == "resolve") {
     auto body = parse_body(r, {"outcome", "note"}, {"outcome"});
     if (!body) return error_response(body.err());
@@ -228,7 +239,8 @@ response routes::alert_action(const std::string& id, std::string_view action, co
 
 response routes::silences_list() {
   json::array arr;
-  for (const auto& s : book_.silences()) arr.push_back(silence_json(s));
+  for (const auto& s : book_.silences())
+    arr.push_back(silence_json(s));
   json::object o;
   o["silences"] = std::move(arr);
   return json_ok(o);
@@ -247,7 +259,8 @@ response routes::silence_create(const request& r) {
   for (const auto& [k, x] : v.as_object()) {
     if (k == "scope") {
       if (!x.is_object() || x.as_object().size() != 1)
-        return json_error(400, "bad-request", "'scope' must have exactly one of device_id, household_id, building");
+        return json_error(400, "bad-request",
+                          "'scope' must have exactly one of device_id, household_id, building");
       const auto& [sk, sv] = *x.as_object().begin();
       if (!sv.is_string() || sv.get_string().empty())
         return json_error(400, "bad-request", "the scope value must be a non-empty string");
@@ -258,7 +271,8 @@ response routes::silence_create(const request& r) {
       else if (sk == "building")
         s.kind = alerts::silence::scope::building;
       else
-        return json_error(400, "bad-request", "'scope' must have exactly one of device_id, household_id, building");
+        return json_error(400, "bad-request",
+                          "'scope' must have exactly one of device_id, household_id, building");
       s.target = std::string(sv.get_string());
       have_scope = true;
     } else if (k == "until") {
@@ -271,16 +285,21 @@ response routes::silence_create(const request& r) {
       s.reason = std::string(x.get_string());
       have_reason = true;
     } else {
-      return json_error(400, "bad-request", fmt::format("unknown key '{}'", std::string_view(k).substr(0, 40)));
+      return json_error(400, "bad-request",
+                        fmt::format("unknown key '{}'", std::string_view(k).substr(0, 40)));
     }
   }
   if (!have_scope || !have_until || !have_reason)
     return json_error(400, "bad-request", "'scope', 'until' and 'reason' are required");
   const auto& reg = pipeline_.devices();
-  const bool known = s.kind == alerts::silence::scope::device      ? reg.find_device(s.target) != nullptr
-                     : s.kind == alerts::silence::scope::household ? reg.find_household(s.target) != nullptr
-                                                                   : reg.find_building(s.target) != nullptr;
-  if (!known) return json_error(404, "not-found", fmt::format("no {} '{}'", alerts::scope_name(s.kind), s.target.substr(0, 40)));
+  const bool known = s.kind == alerts::silence::scope::device ? reg.find_device(s.target) != nullptr
+                     : s.kind == alerts::silence::scope::household
+                         ? reg.find_household(s.target) != nullptr
+                         : reg.find_building(s.target) != nullptr;
+  if (!known)
+    return json_error(
+        404, "not-found",
+        fmt::format("no {} '{}'", alerts::scope_name(s.kind), s.target.substr(0, 40)));
   auto made = book_.add_silence(std::move(s), "api");
   if (!made) return error_response(made.err());
   store::save_silence(store_.db(), *made);
@@ -302,7 +321,8 @@ response routes::silence_delete(const std::string& id, const request& r) {
 response routes::resident_away(const std::string& id, const request& r) {
   auto actor = actor_of(r);
   if (!actor) return error_response(actor.err());
-  if (!pipeline_.devices().find_resident(id)) return json_error(404, "not-found", "no such resident");
+  if (!pipeline_.devices().find_resident(id))
+    return json_error(404, "not-found", "no such resident");
   auto body = parse_body(r, {"until", "reason"}, {"until", "reason"});
   if (!body) return error_response(body.err());
   auto until = parse_rfc3339(get(*body, "until"));

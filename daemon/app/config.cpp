@@ -25,11 +25,13 @@ std::optional<alerts::response_target> parse_target(const std::string& text) {
   constexpr std::string_view k_next = "next working day";
   if (text.starts_with(k_next)) {
     std::string_view rest = std::string_view(text).substr(k_next.size());
-    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() == ' ')
+      rest.remove_prefix(1);
     alerts::response_target t;
     if (rest.empty()) return t;
     int h = 0, m = 0;
-    if (rest.size() != 5 || rest[2] != ':' || std::from_chars(rest.data(), rest.data() + 2, h).ec != std::errc{} ||
+    if (rest.size() != 5 || rest[2] != ':' ||
+        std::from_chars(rest.data(), rest.data() + 2, h).ec != std::errc{} ||
         std::from_chars(rest.data() + 3, rest.data() + 5, m).ec != std::errc{} || h > 23 || m > 59)
       return std::nullopt;
     t.next_working_day_at = std::chrono::minutes(h * 60 + m);
@@ -52,9 +54,11 @@ void parse_escalation(const YAML::Node& n, const std::string& file, diagnostics&
       if (auto t = parse_target(*v))
         c.escalation.claim[i] = *t;
       else
-        m.error(m.get(k_priorities[i]),
-                fmt::format("'{}' must be a duration like 60s or 4h, or \"next working day 09:00\", not '{}'",
-                            k_priorities[i], *v));
+        m.error(
+            m.get(k_priorities[i]),
+            fmt::format(
+                "'{}' must be a duration like 60s or 4h, or \"next working day 09:00\", not '{}'",
+                k_priorities[i], *v));
     }
     m.finish();
   }
@@ -78,8 +82,9 @@ void parse_webhooks(const YAML::Node& n, const std::string& file, diagnostics& o
     webhook_config h;
     if (auto u = w.string("url", true)) {
       if (!u->starts_with("http://") || u->size() <= 7)
-        w.error(w.get("url"), fmt::format("'url' must start with http:// (use a reverse proxy for https), not '{}'",
-                                          *u));
+        w.error(w.get("url"),
+                fmt::format(
+                    "'url' must start with http:// (use a reverse proxy for https), not '{}'", *u));
       h.url = *u;
     }
     if (auto t = w.duration_value("timeout", false)) h.timeout = *t;

@@ -26,7 +26,7 @@ struct http_config {
 struct webhook_config {
   std::string url;  ///< http:// only; put a reverse proxy in front for https
   duration timeout = std::chrono::seconds(5);
-  int max_attempts = 8;                      ///< then the delivery is dropped and counted
+  int max_attempts = 8;                        ///< then the delivery is dropped and counted
   duration backoff = std::chrono::seconds(1);  ///< first retry delay; doubles, capped at 5 min
 };
 

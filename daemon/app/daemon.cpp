@@ -39,7 +39,8 @@ bool import_registry_dir(const config& c, store::store& st, const catalog::catal
 std::map<std::string, alerts::rule_policy> rule_policies(const std::vector<engine::rule>& rules) {
   std::map<std::string, alerts::rule_policy> out;
   // auto_resolve: set from the rule once the engine's rules carry it (issue 4).
-  for (const auto& r : rules) out[r.id] = {r.welfare, false};
+  for (const auto& r : rules)
+    out[r.id] = {r.welfare, false};
   return out;
 }
 
@@ -89,17 +90,20 @@ int run_daemon(const std::string& config_file) {
   // Outputs: every transition to MQTT hearth/alerts/<id> and to the webhooks, off the hot path.
   notify::mqtt_publisher publisher(cfg->mqtt.uri, cfg->mqtt.client_id + "-out", tel);
   std::vector<notify::webhook_target> hook_targets;
-  for (const auto& w : cfg->webhooks) hook_targets.push_back({w.url, w.timeout, w.max_attempts, w.backoff});
+  for (const auto& w : cfg->webhooks)
+    hook_targets.push_back({w.url, w.timeout, w.max_attempts, w.backoff});
   notify::webhooks hooks(std::move(hook_targets), tel, [&](const notify::delivery_report& r) {
     if (r.delivered) return;
     asio::post(io, [&, r] {
       const auto host = notify::parse_http_url(r.url);
-      book.journal({clk.now(), "hearthd", "notification-failed", r.alert_id, host ? "webhook:" + host->host : "webhook",
+      book.journal({clk.now(), "hearthd", "notification-failed", r.alert_id,
+                    host ? "webhook:" + host->host : "webhook",
                     fmt::format("gave up after {} attempts: {}", r.attempts, r.detail), "webhook"});
       pipe.record({});
     });
   });
-  notify::alert_outputs outputs(&publisher, &hooks, clk, [&](alerts::audit_entry e) { book.journal(std::move(e)); });
+  notify::alert_outputs outputs(&publisher, &hooks, clk,
+                                [&](alerts::audit_entry e) { book.journal(std::move(e)); });
   pipe.on_transition([&](const alerts::transition& t) { outputs.publish(t, pipe.devices()); });
   publisher.start();
   ticker escalations(io, clk, book, pipe);

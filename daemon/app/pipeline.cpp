@@ -181,7 +181,8 @@ void pipeline::accept(const registry::device& dev, const catalog::device_type& t
 }
 
 void pipeline::apply(const std::vector<engine::signal>& signals) {
-  for (const auto& s : signals) record(book_.on_signal(s));
+  for (const auto& s : signals)
+    record(book_.on_signal(s));
 }
 
 void pipeline::record(const std::vector<alerts::transition>& ts) {
@@ -189,20 +190,24 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     try {
       // Durable before anyone is told: the alert and its audit rows commit together.
       store::transaction tx(store_->db());
-      for (const auto& t : ts) store_->save_alert(t.after);
+      for (const auto& t : ts)
+        store_->save_alert(t.after);
       store::append_audit(store_->db(), book_.take_journal());
       tx.commit();
     } catch (const store::store_error& e) {
       // The operator must still hear of it: publish anyway, and report the store as unhealthy.
       telemetry_.add("hearth_store_write_errors_total");
       telemetry_.set("hearth_store_healthy", {}, 0);
-      fmt::print(stderr, "hearthd: could not persist {} alert transition(s): {}\n", ts.size(), e.what());
+      fmt::print(stderr, "hearthd: could not persist {} alert transition(s): {}\n", ts.size(),
+                 e.what());
     }
   }
   for (const auto& t : ts) {
     telemetry_.add("hearth_alert_transitions_total",
-                   fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule, alerts::transition_name(t.what)));
-    for (const auto& sink : sinks_) sink(t);
+                   fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule,
+                               alerts::transition_name(t.what)));
+    for (const auto& sink : sinks_)
+      sink(t);
   }
   flush_journal();
 }

@@ -139,7 +139,8 @@ void store::save_alert(const alerts::alert& a) {
       .bind(7, ms(a.updated_at));
   boost::json::object body = alerts::to_json(a).as_object();
   body["key"] = a.key;
-  for (const auto& [k, v] : alerts::lifecycle_json(a)) body[k] = v;  // tier and deadlines survive restart
+  for (const auto& [k, v] : alerts::lifecycle_json(a))
+    body[k] = v;  // tier and deadlines survive restart
   st.bind(8, boost::json::serialize(body)).run();
 }
 
