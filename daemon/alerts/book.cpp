@@ -142,6 +142,16 @@ std::vector<audit_entry> book::take_journal() {
   return out;
 }
 
+std::size_t book::requeue_journal(std::vector<audit_entry> rows) {
+  rows.insert(rows.end(), std::make_move_iterator(journal_.begin()),
+              std::make_move_iterator(journal_.end()));
+  journal_ = std::move(rows);
+  if (journal_.size() <= k_max_journal) return 0;
+  const auto dropped = journal_.size() - k_max_journal;
+  journal_.erase(journal_.begin(), journal_.begin() + static_cast<std::ptrdiff_t>(dropped));
+  return dropped;
+}
+
 alert* book::lookup(const std::string& id) {
   if (auto it = active_.find(id); it != active_.end()) return &it->second;
   if (auto it = resolved_.find(id); it != resolved_.end()) return &it->second;

@@ -100,6 +100,7 @@ struct away {
 inline constexpr duration k_max_silence = std::chrono::hours(24 * 30);
 inline constexpr duration k_max_away = std::chrono::hours(24 * 365);
 inline constexpr std::size_t k_max_note = 2000;
+inline constexpr std::size_t k_max_journal = 100'000;
 
 class book {
  public:
@@ -155,6 +156,9 @@ class book {
   void journal(audit_entry e) { journal_.push_back(std::move(e)); }
   /// Drains the rows recorded since the last call, oldest first.
   std::vector<audit_entry> take_journal();
+  /// Puts rows that could not be stored back in front of the journal, for the next try.
+  /// Keeps at most `k_max_journal` rows; the oldest beyond that are dropped (returned count).
+  std::size_t requeue_journal(std::vector<audit_entry> rows);
 
   /// Open and acknowledged alerts matching `f`, most urgent first, then oldest first.
   std::vector<alert> queue(const queue_filter& f = {}) const;

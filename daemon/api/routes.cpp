@@ -78,6 +78,16 @@ std::string get(const std::map<std::string, std::string>& m, const std::string& 
   return it == m.end() ? std::string() : it->second;
 }
 
+/// A building is known from buildings.csv, or from any household or device in it.
+bool building_known(const registry::registry& reg, const std::string& b) {
+  if (reg.find_building(b)) return true;
+  const auto& t = reg.all();
+  return std::any_of(t.households.begin(), t.households.end(),
+                     [&](const auto& h) { return h.building == b; }) ||
+         std::any_of(t.devices.begin(), t.devices.end(),
+                     [&](const auto& d) { return d.building == b; });
+}
+
 json::object silence_json(const alerts::silence& s) {
   json::object o, scope;
   scope[alerts::scope_name(s.kind)] = s.target;
@@ -295,7 +305,7 @@ response routes::silence_create(const request& r) {
   const bool known = s.kind == alerts::silence::scope::device ? reg.find_device(s.target) != nullptr
                      : s.kind == alerts::silence::scope::household
                          ? reg.find_household(s.target) != nullptr
-                         : reg.find_building(s.target) != nullptr;
+                         : building_known(reg, s.target);
   if (!known)
     return json_error(
         404, "not-found",

@@ -523,3 +523,16 @@ TEST_CASE("lifecycle fields survive the JSON round trip the store uses", "[alert
   CHECK(back->due_at == a.due_at);
   CHECK(back->acknowledged_at == a.acknowledged_at);
 }
+
+TEST_CASE("journal rows that could not be stored go back in front, in order", "[alerts]") {
+  fixture f;
+  f.book.on_signal(sos());
+  auto first = f.book.take_journal();
+  REQUIRE(first.size() == 1);
+  f.book.on_signal(sos());  // a second press: journaled after the failed write
+  CHECK(f.book.requeue_journal(first) == 0);
+  const auto j = f.book.take_journal();
+  REQUIRE(j.size() == 2);
+  CHECK(j[0].action == "opened");
+  CHECK(j[1].action == "urgency-raised");
+}
