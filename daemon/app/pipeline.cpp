@@ -191,7 +191,8 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     try {
       // Durable before anyone is told: the alert and its audit rows commit together.
       store::transaction tx(store_->db());
-      for (const auto& t : ts) store_->save_alert(t.after);
+      for (const auto& t : ts)
+        store_->save_alert(t.after);
       store::append_audit(store_->db(), rows);
       tx.commit();
     } catch (const store::store_error& e) {
@@ -209,7 +210,8 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     telemetry_.add("hearth_alert_transitions_total",
                    fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule,
                                alerts::transition_name(t.what)));
-    for (const auto& sink : sinks_) sink(t);
+    for (const auto& sink : sinks_)
+      sink(t);
   }
   flush_journal();
 }
