@@ -213,6 +213,13 @@ result<std::string> routes::actor_of(const request& r) const {
   return v;
 }
 
+void routes::audit_read(const std::string& actor, const std::string& resident_id,
+                        const std::string& channel) {
+  book_.journal(
+      {book_.now(), actor, "read-personal-data", "", "resident:" + resident_id, "", channel});
+  pipeline_.record({});
+}
+
 void routes::recall(const std::string& id) {
   if (book_.find(id)) return;
   if (auto a = store::load_alert(store_.db(), id); a && a->state == alerts::state::resolved)

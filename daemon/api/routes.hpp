@@ -41,6 +41,11 @@ class routes {
 
   response handle(const request& r);
 
+  /// Writes "actor read resident R's personal data" to the audit trail (issue 5). The
+  /// resident and household endpoints of issue 6 call this for every read they serve.
+  void audit_read(const std::string& actor, const std::string& resident_id,
+                  const std::string& channel = "api");
+
  private:
   response alerts_list(const request& r);
   response alert_one(const std::string& id);

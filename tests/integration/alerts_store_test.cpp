@@ -442,3 +442,17 @@ TEST_CASE("away over the API pauses welfare rules for that resident", "[alerts][
   n.pipe.record(n.book.tick(clock.now()));
   CHECK(n.signal(fire("lone-elder-no-water", 2, "meter-3-502", metric::water_total_l)).size() == 1);
 }
+
+TEST_CASE("a read of a resident's personal data is an audit row with its actor", "[alerts][api]") {
+  temp_dir d;
+  manual_clock clock{at("2026-11-20T07:00:00Z")};
+  api_node n(clock, d.file("hearth.db"));
+  n.routes.audit_read("sw-lu", "R-1001");
+  const auto rows = store::audit_rows(n.st.db());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].entry.action == "read-personal-data");
+  CHECK(rows[0].entry.actor == "sw-lu");
+  CHECK(rows[0].entry.subject == "resident:R-1001");
+  CHECK(rows[0].entry.channel == "api");
+  CHECK(store::verify_audit(n.st.db()).ok());
+}
