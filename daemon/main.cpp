@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -12,6 +13,7 @@
 #include "app/definitions.hpp"
 #include "app/replay.hpp"
 #include "normalize/examples.hpp"
+#include "store/audit.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -110,6 +112,54 @@ int cmd_import(const std::string& config_file, const std::vector<std::string>& f
   }
 }
 
+/// `hearthd audit verify`: walks the hash chain; exit 0 when intact, 1 naming the first bad row.
+int cmd_audit_verify(const std::string& config_file) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  try {
+    store::store st(cfg->database);
+    const auto v = store::verify_audit(st.db());
+    if (v.ok()) {
+      fmt::print("audit trail intact: {} rows verified\n", v.rows);
+      return 0;
+    }
+    fmt::print("audit trail BROKEN at row {}: {}\n", *v.bad, v.problem);
+    return 1;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+}
+
+/// `hearthd audit export --alert ID`: the alert's timeline as JSON on stdout.
+int cmd_audit_export(const std::string& config_file, const std::string& alert_id) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  try {
+    store::store st(cfg->database);
+    auto a = store::load_alert(st.db(), alert_id);
+    if (!a) {
+      fmt::print(stderr, "no alert {}\n", alert_id);
+      return 1;
+    }
+    auto o = alerts::to_json(*a).as_object();
+    o["timeline"] = store::timeline_json(store::audit_for_alert(st.db(), a->id));
+    fmt::print("{}\n", boost::json::serialize(o));
+    return 0;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,10 +185,20 @@ int main(int argc, char** argv) {
   std::vector<std::string> csv_files;
   import->add_option("files", csv_files, "households/residents/devices/buildings CSVs")->required();
 
-  auto* replay = app.add_subcommand("replay", "replay a capture through the rules; print alert transitions");
+  auto* replay =
+      app.add_subcommand("replay", "replay a capture through the rules; print alert transitions");
   replay->add_option("--config,-c", config_file, "config file (YAML)")->required();
   std::string capture_file;
-  replay->add_option("capture", capture_file, "capture file (JSON lines: ts, topic, payload)")->required();
+  replay->add_option("capture", capture_file, "capture file (JSON lines: ts, topic, payload)")
+      ->required();
+  auto* audit = app.add_subcommand("audit", "the hash-chained audit trail");
+  audit->require_subcommand(1);
+  auto* averify = audit->add_subcommand("verify", "check the hash chain; names the first bad row");
+  averify->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  auto* aexport = audit->add_subcommand("export", "print one alert and its timeline as JSON");
+  aexport->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  std::string export_alert;
+  aexport->add_option("--alert", export_alert, "alert id")->required();
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -147,6 +207,8 @@ int main(int argc, char** argv) {
     if (*dtest) return cmd_devices_test(type_files);
     if (*import) return cmd_import(config_file, csv_files);
     if (*replay) return app::run_replay(config_file, capture_file, std::cout, std::cerr);
+    if (*averify) return cmd_audit_verify(config_file);
+    if (*aexport) return cmd_audit_export(config_file, export_alert);
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearthd: {}\n", e.what());
     return 1;

@@ -27,6 +27,45 @@ std::optional<state> state_from_name(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view tier_name(tier t) {
+  switch (t) {
+    case tier::operator_desk:
+      return "operator";
+    case tier::supervisor:
+      return "supervisor";
+    case tier::social_worker:
+      return "social_worker";
+  }
+  return "operator";
+}
+
+std::optional<tier> tier_from_name(std::string_view s) {
+  if (s == "operator") return tier::operator_desk;
+  if (s == "supervisor") return tier::supervisor;
+  if (s == "social_worker") return tier::social_worker;
+  return std::nullopt;
+}
+
+bool valid_outcome(std::string_view o) {
+  for (auto v : k_outcomes)
+    if (v == o) return true;
+  return false;
+}
+
+json::object lifecycle_json(const alert& a) {
+  auto t = [](time_point x) {
+    return x == time_point{} ? json::value(nullptr) : json::value(format_rfc3339(x));
+  };
+  json::object o;
+  o["tier"] = tier_name(a.tier);
+  o["urgency"] = a.urgency;
+  o["misses"] = a.misses;
+  o["due_at"] = t(a.due_at);
+  o["acknowledged_at"] = t(a.acknowledged_at);
+  o["resolved_at"] = t(a.resolved_at);
+  return o;
+}
+
 json::value to_json(const evidence& e) {
   json::object o;
   o["device_id"] = e.device_id;
@@ -114,6 +153,21 @@ std::optional<alert> alert_from_json(const json::value& v) {
     }
     a.assignee = str(o.at("assignee"));
     a.outcome = str(o.at("outcome"));
+    // Lifecycle fields are optional: rows written before they existed have none.
+    auto when = [&](const char* k) {
+      const auto* x = o.if_contains(k);
+      if (!x || !x->is_string()) return time_point{};
+      return parse_rfc3339(x->get_string()).value_or(time_point{});
+    };
+    if (const auto* t = o.if_contains("tier"); t && t->is_string())
+      a.tier = tier_from_name(t->get_string()).value_or(tier::operator_desk);
+    if (const auto* u = o.if_contains("urgency"); u && u->is_number())
+      a.urgency = u->to_number<int>();
+    if (const auto* m = o.if_contains("misses"); m && m->is_number())
+      a.misses = m->to_number<int>();
+    a.due_at = when("due_at");
+    a.acknowledged_at = when("acknowledged_at");
+    a.resolved_at = when("resolved_at");
     return a;
   } catch (const std::exception&) {
     return std::nullopt;

@@ -19,6 +19,18 @@ enum class state { open, acknowledged, resolved };
 std::string_view state_name(state s);
 std::optional<state> state_from_name(std::string_view s);
 
+/// Who is expected to act on an alert. An alert starts with the call-centre operator and
+/// moves up one tier each time its response target is missed (or on a manual escalate).
+enum class tier { operator_desk, supervisor, social_worker };
+std::string_view tier_name(tier t);  ///< "operator", "supervisor", "social_worker"
+std::optional<tier> tier_from_name(std::string_view s);
+
+/// The fixed vocabulary of outcomes an alert is resolved with (DESIGN.md, resolve).
+inline constexpr std::string_view k_outcomes[] = {"help-arrived",       "resident-fine",
+                                                  "false-alarm",        "device-fault",
+                                                  "emergency-services", "no-answer-visit-sent"};
+bool valid_outcome(std::string_view o);
+
 struct subject {
   std::string device_id, household_id, building;
   std::vector<std::string> resident_ids;
@@ -46,11 +58,23 @@ struct alert {
   std::string assignee, outcome;
   /// Dedup key: rule and subject. One open alert per key at a time (the episode).
   std::string key;
+
+  // Lifecycle bookkeeping: persisted with the alert and shown by the API (`lifecycle_json`),
+  // but not part of the published alert JSON of DESIGN.md.
+  alerts::tier tier = tier::operator_desk;
+  int urgency = 0;      ///< raised each time a person presses the button again
+  int misses = 0;       ///< response targets missed so far
+  time_point due_at{};  ///< next deadline: claim target while open, resolve target once claimed
+  time_point acknowledged_at{}, resolved_at{};
 };
 
 boost::json::value to_json(const alert& a);
 boost::json::value to_json(const evidence& e);
 /// Reads an alert back (store, tests). Returns nullopt when a required field is missing.
+/// Lifecycle fields are read too when present (`lifecycle_json` merged into the object).
 std::optional<alert> alert_from_json(const boost::json::value& v);
+
+/// {"tier","urgency","misses","due_at","acknowledged_at","resolved_at"}: the escalation state.
+boost::json::object lifecycle_json(const alert& a);
 
 }  // namespace hearth::alerts

@@ -1,19 +1,41 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// The alert book: turns engine signals into alerts, exactly once per episode. An alert is
-/// keyed on (rule, subject); while one is open or acknowledged, repeats increment its
-/// `occurrences` and refresh its evidence instead of opening a duplicate.
+/// The alert book: turns engine signals into alerts, exactly once per episode, and carries
+/// each alert through its lifecycle (issue 5):
 ///
-/// Threading: domain thread only. Time from the injected clock.
+///   open ──claim──▶ acknowledged ──resolve(outcome)──▶ resolved
+///     └──────────────resolve(outcome)──────────────────────┘
+///
+/// - Dedup: an alert is keyed on (rule, subject, episode). While one is open or acknowledged,
+///   repeats increment `occurrences` and refresh its evidence. After resolution the next
+///   fire opens a new episode with a new id.
+/// - A repeat whose evidence is a person pressing a button again (`sos.pressed`) raises the
+///   alert's urgency and re-notifies its tier; it never opens a silent duplicate.
+/// - Escalation: `tick(now)` moves alerts that missed their claim target up a tier
+///   (operator → supervisor → social worker) and re-alerts claimed ones that missed their
+///   resolve target. Deadlines live in the alert (`due_at`) and are persisted with it, so
+///   they survive a restart: after `restore`, the first `tick` fires what is overdue.
+/// - Silences (device, household or building) and "resident away" stop non-priority-1
+///   signals from opening alerts; what they stop is written to the journal, not queued.
+///   Priority 1 is never muted.
+/// - Every transition, note, escalation, silence and suppression is appended to the
+///   journal (`take_journal`), which the caller writes to the hash-chained audit trail in
+///   the same transaction as the alert.
+///
+/// Threading: domain thread only. Time comes only from the injected clock (and `tick`).
+/// Errors are values: `not-found`, `conflict` (wrong state), `bad-request` (bad input).
 
-#include <functional>
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "alerts/alert.hpp"
+#include "alerts/escalation.hpp"
 #include "base/clock.hpp"
+#include "base/result.hpp"
 #include "engine/engine.hpp"
 
 namespace hearth::alerts {
@@ -21,8 +43,25 @@ namespace hearth::alerts {
 struct transition {
   enum class kind { opened, updated, resolved } what;
   alert after;
+  /// What happened, as written to the audit trail: opened, repeated, urgency-raised,
+  /// claimed, escalated, re-alerted, resolved, auto-resolved.
+  std::string action;
+  /// Set when a tier must be told (escalation, re-alert, raised urgency).
+  std::optional<alerts::tier> notify;
 };
 std::string_view transition_name(transition::kind k);
+
+/// One append-only row of the audit trail, before it is chained and stored.
+struct audit_entry {
+  time_point at;
+  std::string actor;     ///< a user name, "anonymous", or "hearthd" for the daemon itself
+  std::string action;    ///< opened, claimed, noted, escalated, silenced, away-set, ...
+  std::string alert_id;  ///< empty when the row is not about one alert
+  std::string subject;   ///< what else it concerns: "silence:3", "resident:R-1001", a device id
+  std::string note;      ///< free text; never a resident's name or phone
+  std::string channel;   ///< api, rule, timer, mqtt, webhook, cli
+  bool operator==(const audit_entry&) const = default;
+};
 
 struct queue_filter {
   std::optional<alerts::state> state;
@@ -30,24 +69,122 @@ struct queue_filter {
   std::optional<std::string> building;
 };
 
+/// How a rule's signals are treated; the daemon fills this from the rule definitions.
+struct rule_policy {
+  bool welfare = false;       ///< paused while every resident of the subject is away
+  bool auto_resolve = false;  ///< a clear signal resolves an open (never an acknowledged) alert
+};
+
+/// A maintenance window. Active from `created_at` until `until`.
+struct silence {
+  enum class scope { device, household, building };
+  std::string id;
+  scope kind = scope::device;
+  std::string target;  ///< device id, household id or building
+  time_point created_at, until;
+  std::string reason, author;
+  bool operator==(const silence&) const = default;
+};
+std::string_view scope_name(silence::scope s);  ///< "device_id", "household_id", "building"
+
+/// "Resident away until T": welfare rules pause for this resident alone.
+struct away {
+  std::string resident_id;
+  time_point since, until;
+  std::string reason, author;
+  bool operator==(const away&) const = default;
+};
+
+/// The longest a silence or an away may last; a longer one is refused, so that neither
+/// becomes a way to ignore a device for good.
+inline constexpr duration k_max_silence = std::chrono::hours(24 * 30);
+inline constexpr duration k_max_away = std::chrono::hours(24 * 365);
+inline constexpr std::size_t k_max_note = 2000;
+inline constexpr std::size_t k_max_journal = 100'000;
+
 class book {
  public:
-  book(const clock& c, std::uint64_t last_id) : clock_(c), last_id_(last_id) {}
+  book(const clock& c, std::uint64_t last_id, escalation_policy p = {})
+      : clock_(c), last_id_(last_id), policy_(std::move(p)) {}
 
-  /// Reinstates alerts that were open or acknowledged when the daemon stopped.
+  /// The injected clock's now.
+  time_point now() const { return clock_.now(); }
+  void set_policy(escalation_policy p) { policy_ = std::move(p); }
+  const escalation_policy& policy() const { return policy_; }
+  /// Rule id -> policy. Rules not listed are neither welfare nor auto-resolving.
+  void set_rule_policies(std::map<std::string, rule_policy> p) { rules_ = std::move(p); }
+
+  /// Reinstates alerts that were open or acknowledged when the daemon stopped, with their
+  /// tiers and deadlines. An alert without a deadline (written by an older hearthd) gets
+  /// one from its priority and the time it was opened or claimed.
   void restore(std::vector<alert> active);
+  void restore_silences(std::vector<silence> s, std::uint64_t last_silence_id);
+  void restore_aways(std::vector<away> a);
+  /// Makes a resolved alert known again (read back from the store) so that notes can be
+  /// added to it and a claim answers `conflict` rather than `not-found`.
+  void remember(alert resolved);
 
   std::vector<transition> on_signal(const engine::signal& s);
 
+  // Operator actions. `actor` is who did it; `channel` how ("api", "console", "cli").
+  result<std::vector<transition>> claim(const std::string& id, const std::string& actor,
+                                        const std::string& note, const std::string& channel);
+  status add_note(const std::string& id, const std::string& actor, const std::string& text,
+                  const std::string& channel);
+  result<std::vector<transition>> escalate(const std::string& id, const std::string& actor,
+                                           const std::string& note, const std::string& channel);
+  result<std::vector<transition>> resolve(const std::string& id, const std::string& outcome,
+                                          const std::string& actor, const std::string& note,
+                                          const std::string& channel);
+
+  /// Fires every deadline at or before `now`: escalations, re-alerts, and the end of
+  /// silences and aways. The daemon calls it from a timer; replay as capture time advances.
+  std::vector<transition> tick(time_point now);
+  /// The earliest pending deadline (alert, silence or away), if any.
+  std::optional<time_point> next_deadline() const;
+
+  result<silence> add_silence(silence s, const std::string& channel);
+  status remove_silence(const std::string& id, const std::string& actor,
+                        const std::string& channel);
+  std::vector<silence> silences() const;
+  result<away> set_away(away a, const std::string& channel);
+  std::vector<away> aways() const;
+  bool is_away(const std::string& resident_id, time_point at) const;
+
+  /// Appends a row that is not about a lifecycle step (e.g. a read of personal data, a
+  /// notification sent). Goes out with the next `take_journal`.
+  void journal(audit_entry e) { journal_.push_back(std::move(e)); }
+  /// Drains the rows recorded since the last call, oldest first.
+  std::vector<audit_entry> take_journal();
+  /// Puts rows that could not be stored back in front of the journal, for the next try.
+  /// Keeps at most `k_max_journal` rows; the oldest beyond that are dropped (returned count).
+  std::size_t requeue_journal(std::vector<audit_entry> rows);
+
   /// Open and acknowledged alerts matching `f`, most urgent first, then oldest first.
   std::vector<alert> queue(const queue_filter& f = {}) const;
+  /// An active or recently resolved alert.
   const alert* find(const std::string& id) const;
 
  private:
+  alert* lookup(const std::string& id);
+  rule_policy policy_of(const std::string& rule) const;
+  const silence* silenced_by(const alerts::subject& s, time_point at) const;
+  void record(const alert& a, const std::string& action, const std::string& actor,
+              const std::string& note, const std::string& channel, std::string subject = {});
+  transition retire(alert& a, const std::string& action);
+
   const clock& clock_;
   std::uint64_t last_id_;
+  escalation_policy policy_;
+  std::map<std::string, rule_policy> rules_;
   std::map<std::string, alert> active_;        ///< by id
   std::map<std::string, std::string> by_key_;  ///< dedup key -> id
+  std::map<std::string, alert> resolved_;      ///< recently resolved, by id (bounded)
+  std::deque<std::string> resolved_order_;
+  std::map<std::string, silence> silences_;  ///< by id
+  std::uint64_t last_silence_id_ = 0;
+  std::map<std::string, away> aways_;  ///< by resident id
+  std::vector<audit_entry> journal_;
 };
 
 /// Orders alerts for the operator queue: priority, then age, then id.

@@ -3,12 +3,21 @@
 /// The HTTP API of DESIGN.md under /api/v1/, plus /healthz and /metrics. Handlers run on
 /// the domain thread and read the alert book and the store directly.
 /// Errors are `{"error":"<code>","message":"<text>"}` with a fitting status.
+///
+/// Alert actions (claim, notes, escalate, resolve), silences and away change the book and
+/// go through `pipeline::record`, so they are persisted with their audit rows and published
+/// like any other transition. Request bodies are JSON objects of at most 16 KiB; unknown
+/// keys and wrong types are `bad-request`.
+///
+/// Who acted: for now the `X-Hearth-Actor` header, or "anonymous". Issue 6 replaces
+/// `actor_of` with the authenticated user; everything below takes the actor as a value.
 
 #include <functional>
 #include <string>
 
 #include "alerts/book.hpp"
 #include "api/http_server.hpp"
+#include "base/result.hpp"
 #include "base/telemetry.hpp"
 #include "store/store.hpp"
 
@@ -32,9 +41,23 @@ class routes {
 
   response handle(const request& r);
 
+  /// Writes "actor read resident R's personal data" to the audit trail (issue 5). The
+  /// resident and household endpoints of issue 6 call this for every read they serve.
+  void audit_read(const std::string& actor, const std::string& resident_id,
+                  const std::string& channel = "api");
+
  private:
   response alerts_list(const request& r);
   response alert_one(const std::string& id);
+  response alert_action(const std::string& id, std::string_view action, const request& r);
+  response silences_list();
+  response silence_create(const request& r);
+  response silence_delete(const std::string& id, const request& r);
+  response resident_away(const std::string& id, const request& r);
+  /// The acting user. Issue 6: from the session or token instead of a header.
+  result<std::string> actor_of(const request& r) const;
+  /// Makes a resolved alert that only the store still has known to the book.
+  void recall(const std::string& id);
   response unknown_devices();
   response devices();
   response device_readings(const std::string& id, const request& r);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/time.hpp"
 #include "base/yaml_reader.hpp"
 
 namespace hearth::app {
@@ -19,6 +20,84 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   if (p.empty() || p == ":memory:" || fs::path(p).is_absolute()) return p;
   return (fs::path(base_dir) / p).lexically_normal().string();
 }
+/// "next working day" or "next working day 09:30": the P4 default; otherwise a duration.
+std::optional<alerts::response_target> parse_target(const std::string& text) {
+  constexpr std::string_view k_next = "next working day";
+  if (text.starts_with(k_next)) {
+    std::string_view rest = std::string_view(text).substr(k_next.size());
+    while (!rest.empty() && rest.front() == ' ')
+      rest.remove_prefix(1);
+    alerts::response_target t;
+    if (rest.empty()) return t;
+    int h = 0, m = 0;
+    if (rest.size() != 5 || rest[2] != ':' ||
+        std::from_chars(rest.data(), rest.data() + 2, h).ec != std::errc{} ||
+        std::from_chars(rest.data() + 3, rest.data() + 5, m).ec != std::errc{} || h > 23 || m > 59)
+      return std::nullopt;
+    t.next_working_day_at = std::chrono::minutes(h * 60 + m);
+    return t;
+  }
+  auto d = parse_duration(text);
+  if (!d || d->count() <= 0) return std::nullopt;
+  return alerts::response_target{*d};
+}
+
+void parse_escalation(const YAML::Node& n, const std::string& file, diagnostics& out, config& c) {
+  yaml_map e(n, file, out, "escalation");
+  if (!e.valid()) return;
+  constexpr const char* k_priorities[] = {"p1", "p2", "p3", "p4"};
+  if (const auto claim = e.get("claim"); claim.IsDefined()) {
+    yaml_map m(claim, file, out, "escalation.claim");
+    for (std::size_t i = 0; m.valid() && i < 4; ++i) {
+      auto v = m.string(k_priorities[i], false);
+      if (!v) continue;
+      if (auto t = parse_target(*v))
+        c.escalation.claim[i] = *t;
+      else
+        m.error(
+            m.get(k_priorities[i]),
+            fmt::format(
+                "'{}' must be a duration like 60s or 4h, or \"next working day 09:00\", not '{}'",
+                k_priorities[i], *v));
+    }
+    m.finish();
+  }
+  if (const auto resolve = e.get("resolve"); resolve.IsDefined()) {
+    yaml_map m(resolve, file, out, "escalation.resolve");
+    for (std::size_t i = 0; m.valid() && i < 4; ++i)
+      if (auto d = m.duration_value(k_priorities[i], false)) c.escalation.resolve[i] = *d;
+    m.finish();
+  }
+  e.finish();
+}
+
+void parse_webhooks(const YAML::Node& n, const std::string& file, diagnostics& out, config& c) {
+  if (!n.IsSequence()) {
+    out.push_back({file, line_of(n), "'webhooks' must be a list of {url, timeout}"});
+    return;
+  }
+  for (const auto& item : n) {
+    yaml_map w(item, file, out, "webhook");
+    if (!w.valid()) continue;
+    webhook_config h;
+    if (auto u = w.string("url", true)) {
+      if (!u->starts_with("http://") || u->size() <= 7)
+        w.error(w.get("url"),
+                fmt::format(
+                    "'url' must start with http:// (use a reverse proxy for https), not '{}'", *u));
+      h.url = *u;
+    }
+    if (auto t = w.duration_value("timeout", false)) h.timeout = *t;
+    if (auto a = w.integer("max_attempts", false)) {
+      if (*a < 1 || *a > 100) w.error(w.get("max_attempts"), "'max_attempts' must be 1..100");
+      h.max_attempts = static_cast<int>(*a);
+    }
+    if (auto b = w.duration_value("backoff", false)) h.backoff = *b;
+    w.finish();
+    c.webhooks.push_back(std::move(h));
+  }
+}
+
 }  // namespace
 
 std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& listen) {
@@ -79,6 +158,9 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
     }
     h.finish();
   }
+  if (const auto n = doc.get("escalation"); n.IsDefined()) parse_escalation(n, file, out, c);
+  if (const auto n = doc.get("webhooks"); n.IsDefined()) parse_webhooks(n, file, out, c);
+  c.escalation.timezone = c.timezone;
   doc.finish();
   for (const auto* dir : {&c.devices_dir, &c.rules_dir, &c.registry_dir}) {
     if (dir->empty()) continue;

@@ -6,7 +6,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "alerts/escalation.hpp"
 #include "base/diagnostic.hpp"
 
 namespace hearth::app {
@@ -20,6 +22,14 @@ struct http_config {
   std::string listen = "127.0.0.1:8080";  ///< host:port; port 0 picks a free one
 };
 
+/// A webhook that receives every alert transition (POST, the alert JSON as the body).
+struct webhook_config {
+  std::string url;  ///< http:// only; put a reverse proxy in front for https
+  duration timeout = std::chrono::seconds(5);
+  int max_attempts = 8;                        ///< then the delivery is dropped and counted
+  duration backoff = std::chrono::seconds(1);  ///< first retry delay; doubles, capped at 5 min
+};
+
 struct config {
   std::string file;  ///< the config file itself
   std::string timezone = "UTC";
@@ -28,6 +38,9 @@ struct config {
   std::string registry_dir;  ///< optional
   mqtt_config mqtt;
   http_config http;
+  /// Optional `escalation:` section; its time zone is `timezone`.
+  alerts::escalation_policy escalation;
+  std::vector<webhook_config> webhooks;  ///< optional `webhooks:` list
 };
 
 /// Parses config text. `file` names it in diagnostics and anchors relative paths.

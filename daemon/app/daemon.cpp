@@ -10,8 +10,11 @@
 #include "app/config.hpp"
 #include "app/definitions.hpp"
 #include "app/pipeline.hpp"
+#include "app/ticker.hpp"
 #include "ingest/mqtt_ingest.hpp"
+#include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
+#include "store/audit.hpp"
 
 namespace hearth::app {
 namespace asio = boost::asio;
@@ -68,17 +71,43 @@ int run_daemon(const std::string& config_file) {
   telemetry tel;
   store::writer writer(cfg->database, tel);
   engine::engine eng(defs.rules, clk, cfg->timezone);
-  alerts::book book(clk, st->max_alert_id());
-  book.restore(st->load_alerts(alerts::state::open));
-  book.restore(st->load_alerts(alerts::state::acknowledged));
+  alerts::book book(clk, st->max_alert_id(), cfg->escalation);
+  book.set_rule_policies(rule_policies(defs.rules));
+  book.restore(st->load_alerts(alerts::state::open, 1'000'000));
+  book.restore(st->load_alerts(alerts::state::acknowledged, 1'000'000));
+  book.restore_silences(store::load_silences(st->db(), clk.now()), store::max_silence_id(st->db()));
+  book.restore_aways(store::load_aways(st->db(), clk.now()));
   pipeline pipe(clk, tel, st.get(), &writer, eng, book);
   pipe.set_catalog(defs.types);
   pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
   tel.set("hearth_store_healthy", {}, 1);
   // Rule state from before a restart; a deadline that passed while we were down fires now.
   eng.restore(st->load_engine_state());
+  for (const auto& a : store::load_aways(st->db(), clk.now()))
+    pipe.set_away(a);  // the book's away table is the source of truth
   pipe.tick(clk.now());
   pipe.persist_engine_state();
+
+  // Outputs: every transition to MQTT hearth/alerts/<id> and to the webhooks, off the hot path.
+  notify::mqtt_publisher publisher(cfg->mqtt.uri, cfg->mqtt.client_id + "-out", tel);
+  std::vector<notify::webhook_target> hook_targets;
+  for (const auto& w : cfg->webhooks)
+    hook_targets.push_back({w.url, w.timeout, w.max_attempts, w.backoff});
+  notify::webhooks hooks(std::move(hook_targets), tel, [&](const notify::delivery_report& r) {
+    if (r.delivered) return;
+    asio::post(io, [&, r] {
+      const auto host = notify::parse_http_url(r.url);
+      book.journal({clk.now(), "hearthd", "notification-failed", r.alert_id,
+                    host ? "webhook:" + host->host : "webhook",
+                    fmt::format("gave up after {} attempts: {}", r.attempts, r.detail), "webhook"});
+      pipe.record({});
+    });
+  });
+  notify::alert_outputs outputs(&publisher, &hooks, clk,
+                                [&](alerts::audit_entry e) { book.journal(std::move(e)); });
+  pipe.on_transition([&](const alerts::transition& t) { outputs.publish(t, pipe.devices()); });
+  publisher.start();
+  ticker escalations(io, clk, book, pipe);
 
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
   api::routes routes(book, *st, tel, pipe, [&] {
@@ -114,7 +143,9 @@ int run_daemon(const std::string& config_file) {
     fmt::print(stderr, "hearthd: signal {}, shutting down\n", sig);
     notify::stopping();
     mqtt->stop();
+    escalations.stop();
     http->stop();
+    publisher.stop();
     io.stop();
   });
 
@@ -127,6 +158,7 @@ int run_daemon(const std::string& config_file) {
       auto fresh = load_definitions(*cfg, d);
       if (d.empty() && import_registry_dir(*cfg, *st, *fresh.types, d)) {
         pipe.set_catalog(fresh.types);
+        book.set_rule_policies(rule_policies(fresh.rules));
         eng.set_rules(std::move(fresh.rules));
         pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
         mqtt->set_topics(fresh.types->subscriptions());
@@ -169,6 +201,7 @@ int run_daemon(const std::string& config_file) {
   };
   rule_tick();
 
+  escalations.start();  // deadlines missed while hearthd was down fire now
   notify::ready();
   io.run();
   pipe.persist_engine_state();

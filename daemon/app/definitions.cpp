@@ -20,6 +20,13 @@ definitions load_definitions(const config& c, diagnostics& out) {
   return d;
 }
 
+std::map<std::string, alerts::rule_policy> rule_policies(const std::vector<engine::rule>& rules) {
+  std::map<std::string, alerts::rule_policy> out;
+  for (const auto& r : rules)
+    out[r.id] = {r.welfare, r.auto_resolve};
+  return out;
+}
+
 std::vector<std::string> registry_files(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/book.hpp"
 #include "app/config.hpp"
 #include "base/diagnostic.hpp"
 #include "catalog/device_type.hpp"
@@ -23,6 +24,9 @@ struct definitions {
 
 /// Loads devices/ and rules/ and cross-checks them (a rule naming an unknown device type).
 definitions load_definitions(const config& c, diagnostics& out);
+
+/// How the alert book treats each rule's signals (welfare, auto-resolve), from the rules.
+std::map<std::string, alerts::rule_policy> rule_policies(const std::vector<engine::rule>& rules);
 
 /// CSV files of a registry folder, sorted so that households come before what refers to them.
 std::vector<std::string> registry_files(const std::string& dir);

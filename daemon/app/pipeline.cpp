@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/time.hpp"
+#include "store/audit.hpp"
 
 namespace hearth::app {
 using namespace std::chrono_literals;
@@ -216,28 +217,68 @@ void pipeline::accept(const registry::device& dev, const catalog::device_type& t
 }
 
 void pipeline::apply(const std::vector<engine::signal>& signals) {
-  for (const auto& s : signals) {
-    for (const auto& t : book_.on_signal(s)) {
-      if (store_) {
-        try {
-          store_->save_alert(t.after);  // durable before anyone is told
-        } catch (const store::store_error& e) {
-          // The operator must still hear of it: publish anyway, and report the store as unhealthy.
-          telemetry_.add("hearth_store_write_errors_total");
-          telemetry_.set("hearth_store_healthy", {}, 0);
-          fmt::print(stderr, "hearthd: could not persist alert {}: {}\n", t.after.id, e.what());
-        }
-      }
-      telemetry_.add("hearth_alert_transitions_total",
-                     fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule,
-                                 alerts::transition_name(t.what)));
-      for (const auto& sink : sinks_)
-        sink(t);
+  for (const auto& s : signals)
+    record(book_.on_signal(s));
+}
+
+void pipeline::set_away(const alerts::away& a) {
+  engine_.set_away(a.resident_id, a.until);
+}
+
+void pipeline::record(const std::vector<alerts::transition>& ts) {
+  if (store_) {
+    auto rows = book_.take_journal();
+    try {
+      // Durable before anyone is told: the alert and its audit rows commit together.
+      store::transaction tx(store_->db());
+      for (const auto& t : ts)
+        store_->save_alert(t.after);
+      store::append_audit(store_->db(), rows);
+      tx.commit();
+    } catch (const store::store_error& e) {
+      // The operator must still hear of it: publish anyway, and report the store as unhealthy.
+      telemetry_.add("hearth_store_write_errors_total");
+      telemetry_.set("hearth_store_healthy", {}, 0);
+      fmt::print(stderr, "hearthd: could not persist {} alert transition(s): {}\n", ts.size(),
+                 e.what());
+      // The audit rows wait for the next write rather than being lost.
+      telemetry_.add("hearth_audit_rows_dropped_total", {},
+                     static_cast<double>(book_.requeue_journal(std::move(rows))));
     }
+  }
+  for (const auto& t : ts) {
+    telemetry_.add("hearth_alert_transitions_total",
+                   fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule,
+                               alerts::transition_name(t.what)));
+    for (const auto& sink : sinks_)
+      sink(t);
+  }
+  flush_journal();
+}
+
+void pipeline::flush_journal() {
+  if (!store_) {
+    (void)book_.take_journal();  // replay without storage keeps no trail
+    return;
+  }
+  auto rows = book_.take_journal();
+  if (rows.empty()) return;
+  try {
+    store::transaction tx(store_->db());
+    store::append_audit(store_->db(), rows);
+    tx.commit();
+  } catch (const store::store_error& e) {
+    telemetry_.add("hearth_store_write_errors_total");
+    telemetry_.set("hearth_store_healthy", {}, 0);
+    fmt::print(stderr, "hearthd: could not append {} audit row(s): {}\n", rows.size(), e.what());
+    telemetry_.add("hearth_audit_rows_dropped_total", {},
+                   static_cast<double>(book_.requeue_journal(std::move(rows))));
   }
 }
 
-void pipeline::tick(time_point now) { apply(engine_.tick(now)); }
+void pipeline::tick(time_point now) {
+  apply(engine_.tick(now));
+}
 
 void pipeline::persist_engine_state() {
   if (!store_) return;

@@ -52,6 +52,17 @@ class pipeline {
   /// Writes the engine state changed since the last call to the store (no-op without one).
   void persist_engine_state();
 
+  /// A resident is away (the social worker's "away"): the book suppresses welfare alerts
+  /// and the engine pauses welfare rules and baseline learning until `a.until`. Both must
+  /// know, or the absence would be learned as an ordinary quiet spell.
+  void set_away(const alerts::away& a);
+
+  /// Persists alert transitions together with the book's journal (the audit rows) in one
+  /// transaction, then tells the transition sinks, then writes what the sinks journaled
+  /// (notifications). Every change to the book goes through here: signals, operator
+  /// actions, escalation ticks.
+  void record(const std::vector<alerts::transition>& ts);
+
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);
   bool duplicate(const std::string& device_id, const normalize::envelope* env,
@@ -59,6 +70,7 @@ class pipeline {
   void accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
               const std::vector<normalize::value>& values);
   void apply(const std::vector<engine::signal>& signals);
+  void flush_journal();
 
   const clock& clock_;
   telemetry& telemetry_;

@@ -88,7 +88,10 @@ int run_replay(const std::string& config_file, const std::string& capture_file, 
   manual_clock clk;
   telemetry tel;
   engine::engine eng(defs.rules, clk, cfg->timezone);
+  // Replay judges the rules, dedup and auto-resolve exactly as live mode does; escalation
+  // is left out, because nobody claims anything in a replay.
   alerts::book book(clk, 0);
+  book.set_rule_policies(rule_policies(defs.rules));
   pipeline pipe(clk, tel, &st, nullptr, eng, book);
   pipe.set_catalog(defs.types);
   pipe.set_registry(std::make_shared<registry::registry>(std::move(reg)));

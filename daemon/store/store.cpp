@@ -41,9 +41,23 @@ CREATE TABLE alerts (id INTEGER PRIMARY KEY, key TEXT NOT NULL, rule TEXT NOT NU
   state TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX alerts_by_state ON alerts(state, priority, opened_at);
 )sql",
-    // 2: rule-engine state (issue 4): one JSON document per key ("d|device", "i|rule|device", "a|resident")
+    // 2: rule-engine state (issue 4): one JSON document per key ("d|device", "i|rule|device",
+    // "a|resident")
     R"sql(
 CREATE TABLE engine_state (key TEXT PRIMARY KEY, body TEXT NOT NULL);
+)sql",
+    // 3: alert lifecycle (issue 5): hash-chained audit trail, silences, away
+    R"sql(
+CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  alert_id TEXT NOT NULL, subject TEXT NOT NULL, note TEXT NOT NULL, channel TEXT NOT NULL,
+  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX audit_by_alert ON audit(alert_id, seq);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE silences (id INTEGER PRIMARY KEY, scope TEXT NOT NULL, target TEXT NOT NULL, created_at INTEGER NOT NULL,
+  until INTEGER NOT NULL, reason TEXT NOT NULL, author TEXT NOT NULL, deleted_at INTEGER, deleted_by TEXT);
+CREATE TABLE aways (resident_id TEXT PRIMARY KEY, since INTEGER NOT NULL, until INTEGER NOT NULL,
+  reason TEXT NOT NULL, author TEXT NOT NULL);
 )sql",
 };
 
@@ -160,6 +174,8 @@ void store::save_alert(const alerts::alert& a) {
       .bind(7, ms(a.updated_at));
   boost::json::object body = alerts::to_json(a).as_object();
   body["key"] = a.key;
+  for (const auto& [k, v] : alerts::lifecycle_json(a))
+    body[k] = v;  // tier and deadlines survive restart
   st.bind(8, boost::json::serialize(body)).run();
 }
 
@@ -192,7 +208,8 @@ std::uint64_t store::max_alert_id() {
 
 void store::save_engine_state(const std::vector<engine::state_row>& rows) {
   transaction tx(db_);
-  auto up = db_.prepare("INSERT INTO engine_state VALUES (?1,?2) ON CONFLICT(key) DO UPDATE SET body=excluded.body");
+  auto up = db_.prepare(
+      "INSERT INTO engine_state VALUES (?1,?2) ON CONFLICT(key) DO UPDATE SET body=excluded.body");
   auto del = db_.prepare("DELETE FROM engine_state WHERE key=?1");
   for (const auto& r : rows) {
     if (r.json.empty())
@@ -206,7 +223,8 @@ void store::save_engine_state(const std::vector<engine::state_row>& rows) {
 std::vector<engine::state_row> store::load_engine_state() {
   std::vector<engine::state_row> out;
   auto st = db_.prepare("SELECT key, body FROM engine_state ORDER BY key");
-  while (st.step()) out.push_back({st.text(0), st.text(1)});
+  while (st.step())
+    out.push_back({st.text(0), st.text(1)});
   return out;
 }
 

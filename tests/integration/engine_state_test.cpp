@@ -117,5 +117,7 @@ TEST_CASE("the engine-state migration is applied once and rows can be deleted", 
   st.save_engine_state({{"a|R-1", ""}});
   CHECK(st.load_engine_state() == std::vector<engine::state_row>{{"d|x", "{\"seen\":true}"}});
   store::store again(db.path);
-  CHECK(store::schema_version(again.db()) == 2);
+  const int version = store::schema_version(again.db());
+  CHECK(version >= 2);
+  CHECK(store::migrate(again.db()) == version);  // nothing left to apply
 }
