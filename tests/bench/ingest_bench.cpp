@@ -243,11 +243,11 @@ TEST_CASE("the same work in Node-RED", "[ingest][nodered]") {
   }
   test::temp_dir work;
   const auto w = make_workload(2000, 1, work.path());
-  // Node-RED is far slower: the first 30,000 of the same messages keep the run short.
+  // Node-RED is far slower: the first 10,000 of the same messages keep the run short.
   const std::vector<sim::message> msgs(
       w.traffic.messages.begin(),
       w.traffic.messages.begin() +
-          static_cast<std::ptrdiff_t>(std::min<std::size_t>(30'000, w.traffic.messages.size())));
+          static_cast<std::ptrdiff_t>(std::min<std::size_t>(10'000, w.traffic.messages.size())));
   test::temp_dir dir;
   test::broker b(dir, k_broker_config);
   const auto db = dir / "nodered.db";
