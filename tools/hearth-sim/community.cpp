@@ -87,7 +87,8 @@ community make_community(const community_options& o) {
     c.devices.push_back(std::move(d));
     return static_cast<int>(c.devices.size()) - 1;
   };
-  std::uint64_t zigbee_serial = 0x08a10000, lora_serial = 0x81c000, tts_serial = 0x82c000;
+  std::uint64_t zigbee_serial = 0x08a10000, lora_serial = 0x000181c000,
+                tts_serial = 0x000282c000;  // disjoint
 
   int hh_index = 0;
   for (std::size_t bi = 0; bi < c.buildings.size() && hh_index < o.households; ++bi) {
@@ -144,14 +145,14 @@ community make_community(const community_options& o) {
           d.offset_s = dr.range(0, 3599);
           switch (k) {
             case device_kind::lora_meter:
-              d.external_id = "a840410001" + hex(lora_serial++, 6);
+              d.external_id = fmt::format("a84041{:010x}", lora_serial++);
               d.gateway = gw;
               // One meter in ~400 is close to its 32-bit wrap, as old meters are.
               d.litres = dr.chance(0.0025) ? 4294967296.0 - dr.uniform(50, 400)
                                            : std::floor(dr.uniform(2'000, 900'000));
               break;
             case device_kind::tts_meter:
-              d.external_id = "A84041000182" + fmt::format("{:04X}", tts_serial++ & 0xffff);
+              d.external_id = fmt::format("A84041{:010X}", tts_serial++);
               d.gateway = gw;
               d.litres = std::floor(dr.uniform(2'000, 900'000));
               break;
