@@ -1,29 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
-// hearth-sim: publishes captures through a real broker (and, as it grows, simulates a
-// whole community). `hearth-sim publish --uri tcp://127.0.0.1:1883 CAPTURE.jsonl`
+// hearth-sim: the community simulator and load generator (tools/hearth-sim/README.md).
+//   hearth-sim generate --households 2000 --days 1 --seed 7 --out DIR
+//   hearth-sim run --uri tcp://127.0.0.1:1883 --households 2000 --speed 60 --out DIR
+//   hearth-sim publish --uri tcp://127.0.0.1:1883 [--speed 60] CAPTURE.jsonl
 #include <fmt/format.h>
 #include <mqtt/async_client.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <deque>
 #include <fstream>
 #include <thread>
 
 #include "base/time.hpp"
+#include "community.hpp"
 #include "normalize/normalizer.hpp"
+#include "traffic.hpp"
 
 namespace {
 using namespace hearth;
+using namespace std::chrono_literals;
 
-struct capture_line {
-  time_point ts;
-  std::string topic, payload;
-};
-
-std::vector<capture_line> read_capture(const std::string& file) {
+std::vector<sim::message> read_capture(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot open " + file);
-  std::vector<capture_line> out;
+  std::vector<sim::message> out;
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
@@ -34,7 +36,7 @@ std::vector<capture_line> read_capture(const std::string& file) {
     if (ec || !v.is_object())
       throw std::runtime_error(fmt::format("{}:{}: not a JSON object", file, n));
     const auto& o = v.as_object();
-    capture_line c;
+    sim::message c;
     const auto* ts = o.if_contains("ts");
     const auto* topic = o.if_contains("topic");
     if (!ts || !ts->is_string() || !parse_rfc3339(ts->as_string()))
@@ -58,41 +60,168 @@ std::vector<capture_line> read_capture(const std::string& file) {
   return out;
 }
 
-int publish(const std::string& uri, const std::string& file, int qos, double speed) {
-  const auto lines = read_capture(file);
+/// Publishes in capture order. speed 0: as fast as the broker takes them (a window of
+/// unacknowledged QoS 1 messages); otherwise the capture's spacing divided by `speed`.
+int publish(const std::string& uri, const std::vector<sim::message>& lines, int qos, double speed) {
   mqtt::async_client client(uri, fmt::format("hearth-sim-{}", ::getpid()));
-  client.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
+  client.connect(mqtt::connect_options_builder().clean_session(true).max_inflight(1024).finalize())
+      ->wait();
   const auto start = std::chrono::steady_clock::now();
+  std::deque<mqtt::delivery_token_ptr> window;
+  std::size_t sent = 0;
+  auto last_report = start;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (speed > 0 && i > 0) {
-      // Real-time or accelerated playback keeps the capture's spacing, scaled.
       const auto offset = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           (lines[i].ts - lines[0].ts) / speed);
       std::this_thread::sleep_until(start + offset);
     }
-    client.publish(mqtt::make_message(lines[i].topic, lines[i].payload, qos, false))->wait();
+    window.push_back(
+        client.publish(mqtt::make_message(lines[i].topic, lines[i].payload, qos, false)));
+    ++sent;
+    while (window.size() > (speed > 0 ? 16u : 512u)) {
+      window.front()->wait();
+      window.pop_front();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_report > 10s) {
+      last_report = now;
+      fmt::print(stderr, "hearth-sim: {} of {} published; simulated time {}\n", sent, lines.size(),
+                 format_rfc3339(lines[i].ts));
+    }
   }
+  for (auto& t : window)
+    t->wait();
   client.disconnect()->wait();
-  fmt::print("published {} messages from {}\n", lines.size(), file);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("published {} messages in {:.1f} s ({:.0f}/s)\n", sent, secs,
+             secs > 0 ? static_cast<double>(sent) / secs : 0.0);
   return 0;
+}
+
+struct sim_args {
+  int households = 2000;
+  double days = 1;
+  std::uint64_t seed = 7;
+  std::string start;  ///< RFC 3339, or "now"
+  bool no_incidents = false;
+  double incident_rate = 1;
+  std::string out;
+};
+
+void add_sim_options(CLI::App* cmd, sim_args& a) {
+  cmd->add_option("--households", a.households, "households in the community")
+      ->check(CLI::Range(1, 2'000'000));
+  cmd->add_option("--days", a.days, "simulated days (fractions allowed)")
+      ->check(CLI::Range(0.0, 366.0));
+  cmd->add_option("--seed", a.seed, "random seed: the same seed gives byte-identical output");
+  cmd->add_option("--start", a.start,
+                  "RFC 3339 start of the simulated period, or 'now' "
+                  "(generate: 2026-11-20T00:00:00+08:00)");
+  cmd->add_flag("--no-incidents", a.no_incidents, "ordinary traffic only");
+  cmd->add_option("--incident-rate", a.incident_rate, "multiplies the incident counts")
+      ->check(CLI::Range(0.0, 1000.0));
+}
+
+time_point resolve_start(const std::string& s, time_point fallback) {
+  if (s.empty()) return fallback;
+  if (s == "now") return std::chrono::floor<std::chrono::seconds>(wall_clock{}.now());
+  auto t = parse_rfc3339(s);
+  if (!t) throw std::runtime_error("--start must be an RFC 3339 time or 'now'");
+  return *t;
+}
+
+void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + p.string());
+}
+
+/// Writes DIR/registry/*.csv, DIR/capture.jsonl, DIR/incidents.json, DIR/community.json.
+sim::traffic generate(const sim_args& a, time_point start, bool write_capture) {
+  const auto c = sim::make_community({a.households, a.seed});
+  sim::traffic_options to;
+  to.start = start;
+  to.days = a.days;
+  to.incidents = !a.no_incidents;
+  to.incident_rate = a.incident_rate;
+  auto t = sim::make_traffic(c, to);
+  if (!a.out.empty()) {
+    const std::filesystem::path dir(a.out);
+    sim::write_registry(c, dir / "registry");
+    write_text(dir / "incidents.json", sim::incidents_json(t.incidents));
+    write_text(dir / "community.json", sim::community_json(c));
+    if (write_capture) {
+      std::ofstream out(dir / "capture.jsonl", std::ios::binary);
+      for (const auto& m : t.messages)
+        out << sim::capture_line(m) << '\n';
+      if (!out) throw std::runtime_error("cannot write " + (dir / "capture.jsonl").string());
+    }
+  }
+  fmt::print(stderr,
+             "hearth-sim: {} households, {} residents, {} devices, {} buildings; {} messages "
+             "from {} over {} days; {} incidents{}\n",
+             c.households.size(), c.residents.size(), c.devices.size(), c.buildings.size(),
+             t.messages.size(), format_rfc3339(start), a.days, t.incidents.size(),
+             a.out.empty() ? "" : "; written to " + a.out);
+  return t;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"hearth-sim: community simulator and capture publisher"};
+  CLI::App app{"hearth-sim: community simulator and load generator"};
   app.require_subcommand(1);
-  auto* pub = app.add_subcommand("publish", "publish a capture (JSON lines) through a broker");
-  std::string uri = "tcp://127.0.0.1:1883", file;
+
+  sim_args gen_args;
+  auto* gen = app.add_subcommand(
+      "generate", "write a community's registry CSVs, capture (JSONL) and incident list");
+  add_sim_options(gen, gen_args);
+  gen->add_option("--out", gen_args.out, "output folder")->required();
+
+  sim_args run_args;
+  std::string uri = "tcp://127.0.0.1:1883";
   int qos = 1;
-  double speed = 0;
+  double speed = 1;
+  auto* run = app.add_subcommand(
+      "run", "simulate a community live through a broker (registry and incidents to --out)");
+  add_sim_options(run, run_args);
+  run->add_option("--out", run_args.out, "where to write the registry and incident list");
+  run->add_option("--uri", uri, "broker URI");
+  run->add_option("--qos", qos, "0 or 1")->check(CLI::Range(0, 1));
+  run->add_option("--speed", speed, "1: real time; 60: a minute a second; 0: as fast as possible")
+      ->check(CLI::Range(0.0, 1e9));
+
+  std::string file;
+  double pub_speed = 0;
+  int pub_qos = 1;
+  auto* pub = app.add_subcommand("publish", "publish a capture (JSON lines) through a broker");
   pub->add_option("--uri", uri, "broker URI");
-  pub->add_option("--qos", qos, "0 or 1")->check(CLI::Range(0, 1));
-  pub->add_option("--speed", speed, "0: as fast as possible; 1: real time; 60: a minute a second");
+  pub->add_option("--qos", pub_qos, "0 or 1")->check(CLI::Range(0, 1));
+  pub->add_option("--speed", pub_speed,
+                  "0: as fast as possible; 1: real time; 60: a minute a second");
   pub->add_option("capture", file, "capture file")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*pub) return publish(uri, file, qos, speed);
+    if (*gen) {
+      generate(gen_args, resolve_start(gen_args.start, *parse_rfc3339("2026-11-20T00:00:00+08:00")),
+               true);
+      return 0;
+    }
+    if (*run) {
+      // Real time starts now. Faster runs end now instead, so that no payload carries a time
+      // in the future (hearthd refuses event times more than 5 minutes ahead).
+      const auto now = std::chrono::floor<std::chrono::seconds>(wall_clock{}.now());
+      const auto fallback =
+          speed == 1 ? now
+                     : now - std::chrono::duration_cast<duration>(
+                                 std::chrono::duration<double, std::ratio<86400>>(run_args.days));
+      const auto t = generate(run_args, resolve_start(run_args.start, fallback), false);
+      return publish(uri, t.messages, qos, speed);
+    }
+    if (*pub) return publish(uri, read_capture(file), pub_qos, pub_speed);
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearth-sim: {}\n", e.what());
     return 1;

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The simulated community: buildings, households, residents, devices and gateways,
+/// generated deterministically from a seed, and written as the registry CSVs of DESIGN.md.
+///
+/// Determinism: the same options give byte-identical output on every run and machine.
+/// Random numbers come from `rng` (splitmix64) and never from <random> distributions,
+/// whose results differ between standard libraries. Each entity draws from its own stream
+/// (seed, kind, index), so adding an incident does not reshuffle the whole community.
+/// Names and phone numbers are placeholders ("Resident 0001", "+86-000-...").
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace hearth::sim {
+
+/// splitmix64: tiny, fast, and the same everywhere.
+class rng {
+ public:
+  explicit rng(std::uint64_t seed) : s_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  /// [0, 1)
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  /// [lo, hi], inclusive
+  int range(int lo, int hi) {
+    return lo + static_cast<int>(next() % static_cast<std::uint64_t>(hi - lo + 1));
+  }
+  bool chance(double p) { return uniform() < p; }
+
+ private:
+  std::uint64_t s_;
+};
+
+/// An independent stream for (seed, what, index).
+rng stream(std::uint64_t seed, std::uint64_t what, std::uint64_t index = 0);
+
+enum class device_kind {
+  sos_button,  ///< z2m.sos-button
+  smoke,       ///< z2m.smoke-detector
+  gas,         ///< z2m.gas-detector (mains powered: no battery field)
+  water_leak,  ///< z2m.water-leak
+  lora_meter,  ///< lora.water-meter on ChirpStack v4
+  tts_meter,   ///< tts.water-meter on The Things Stack v3
+  tilt,        ///< tts.tilt-sensor, building level
+  pendant,     ///< native: a wearable SOS pendant behind a hearth bridge
+};
+const char* type_name(device_kind k);
+
+struct building {
+  std::string id;  ///< "B7"
+  int number = 0;
+  int floors = 0, units_per_floor = 0, year_built = 0;
+  double height_m = 0;
+  double tilt_limit_permille = 4;
+};
+
+struct household {
+  std::string id, building, unit, address;
+  int building_index = 0;
+  std::vector<int> residents;  ///< indexes into community::residents
+  bool lone_elder = false;     ///< one resident, >= 60, living alone
+  double daily_litres = 0;
+  int meter = -1;  ///< device index
+  int sos = -1, smoke = -1, gas = -1, leak = -1, pendant = -1;
+};
+
+struct resident {
+  std::string id, household_id, name;
+  int birth_year = 0;
+  bool lives_alone = false;
+  std::string phone, emergency_contact, emergency_phone, social_worker;
+};
+
+struct device {
+  std::string id, external_id;
+  device_kind kind = device_kind::sos_button;
+  std::string household_id, building, location;
+  int household = -1;  ///< index, -1 for building-level devices
+  int building_index = 0;
+  int gateway = -1;  ///< LoRa gateway index for meters and tilt sensors
+  double battery = 100;
+  double drain_per_day = 0.05;  ///< percentage points a day
+  std::uint32_t frame_counter = 0;
+  double litres = 0;              ///< meters: cumulative total at the start
+  double tilt_x = 0, tilt_y = 0;  ///< tilt sensors: installation angles, degrees
+  int offset_s = 0;               ///< phase of the device's reporting cycle
+};
+
+struct gateway {
+  std::string id;  ///< LoRaWAN gateway EUI
+  std::vector<int> buildings;
+};
+
+struct community_options {
+  int households = 2000;
+  std::uint64_t seed = 7;
+};
+
+struct community {
+  community_options options;
+  std::vector<building> buildings;
+  std::vector<household> households;
+  std::vector<resident> residents;
+  std::vector<device> devices;
+  std::vector<gateway> gateways;
+};
+
+community make_community(const community_options& o);
+
+/// The registry CSVs (DESIGN.md "Registry"), header row first, "\n" line ends.
+std::string households_csv(const community& c);
+std::string residents_csv(const community& c);
+std::string devices_csv(const community& c);
+std::string buildings_csv(const community& c);
+/// Writes the four CSVs into `dir` (created if needed).
+void write_registry(const community& c, const std::filesystem::path& dir);
+
+/// Gateways and which buildings they serve, and counts per device type (JSON).
+std::string community_json(const community& c);
+
+}  // namespace hearth::sim
