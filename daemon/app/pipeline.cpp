@@ -140,14 +140,16 @@ void pipeline::on_message(std::string_view topic, std::string_view payload,
     reject(topic, payload, doc.err(), received_at);
     return;
   }
-  auto env = normalize::open_envelope(*route, topic, std::move(doc.value()));
-  if (!env) {
-    reject(topic, payload, env.err(), received_at);
+  // The route's transport finds the external id; the device's own type then decodes the
+  // message (types on one transport differ in their fields and binary frames).
+  auto external_id = normalize::external_id_of(*route, topic, *doc);
+  if (!external_id) {
+    reject(topic, payload, external_id.err(), received_at);
     return;
   }
-  const auto* dev = registry_->find_device_by_external_id(env->external_id);
+  const auto* dev = registry_->find_device_by_external_id(*external_id);
   if (!dev) {
-    unregistered(env->external_id);
+    unregistered(*external_id);
     return;
   }
   const auto* type = catalog_->find(dev->type);
@@ -159,16 +161,18 @@ void pipeline::on_message(std::string_view topic, std::string_view payload,
            received_at);
     return;
   }
-  if (type != route) {
-    if (!normalize::match_topic(type->topic, topic)) {
-      reject(topic, payload,
-             make_error(reason::wrong_device_type,
-                        fmt::format("device {} has type '{}', which does not use this topic",
-                                    dev->id, dev->type)),
-             received_at);
-      return;
-    }
-    // Same transport, another type: the envelope is the transport's, so it is reused.
+  if (type != route && !normalize::match_topic(type->topic, topic)) {
+    reject(topic, payload,
+           make_error(reason::wrong_device_type,
+                      fmt::format("device {} has type '{}', which does not use this topic", dev->id,
+                                  dev->type)),
+           received_at);
+    return;
+  }
+  auto env = normalize::open_envelope(*type, topic, std::move(doc.value()));
+  if (!env) {
+    reject(topic, payload, env.err(), received_at);
+    return;
   }
   const time_point ts = env->event_time.value_or(received_at);
   if (ts > received_at + k_future_tolerance) {

@@ -242,22 +242,30 @@ result<json::value> decode_frame(const catalog::frame_spec& spec, std::string_vi
   return json::value(std::move(o));
 }
 
-result<envelope> open_envelope(const catalog::device_type& type, std::string_view topic,
-                               json::value doc) {
-  envelope env;
+result<std::string> external_id_of(const catalog::device_type& type, std::string_view topic,
+                                   const json::value& doc) {
   auto from_topic = match_topic(type.topic, topic);
   if (!from_topic)
     return field_error(reason::unknown_topic,
                        fmt::format("topic does not match the type's pattern '{}'", type.topic));
+  std::string id = *from_topic;
   if (!type.external_id_path.empty()) {
-    auto id = string_at(doc, type.external_id_path);
-    if (!id)
+    auto from_payload = string_at(doc, type.external_id_path);
+    if (!from_payload)
       return field_error(reason::missing_field,
                          fmt::format("no '{}' field", type.external_id_path));
-    env.external_id = *id;
-  } else {
-    env.external_id = *from_topic;
+    id = std::move(*from_payload);
   }
+  if (id.empty()) return field_error(reason::missing_field, "the external id is empty");
+  return id;
+}
+
+result<envelope> open_envelope(const catalog::device_type& type, std::string_view topic,
+                               json::value doc) {
+  envelope env;
+  auto id = external_id_of(type, topic, doc);
+  if (!id) return id.err();
+  env.external_id = std::move(id.value());
 
   auto frame_object = [&](std::string_view data_path,
                           std::string_view port_path) -> result<json::value> {
@@ -320,8 +328,6 @@ result<envelope> open_envelope(const catalog::device_type& type, std::string_vie
       break;
     }
   }
-  if (env.external_id.empty())
-    return field_error(reason::missing_field, "the external id is empty");
   return env;
 }
 

@@ -81,6 +81,11 @@ std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic,
 
 result<boost::json::value> parse_json(std::string_view payload);
 
+/// The external id alone, as the transport of `type` finds it (topic or payload path).
+/// Enough to look the device up before its own type decodes the message.
+result<std::string> external_id_of(const catalog::device_type& type, std::string_view topic,
+                                   const boost::json::value& doc);
+
 result<envelope> open_envelope(const catalog::device_type& type, std::string_view topic,
                                boost::json::value doc);
 

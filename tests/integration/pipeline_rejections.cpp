@@ -180,3 +180,25 @@ TEST_CASE("zigbee2mqtt bridge state and device availability are stored as device
   CHECK(gas[1].at("value") == true);
   CHECK(r.quarantined().empty());
 }
+
+TEST_CASE(
+    "a device is decoded by its own type even when another type on its transport matches first",
+    "[normalize][registry]") {
+  // tts.tilt-sensor sorts before tts.water-meter and shares its topic pattern, but has no
+  // binary frame: a meter uplink without decoded_payload must still be decoded as a meter.
+  rig r;
+  auto t = r.pipe.devices().all();
+  t.devices.push_back(
+      {"meter-4-101", "A84041000181C3A0", "tts.water-meter", "H-3-503", "B3", "utility"});
+  r.pipe.set_registry(std::make_shared<registry::registry>(std::move(t)));
+  r.send("v3/community-meters@hearth/devices/meter-4-101/up",
+         R"({"end_device_ids": {"device_id": "meter-4-101", "dev_eui": "A84041000181C3A0"},
+             "received_at": "2026-11-20T07:00:05Z",
+             "uplink_message": {"f_port": 1, "f_cnt": 12, "frm_payload": "QOIBAABY"}})");
+  r.writer.flush();
+  const auto stored = r.st.readings("meter-4-101", time_point{}, time_point::max());
+  CHECK(r.quarantined().empty());
+  REQUIRE(stored.size() == 6);
+  CHECK(stored[0].metric == metric::water_total_l);
+  CHECK(stored[0].value == 123456);
+}
