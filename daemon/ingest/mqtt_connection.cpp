@@ -9,7 +9,7 @@ mqtt::connect_options make_connect_options(const mqtt_connection& c, bool persis
   auto b = mqtt::connect_options_builder()
                .clean_session(!persistent)
                .keep_alive_interval(std::chrono::seconds(20))
-               .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30))
+               .automatic_reconnect(k_min_backoff, k_max_backoff)
                .connect_timeout(std::chrono::seconds(5));
   if (!c.username.empty()) b.user_name(c.username);
   if (!c.password.empty()) b.password(c.password);

@@ -9,6 +9,7 @@
 
 #include <mqtt/connect_options.h>
 
+#include <chrono>
 #include <string>
 
 namespace hearth::ingest {
@@ -25,8 +26,13 @@ struct mqtt_connection {
   bool tls() const { return uri.starts_with("ssl://") || uri.starts_with("mqtts://"); }
 };
 
+/// Reconnect backoff: 1 s, doubling, at most `k_max_backoff`. Capped low because while
+/// hearthd is away an SOS waits in the broker: after a broker restart hearthd is back
+/// within 5 s at worst.
+inline constexpr std::chrono::seconds k_min_backoff{1}, k_max_backoff{5};
+
 /// Paho connect options: `persistent` selects clean_session=false (ingest) or true
-/// (output); automatic reconnect 1 s doubling to 30 s; TLS with server certificate and
+/// (output); automatic reconnect with the backoff above; TLS with server certificate and
 /// host name verification when the URI is ssl:// or mqtts://.
 mqtt::connect_options make_connect_options(const mqtt_connection& c, bool persistent);
 

@@ -75,7 +75,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   std::atomic<bool> stopping{false};
   std::mutex topics_mutex;
   asio::steady_timer retry_timer, storage_timer;
-  std::chrono::seconds retry_delay{1};
+  std::chrono::seconds retry_delay{k_min_backoff};
   telemetry::cell &depth_priority, &depth_bulk, &bytes_bulk, &shed_bulk, &shed_priority,
       &rejected_overload, &priority_total, &wait_priority, &wait_bulk;
   std::atomic<std::int64_t> last_shed_report_ms{0};
@@ -97,7 +97,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     asio::post(io, [self = shared_from_this()] {
       if (self->stopping) return;
       self->retry_timer.expires_after(self->retry_delay);
-      self->retry_delay = std::min(self->retry_delay * 2, std::chrono::seconds(30));
+      self->retry_delay = std::min(self->retry_delay * 2, k_max_backoff);
       self->retry_timer.async_wait([self](const boost::system::error_code& ec) {
         if (!ec && !self->stopping && !self->is_connected) self->connect();
       });
@@ -134,7 +134,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
       tel.set("mqtt_connected", {}, 1);
     }
     subscribe_all();  // a persistent session keeps them, but a new broker may not
-    asio::post(io, [self = shared_from_this()] { self->retry_delay = 1s; });
+    asio::post(io, [self = shared_from_this()] { self->retry_delay = k_min_backoff; });
   }
   void connection_lost(const std::string& cause) override {
     is_connected = false;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// MQTT ingestion with the Paho async client: QoS 1, persistent session (clean_session
-/// false), automatic reconnect with backoff (1 s doubling to 30 s; a broker that is down or
+/// false), automatic reconnect with backoff (1 s doubling to 5 s; a broker that is down or
 /// refuses us at start is retried the same way), and resubscription on every (re)connect.
 /// TLS and credentials come from `mqtt_connection`.
 ///
