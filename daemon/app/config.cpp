@@ -100,6 +100,16 @@ void parse_webhooks(const YAML::Node& n, const std::string& file, diagnostics& o
 
 }  // namespace
 
+std::optional<std::string> read_secret_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+    line.pop_back();
+  return line;
+}
+
 std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
@@ -147,7 +157,48 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
       c.mqtt.uri = *u;
     }
     if (auto id = m.string("client_id", false)) c.mqtt.client_id = *id;
+    if (auto u = m.string("username", false)) c.mqtt.username = *u;
+    for (auto [key, dest] :
+         {std::pair{"password_file", &c.mqtt.password_file}, std::pair{"ca_file", &c.mqtt.ca_file},
+          std::pair{"cert_file", &c.mqtt.cert_file}, std::pair{"key_file", &c.mqtt.key_file}}) {
+      auto v = m.string(key, false);
+      if (!v) continue;
+      *dest = resolve(base, *v);
+      std::ifstream probe(*dest, std::ios::binary);
+      if (!fs::is_regular_file(*dest) || !probe)
+        m.error(m.get(key), fmt::format("'{}' cannot be read: {}", key, *dest));
+    }
+    if (m.has("password"))
+      m.error(m.get("password"),
+              "a password is never written in the config: put it in a file (mode 0600) and "
+              "name that file in 'password_file'");
+    if (!c.mqtt.password_file.empty() && c.mqtt.username.empty())
+      m.error(m.get("password_file"), "'password_file' needs 'username'");
+    if (c.mqtt.cert_file.empty() != c.mqtt.key_file.empty())
+      m.error(m.get(c.mqtt.cert_file.empty() ? "key_file" : "cert_file"),
+              "'cert_file' and 'key_file' go together");
+    const bool tls = c.mqtt.uri.starts_with("ssl://") || c.mqtt.uri.starts_with("mqtts://");
+    if (!tls)
+      for (const char* key : {"ca_file", "cert_file", "key_file"})
+        if (m.has(key))
+          m.error(m.get(key), fmt::format("'{}' needs an ssl:// or mqtts:// 'uri'", key));
     m.finish();
+  }
+  if (const auto n = doc.get("ingest"); n.IsDefined()) {
+    yaml_map g(n, file, out, "ingest");
+    for (auto [key, dest] :
+         {std::pair{"bulk_queue_messages", &c.ingest.bulk_queue_messages},
+          std::pair{"bulk_queue_bytes", &c.ingest.bulk_queue_bytes},
+          std::pair{"priority_queue_messages", &c.ingest.priority_queue_messages},
+          std::pair{"store_backlog", &c.ingest.store_backlog}}) {
+      auto v = g.integer(key, false);
+      if (!v) continue;
+      if (*v < 1 || *v > (1LL << 40))
+        g.error(g.get(key), fmt::format("'{}' must be a positive number", key));
+      else
+        *dest = static_cast<std::size_t>(*v);
+    }
+    g.finish();
   }
   if (const auto n = doc.get("http"); n.IsDefined()) {
     yaml_map h(n, file, out, "http");

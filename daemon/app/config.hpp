@@ -14,8 +14,26 @@
 namespace hearth::app {
 
 struct mqtt_config {
-  std::string uri = "tcp://127.0.0.1:1883";
+  std::string uri = "tcp://127.0.0.1:1883";  ///< ssl:// or mqtts:// for TLS
   std::string client_id = "hearthd";
+  /// Transport security (all optional). Paths are resolved and checked readable when the
+  /// config is loaded; the secrets themselves are read by the daemon at start
+  /// (`read_secret_file`), never written in the config or given on the command line.
+  std::string username;
+  std::string password_file;  ///< first line is the password
+  std::string ca_file;        ///< PEM CA that signed the broker's certificate
+  std::string cert_file;      ///< PEM client certificate; needs key_file
+  std::string key_file;       ///< PEM private key (unencrypted; keep it mode 0600)
+};
+
+/// Bounds of the hand-over from the MQTT thread to the domain thread (ingest::lanes).
+struct ingest_config {
+  std::size_t bulk_queue_messages = 50'000;
+  std::size_t bulk_queue_bytes = 64u << 20;
+  std::size_t priority_queue_messages = 100'000;
+  /// Rows waiting for the store writer above which the bulk lane is held back (so the
+  /// bulk lane, not the writer's queue, absorbs a flood and sheds when full).
+  std::size_t store_backlog = 20'000;
 };
 
 struct http_config {
@@ -37,6 +55,7 @@ struct config {
   std::string devices_dir, rules_dir;
   std::string registry_dir;  ///< optional
   mqtt_config mqtt;
+  ingest_config ingest;  ///< optional `ingest:` section
   http_config http;
   /// Optional `escalation:` section; its time zone is `timezone`.
   alerts::escalation_policy escalation;
@@ -47,6 +66,10 @@ struct config {
 std::optional<config> parse_config(const std::string& text, const std::string& file,
                                    diagnostics& out);
 std::optional<config> load_config(const std::string& file, diagnostics& out);
+
+/// The first line of a secret file (password), without its line ending. nullopt when the
+/// file cannot be read. The secret is never logged.
+std::optional<std::string> read_secret_file(const std::string& path);
 
 /// Splits "host:port"; nullopt when malformed.
 std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& listen);

@@ -88,8 +88,24 @@ int run_daemon(const std::string& config_file) {
   pipe.tick(clk.now());
   pipe.persist_engine_state();
 
+  // The broker connection, TLS and credentials, shared by ingest and the alert publisher.
+  // The password is read from its file here and goes nowhere but Paho.
+  ingest::mqtt_connection conn{cfg->mqtt.uri,     cfg->mqtt.client_id, cfg->mqtt.username, {},
+                               cfg->mqtt.ca_file, cfg->mqtt.cert_file, cfg->mqtt.key_file};
+  if (!cfg->mqtt.password_file.empty()) {
+    auto pw = read_secret_file(cfg->mqtt.password_file);
+    if (!pw) {
+      fmt::print(stderr, "{}: cannot read mqtt.password_file {}\n", cfg->file,
+                 cfg->mqtt.password_file);
+      return k_exit_config;
+    }
+    conn.password = std::move(*pw);
+  }
+
   // Outputs: every transition to MQTT hearth/alerts/<id> and to the webhooks, off the hot path.
-  notify::mqtt_publisher publisher(cfg->mqtt.uri, cfg->mqtt.client_id + "-out", tel);
+  auto out_conn = conn;
+  out_conn.client_id += "-out";
+  notify::mqtt_publisher publisher(out_conn, tel);
   std::vector<notify::webhook_target> hook_targets;
   for (const auto& w : cfg->webhooks)
     hook_targets.push_back({w.url, w.timeout, w.max_attempts, w.backoff});
@@ -127,15 +143,43 @@ int run_daemon(const std::string& config_file) {
   }
   fmt::print(stderr, "hearthd: http listening on {}:{}\n", listen->first, http->port());
 
+  const ingest::lane_limits limits{cfg->ingest.bulk_queue_messages, cfg->ingest.bulk_queue_bytes,
+                                   cfg->ingest.priority_queue_messages};
   mqtt = std::make_unique<ingest::mqtt_ingest>(
-      io, ingest::mqtt_settings{cfg->mqtt.uri, cfg->mqtt.client_id, defs.types->subscriptions(), 1},
-      clk, tel, [&](std::string topic, std::string payload, time_point at) {
-        pipe.on_message(topic, payload, at);
+      io, ingest::mqtt_settings{conn, defs.types->subscriptions(), 1, limits}, clk, tel,
+      [&](const ingest::inbound& m) {
+        pipe.on_message(m.topic, m.payload, m.received_at, m.redelivered);
       });
+  // Backpressure: while the store writer is behind, the bulk lane waits (and sheds when
+  // full); the priority lane never waits for storage.
+  mqtt->set_bulk_ready([&] { return writer.queued() < cfg->ingest.store_backlog; });
+  // A sample of what is shed is kept in quarantine (reason "overload"), one row a second.
+  mqtt->set_on_shed([&](const ingest::inbound& m, std::uint64_t n) {
+    writer.push(store::quarantine_row{
+        m.received_at, m.topic, "overload",
+        fmt::format("{} message(s) shed in the last second because the {} queue was full; this "
+                    "is one of them",
+                    n, m.priority ? "priority" : "bulk"),
+        m.payload.substr(0, normalize::k_max_payload)});
+  });
+  auto classify = [&] {
+    auto c = std::make_shared<ingest::classifier>(pipe.types(), pipe.devices());
+    for (const auto& t : mqtt->classifier_snapshot()->learned())
+      c->learn(t);
+    mqtt->set_classifier(std::move(c));
+  };
+  classify();
+  // Life-safety types that carry their id in the payload (tilt sensors on The Things
+  // Stack) are told apart by topic once the pipeline has seen one of their messages.
+  pipe.on_life_safety_topic([&](std::string_view topic) {
+    auto c = mqtt->classifier_snapshot();
+    if (!c->is_priority(topic)) mqtt->set_classifier(c->with_learned(std::string(topic)));
+  });
   mqtt->start();
-  fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}\n",
+  fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}{}\n",
              defs.types->types().size(), defs.rules.size(), pipe.devices().all().devices.size(),
-             cfg->mqtt.uri);
+             cfg->mqtt.uri,
+             conn.username.empty() ? std::string() : fmt::format(" as {}", conn.username));
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -162,6 +206,7 @@ int run_daemon(const std::string& config_file) {
         eng.set_rules(std::move(fresh.rules));
         pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
         mqtt->set_topics(fresh.types->subscriptions());
+        classify();
         fmt::print(stderr, "hearthd: reloaded: {} device types, {} rules, {} devices\n",
                    pipe.types().types().size(), eng.rules().size(),
                    pipe.devices().all().devices.size());

@@ -15,6 +15,7 @@ namespace reason = normalize::reason;
 namespace {
 constexpr auto k_future_tolerance = 5min;
 constexpr auto k_same_payload_window = 2s;
+constexpr auto k_redelivery_window = 60s;
 }  // namespace
 
 pipeline::pipeline(const clock& clk, telemetry& tel, store::store* st, store::writer* wr,
@@ -46,26 +47,45 @@ void pipeline::reject(std::string_view topic, std::string_view payload, const er
 }
 
 bool pipeline::duplicate(const std::string& device_id, const normalize::envelope* env,
-                         std::string_view payload, time_point at) {
+                         std::string_view payload, time_point at, bool redelivered) {
   auto& r = recent_[device_id];
-  if (env && env->frame_counter) {
+  auto seen = [&](std::uint32_t id) {
     const auto n = std::min<std::size_t>(r.frames, std::size(r.frame_counters));
-    if (std::find(r.frame_counters, r.frame_counters + n, *env->frame_counter) !=
-        r.frame_counters + n)
-      return true;
-    r.frame_counters[r.frames++ % std::size(r.frame_counters)] = *env->frame_counter;
-    return false;  // a LoRaWAN frame counter is the identity of a frame; bytes may repeat
+    if (std::find(r.frame_counters, r.frame_counters + n, id) != r.frame_counters + n) return true;
+    r.frame_counters[r.frames++ % std::size(r.frame_counters)] = id;
+    return false;
+  };
+  // After a restart nothing is in memory: a message the broker flags as a redelivery (DUP)
+  // is looked up in the store by its event time. Rare (only after a lost connection), so
+  // the query costs nothing in the steady state.
+  auto stored = [&] {
+    return redelivered && store_ && env && env->event_time &&
+           store_->has_reading_at(device_id, *env->event_time);
+  };
+  if (env && env->frame_counter) {
+    if (seen(*env->frame_counter)) return true;
+    return stored();  // a LoRaWAN frame counter is the identity of a frame; bytes may repeat
   }
   const auto h = std::hash<std::string_view>{}(payload);
-  const bool dup =
-      r.payload_hash == h && at - r.payload_at < k_same_payload_window && at >= r.payload_at;
+  if (env && env->event_time) {
+    // An explicit event time and the same bytes identify a message, however late a QoS 1
+    // redelivery comes; kept in the frame-counter ring as a 32-bit digest.
+    const auto t = static_cast<std::uint64_t>(env->event_time->time_since_epoch().count());
+    const auto id = static_cast<std::uint32_t>((h ^ (t * 0x9E3779B97F4A7C15ull)) >> 16);
+    if (seen(id)) return true;
+    return stored();
+  }
+  // No identity in the payload (Zigbee2MQTT): the same bytes within 2 s; for a message the
+  // broker flags as a redelivery, within 60 s (a reconnect with backoff).
+  const auto window = redelivered ? k_redelivery_window : k_same_payload_window;
+  const bool dup = r.payload_hash == h && at - r.payload_at < window && at >= r.payload_at;
   r.payload_hash = h;
   r.payload_at = at;
   return dup;
 }
 
-void pipeline::on_message(std::string_view topic, std::string_view payload,
-                          time_point received_at) {
+void pipeline::on_message(std::string_view topic, std::string_view payload, time_point received_at,
+                          bool redelivered) {
   telemetry_.add("hearth_messages_received_total");
   if (payload.size() > normalize::k_max_payload) {
     reject(topic, payload.substr(0, 256),
@@ -183,7 +203,9 @@ void pipeline::on_message(std::string_view topic, std::string_view payload,
            received_at);
     return;
   }
-  if (duplicate(dev->id, &*env, payload, received_at)) {
+  if (type->life_safety && !type->external_id_path.empty() && life_safety_topic_)
+    life_safety_topic_(topic);
+  if (duplicate(dev->id, &*env, payload, received_at, redelivered)) {
     // Redelivery is normal and carries nothing new, but it is still kept, so that an
     // integrator can see a gateway that repeats itself.
     reject(topic, payload,
@@ -191,7 +213,8 @@ void pipeline::on_message(std::string_view topic, std::string_view payload,
                       env->frame_counter
                           ? fmt::format("device {} already sent frame counter {}", dev->id,
                                         *env->frame_counter)
-                          : fmt::format("device {} sent the same payload within 2 s", dev->id)),
+                          : fmt::format("device {} sent the same message again{}", dev->id,
+                                        redelivered ? " (broker redelivery)" : "")),
            received_at);
     return;
   }

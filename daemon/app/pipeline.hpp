@@ -42,8 +42,16 @@ class pipeline {
   const registry::registry& devices() const { return *registry_; }
   void on_transition(transition_sink s) { sinks_.push_back(std::move(s)); }
 
-  /// Handles one message. `received_at` is when the broker delivered it.
-  void on_message(std::string_view topic, std::string_view payload, time_point received_at);
+  /// Handles one message. `received_at` is when the broker delivered it. `redelivered` is
+  /// the MQTT DUP flag: the broker may have delivered it before (see `duplicate`).
+  void on_message(std::string_view topic, std::string_view payload, time_point received_at,
+                  bool redelivered = false);
+
+  /// Called (domain thread) with the topic of each accepted message of a life-safety type
+  /// whose external id is in the payload, so that ingest can learn to classify that topic.
+  void on_life_safety_topic(std::function<void(std::string_view)> f) {
+    life_safety_topic_ = std::move(f);
+  }
 
   /// Lets time-driven rules (no-data, `for:` windows) fire. Live mode calls it from a
   /// timer with the wall clock; replay calls it before each capture line.
@@ -66,7 +74,7 @@ class pipeline {
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);
   bool duplicate(const std::string& device_id, const normalize::envelope* env,
-                 std::string_view payload, time_point at);
+                 std::string_view payload, time_point at, bool redelivered);
   void accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
               const std::vector<normalize::value>& values);
   void apply(const std::vector<engine::signal>& signals);
@@ -81,6 +89,7 @@ class pipeline {
   std::shared_ptr<const catalog::catalog> catalog_ = std::make_shared<catalog::catalog>();
   std::shared_ptr<const registry::registry> registry_ = std::make_shared<registry::registry>();
   std::vector<transition_sink> sinks_;
+  std::function<void(std::string_view)> life_safety_topic_;
 
   struct recent {
     std::uint32_t frame_counters[8] = {};

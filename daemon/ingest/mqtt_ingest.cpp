@@ -4,29 +4,105 @@
 #include <fmt/format.h>
 #include <mqtt/async_client.h>
 
+#include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <mutex>
 
 namespace hearth::ingest {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
 
-struct mqtt_ingest::impl : public virtual mqtt::callback, public virtual mqtt::iaction_listener {
-  impl(boost::asio::io_context& io_, mqtt_settings s, const clock& clk_, telemetry& tel_,
-       deliver_fn d)
+namespace {
+constexpr std::size_t k_drain_batch = 256;
+constexpr auto k_drain_slice = 2ms;
+constexpr auto k_storage_retry = 5ms;
+
+/// Reports the result of one connect attempt; retries with backoff when it failed, because
+/// Paho's automatic reconnect only covers connections that were once up.
+struct connect_listener : public virtual mqtt::iaction_listener {
+  std::function<void(const mqtt::token&)> failed;
+  void on_failure(const mqtt::token& tok) override { failed(tok); }
+  void on_success(const mqtt::token&) override {}
+};
+}  // namespace
+
+struct mqtt_ingest::impl : public virtual mqtt::callback,
+                           public virtual mqtt::iaction_listener,
+                           public std::enable_shared_from_this<impl> {
+  impl(asio::io_context& io_, mqtt_settings s, const clock& clk_, telemetry& tel_, deliver_fn d)
       : io(io_),
         settings(std::move(s)),
         clk(clk_),
         tel(tel_),
         deliver(std::move(d)),
-        client(settings.uri, settings.client_id, mqtt::create_options(MQTTVERSION_3_1_1)) {}
+        queue(settings.limits),
+        client(settings.connection.uri, settings.connection.client_id,
+               mqtt::create_options(MQTTVERSION_3_1_1)),
+        retry_timer(io_),
+        storage_timer(io_),
+        depth_priority(tel_.gauge("hearth_ingest_queue_depth", "lane=\"priority\"",
+                                  "Messages waiting for the domain thread, by lane")),
+        depth_bulk(tel_.gauge("hearth_ingest_queue_depth", "lane=\"bulk\"")),
+        bytes_bulk(tel_.gauge("hearth_ingest_queue_bytes", "lane=\"bulk\"",
+                              "Bytes of topic and payload waiting in the bulk lane")),
+        shed_bulk(tel_.counter("hearth_messages_shed_total", "lane=\"bulk\"",
+                               "Messages refused because their lane was full (overload)")),
+        shed_priority(tel_.counter("hearth_messages_shed_total", "lane=\"priority\"")),
+        rejected_overload(tel_.counter("hearth_messages_rejected_total", "reason=\"overload\"")),
+        priority_total(tel_.counter("hearth_ingest_priority_total", {},
+                                    "Messages classified life-safety (priority lane)")),
+        wait_priority(tel_.gauge("hearth_ingest_queue_wait_seconds", "lane=\"priority\"",
+                                 "Time the last message taken from the lane had waited")),
+        wait_bulk(tel_.gauge("hearth_ingest_queue_wait_seconds", "lane=\"bulk\"")) {
+    tel.gauge("mqtt_connected", {}, "1 while connected and subscribed to the broker");
+    tel.counter("hearth_mqtt_connects_total", {}, "Successful (re)connections to the broker");
+    classes.store(std::make_shared<const classifier>());
+  }
 
-  boost::asio::io_context& io;
+  asio::io_context& io;
   mqtt_settings settings;
   const clock& clk;
   telemetry& tel;
   deliver_fn deliver;
+  ready_fn bulk_ready;
+  shed_fn on_shed;
+  lanes queue;
+  std::atomic<std::shared_ptr<const classifier>> classes;
   mqtt::async_client client;
+  connect_listener connect_result;
   std::atomic<bool> is_connected{false};
+  std::atomic<bool> stopping{false};
   std::mutex topics_mutex;
+  asio::steady_timer retry_timer, storage_timer;
+  std::chrono::seconds retry_delay{k_min_backoff};
+  telemetry::cell &depth_priority, &depth_bulk, &bytes_bulk, &shed_bulk, &shed_priority,
+      &rejected_overload, &priority_total, &wait_priority, &wait_bulk;
+  std::atomic<std::int64_t> last_shed_report_ms{0};
+  std::atomic<std::uint64_t> shed_since_report{0};
+
+  void connect() {
+    try {
+      client.connect(make_connect_options(settings.connection, true), nullptr, connect_result);
+    } catch (const mqtt::exception& e) {
+      fmt::print(stderr, "hearthd: MQTT connect to {} failed: {}\n", settings.connection.uri,
+                 e.what());
+      schedule_retry();
+    }
+  }
+
+  // Paho's thread or the io thread: arm a timer on the io_context, never sleep here.
+  void schedule_retry() {
+    if (stopping) return;
+    asio::post(io, [self = shared_from_this()] {
+      if (self->stopping) return;
+      self->retry_timer.expires_after(self->retry_delay);
+      self->retry_delay = std::min(self->retry_delay * 2, k_max_backoff);
+      self->retry_timer.async_wait([self](const boost::system::error_code& ec) {
+        if (!ec && !self->stopping && !self->is_connected) self->connect();
+      });
+    });
+  }
 
   void subscribe_all() {
     std::vector<std::string> topics;
@@ -46,52 +122,179 @@ struct mqtt_ingest::impl : public virtual mqtt::callback, public virtual mqtt::i
 
   // mqtt::callback — Paho's thread. Hand over and return.
   void connected(const std::string&) override {
-    is_connected = true;
-    tel.set("mqtt_connected", {}, 1);
     tel.add("hearth_mqtt_connects_total");
+    fmt::print(stderr, "hearthd: MQTT connected to {}\n", settings.connection.uri);
+    bool any = false;
+    {
+      std::lock_guard lock(topics_mutex);
+      any = !settings.topics.empty();
+    }
+    if (!any) {
+      is_connected = true;
+      tel.set("mqtt_connected", {}, 1);
+    }
     subscribe_all();  // a persistent session keeps them, but a new broker may not
+    asio::post(io, [self = shared_from_this()] { self->retry_delay = k_min_backoff; });
   }
-  void connection_lost(const std::string&) override {
+  void connection_lost(const std::string& cause) override {
     is_connected = false;
     tel.set("mqtt_connected", {}, 0);
+    fmt::print(stderr, "hearthd: MQTT connection lost{}{}; reconnecting\n",
+               cause.empty() ? "" : ": ", cause);
   }
   void message_arrived(mqtt::const_message_ptr msg) override {
-    const auto at = clk.now();
-    boost::asio::post(io,
-                      [this, msg, at] { deliver(msg->get_topic(), msg->get_payload_str(), at); });
+    inbound m{msg->get_topic(),    msg->get_payload_str(),           clk.now(),
+              msg->is_duplicate(), std::chrono::steady_clock::now(), false};
+    m.priority = classes.load(std::memory_order_acquire)->is_priority(m.topic);
+    const lane which = m.priority ? lane::priority : lane::bulk;
+    if (m.priority) priority_total.fetch_add(1, std::memory_order_relaxed);
+    switch (queue.offer(which, std::move(m))) {
+      case lanes::offered::queued:
+        return;
+      case lanes::offered::queued_wake:
+        asio::post(io, [self = shared_from_this()] { self->drain(); });
+        return;
+      case lanes::offered::shed:
+        shed(which, msg);
+        return;
+    }
   }
   void delivery_complete(mqtt::delivery_token_ptr) override {}
+
+  void shed(lane which, const mqtt::const_message_ptr& msg) {
+    (which == lane::priority ? shed_priority : shed_bulk).fetch_add(1, std::memory_order_relaxed);
+    rejected_overload.fetch_add(1, std::memory_order_relaxed);
+    shed_since_report.fetch_add(1, std::memory_order_relaxed);
+    const std::int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clk.now().time_since_epoch()).count();
+    auto last = last_shed_report_ms.load(std::memory_order_relaxed);
+    if (now_ms - last < 1000 || !last_shed_report_ms.compare_exchange_strong(last, now_ms)) return;
+    const auto n = shed_since_report.exchange(0);
+    depth_bulk.store(static_cast<double>(queue.depth(lane::bulk)), std::memory_order_relaxed);
+    depth_priority.store(static_cast<double>(queue.depth(lane::priority)),
+                         std::memory_order_relaxed);
+    fmt::print(stderr, "hearthd: overload: {} message(s) shed in the last second ({} lane full)\n",
+               n, which == lane::priority ? "priority" : "bulk");
+    if (on_shed) {
+      try {
+        on_shed(inbound{msg->get_topic(),
+                        msg->get_payload_str(),
+                        clk.now(),
+                        msg->is_duplicate(),
+                        {},
+                        which == lane::priority},
+                n);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "hearthd: recording shed messages failed: {}\n", e.what());
+      }
+    }
+  }
+
+  // The io_context: deliver a slice of messages, priority lane first.
+  void drain() {
+    const auto start = std::chrono::steady_clock::now();
+    bool allowed = bulk_allowed();
+    for (std::size_t n = 1;; ++n) {
+      auto m = queue.take(allowed);
+      if (!m) {
+        if (queue.paused()) wait_for_storage();
+        break;
+      }
+      const auto waited =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - m->queued_at);
+      (m->priority ? wait_priority : wait_bulk).store(waited.count(), std::memory_order_relaxed);
+      try {
+        deliver(*m);
+      } catch (const std::exception& e) {
+        // Never let one message end the daemon: an exception escaping a handler would.
+        tel.add("hearth_ingest_delivery_errors_total");
+        fmt::print(stderr, "hearthd: message on {} failed: {}\n", m->topic.substr(0, 200),
+                   e.what());
+      }
+      if (n % 32 == 0) allowed = bulk_allowed();
+      if (n >= k_drain_batch || std::chrono::steady_clock::now() - start >= k_drain_slice) {
+        // Still not idle: come back after whatever else is queued on the io_context.
+        asio::post(io, [self = shared_from_this()] { self->drain(); });
+        break;
+      }
+    }
+    update_gauges();
+  }
+
+  bool bulk_allowed() {
+    if (!bulk_ready) return true;
+    try {
+      return bulk_ready();
+    } catch (const std::exception&) {
+      return true;
+    }
+  }
+
+  void wait_for_storage() {
+    storage_timer.expires_after(k_storage_retry);
+    storage_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stopping) return;
+      if (self->queue.claim()) self->drain();
+    });
+  }
+
+  void update_gauges() {
+    depth_priority.store(static_cast<double>(queue.depth(lane::priority)),
+                         std::memory_order_relaxed);
+    depth_bulk.store(static_cast<double>(queue.depth(lane::bulk)), std::memory_order_relaxed);
+    bytes_bulk.store(static_cast<double>(queue.bulk_bytes()), std::memory_order_relaxed);
+  }
 
   // iaction_listener — subscription results.
   void on_failure(const mqtt::token& tok) override {
     fmt::print(stderr, "hearthd: MQTT subscribe failed (rc {})\n", tok.get_return_code());
   }
-  void on_success(const mqtt::token&) override {}
+  void on_success(const mqtt::token&) override {
+    // Connected *and* subscribed: only now is the session useful.
+    is_connected = true;
+    tel.set("mqtt_connected", {}, 1);
+  }
 };
 
-mqtt_ingest::mqtt_ingest(boost::asio::io_context& io, mqtt_settings s, const clock& clk,
-                         telemetry& tel, deliver_fn deliver)
+mqtt_ingest::mqtt_ingest(asio::io_context& io, mqtt_settings s, const clock& clk, telemetry& tel,
+                         deliver_fn deliver)
     : impl_(std::make_shared<impl>(io, std::move(s), clk, tel, std::move(deliver))) {
   impl_->client.set_callback(*impl_);
   tel.set("mqtt_connected", {}, 0);
+  std::weak_ptr<impl> weak = impl_;
+  impl_->connect_result.failed = [weak](const mqtt::token& tok) {
+    auto self = weak.lock();
+    if (!self) return;
+    // rc 5 is "not authorized" (bad user name or password), 4 bad credentials: logged
+    // without the credentials themselves.
+    fmt::print(stderr, "hearthd: MQTT connect to {} failed (rc {}); retrying in {} s\n",
+               self->settings.connection.uri, tok.get_return_code(), self->retry_delay.count());
+    self->schedule_retry();
+  };
 }
 
 mqtt_ingest::~mqtt_ingest() {
   stop();
 }
 
+void mqtt_ingest::set_bulk_ready(ready_fn f) {
+  impl_->bulk_ready = std::move(f);
+}
+
+void mqtt_ingest::set_on_shed(shed_fn f) {
+  impl_->on_shed = std::move(f);
+}
+
+void mqtt_ingest::set_classifier(std::shared_ptr<const classifier> c) {
+  impl_->classes.store(std::move(c), std::memory_order_release);
+}
+
+std::shared_ptr<const classifier> mqtt_ingest::classifier_snapshot() const {
+  return impl_->classes.load(std::memory_order_acquire);
+}
+
 void mqtt_ingest::start() {
-  auto opts = mqtt::connect_options_builder()
-                  .clean_session(false)  // the broker queues QoS 1 messages while hearthd is down
-                  .keep_alive_interval(std::chrono::seconds(20))
-                  .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30))
-                  .connect_timeout(std::chrono::seconds(5))
-                  .finalize();
-  try {
-    impl_->client.connect(opts, nullptr, *impl_);
-  } catch (const mqtt::exception& e) {
-    fmt::print(stderr, "hearthd: MQTT connect to {} failed: {}\n", impl_->settings.uri, e.what());
-  }
+  impl_->connect();
 }
 
 void mqtt_ingest::set_topics(std::vector<std::string> topics) {
@@ -104,12 +307,15 @@ void mqtt_ingest::set_topics(std::vector<std::string> topics) {
 
 void mqtt_ingest::stop() {
   if (!impl_) return;
+  impl_->stopping = true;
   try {
     impl_->client.disable_callbacks();
     if (impl_->client.is_connected())
       impl_->client.disconnect(std::chrono::milliseconds(500))->wait_for(std::chrono::seconds(2));
   } catch (const mqtt::exception&) {
   }
+  impl_->retry_timer.cancel();
+  impl_->storage_timer.cancel();
   impl_->is_connected = false;
 }
 

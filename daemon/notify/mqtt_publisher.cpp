@@ -7,17 +7,17 @@
 namespace hearth::notify {
 
 struct mqtt_publisher::impl : public virtual mqtt::callback {
-  impl(std::string u, const std::string& id, telemetry& t)
-      : uri(std::move(u)),
+  impl(ingest::mqtt_connection c, telemetry& t)
+      : conn(std::move(c)),
         tel(t),
-        client(uri, id,
+        client(conn.uri, conn.client_id,
                mqtt::create_options_builder()
                    .mqtt_version(MQTTVERSION_3_1_1)
                    .send_while_disconnected(true, true)
                    .max_buffered_messages(10'000)
                    .delete_oldest_messages(true)
                    .finalize()) {}
-  std::string uri;
+  ingest::mqtt_connection conn;
   telemetry& tel;
   mqtt::async_client client;
 
@@ -29,8 +29,8 @@ struct mqtt_publisher::impl : public virtual mqtt::callback {
   }
 };
 
-mqtt_publisher::mqtt_publisher(std::string uri, std::string client_id, telemetry& tel)
-    : impl_(std::make_unique<impl>(std::move(uri), client_id, tel)) {
+mqtt_publisher::mqtt_publisher(ingest::mqtt_connection c, telemetry& tel)
+    : impl_(std::make_unique<impl>(std::move(c), tel)) {
   impl_->client.set_callback(*impl_);
   tel.set("hearth_mqtt_out_connected", {}, 0);
 }
@@ -40,16 +40,13 @@ mqtt_publisher::~mqtt_publisher() {
 }
 
 void mqtt_publisher::start() {
-  auto opts = mqtt::connect_options_builder()
-                  .clean_session(true)  // output only: nothing to resume
-                  .keep_alive_interval(std::chrono::seconds(20))
-                  .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30))
-                  .connect_timeout(std::chrono::seconds(5))
-                  .finalize();
+  // clean session: output only, nothing to resume. Same TLS and credentials as ingest.
+  auto opts = ingest::make_connect_options(impl_->conn, false);
   try {
     impl_->client.connect(opts);
   } catch (const mqtt::exception& e) {
-    fmt::print(stderr, "hearthd: MQTT output connect to {} failed: {}\n", impl_->uri, e.what());
+    fmt::print(stderr, "hearthd: MQTT output connect to {} failed: {}\n", impl_->conn.uri,
+               e.what());
   }
 }
 

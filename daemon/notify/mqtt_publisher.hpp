@@ -12,12 +12,15 @@
 #include <string>
 
 #include "base/telemetry.hpp"
+#include "ingest/mqtt_connection.hpp"
 
 namespace hearth::notify {
 
 class mqtt_publisher {
  public:
-  mqtt_publisher(std::string uri, std::string client_id, telemetry& tel);
+  /// `c` is the ingest connection (same URI, TLS files and credentials); `c.client_id`
+  /// is this client's own id ("<client_id>-out").
+  mqtt_publisher(ingest::mqtt_connection c, telemetry& tel);
   ~mqtt_publisher();
   mqtt_publisher(const mqtt_publisher&) = delete;
   mqtt_publisher& operator=(const mqtt_publisher&) = delete;

@@ -2,6 +2,7 @@
 #include "support/harness.hpp"
 
 #include <fcntl.h>
+#include <mqtt/async_client.h>
 #include <mqtt/client.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -210,6 +211,102 @@ void publish(const std::string& uri, const std::string& topic, const std::string
   c.disconnect();
 }
 
+void publish(const client_options& o, const std::string& topic, const std::string& payload,
+             int qos) {
+  mqtt::client c(
+      o.uri, "hearth-test-pub-" + std::to_string(::getpid()) + "-" + std::to_string(free_port()));
+  auto b = mqtt::connect_options_builder().clean_session(true);
+  if (!o.username.empty()) b.user_name(o.username);
+  if (!o.password.empty()) b.password(o.password);
+  if (!o.ca_file.empty()) {
+    auto ssl = mqtt::ssl_options_builder();
+    ssl.trust_store(o.ca_file);
+    if (!o.cert_file.empty()) ssl.key_store(o.cert_file);
+    if (!o.key_file.empty()) ssl.private_key(o.key_file);
+    ssl.enable_server_cert_auth(true);
+    b.ssl(ssl.finalize());
+  }
+  c.connect(b.finalize());
+  c.publish(mqtt::make_message(topic, payload, qos, false));
+  c.disconnect();
+}
+
+struct paced_publisher::impl {
+  explicit impl(const std::string& uri)
+      : client(
+            uri,
+            "hearth-test-stream-" + std::to_string(::getpid()) + "-" + std::to_string(free_port()),
+            mqtt::create_options_builder()
+                .mqtt_version(MQTTVERSION_3_1_1)
+                .send_while_disconnected(true, true)
+                .max_buffered_messages(1'000'000)
+                .finalize()) {}
+  mqtt::async_client client;
+};
+
+paced_publisher::paced_publisher(std::string uri, double per_second,
+                                 std::function<std::string(long)> topic_of,
+                                 std::function<std::string(long)> make, long limit, int qos)
+    : impl_(std::make_unique<impl>(uri)) {
+  auto opts = mqtt::connect_options_builder()
+                  .clean_session(true)
+                  .automatic_reconnect(std::chrono::milliseconds(100), std::chrono::seconds(1))
+                  .finalize();
+  impl_->client.connect(opts)->wait_for(10s);
+  thread_ = std::thread([this, per_second, topic_of, make, limit, qos] {
+    const auto start = std::chrono::steady_clock::now();
+    for (long n = 0; n < limit && !stop_; ++n) {
+      // Load pacing: message n leaves at start + n / rate (not a wait for an event).
+      std::this_thread::sleep_until(
+          start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(static_cast<double>(n) / per_second)));
+      try {
+        auto tok = impl_->client.publish(topic_of(n), make(n), qos, false);
+        ++sent_;
+        (void)tok;
+      } catch (const mqtt::exception&) {
+        --n;  // buffer full or not connected yet: try the same message again
+        std::this_thread::yield();
+      }
+    }
+  });
+}
+
+long paced_publisher::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  // Everything handed over is eventually delivered to the broker (QoS 1, buffered).
+  eventually([&] { return impl_->client.get_pending_delivery_tokens().empty(); }, 30s);
+  return sent_;
+}
+
+paced_publisher::~paced_publisher() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  try {
+    impl_->client.disconnect()->wait_for(2s);
+  } catch (const mqtt::exception&) {
+  }
+}
+
+command_result run_command(std::vector<std::string> argv, const temp_dir& dir,
+                           std::chrono::milliseconds limit) {
+  const auto log = dir / ("cmd-" + std::to_string(free_port()) + ".log");
+  process p(std::move(argv), log);
+  command_result r;
+  r.status = p.wait(limit).value_or(-1);
+  r.output = p.log();
+  return r;
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  return 0;
+}
+
 daemon_process::daemon_process(const temp_dir& dir, const broker& b, options o)
     : http_port_(free_port()) {
   config_ = dir / "hearth.yaml";
@@ -224,8 +321,11 @@ daemon_process::daemon_process(const temp_dir& dir, const broker& b, options o)
   cfg += "devices_dir: " + o.devices_dir + "\n";
   cfg += "rules_dir: " + o.rules_dir + "\n";
   cfg += "registry_dir: " + o.registry_dir + "\n";
-  cfg += "mqtt: { uri: \"" + b.uri() + "\", client_id: hearthd-test-" + std::to_string(http_port_) +
-         " }\n";
+  if (o.mqtt_config.empty())
+    cfg += "mqtt: { uri: \"" + b.uri() + "\", client_id: hearthd-test-" +
+           std::to_string(http_port_) + " }\n";
+  else
+    cfg += o.mqtt_config + "\n";
   cfg += "http: { listen: \"127.0.0.1:" + std::to_string(http_port_) + "\" }\n";
   cfg += o.extra_config;
   write_file(config_, cfg);
@@ -257,6 +357,14 @@ void daemon_process::wait_connected() {
 void daemon_process::kill9() {
   proc_->signal(SIGKILL);
   proc_->wait(10s);
+}
+
+int daemon_process::audit_verify() {
+  const auto log = config_.parent_path() / ("audit-verify-" + std::to_string(free_port()) + ".log");
+  process p({HEARTHD_BINARY, "audit", "verify", "--config", config_.string()}, log);
+  const auto rc = p.wait(30s).value_or(-1);
+  INFO("hearthd audit verify said:\n" << p.log());
+  return rc;
 }
 
 double metric_value(const std::string& text, const std::string& series) {

@@ -6,12 +6,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace hearth::test {
@@ -94,6 +96,50 @@ inline http_response http_get(unsigned short port, const std::string& target) {
 void publish(const std::string& uri, const std::string& topic, const std::string& payload,
              int qos = 1);
 
+/// How a test client reaches a broker that wants TLS and a password.
+struct client_options {
+  std::string uri;
+  std::string username, password;
+  std::string ca_file, cert_file, key_file;
+};
+/// Same as `publish`, with TLS and credentials. Throws mqtt::exception when refused.
+void publish(const client_options& o, const std::string& topic, const std::string& payload,
+             int qos = 1);
+
+/// Publishes a numbered stream at a steady rate on its own thread (load, not waiting):
+/// message n (0, 1, ...) is `make(n)` on `topic_of(n)`, sent at start + n / rate, paced
+/// with `sleep_until` on that schedule. QoS 1 with an async client that reconnects and
+/// buffers while the broker is away, so that a broker restart loses nothing on its side.
+/// `sent()` counts messages handed to the client.
+class paced_publisher {
+ public:
+  paced_publisher(std::string uri, double per_second, std::function<std::string(long)> topic_of,
+                  std::function<std::string(long)> make, long limit, int qos = 1);
+  ~paced_publisher();  ///< stops the thread
+  long sent() const { return sent_; }
+  /// Stops sending; returns the number sent. Waits (bounded) until the broker has
+  /// acknowledged them all.
+  long stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  std::atomic<long> sent_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+/// Runs a command to completion (bounded); returns its exit code and output.
+struct command_result {
+  int status = -1;
+  std::string output;
+};
+command_result run_command(std::vector<std::string> argv, const temp_dir& dir,
+                           std::chrono::milliseconds limit = std::chrono::seconds(30));
+
+/// Resident set size of a process in KiB (/proc/<pid>/status VmRSS), 0 when unknown.
+long rss_kib(pid_t pid);
+
 /// A running hearthd with a config written into `dir`: the shipped devices/ and rules/,
 /// the given registry folder, a SQLite file in `dir`, and HTTP on a free port.
 class daemon_process {
@@ -103,6 +149,7 @@ class daemon_process {
     std::string devices_dir;   ///< default: the shipped devices/
     std::string rules_dir;     ///< default: the shipped rules/
     std::string extra_config;  ///< appended YAML
+    std::string mqtt_config;   ///< replaces the `mqtt:` line (TLS tests); default: the broker
   };
   daemon_process(const temp_dir& dir, const broker& b, options o);
   daemon_process(const temp_dir& dir, const broker& b) : daemon_process(dir, b, options{}) {}
@@ -116,6 +163,8 @@ class daemon_process {
   void wait_connected();
   void start();
   void kill9();
+  /// `hearthd audit verify --config F`: its exit code (0: the chain is intact).
+  int audit_verify();
 
  private:
   std::filesystem::path config_, database_, log_;

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Decides, from the topic alone, whether a message is life-safety (priority lane) or not
+/// (bulk lane). It runs in the Paho callback for every message, so it is cheap: a few
+/// pattern matches and hash look-ups, no payload parsing.
+///
+/// Built from the catalog and the registry (and rebuilt after SIGHUP): for every device
+/// type with `life_safety: true` whose topic carries the external id
+/// ("zigbee2mqtt/{external_id}"), the external ids of the registered devices of that type.
+/// Types that carry the external id in the payload (The Things Stack: tilt sensors share
+/// "v3/+/devices/+/up" with water meters) cannot be told apart by topic until the domain
+/// thread has seen one message of the device: `with_learned` adds that exact topic.
+///
+/// Immutable: the daemon holds it in a `std::atomic<std::shared_ptr<const ...>>` and swaps
+/// in a new one on reload or when a topic is learned.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "catalog/device_type.hpp"
+#include "registry/registry.hpp"
+
+namespace hearth::ingest {
+
+class classifier {
+ public:
+  classifier() = default;
+  classifier(const catalog::catalog& types, const registry::registry& devices);
+
+  /// True when the topic belongs to a registered life-safety device (or a learned topic).
+  bool is_priority(std::string_view topic) const;
+
+  /// A copy that also classifies `topic` as life-safety (learned on the domain thread).
+  std::shared_ptr<const classifier> with_learned(std::string topic) const;
+  /// The learned topics, carried over into a classifier rebuilt after a reload.
+  const std::unordered_set<std::string>& learned() const { return learned_; }
+  void learn(std::string topic) { learned_.insert(std::move(topic)); }
+
+  std::size_t size() const;
+
+ private:
+  struct pattern_ids {
+    std::string pattern;  ///< e.g. "zigbee2mqtt/{external_id}"
+    std::unordered_set<std::string> external_ids;
+  };
+  std::vector<pattern_ids> patterns_;
+  std::unordered_set<std::string> learned_;
+};
+
+}  // namespace hearth::ingest

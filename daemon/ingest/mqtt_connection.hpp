@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// How hearthd reaches the broker, shared by ingest and the alert publisher
+/// (notify::mqtt_publisher), so that both use the same TLS settings and credentials.
+///
+/// Secrets are never in the config or on the command line: the config names files
+/// (`password_file`, `key_file`) and the daemon reads them at start. Nothing here is
+/// logged except the URI and the user name.
+
+#include <mqtt/connect_options.h>
+
+#include <chrono>
+#include <string>
+
+namespace hearth::ingest {
+
+struct mqtt_connection {
+  std::string uri = "tcp://127.0.0.1:1883";  ///< ssl:// or mqtts:// for TLS
+  std::string client_id = "hearthd";
+  std::string username;   ///< empty: no user name
+  std::string password;   ///< read from `password_file`; empty: none
+  std::string ca_file;    ///< PEM CA bundle that signed the broker's certificate
+  std::string cert_file;  ///< PEM client certificate (for brokers that require one)
+  std::string key_file;   ///< PEM private key of the client certificate
+
+  bool tls() const { return uri.starts_with("ssl://") || uri.starts_with("mqtts://"); }
+};
+
+/// Reconnect backoff: 1 s, doubling, at most `k_max_backoff`. Capped low because while
+/// hearthd is away an SOS waits in the broker: after a broker restart hearthd is back
+/// within 5 s at worst.
+inline constexpr std::chrono::seconds k_min_backoff{1}, k_max_backoff{5};
+
+/// Paho connect options: `persistent` selects clean_session=false (ingest) or true
+/// (output); automatic reconnect with the backoff above; TLS with server certificate and
+/// host name verification when the URI is ssl:// or mqtts://.
+mqtt::connect_options make_connect_options(const mqtt_connection& c, bool persistent);
+
+}  // namespace hearth::ingest

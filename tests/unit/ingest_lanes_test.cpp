@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+// The hand-over from the MQTT thread to the domain thread: life-safety first, bounded
+// memory, and which messages are shed when it is full.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "catalog/device_type.hpp"
+#include "ingest/classifier.hpp"
+#include "ingest/lanes.hpp"
+#include "registry/registry.hpp"
+
+using namespace hearth;
+using ingest::lane;
+using ingest::lanes;
+
+namespace {
+
+ingest::inbound msg(std::string topic, std::string payload = "{}") {
+  return {std::move(topic), std::move(payload), time_point{}, false, {}, false};
+}
+
+const catalog::catalog& shipped_types() {
+  static const auto c = [] {
+    diagnostics d;
+    auto c = catalog::catalog::load_dir(HEARTH_SOURCE_DIR "/devices", d);
+    REQUIRE(d.empty());
+    return c;
+  }();
+  return c;
+}
+
+registry::registry test_registry() {
+  diagnostics d;
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(HEARTH_TEST_DATA "/registry"))
+    files.push_back(e.path().string());
+  auto t = registry::parse_csv_files(files, d);
+  REQUIRE(d.empty());
+  return registry::registry(std::move(t));
+}
+
+}  // namespace
+
+TEST_CASE("the domain thread takes a queued SOS before thousands of queued meter frames",
+          "[ingest]") {
+  lanes q;
+  for (int i = 0; i < 8000; ++i)
+    q.offer(lane::bulk, msg("application/1/device/m" + std::to_string(i) + "/event/up"));
+  q.offer(lane::priority, msg("zigbee2mqtt/sos"));
+  auto first = q.take(true);
+  REQUIRE(first);
+  CHECK(first->topic == "zigbee2mqtt/sos");
+  CHECK(q.take(true)->topic == "application/1/device/m0/event/up");  // then in arrival order
+  CHECK(q.depth(lane::bulk) == 7999);
+}
+
+TEST_CASE("a full bulk lane sheds new bulk messages but never a life-safety one", "[ingest]") {
+  lanes q({/*bulk_messages*/ 3, /*bulk_bytes*/ 1 << 20, /*priority_messages*/ 100});
+  for (int i = 0; i < 3; ++i)
+    CHECK(q.offer(lane::bulk, msg("meter/" + std::to_string(i))) != lanes::offered::shed);
+  CHECK(q.offer(lane::bulk, msg("meter/3")) == lanes::offered::shed);
+  CHECK(q.offer(lane::priority, msg("zigbee2mqtt/sos")) != lanes::offered::shed);
+  CHECK(q.depth(lane::bulk) == 3);
+  CHECK(q.depth(lane::priority) == 1);
+  // Tail drop: the oldest queued frames are kept, in order.
+  CHECK(q.take(true)->topic == "zigbee2mqtt/sos");
+  CHECK(q.take(true)->topic == "meter/0");
+}
+
+TEST_CASE("the bulk lane is bounded in bytes as well as in messages", "[ingest]") {
+  lanes q({1000, /*bulk_bytes*/ 100, 10});
+  CHECK(q.offer(lane::bulk, msg("t", std::string(60, 'x'))) != lanes::offered::shed);
+  CHECK(q.offer(lane::bulk, msg("t", std::string(60, 'x'))) == lanes::offered::shed);
+  CHECK(q.bulk_bytes() == 61);
+  q.take(true);
+  CHECK(q.bulk_bytes() == 0);
+  CHECK(q.offer(lane::bulk, msg("t", std::string(60, 'x'))) != lanes::offered::shed);
+}
+
+TEST_CASE("the priority lane has its own, larger bound against a hostile flood", "[ingest]") {
+  lanes q({1, 1 << 20, /*priority_messages*/ 2});
+  CHECK(q.offer(lane::priority, msg("a")) != lanes::offered::shed);
+  CHECK(q.offer(lane::priority, msg("b")) != lanes::offered::shed);
+  CHECK(q.offer(lane::priority, msg("c")) == lanes::offered::shed);
+}
+
+TEST_CASE("the consumer is woken once per idle period, and held-back bulk waits for its timer",
+          "[ingest]") {
+  lanes q;
+  CHECK(q.offer(lane::bulk, msg("m1")) == lanes::offered::queued_wake);
+  CHECK(q.offer(lane::bulk, msg("m2")) == lanes::offered::queued);  // a drain is scheduled
+  // Storage is behind: nothing to take, bulk is held back.
+  CHECK_FALSE(q.take(false));
+  CHECK(q.paused());
+  CHECK(q.offer(lane::bulk, msg("m3")) == lanes::offered::queued);  // bulk does not wake it
+  CHECK(q.offer(lane::priority, msg("sos")) == lanes::offered::queued_wake);  // priority does
+  CHECK(q.take(false)->topic == "sos");
+  CHECK_FALSE(q.take(false));
+  // The retry timer claims the consumer role and drains once storage has caught up.
+  CHECK(q.claim());
+  CHECK_FALSE(q.claim());
+  CHECK(q.take(true)->topic == "m1");
+  CHECK_FALSE(q.paused());
+  CHECK(q.take(true)->topic == "m2");
+  CHECK(q.take(true)->topic == "m3");
+  CHECK_FALSE(q.take(true));
+  CHECK(q.offer(lane::bulk, msg("m4")) == lanes::offered::queued_wake);
+}
+
+TEST_CASE("topics of registered life-safety devices are classified priority, others bulk",
+          "[ingest]") {
+  const auto reg = test_registry();
+  const ingest::classifier c(shipped_types(), reg);
+  CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3"));                        // sos-3-502
+  CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c4"));                        // smoke-3-502
+  CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c5"));                        // gas-3-502
+  CHECK_FALSE(c.is_priority("application/1/device/a84041000181c2d1/event/up"));  // meter
+  CHECK_FALSE(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3/availability"));
+  CHECK_FALSE(c.is_priority("zigbee2mqtt/unregistered"));
+  CHECK_FALSE(c.is_priority("hearth/v1/devices/button-demo-1/up"));  // native: not life-safety
+  // A tilt sensor on The Things Stack shares its topic pattern with water meters: its
+  // topic is learned from the first message the pipeline saw.
+  const std::string tilt = "v3/hearth@ttn/devices/tilt-b3-ne/up";
+  CHECK_FALSE(c.is_priority(tilt));
+  const auto learned = c.with_learned(tilt);
+  CHECK(learned->is_priority(tilt));
+  CHECK(learned->is_priority("zigbee2mqtt/0x00158d0008a1b2c3"));
+  CHECK_FALSE(learned->is_priority("v3/hearth@ttn/devices/meter-1/up"));
+  CHECK_FALSE(c.is_priority(tilt));  // the original snapshot is immutable
+}
