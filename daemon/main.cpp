@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // hearthd: the command line (DESIGN.md, "Command line").
 #include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "app/config.hpp"
 #include "app/daemon.hpp"
 #include "app/definitions.hpp"
 #include "app/replay.hpp"
+#include "auth/credentials.hpp"
+#include "auth/users.hpp"
 #include "normalize/examples.hpp"
 #include "store/audit.hpp"
 #include "store/store.hpp"
@@ -160,6 +166,112 @@ int cmd_audit_export(const std::string& config_file, const std::string& alert_id
   }
 }
 
+/// Reads a password: the first line of `file`, or from the terminal without echo (twice).
+std::optional<std::string> read_password(const std::string& file, std::string& problem) {
+  std::string pw;
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      problem = fmt::format("cannot read the password file {}", file);
+      return std::nullopt;
+    }
+    std::getline(in, pw);
+    if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+  } else {
+    if (!::isatty(STDIN_FILENO)) return std::string();  // no console password: API token only
+    termios old{};
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::string again;
+    fmt::print(stderr, "console password: ");
+    std::getline(std::cin, pw);
+    fmt::print(stderr, "\nagain: ");
+    std::getline(std::cin, again);
+    fmt::print(stderr, "\n");
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    if (pw != again) {
+      problem = "the two passwords differ";
+      return std::nullopt;
+    }
+  }
+  if (pw.size() < 8 || pw.size() > 1024) {
+    problem = "a console password must have 8 to 1024 characters";
+    return std::nullopt;
+  }
+  return pw;
+}
+
+/// `hearthd users add NAME --role R`: prints the API token once.
+int cmd_users_add(const std::string& config_file, const std::string& name,
+                  const std::string& role_text, const std::string& password_file) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  const auto r = auth::role_from_name(role_text);
+  if (!r) {
+    fmt::print(stderr,
+               "unknown role '{}': use operator, supervisor, social_worker, integrator or admin\n",
+               role_text);
+    return 2;
+  }
+  if (!auth::valid_user_name(name)) {
+    fmt::print(stderr, "a user name is 1-64 letters, digits, '-', '_', '.', '@'\n");
+    return 2;
+  }
+  std::string problem;
+  auto pw = read_password(password_file, problem);
+  if (!pw) {
+    fmt::print(stderr, "{}\n", problem);
+    return 2;
+  }
+  try {
+    store::store st(cfg->database);
+    const auto now = wall_clock{}.now();
+    const auto token = auth::new_token();
+    store::transaction tx(st.db());
+    if (auto added = auth::add_user(
+            st.db(), {name, *r, pw->empty() ? std::string() : auth::hash_password(*pw), now});
+        !added) {
+      fmt::print(stderr, "user {} already exists\n", name);
+      return 1;
+    }
+    auth::add_token(st.db(), {auth::token_hash(token), name, "api", now, std::nullopt});
+    store::append_audit(st.db(), {{now, "cli", "user-added", "", "user:" + name,
+                                   std::string(auth::role_name(*r)), "cli"}});
+    tx.commit();
+    fmt::print("user {} ({}) added; {}\n", name, auth::role_name(*r),
+               pw->empty() ? "no console password (API token only)" : "console password set");
+    fmt::print("API token (shown once; send it as 'Authorization: Bearer <token>'):\n{}\n", token);
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+}
+
+int cmd_users_list(const std::string& config_file) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  try {
+    store::store st(cfg->database);
+    for (const auto& u : auth::list_users(st.db()))
+      fmt::print("{}\t{}\n", u.name, auth::role_name(u.role));
+    return 0;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -200,6 +312,21 @@ int main(int argc, char** argv) {
   std::string export_alert;
   aexport->add_option("--alert", export_alert, "alert id")->required();
 
+  auto* users = app.add_subcommand("users", "console and API users");
+  users->require_subcommand(1);
+  auto* uadd = users->add_subcommand("add", "add a user; prints an API token once");
+  uadd->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  std::string user_name, user_role, password_file;
+  uadd->add_option("name", user_name, "user name (a social worker's as in the registry)")
+      ->required();
+  uadd->add_option("--role,-r", user_role,
+                   "operator, supervisor, social_worker, integrator or admin")
+      ->required();
+  uadd->add_option("--password-file", password_file,
+                   "console password: first line of this file (default: prompt on a TTY)");
+  auto* ulist = users->add_subcommand("list", "list users and their roles");
+  ulist->add_option("--config,-c", config_file, "config file (YAML)")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run) return app::run_daemon(config_file);
@@ -209,6 +336,8 @@ int main(int argc, char** argv) {
     if (*replay) return app::run_replay(config_file, capture_file, std::cout, std::cerr);
     if (*averify) return cmd_audit_verify(config_file);
     if (*aexport) return cmd_audit_export(config_file, export_alert);
+    if (*uadd) return cmd_users_add(config_file, user_name, user_role, password_file);
+    if (*ulist) return cmd_users_list(config_file);
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearthd: {}\n", e.what());
     return 1;

@@ -6,12 +6,15 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <cctype>
+#include <deque>
 
 namespace hearth::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 std::string url_decode(std::string_view s) {
@@ -57,8 +60,99 @@ request to_request(const http::request<http::string_body>& req, const std::strin
   }
   r.body = req.body();
   r.remote = remote;
+  r.websocket_upgrade = websocket::is_upgrade(req);
   return r;
 }
+
+/// A WebSocket connection after the handshake: reads (and drops) what the client sends so
+/// that pings, pongs and close frames are handled, and writes queued messages in order.
+class ws_session : public ws_peer, public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(tcp::socket s, std::function<void(std::shared_ptr<ws_peer>)> on_open)
+      : ws_(std::move(s)), on_open_(std::move(on_open)) {}
+
+  void accept(const http::request<http::string_body>& req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& r) { r.set(http::field::server, "hearthd"); }));
+    ws_.read_message_max(4096);
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) noexcept {
+      if (ec) return;
+      self->open_ = true;
+      try {
+        self->on_open_(self);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "hearthd: websocket open handler failed: {}\n", e.what());
+        self->close();
+        return;
+      }
+      self->read();
+    });
+  }
+
+  void send(std::string text) override {
+    if (!open_ || closing_) return;
+    if (queue_.size() >= 512) {
+      queue_.clear();
+      close();
+      return;
+    }
+    queue_.push_back(std::move(text));
+    if (!writing_) write_next();
+  }
+
+  void close() override {
+    if (!open_ || closing_) return;
+    closing_ = true;
+    if (!writing_) do_close();
+  }
+
+  bool is_open() const override { return open_ && !closing_; }
+
+ private:
+  void read() {
+    ws_.async_read(buffer_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) noexcept {
+                     if (ec) {
+                       self->open_ = false;
+                       return;
+                     }
+                     self->buffer_.consume(self->buffer_.size());
+                     self->read();
+                   });
+  }
+
+  void write_next() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) noexcept {
+                      self->writing_ = false;
+                      if (ec) {
+                        self->open_ = false;
+                        self->queue_.clear();
+                        return;
+                      }
+                      if (!self->queue_.empty()) self->queue_.pop_front();
+                      if (self->closing_)
+                        self->do_close();
+                      else if (!self->queue_.empty())
+                        self->write_next();
+                    });
+  }
+
+  void do_close() {
+    ws_.async_close(
+        websocket::close_code::going_away,
+        [self = shared_from_this()](beast::error_code) noexcept { self->open_ = false; });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::function<void(std::shared_ptr<ws_peer>)> on_open_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  bool open_ = false, closing_ = false, writing_ = false;
+};
 
 class session : public std::enable_shared_from_this<session> {
  public:
@@ -104,31 +198,70 @@ class session : public std::enable_shared_from_this<session> {
       try {
         res = handler_(to_request(req, remote));
       } catch (const std::exception& e) {
-        res.status = 500;
-        res.body = R"({"error":"internal","message":"the request failed; see the daemon log"})";
+        res = internal_error();
         fmt::print(stderr, "hearthd: http handler failed: {}\n", e.what());
       }
+      if (res.upgrade && websocket::is_upgrade(req)) {
+        auto ws = std::make_shared<ws_session>(stream_.release_socket(), std::move(res.upgrade));
+        ws->accept(req);
+        return;
+      }
+      if (res.deferred) {
+        auto start = std::move(res.deferred);
+        try {
+          start([self = shared_from_this(), keep_alive, version](response later) {
+            asio::post(self->stream_.get_executor(),
+                       [self, keep_alive, version, later = std::move(later)]() mutable noexcept {
+                         self->write(std::move(later), keep_alive, version);
+                       });
+          });
+        } catch (const std::exception& e) {
+          fmt::print(stderr, "hearthd: http handler failed: {}\n", e.what());
+          write(internal_error(), keep_alive, version);
+        }
+        return;
+      }
     }
-    auto out = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(res.status), version);
-    out->set(http::field::server, "hearthd");
-    out->set(http::field::content_type, res.content_type);
-    out->set(http::field::cache_control, "no-store");
-    out->set("X-Content-Type-Options", "nosniff");
-    for (const auto& [k, v] : res.headers)
-      out->set(k, v);
-    out->keep_alive(keep_alive);
-    out->body() = std::move(res.body);
-    out->prepare_payload();
-    http::async_write(
-        stream_, *out,
-        [self = shared_from_this(), out, keep_alive](beast::error_code wec, std::size_t) noexcept {
-          if (wec || !keep_alive) {
-            self->close();
-            return;
-          }
-          self->read();
-        });
+    write(std::move(res), keep_alive, version);
+  }
+
+  static response internal_error() {
+    response res;
+    res.status = 500;
+    res.body = R"({"error":"internal","message":"the request failed; see the daemon log"})";
+    return res;
+  }
+
+  void write(response res, bool keep_alive, unsigned version) noexcept {
+    try {
+      auto out = std::make_shared<http::response<http::string_body>>(
+          static_cast<http::status>(res.status), version);
+      out->set(http::field::server, "hearthd");
+      out->set(http::field::content_type, res.content_type);
+      out->set(http::field::cache_control, "no-store");
+      out->set("X-Content-Type-Options", "nosniff");
+      out->set("X-Frame-Options", "DENY");
+      out->set("Referrer-Policy", "no-referrer");
+      if (!res.headers.count("Content-Security-Policy"))
+        out->set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+      for (const auto& [k, v] : res.headers)
+        out->set(k, v);
+      out->keep_alive(keep_alive);
+      out->body() = std::move(res.body);
+      out->prepare_payload();
+      http::async_write(stream_, *out,
+                        [self = shared_from_this(), out, keep_alive](beast::error_code wec,
+                                                                     std::size_t) noexcept {
+                          if (wec || !keep_alive) {
+                            self->close();
+                            return;
+                          }
+                          self->read();
+                        });
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "hearthd: http write failed: {}\n", e.what());
+      close();
+    }
   }
 
   void close() {

@@ -3,6 +3,14 @@
 /// A small HTTP/1.1 server on Boost.Beast. Connections run on the io_context that owns the
 /// domain state, so handlers may read it directly; a handler must not block.
 /// Request bodies are limited to 64 KiB; headers to 8 KiB.
+///
+/// Two ways to answer besides a plain response (issue 6):
+/// - `response::deferred`: the handler starts slow work elsewhere (a password hash on a
+///   worker thread) and hands the response to the given `responder` later, on the
+///   io_context.
+/// - `response::upgrade`: the request was a WebSocket upgrade and the handler accepts it;
+///   after the handshake the server calls `upgrade` with the new peer. The peer lives as
+///   long as the connection; holders keep a weak_ptr.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,13 +28,32 @@ struct request {
   std::map<std::string, std::string> headers;  ///< lower-case names
   std::string body;
   std::string remote;
+  bool websocket_upgrade = false;  ///< a WebSocket handshake request
 };
+
+/// One WebSocket client. All calls on the io_context thread.
+class ws_peer {
+ public:
+  virtual ~ws_peer() = default;
+  /// Queues a text message and returns at once. A peer that falls more than 512 messages
+  /// behind is closed (it reconnects and reloads), so a slow client never holds memory.
+  virtual void send(std::string text) = 0;
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+};
+
+struct response;
+using responder = std::function<void(response)>;
 
 struct response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
+  /// When set, the response is given later through the responder (see above).
+  std::function<void(responder)> deferred;
+  /// When set on an answer to a WebSocket upgrade request, the upgrade is accepted.
+  std::function<void(std::shared_ptr<ws_peer>)> upgrade;
 };
 
 using handler = std::function<response(const request&)>;

@@ -110,6 +110,13 @@ std::optional<std::string> read_secret_file(const std::string& path) {
   return line;
 }
 
+std::string config::default_console_dir() {
+  std::error_code ec;
+  const std::string dev = HEARTH_SOURCE_DIR "/daemon/console";
+  if (fs::is_regular_file(dev + "/index.html", ec)) return dev;
+  return "/usr/share/hearth/console";
+}
+
 std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
@@ -146,6 +153,7 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   if (auto d = doc.string("devices_dir", true)) c.devices_dir = resolve(base, *d);
   if (auto d = doc.string("rules_dir", true)) c.rules_dir = resolve(base, *d);
   if (auto d = doc.string("registry_dir", false)) c.registry_dir = resolve(base, *d);
+  if (auto d = doc.string("console_dir", false)) c.console_dir = resolve(base, *d);
   if (const auto n = doc.get("mqtt"); n.IsDefined()) {
     yaml_map m(n, file, out, "mqtt");
     if (auto u = m.string("uri", false)) {
@@ -213,13 +221,17 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   if (const auto n = doc.get("webhooks"); n.IsDefined()) parse_webhooks(n, file, out, c);
   c.escalation.timezone = c.timezone;
   doc.finish();
-  for (const auto* dir : {&c.devices_dir, &c.rules_dir, &c.registry_dir}) {
+  for (const auto* dir : {&c.devices_dir, &c.rules_dir, &c.registry_dir, &c.console_dir}) {
     if (dir->empty()) continue;
+    // Only a console_dir that was asked for must exist; the default may be missing (the
+    // API works without the console).
+    if (dir == &c.console_dir && !doc.get("console_dir").IsDefined()) continue;
     std::error_code ec;
     if (!fs::is_directory(*dir, ec)) {
-      const char* key = dir == &c.devices_dir ? "devices_dir"
-                        : dir == &c.rules_dir ? "rules_dir"
-                                              : "registry_dir";
+      const char* key = dir == &c.devices_dir   ? "devices_dir"
+                        : dir == &c.rules_dir   ? "rules_dir"
+                        : dir == &c.console_dir ? "console_dir"
+                                                : "registry_dir";
       doc.error(doc.get(key), fmt::format("'{}' is not a folder: {}", key, *dir));
     }
   }

@@ -60,6 +60,10 @@ struct config {
   /// Optional `escalation:` section; its time zone is `timezone`.
   alerts::escalation_policy escalation;
   std::vector<webhook_config> webhooks;  ///< optional `webhooks:` list
+  /// The console's static files (index.html, app.js, style.css). Default: the source tree's
+  /// daemon/console when it exists (development), else /usr/share/hearth/console.
+  std::string console_dir = default_console_dir();
+  static std::string default_console_dir();
 };
 
 /// Parses config text. `file` names it in diagnostics and anchors relative paths.

@@ -126,12 +126,19 @@ int run_daemon(const std::string& config_file) {
   ticker escalations(io, clk, book, pipe);
 
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
-  api::routes routes(book, *st, tel, pipe, [&] {
-    api::health h;
-    h.mqtt_connected = mqtt && mqtt->connected();
-    h.store_ok = tel.value("hearth_store_healthy") != 0;
-    return h;
-  });
+  api::routes::options api_options;
+  api_options.console_dir = cfg->console_dir;
+  api::routes routes(
+      book, *st, tel, pipe,
+      [&] {
+        api::health h;
+        h.mqtt_connected = mqtt && mqtt->connected();
+        h.store_ok = tel.value("hearth_store_healthy") != 0;
+        return h;
+      },
+      api_options);
+  routes.set_executor(io.get_executor());  // password checks run off the domain thread
+  pipe.on_transition([&](const alerts::transition& t) { routes.on_transition(t); });
   auto listen = split_listen(cfg->http.listen);
   std::unique_ptr<api::http_server> http;
   try {

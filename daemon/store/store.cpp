@@ -60,6 +60,14 @@ CREATE TABLE silences (id INTEGER PRIMARY KEY, scope TEXT NOT NULL, target TEXT 
 CREATE TABLE aways (resident_id TEXT PRIMARY KEY, since INTEGER NOT NULL, until INTEGER NOT NULL,
   reason TEXT NOT NULL, author TEXT NOT NULL);
 )sql",
+    // 4: users and their tokens (issue 6): password and token hashes only, never plain text
+    R"sql(
+CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE TABLE tokens (hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  kind TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER);
+CREATE INDEX tokens_by_expiry ON tokens(expires_at);
+)sql",
 };
 
 }  // namespace

@@ -18,6 +18,8 @@
 #include <fstream>
 #include <random>
 
+#include "support/harness.hpp"
+
 extern char** environ;
 
 namespace {
@@ -98,7 +100,8 @@ http_reply request(unsigned short port, http::verb verb, const std::string& targ
     s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
-    if (!actor.empty()) req.set("X-Hearth-Actor", actor);
+    // `actor` is the API token of the user acting (issue 6).
+    if (!actor.empty()) req.set(http::field::authorization, "Bearer " + actor);
     if (!body.empty()) req.set(http::field::content_type, "application/json");
     req.body() = body;
     req.prepare_payload();
@@ -160,6 +163,10 @@ TEST_CASE("an SOS press reaches hearth/alerts and is claimed and resolved over H
       "http: {{ listen: \"127.0.0.1:{}\" }}\n",
       dir.file("hearth.db"), HEARTH_SOURCE_DIR "/devices", HEARTH_SOURCE_DIR "/rules",
       HEARTH_TEST_DATA "/registry", broker_port, http_port);
+  const auto op_wang = hearth::test::add_user(dir.file("hearth.yaml"), "op-wang", "operator");
+  const auto op_li = hearth::test::add_user(dir.file("hearth.yaml"), "op-li", "operator");
+  REQUIRE(!op_wang.empty());
+  REQUIRE(!op_li.empty());
   child daemon({HEARTHD_BINARY, "run", "--config", dir.file("hearth.yaml")},
                dir.file("hearthd.log"));
 
@@ -208,7 +215,7 @@ TEST_CASE("an SOS press reaches hearth/alerts and is claimed and resolved over H
   CHECK(raw.find("+86") == std::string::npos);               // no phones either
 
   auto claim = request(http_port, http::verb::post, "/api/v1/alerts/" + id + "/claim",
-                       R"({"note":"calling"})", "op-wang");
+                       R"({"note":"calling"})", op_wang);
   REQUIRE(claim.status == 200);
   // Later messages may include repeats of the press above; skip to the claim.
   json::object acked;
@@ -221,7 +228,7 @@ TEST_CASE("an SOS press reaches hearth/alerts and is claimed and resolved over H
   CHECK(acked.at("assignee") == "op-wang");
 
   auto resolve = request(http_port, http::verb::post, "/api/v1/alerts/" + id + "/resolve",
-                         R"({"outcome":"help-arrived","note":"neighbour went in"})", "op-wang");
+                         R"({"outcome":"help-arrived","note":"neighbour went in"})", op_wang);
   REQUIRE(resolve.status == 200);
   json::object resolved;
   REQUIRE(eventually(
@@ -233,10 +240,10 @@ TEST_CASE("an SOS press reaches hearth/alerts and is claimed and resolved over H
   CHECK(resolved.at("outcome") == "help-arrived");
   CHECK(resolved.at("id").as_string() == id);
 
-  auto again = request(http_port, http::verb::post, "/api/v1/alerts/" + id + "/claim", "", "op-li");
+  auto again = request(http_port, http::verb::post, "/api/v1/alerts/" + id + "/claim", "", op_li);
   CHECK(again.status == 409);
 
-  auto detail = request(http_port, http::verb::get, "/api/v1/alerts/" + id);
+  auto detail = request(http_port, http::verb::get, "/api/v1/alerts/" + id, "", op_li);
   REQUIRE(detail.status == 200);
   const auto d = json::parse(detail.body).as_object();
   std::vector<std::string> actions;

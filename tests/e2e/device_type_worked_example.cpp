@@ -29,6 +29,8 @@
 #include <optional>
 #include <regex>
 
+#include "support/harness.hpp"
+
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -150,6 +152,9 @@ bool accepts(unsigned short port) {
   return ok;
 }
 
+/// The token of the integrator the test reads readings as (issue 6: the API needs one).
+std::string api_token;
+
 /// GET on the daemon's HTTP API; returns status and body.
 std::pair<int, std::string> http_get(unsigned short port, const std::string& target) {
   namespace beast = boost::beast;
@@ -159,6 +164,7 @@ std::pair<int, std::string> http_get(unsigned short port, const std::string& tar
   sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
   http::request<http::string_body> req{http::verb::get, target, 11};
   req.set(http::field::host, "127.0.0.1");
+  if (!api_token.empty()) req.set(http::field::authorization, "Bearer " + api_token);
   http::write(sock, req);
   beast::flat_buffer buf;
   http::response<http::string_body> res;
@@ -229,6 +235,8 @@ TEST_CASE(
                   "registry_dir: registry\nmqtt: {{ uri: \"{}\", client_id: hearthd-e2e-{} }}\n"
                   "http: {{ listen: \"127.0.0.1:0\" }}\n",
                   HEARTH_SOURCE_DIR, broker_uri, ::getpid()));
+  api_token = hearth::test::add_user(dir / "hearth.yaml", "integrator-1", "integrator");
+  REQUIRE(!api_token.empty());
   child daemon({HEARTHD_BINARY, "run", "--config", (dir / "hearth.yaml").string()});
   auto listening = daemon.wait_for(std::regex(R"(http listening on 127\.0\.0\.1:(\d+))"), 20s);
   INFO(daemon.output());

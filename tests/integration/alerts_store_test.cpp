@@ -18,6 +18,7 @@
 #include "engine/engine.hpp"
 #include "store/audit.hpp"
 #include "store/store.hpp"
+#include "support/auth_support.hpp"
 
 namespace {
 using namespace hearth;
@@ -290,7 +291,12 @@ struct api_node : node {
     r.method = method;
     r.path = path;
     r.body = body;
-    if (!actor.empty()) r.headers["x-hearth-actor"] = actor;
+    // Who acts is the authenticated user (issue 6): a supervisor, who may do all of these;
+    // "op-anon" stands in for no one in particular, and "-" sends no credentials at all.
+    const auto who = actor.empty() ? std::string("op-anon") : actor;
+    if (who != "-")
+      r.headers["authorization"] =
+          "Bearer " + hearth::test::issue_token(st.db(), who, auth::role::supervisor);
     return routes.handle(r);
   }
 };
@@ -354,21 +360,26 @@ TEST_CASE("action bodies are strictly validated", "[alerts][api]") {
   CHECK(n.call("POST", base + "/notes", "{}").status == 400);
   CHECK(n.call("POST", base + "/resolve", R"({"note":"x"})").status == 400);
   CHECK(n.call("POST", base + "/claim", std::string(17 * 1024, ' ')).status == 413);
-  CHECK(n.call("POST", base + "/claim", "{}", "op wang; drop").status == 400);
+  CHECK(n.call("POST", base + "/claim", "{}", "-").status == 401);
   CHECK(n.call("POST", base + "/frobnicate").status == 404);
   CHECK(n.call("POST", "/api/v1/alerts/999/claim").status == 404);
   // Nothing above changed the alert.
   CHECK(n.book.find(id)->state == alerts::state::open);
 }
 
-TEST_CASE("the actor defaults to anonymous", "[alerts][api]") {
+TEST_CASE("the actor is the authenticated user, and without credentials nothing happens",
+          "[alerts][api]") {
   temp_dir d;
   manual_clock clock{at("2026-11-20T07:00:00Z")};
   api_node n(clock, d.file("hearth.db"));
   const auto id = n.signal(fire("sos-pressed", 1, "sos-3-502"))[0].after.id;
-  auto r = n.call("POST", "/api/v1/alerts/" + id + "/claim");
+  auto denied = n.call("POST", "/api/v1/alerts/" + id + "/claim", "", "-");
+  CHECK(denied.status == 401);
+  CHECK(parse(denied).at("error") == "unauthenticated");
+  CHECK(n.book.find(id)->state == alerts::state::open);
+  auto r = n.call("POST", "/api/v1/alerts/" + id + "/claim", "", "op-wang");
   REQUIRE(r.status == 200);
-  CHECK(parse(r).at("assignee") == "anonymous");
+  CHECK(parse(r).at("assignee") == "op-wang");
 }
 
 TEST_CASE("a silence over the API never mutes priority 1, and can be deleted", "[alerts][api]") {

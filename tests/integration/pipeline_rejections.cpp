@@ -14,6 +14,7 @@
 #include "app/definitions.hpp"
 #include "app/pipeline.hpp"
 #include "base/time.hpp"
+#include "support/auth_support.hpp"
 
 namespace {
 using namespace hearth;
@@ -73,6 +74,8 @@ struct rig {
     api::request r;
     r.method = "GET";
     r.path = path;
+    r.headers["authorization"] =
+        "Bearer " + hearth::test::issue_token(st.db(), "integrator-1", auth::role::integrator);
     auto res = routes.handle(r);
     REQUIRE(res.status == 200);
     return boost::json::parse(res.body);

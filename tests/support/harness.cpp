@@ -167,6 +167,12 @@ void broker::restart() {
   REQUIRE(eventually([&] { return port_open(port_); }, 10s));
 }
 
+/// Admin tokens of the daemon_process instances, by HTTP port (see `http`).
+std::map<unsigned short, std::string>& default_tokens() {
+  static std::map<unsigned short, std::string> tokens;
+  return tokens;
+}
+
 http_response http(unsigned short port, const std::string& method, const std::string& target,
                    const std::string& body, const std::map<std::string, std::string>& headers) {
   namespace beast = boost::beast;
@@ -181,7 +187,10 @@ http_response http(unsigned short port, const std::string& method, const std::st
     bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
     req.set(bhttp::field::host, "127.0.0.1");
     for (const auto& [k, v] : headers)
-      req.set(k, v);
+      if (!v.empty()) req.set(k, v);
+    if (!headers.count("Authorization"))
+      if (auto t = default_tokens().find(port); t != default_tokens().end())
+        req.set(bhttp::field::authorization, "Bearer " + t->second);
     if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
     req.body() = body;
     req.prepare_payload();
@@ -329,7 +338,35 @@ daemon_process::daemon_process(const temp_dir& dir, const broker& b, options o)
   cfg += "http: { listen: \"127.0.0.1:" + std::to_string(http_port_) + "\" }\n";
   cfg += o.extra_config;
   write_file(config_, cfg);
+  admin_token_ = add_user(config_, "test-admin", "admin");
+  REQUIRE(!admin_token_.empty());
+  default_tokens()[http_port_] = admin_token_;
   start();
+}
+
+std::string add_user(const fs::path& config, const std::string& name, const std::string& role,
+                     const std::string& password) {
+  const auto dir = config.parent_path();
+  std::vector<std::string> argv{HEARTHD_BINARY, "users", "add",      name,
+                                "--role",       role,    "--config", config.string()};
+  if (!password.empty()) {
+    write_file(dir / ("password-" + name), password + "\n");
+    argv.push_back("--password-file");
+    argv.push_back((dir / ("password-" + name)).string());
+  }
+  const auto log = dir / ("users-add-" + name + ".log");
+  process p(argv, log);
+  if (p.wait(60s) != std::optional<int>(0)) return {};
+  // The token is the last line printed.
+  std::istringstream in(read_file(log));
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+std::map<std::string, std::string> bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
 }
 
 void daemon_process::start() {

@@ -85,12 +85,22 @@ struct http_response {
 };
 
 /// One HTTP/1.1 request to 127.0.0.1:port. status 0 when the connection failed.
+/// The API needs credentials (issue 6): when `headers` has no "Authorization" and a
+/// `daemon_process` listens on `port`, its admin token is sent. An "Authorization" header
+/// with an empty value sends the request without credentials.
 http_response http(unsigned short port, const std::string& method, const std::string& target,
                    const std::string& body = {},
                    const std::map<std::string, std::string>& headers = {});
 inline http_response http_get(unsigned short port, const std::string& target) {
   return http(port, "GET", target);
 }
+
+/// Runs `hearthd users add NAME --role ROLE --config CONFIG` (with a password file when
+/// `password` is not empty) and returns the API token it prints once; empty on failure.
+std::string add_user(const std::filesystem::path& config, const std::string& name,
+                     const std::string& role, const std::string& password = {});
+/// {"Authorization": "Bearer <token>"}
+std::map<std::string, std::string> bearer(const std::string& token);
 
 /// Publishes one message with a synchronous Paho client (QoS 1 by default).
 void publish(const std::string& uri, const std::string& topic, const std::string& payload,
@@ -154,6 +164,8 @@ class daemon_process {
   daemon_process(const temp_dir& dir, const broker& b, options o);
   daemon_process(const temp_dir& dir, const broker& b) : daemon_process(dir, b, options{}) {}
   unsigned short http_port() const { return http_port_; }
+  /// The API token of the user "test-admin" (role admin), made before the first start.
+  const std::string& admin_token() const { return admin_token_; }
   const std::filesystem::path& config() const { return config_; }
   const std::filesystem::path& database() const { return database_; }
   process& proc() { return *proc_; }
@@ -169,6 +181,7 @@ class daemon_process {
  private:
   std::filesystem::path config_, database_, log_;
   unsigned short http_port_;
+  std::string admin_token_;
   std::unique_ptr<process> proc_;
 };
 

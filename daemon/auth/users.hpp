@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Users, roles, tokens and sessions (issue 6), kept in the `users` and `tokens` tables of
+/// the one SQLite file.
+///
+/// - A user has a name (for a social worker, the name used in the registry's
+///   `social_worker` column, e.g. "sw-lu"), a role, and optionally a console password hash
+///   (see credentials.hpp). Users are created with `hearthd users add`.
+/// - A token row is either an API token (kind "api", no expiry, printed once by
+///   `hearthd users add`) or a console session (kind "session", from POST /api/v1/login,
+///   with an expiry). Only the token's SHA-256 is stored.
+///
+/// Threading: the caller's connection (the domain thread's store, or a CLI command).
+/// SQLite errors are `store_error` exceptions, as elsewhere in store/; a duplicate user is
+/// the value `conflict`.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "store/sqlite.hpp"
+
+namespace hearth::auth {
+
+enum class role { operator_desk, supervisor, social_worker, integrator, admin };
+std::string_view role_name(role r);  ///< "operator", "supervisor", "social_worker", ...
+std::optional<role> role_from_name(std::string_view s);
+
+/// 1-64 of letters, digits, '-', '_', '.', '@'.
+bool valid_user_name(std::string_view name);
+
+struct user {
+  std::string name;
+  auth::role role = role::operator_desk;
+  std::string password_hash;  ///< empty: no console password (API token only)
+  time_point created_at;
+};
+
+struct token {
+  std::string hash;  ///< hex SHA-256 of the token
+  std::string user;
+  std::string kind;  ///< "api" or "session"
+  time_point created_at;
+  std::optional<time_point> expires_at;  ///< none for API tokens
+};
+
+status add_user(store::connection& c, const user& u);
+std::optional<user> find_user(store::connection& c, std::string_view name);
+std::vector<user> list_users(store::connection& c);
+
+void add_token(store::connection& c, const token& t);
+/// The token with this hash, if it exists and has not expired at `now`.
+std::optional<token> find_token(store::connection& c, std::string_view hash, time_point now);
+void delete_token(store::connection& c, std::string_view hash);
+/// Removes sessions that expired before `now` (housekeeping; returns how many).
+int delete_expired_tokens(store::connection& c, time_point now);
+
+}  // namespace hearth::auth
