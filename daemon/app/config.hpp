@@ -41,6 +41,9 @@ struct config {
   /// Optional `escalation:` section; its time zone is `timezone`.
   alerts::escalation_policy escalation;
   std::vector<webhook_config> webhooks;  ///< optional `webhooks:` list
+  /// `retention:` readings and quarantined messages older than this are pruned in the
+  /// background (1 day to 100 years). Alerts and the audit trail are kept.
+  duration retention = std::chrono::days(400);
 };
 
 /// Parses config text. `file` names it in diagnostics and anchors relative paths.

@@ -71,6 +71,9 @@ class pipeline {
               const std::vector<normalize::value>& values);
   void apply(const std::vector<engine::signal>& signals);
   void flush_journal();
+  /// A write on the domain connection failed / succeeded: the store's health board.
+  void store_failed(const store::store_error& e);
+  void store_recovered();
 
   const clock& clock_;
   telemetry& telemetry_;

@@ -68,6 +68,7 @@ class connection {
   sqlite3* raw() const { return db_; }
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   const std::string& path() const { return path_; }
+  void set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
 
  private:
   sqlite3* db_ = nullptr;
