@@ -91,6 +91,9 @@ int run_daemon(const std::string& config_file) {
     fmt::print(stderr, "hearthd: cannot use database {}: {}\n", cfg->database, e.what());
     return e.code == SQLITE_CORRUPT || e.code == SQLITE_NOTADB ? k_exit_damaged_database : 1;
   }
+  // The domain thread never waits long for a lock held elsewhere: a write that fails is
+  // retried by the 1-second tick, and alerts are published meanwhile.
+  st->db().set_busy_timeout(250);
   if (!import_registry_dir(*cfg, *st, *defs.types, diags)) {
     print(diags);
     return k_exit_config;

@@ -231,12 +231,19 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     try {
       // Durable before anyone is told: the alert and its audit rows commit together.
       store::transaction tx(store_->db());
+      for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
+        store_->save_alert(a);
       for (const auto& t : ts)
         store_->save_alert(t.after);
       store::append_audit(store_->db(), rows);
       tx.commit();
+      unsaved_.clear();
       store_recovered();
     } catch (const store::store_error& e) {
+      // Kept (latest state per alert) and written with the next record(): the daemon's
+      // 1-second tick calls record({}) while the store is failing.
+      for (const auto& t : ts)
+        unsaved_.insert_or_assign(t.after.id, t.after);
       // The operator must still hear of it: publish anyway, and report the store as unhealthy.
       store_failed(e);
       fmt::print(stderr, "hearthd: could not persist {} alert transition(s): {}\n", ts.size(),

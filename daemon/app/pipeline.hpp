@@ -8,6 +8,7 @@
 /// replay loop otherwise). Time comes from the injected clock.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -92,6 +93,8 @@ class pipeline {
     time_point payload_at;
   };
   std::unordered_map<std::string, recent> recent_;
+  /// Alerts whose last write failed (store failing); bounded by the number of alerts.
+  std::map<std::string, alerts::alert> unsaved_;
 };
 
 }  // namespace hearth::app

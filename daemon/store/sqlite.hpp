@@ -48,6 +48,7 @@ class statement {
   double real(int col) const { return sqlite3_column_double(s_, col); }
   std::string text(int col) const;
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  int columns() const { return sqlite3_column_count(s_); }
 
  private:
   sqlite3* db_;
