@@ -424,10 +424,13 @@ std::vector<stored_reading> store::readings(const std::string& device_id, time_p
   const auto device = key.int64(0);
   // Clamp the hour range to what the table holds (MIN/MAX of the key's first column are one
   // seek each), then seek once per hour: (bucket, device) is the key's prefix.
-  auto span = db_.prepare("SELECT MIN(bucket), MAX(bucket) FROM readings");
-  if (!span.step() || span.is_null(0)) return out;
-  const auto lo = std::max(bucket_of(ms(since)), span.int64(0));
-  const auto hi = std::min(bucket_of(ms(until) - 1), span.int64(1));
+  // Two statements: SQLite answers a lone MIN() or MAX() with one seek, both together
+  // with a scan.
+  auto first = db_.prepare("SELECT MIN(bucket) FROM readings");
+  auto last = db_.prepare("SELECT MAX(bucket) FROM readings");
+  if (!first.step() || first.is_null(0) || !last.step()) return out;
+  const auto lo = std::max(bucket_of(ms(since)), first.int64(0));
+  const auto hi = std::min(bucket_of(ms(until) - 1), last.int64(0));
   if (lo > hi) return out;
   auto st = db_.prepare(
       "WITH RECURSIVE b(x) AS (SELECT ?1 UNION ALL SELECT x + 1 FROM b WHERE x < ?2) "
