@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "auth/users.hpp"
 #include "normalize/examples.hpp"
 #include "store/audit.hpp"
+#include "store/privacy.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -272,6 +274,108 @@ int cmd_users_list(const std::string& config_file) {
   }
 }
 
+/// `hearthd backup --config F FILE`: an online copy through the SQLite backup API.
+int cmd_backup(const std::string& config_file, const std::string& dest) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  if (cfg->database == ":memory:") {
+    fmt::print(stderr, "the configured database is :memory:; there is nothing to back up\n");
+    return 1;
+  }
+  try {
+    store::backup(cfg->database, dest);
+    store::store copy(dest);
+    const auto v = store::verify_audit(copy.db());
+    fmt::print("backed up {} to {} ({} readings; audit trail {}: {} rows)\n", cfg->database, dest,
+               copy.count_readings(), v.ok() ? "intact" : "BROKEN", v.rows);
+    return v.ok() ? 0 : 1;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "hearthd backup: {}\n", e.what());
+    return 1;
+  }
+}
+
+/// Who runs a CLI command, for the audit trail: --actor, else the login name.
+std::string cli_actor(const std::string& given) {
+  if (!given.empty()) return given;
+  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"})
+    if (const char* v = std::getenv(var); v && *v) return std::string("cli:") + v;
+  return "cli";
+}
+
+/// `hearthd residents export ID`: the person's data as JSON on stdout; audited.
+int cmd_residents_export(const std::string& config_file, const std::string& id, bool full,
+                         const std::string& actor) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  try {
+    store::store st(cfg->database);
+    auto out = store::export_resident(st.db(), id, cli_actor(actor), wall_clock{}.now(), full);
+    if (!out) {
+      fmt::print(stderr, "no resident {}\n", id);
+      return 1;
+    }
+    fmt::print("{}\n", boost::json::serialize(*out));
+    return 0;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+}
+
+/// `hearthd residents erase ID`: removes the person's personal data; the audit chain stays
+/// verifiable. Refuses while the registry folder would bring them back on the next import.
+int cmd_residents_erase(const std::string& config_file, const std::string& id,
+                        const std::string& actor) {
+  diagnostics d;
+  auto cfg = app::load_config(config_file, d);
+  if (!cfg) {
+    print(d);
+    return k_exit_config;
+  }
+  if (!cfg->registry_dir.empty()) {
+    const auto csv = std::filesystem::path(cfg->registry_dir) / "residents.csv";
+    std::ifstream in(csv);
+    for (std::string line; std::getline(in, line);)
+      if (line.starts_with(id + ",")) {
+        fmt::print(stderr,
+                   "{} still lists {}: remove that line first, or the next import (start or "
+                   "SIGHUP) brings the person back. Nothing was erased.\n",
+                   csv.string(), id);
+        return 1;
+      }
+  }
+  try {
+    store::store st(cfg->database);
+    auto out = store::erase_resident(st.db(), id, cli_actor(actor), wall_clock{}.now());
+    if (!out) {
+      fmt::print(stderr, "no resident {}\n", id);
+      return 1;
+    }
+    fmt::print(
+        "erased {}: registry row, {} away record(s), {} rule-state row(s){}; {} alert(s) now "
+        "name {}; audit row appended\n"
+        "a running hearthd forgets the person on reload (systemctl reload hearthd)\n",
+        id, out->aways, out->state_rows,
+        out->household_readings_erased
+            ? fmt::format(", {} reading(s) of their household", out->readings)
+            : std::string(),
+        out->alerts, out->pseudonym);
+    return 0;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "hearthd residents erase: {}\n", e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -327,8 +431,33 @@ int main(int argc, char** argv) {
   auto* ulist = users->add_subcommand("list", "list users and their roles");
   ulist->add_option("--config,-c", config_file, "config file (YAML)")->required();
 
+  auto* backup = app.add_subcommand(
+      "backup", "copy the database while hearthd runs (SQLite online backup); FILE must not exist");
+  backup->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  std::string backup_file;
+  backup->add_option("file", backup_file, "the copy to write")->required();
+
+  auto* residents = app.add_subcommand("residents", "a resident's rights: a copy, erasure");
+  residents->require_subcommand(1);
+  std::string resident_id, cli_actor_name;
+  bool export_full = false;
+  auto* rexport = residents->add_subcommand("export", "print a resident's data as JSON (audited)");
+  rexport->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  rexport->add_option("id", resident_id, "resident id")->required();
+  rexport->add_flag("--full", export_full, "every reading instead of a summary per metric");
+  rexport->add_option("--actor", cli_actor_name, "who asks (audit trail); default: login name");
+  auto* rerase = residents->add_subcommand(
+      "erase", "remove a resident's personal data; the audit chain stays verifiable");
+  rerase->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  rerase->add_option("id", resident_id, "resident id")->required();
+  rerase->add_option("--actor", cli_actor_name, "who asks (audit trail); default: login name");
+
   CLI11_PARSE(app, argc, argv);
   try {
+    if (*backup) return cmd_backup(config_file, backup_file);
+    if (*rexport)
+      return cmd_residents_export(config_file, resident_id, export_full, cli_actor_name);
+    if (*rerase) return cmd_residents_erase(config_file, resident_id, cli_actor_name);
     if (*run) return app::run_daemon(config_file);
     if (*check) return cmd_check(config_file);
     if (*dtest) return cmd_devices_test(type_files);

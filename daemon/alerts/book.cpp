@@ -471,8 +471,10 @@ result<away> book::set_away(away a, const std::string& channel) {
     return make_error("bad-request",
                       fmt::format("away lasts at most {}", describe_duration(k_max_away)));
   a.since = now;
+  // The reason ("in hospital") is health data: it stays in the away record, which erasure
+  // deletes, and never enters the append-only trail.
   journal_.push_back({now, a.author, "away-set", "", "resident:" + a.resident_id,
-                      fmt::format("until {}: {}", format_rfc3339(a.until), a.reason), channel});
+                      fmt::format("until {}", format_rfc3339(a.until)), channel});
   aways_[a.resident_id] = a;
   return a;
 }

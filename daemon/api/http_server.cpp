@@ -163,8 +163,8 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void read() {
     parser_.emplace();
-    parser_->body_limit(64 * 1024);
-    parser_->header_limit(8 * 1024);
+    parser_->body_limit(k_max_request_body);
+    parser_->header_limit(k_max_request_header);
     stream_.expires_after(std::chrono::seconds(60));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) noexcept {
@@ -276,6 +276,31 @@ class session : public std::enable_shared_from_this<session> {
 };
 
 }  // namespace
+
+parsed_request parse_request(std::string_view bytes) {
+  parsed_request out;
+  http::request_parser<http::string_body> p;
+  p.body_limit(k_max_request_body);
+  p.header_limit(k_max_request_header);
+  p.eager(true);
+  beast::error_code ec;
+  std::size_t used = 0;
+  while (!ec && used < bytes.size() && !p.is_done()) {
+    const auto n = p.put(asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    if (n == 0 && !ec) break;
+    used += n;
+  }
+  if (ec == http::error::need_more) ec = {};
+  if (ec == http::error::body_limit || ec == http::error::header_limit) {
+    out.status = 413;
+  } else if (ec) {
+    out.status = 400;
+  } else if (p.is_done()) {
+    out.complete = true;
+    out.req = to_request(p.get(), "fuzz");
+  }
+  return out;
+}
 
 struct http_server::impl : std::enable_shared_from_this<impl> {
   impl(asio::io_context& io, handler h) : acceptor(io), handle(std::move(h)) {}

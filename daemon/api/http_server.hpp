@@ -74,4 +74,19 @@ class http_server {
 /// Percent-decodes a URL component ('+' stays '+').
 std::string url_decode(std::string_view s);
 
+inline constexpr std::size_t k_max_request_header = 8 * 1024;
+inline constexpr std::size_t k_max_request_body = 64 * 1024;
+
+/// One raw HTTP/1.1 request parsed as a connection parses it (Beast's request_parser, the
+/// same header and body limits, the same decoding of path, query and headers). A pure
+/// function, for the fuzzer and the hostile-input tests. `status`: 0 when `req` is a
+/// complete request, 413 when a limit is exceeded, 400 when the bytes are not HTTP/1.x;
+/// `complete` is false (status 0) when the bytes end before the request does.
+struct parsed_request {
+  int status = 0;
+  bool complete = false;
+  request req;
+};
+parsed_request parse_request(std::string_view bytes);
+
 }  // namespace hearth::api

@@ -167,12 +167,19 @@ json::object alert_view(const alerts::alert& a) {
 result<std::map<std::string, std::string>> parse_body(
     const request& r, std::initializer_list<std::string_view> allowed,
     std::initializer_list<std::string_view> required) {
-  if (r.body.size() > k_max_body)
+  return parse_json_body(r.body, allowed, required);
+}
+}  // namespace
+
+result<std::map<std::string, std::string>> parse_json_body(
+    std::string_view body, std::initializer_list<std::string_view> allowed,
+    std::initializer_list<std::string_view> required) {
+  if (body.size() > k_max_body)
     return make_error("too-large", fmt::format("the body is larger than {} bytes", k_max_body));
   std::map<std::string, std::string> out;
-  if (r.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+  if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
     boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
+    auto v = json::parse(body, ec);
     if (ec || !v.is_object()) return make_error("bad-request", "the body must be a JSON object");
     for (const auto& [k, x] : v.as_object()) {
       if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end())
@@ -188,6 +195,8 @@ result<std::map<std::string, std::string>> parse_body(
       return make_error("bad-request", fmt::format("'{}' is required", k));
   return out;
 }
+
+namespace {
 
 std::string get(const std::map<std::string, std::string>& m, const std::string& k) {
   auto it = m.find(k);

@@ -28,6 +28,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -136,5 +138,12 @@ class routes {
 };
 
 response json_error(int status, std::string_view code, std::string_view message);
+
+/// A strictly validated JSON request body: an object of at most 16 KiB whose keys are all
+/// in `allowed`, each a string, with every `required` key present. An empty body reads as
+/// {}. Errors: `too-large` (413) or `bad-request` (400). Pure; the fuzzer calls it directly.
+result<std::map<std::string, std::string>> parse_json_body(
+    std::string_view body, std::initializer_list<std::string_view> allowed,
+    std::initializer_list<std::string_view> required);
 
 }  // namespace hearth::api

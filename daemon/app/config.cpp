@@ -219,6 +219,11 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   }
   if (const auto n = doc.get("escalation"); n.IsDefined()) parse_escalation(n, file, out, c);
   if (const auto n = doc.get("webhooks"); n.IsDefined()) parse_webhooks(n, file, out, c);
+  if (auto r = doc.duration_value("retention", false)) {
+    if (*r < std::chrono::days(1) || *r > std::chrono::days(36'500))
+      doc.error(doc.get("retention"), "'retention' must be between 1d and 36500d");
+    c.retention = *r;
+  }
   c.escalation.timezone = c.timezone;
   doc.finish();
   for (const auto* dir : {&c.devices_dir, &c.rules_dir, &c.registry_dir, &c.console_dir}) {

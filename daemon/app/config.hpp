@@ -64,6 +64,9 @@ struct config {
   /// daemon/console when it exists (development), else /usr/share/hearth/console.
   std::string console_dir = default_console_dir();
   static std::string default_console_dir();
+  /// `retention:` readings and quarantined messages older than this are pruned in the
+  /// background (1 day to 100 years). Alerts and the audit trail are kept.
+  duration retention = std::chrono::days(400);
 };
 
 /// Parses config text. `file` names it in diagnostics and anchors relative paths.

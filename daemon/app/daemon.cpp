@@ -5,6 +5,7 @@
 
 #include <boost/asio.hpp>
 #include <csignal>
+#include <filesystem>
 
 #include "api/routes.hpp"
 #include "app/config.hpp"
@@ -39,6 +40,24 @@ bool import_registry_dir(const config& c, store::store& st, const catalog::catal
   return true;
 }
 
+/// Start-up check of the database file: header and schema always; a full quick_check when
+/// the file is small enough to read in a few seconds (512 MiB). A WAL whose size is not a
+/// whole number of frames was truncated: SQLite ignores the torn tail (the transactions in
+/// it are gone), which is worth a log line but not a refusal.
+std::string check_database_at_start(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path == ":memory:" || !fs::exists(path, ec)) return {};
+  const auto size = fs::file_size(path, ec);
+  const bool full = !ec && size <= (512u << 20);
+  if (auto note = store::wal_note(path); !note.empty()) fmt::print(stderr, "hearthd: {}\n", note);
+  auto problem = store::check_database_file(path, full);
+  if (problem.empty() && !full)
+    fmt::print(stderr, "hearthd: {} is {} MiB: header and schema checked, quick_check skipped\n",
+               path, size >> 20);
+  return problem;
+}
+
 }  // namespace
 
 int run_daemon(const std::string& config_file) {
@@ -54,13 +73,27 @@ int run_daemon(const std::string& config_file) {
     return k_exit_config;
   }
 
+  // A damaged file is refused before anything writes to it: no migration, no WAL
+  // recovery written back, no new file in its place.
+  if (auto problem = check_database_at_start(cfg->database); !problem.empty()) {
+    fmt::print(stderr,
+               "hearthd: the database is damaged: {}\n"
+               "hearthd: refusing to start; the file has not been changed. To recover: stop "
+               "hearthd, move {} (and any -wal/-shm beside it) aside, copy the last `hearthd "
+               "backup` file to that path, and start hearthd (README, \"Storage and privacy\").\n",
+               problem, cfg->database);
+    return k_exit_damaged_database;
+  }
   std::unique_ptr<store::store> st;
   try {
     st = std::make_unique<store::store>(cfg->database);
   } catch (const store::store_error& e) {
     fmt::print(stderr, "hearthd: cannot use database {}: {}\n", cfg->database, e.what());
-    return 1;
+    return e.code == SQLITE_CORRUPT || e.code == SQLITE_NOTADB ? k_exit_damaged_database : 1;
   }
+  // The domain thread never waits long for a lock held elsewhere: a write that fails is
+  // retried by the 1-second tick, and alerts are published meanwhile.
+  st->db().set_busy_timeout(250);
   if (!import_registry_dir(*cfg, *st, *defs.types, diags)) {
     print(diags);
     return k_exit_config;
@@ -69,7 +102,13 @@ int run_daemon(const std::string& config_file) {
   asio::io_context io(1);
   wall_clock clk;
   telemetry tel;
-  store::writer writer(cfg->database, tel);
+  store::health store_health(tel);
+  st->set_health(&store_health);
+  store::writer_options wopts;
+  wopts.health_board = &store_health;
+  wopts.retention = cfg->retention;
+  wopts.clock = &clk;
+  store::writer writer(cfg->database, tel, wopts);
   engine::engine eng(defs.rules, clk, cfg->timezone);
   alerts::book book(clk, st->max_alert_id(), cfg->escalation);
   book.set_rule_policies(rule_policies(defs.rules));
@@ -80,7 +119,6 @@ int run_daemon(const std::string& config_file) {
   pipeline pipe(clk, tel, st.get(), &writer, eng, book);
   pipe.set_catalog(defs.types);
   pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
-  tel.set("hearth_store_healthy", {}, 1);
   // Rule state from before a restart; a deadline that passed while we were down fires now.
   eng.restore(st->load_engine_state());
   for (const auto& a : store::load_aways(st->db(), clk.now()))
@@ -133,7 +171,8 @@ int run_daemon(const std::string& config_file) {
       [&] {
         api::health h;
         h.mqtt_connected = mqtt && mqtt->connected();
-        h.store_ok = tel.value("hearth_store_healthy") != 0;
+        h.store_ok = store_health.ok();
+        h.detail = store_health.detail();
         return h;
       },
       api_options);
@@ -248,6 +287,9 @@ int run_daemon(const std::string& config_file) {
       if (ec) return;
       pipe.tick(clk.now());
       pipe.persist_engine_state();
+      // While the store fails, retry the audit rows held back (and so find out when the
+      // domain connection can write again) once a second.
+      if (!store_health.ok()) pipe.record({});
       rule_tick();
     });
   };
@@ -257,7 +299,8 @@ int run_daemon(const std::string& config_file) {
   notify::ready();
   io.run();
   pipe.persist_engine_state();
-  writer.flush();
+  if (!writer.flush(std::chrono::seconds(10)))
+    fmt::print(stderr, "hearthd: the store did not take every queued row within 10 s\n");
   fmt::print(stderr, "hearthd: stopped\n");
   return 0;
 }

@@ -239,7 +239,7 @@ void pipeline::accept(const registry::device& dev, const catalog::device_type& t
   for (const auto& v : values)
     rep.readings.push_back({dev.id, v.metric, v.v, ts});
   telemetry_.add("hearth_readings_total", {}, static_cast<double>(rep.readings.size()));
-  if (writer_) writer_->push(rep.readings);
+  if (writer_) writer_->push(rep.readings, type.life_safety);
   apply(engine_.on_report(rep));
 }
 
@@ -258,14 +258,21 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     try {
       // Durable before anyone is told: the alert and its audit rows commit together.
       store::transaction tx(store_->db());
+      for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
+        store_->save_alert(a);
       for (const auto& t : ts)
         store_->save_alert(t.after);
       store::append_audit(store_->db(), rows);
       tx.commit();
+      unsaved_.clear();
+      store_recovered();
     } catch (const store::store_error& e) {
+      // Kept (latest state per alert) and written with the next record(): the daemon's
+      // 1-second tick calls record({}) while the store is failing.
+      for (const auto& t : ts)
+        unsaved_.insert_or_assign(t.after.id, t.after);
       // The operator must still hear of it: publish anyway, and report the store as unhealthy.
-      telemetry_.add("hearth_store_write_errors_total");
-      telemetry_.set("hearth_store_healthy", {}, 0);
+      store_failed(e);
       fmt::print(stderr, "hearthd: could not persist {} alert transition(s): {}\n", ts.size(),
                  e.what());
       // The audit rows wait for the next write rather than being lost.
@@ -294,13 +301,25 @@ void pipeline::flush_journal() {
     store::transaction tx(store_->db());
     store::append_audit(store_->db(), rows);
     tx.commit();
+    store_recovered();
   } catch (const store::store_error& e) {
-    telemetry_.add("hearth_store_write_errors_total");
-    telemetry_.set("hearth_store_healthy", {}, 0);
+    store_failed(e);
     fmt::print(stderr, "hearthd: could not append {} audit row(s): {}\n", rows.size(), e.what());
     telemetry_.add("hearth_audit_rows_dropped_total", {},
                    static_cast<double>(book_.requeue_journal(std::move(rows))));
   }
+}
+
+void pipeline::store_failed(const store::store_error& e) {
+  telemetry_.add("hearth_store_write_errors_total");
+  if (auto* h = store_->health_board())
+    h->failed("domain", e.what());
+  else
+    telemetry_.set("hearth_store_healthy", {}, 0);
+}
+
+void pipeline::store_recovered() {
+  if (auto* h = store_->health_board()) h->recovered("domain");
 }
 
 void pipeline::tick(time_point now) {
@@ -313,9 +332,9 @@ void pipeline::persist_engine_state() {
   if (rows.empty()) return;
   try {
     store_->save_engine_state(rows);
+    store_recovered();
   } catch (const store::store_error& e) {
-    telemetry_.add("hearth_store_write_errors_total");
-    telemetry_.set("hearth_store_healthy", {}, 0);
+    store_failed(e);
     fmt::print(stderr, "hearthd: could not persist rule state: {}\n", e.what());
   }
 }

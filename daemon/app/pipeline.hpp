@@ -8,6 +8,7 @@
 /// replay loop otherwise). Time comes from the injected clock.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -79,6 +80,9 @@ class pipeline {
               const std::vector<normalize::value>& values);
   void apply(const std::vector<engine::signal>& signals);
   void flush_journal();
+  /// A write on the domain connection failed / succeeded: the store's health board.
+  void store_failed(const store::store_error& e);
+  void store_recovered();
 
   const clock& clock_;
   telemetry& telemetry_;
@@ -98,6 +102,8 @@ class pipeline {
     time_point payload_at;
   };
   std::unordered_map<std::string, recent> recent_;
+  /// Alerts whose last write failed (store failing); bounded by the number of alerts.
+  std::map<std::string, alerts::alert> unsaved_;
 };
 
 }  // namespace hearth::app

@@ -48,6 +48,7 @@ class statement {
   double real(int col) const { return sqlite3_column_double(s_, col); }
   std::string text(int col) const;
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  int columns() const { return sqlite3_column_count(s_); }
 
  private:
   sqlite3* db_;
@@ -68,6 +69,7 @@ class connection {
   sqlite3* raw() const { return db_; }
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   const std::string& path() const { return path_; }
+  void set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
 
  private:
   sqlite3* db_ = nullptr;

@@ -6,12 +6,19 @@
 ///  - `writer` owns a thread that batches the high-volume rows (readings, quarantine,
 ///    unknown-device sightings) off the hot path.
 /// The schema is versioned: `migrate` applies numbered migrations in one transaction each.
+///
+/// Faults (disk full, a lock held by another process, I/O errors) never end the daemon:
+/// they are `store_error`s caught here or by the pipeline, reported once to `health`
+/// (a log line, `hearth_store_healthy 0`, /healthz `failing`), and retried. The writer keeps
+/// the failed batch and what arrives meanwhile in a bounded buffer (see `writer_options`).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +41,48 @@ namespace hearth::store {
 /// Applies every migration newer than the file's version. Returns the version reached.
 int migrate(connection& c);
 int schema_version(connection& c);
+
+/// Width of a readings bucket: rows are clustered on (hour, device, ts, metric), so that
+/// inserts from thousands of interleaved devices land in the same few pages.
+inline constexpr std::int64_t k_bucket_ms = 3'600'000;
+
+/// Whether the database takes writes (/healthz, `hearth_store_healthy`). Parts ("writer",
+/// "domain") fail and recover independently; the store is healthy when all of them are.
+/// Thread-safe. A change of state is logged once, not every failed write.
+class health {
+ public:
+  explicit health(telemetry& t);
+  /// Reports that `part` could not write. `what` is SQLite's message (no personal data).
+  void failed(const std::string& part, const std::string& what);
+  void recovered(const std::string& part);
+  bool ok() const;
+  /// "writer: database or disk is full (since 2026-11-22T03:00:01Z)"; empty when ok.
+  std::string detail() const;
+
+ private:
+  struct fault {
+    std::string what;
+    time_point since;
+  };
+  telemetry& telemetry_;
+  mutable std::mutex mutex_;
+  std::map<std::string, fault> faults_;
+};
+
+/// Opens an existing database read-only and checks it can be used: the header, the schema
+/// and `PRAGMA quick_check`. Returns an empty string when usable, else a plain message.
+/// Used by `hearthd run` before anything writes, so a damaged file is refused, not
+/// overwritten. A missing file is fine (it will be created).
+std::string check_database_file(const std::string& path, bool full_check);
+
+/// A note when the file's -wal is not a whole number of frames (a torn tail that SQLite
+/// will ignore); empty otherwise.
+std::string wal_note(const std::string& path);
+
+/// `hearthd backup`: copies the live database to `dest` with the SQLite online-backup API,
+/// `pages_per_step` pages at a time, so the daemon's writers wait at most one step.
+/// Throws store_error. `dest` must not exist (a backup never overwrites).
+void backup(const std::string& source, const std::string& dest, int pages_per_step = 256);
 
 struct quarantine_row {
   time_point received_at;
@@ -68,6 +117,10 @@ class store {
 
   connection& db() { return db_; }
 
+  /// Where failures of writes on this (domain) connection are reported; may be null.
+  void set_health(health* h) { health_ = h; }
+  health* health_board() const { return health_; }
+
   // Registry: upserted in one transaction, loaded whole.
   void save_registry(const registry::tables& t);
   registry::tables load_registry();
@@ -92,39 +145,85 @@ class store {
 
  private:
   connection db_;
+  health* health_ = nullptr;
+};
+
+struct writer_options {
+  /// Memory bound of the queue and retry buffer (estimated bytes). When it is full, the
+  /// oldest queued rows that are not readings of life-safety devices are shed first
+  /// (quarantine rows, unknown-device sightings, ordinary readings); life-safety readings
+  /// may use twice the bound before the oldest of them is shed. Alerts never pass through
+  /// the writer: they are written on the domain thread before they are published.
+  std::size_t max_queued_bytes = 128u << 20;
+  /// Items (messages) per transaction at most.
+  std::size_t batch_items = 16'384;
+  /// Readings and quarantine rows older than this are pruned in the background, in small
+  /// batches; zero keeps them forever. Needs `clock`.
+  duration retention{0};
+  const hearth::clock* clock = nullptr;
+  std::size_t prune_batch = 5'000;
+  /// Shared with the domain connection; the writer keeps its own when null.
+  health* health_board = nullptr;
+  /// First retry after a failed batch; doubles up to `max_backoff`.
+  duration backoff{100};
+  duration max_backoff{5'000};
+  /// SQLite busy timeout of the writer's connection (a lock held elsewhere).
+  duration busy_timeout{1'000};
+  /// Extra SQL run on the writer's connection after it opens (tests: "PRAGMA max_page_count").
+  std::string connection_sql;
 };
 
 /// Batches rows to the database on its own thread. `push` never blocks on I/O. Group
-/// commit: the thread writes as soon as anything is queued, so batches are as large as
-/// the rows that arrived during the previous commit (up to `k_max_batch`).
+/// commit: the thread writes as soon as anything is queued, so batches are as large as the
+/// rows that arrived during the previous commit (up to `batch_items`).
+/// A batch that fails (disk full, locked, I/O error) is kept and retried with backoff
+/// until it commits; `health` says so meanwhile. See `writer_options` for the memory bound.
 class writer {
  public:
   /// Items per transaction at most: a batch of 1,024 meter frames commits in a few ms.
   static constexpr std::size_t k_max_batch = 1024;
   using item = std::variant<std::vector<reading>, quarantine_row, unknown_sighting>;
 
-  writer(const std::string& path, telemetry& t);
-  ~writer();  ///< flushes what is queued, then stops
+  writer(const std::string& path, telemetry& t, writer_options o = {});
+  ~writer();  ///< flushes what is queued (one last attempt if the store is failing), then stops
 
-  void push(item it);
-  /// Blocks until everything pushed before the call is committed (tests, shutdown).
-  void flush();
+  /// `life_safety`: readings of a life-safety device type, shed last.
+  void push(item it, bool life_safety = false);
+  /// Blocks until everything pushed before the call is committed (or shed), or `limit`
+  /// passes. Returns whether it got there.
+  bool flush(std::chrono::milliseconds limit = std::chrono::milliseconds::max());
   std::size_t queued() const;
+  std::size_t queued_bytes() const;
+  const health& status() const { return *health_; }
 
  private:
+  struct entry {
+    item it;
+    bool life_safety = false;
+    std::size_t bytes = 0;
+    std::chrono::steady_clock::time_point at{};  ///< when it was pushed (commit lag)
+  };
   void run();
-  void write(std::vector<item>& batch);
+  bool write(std::vector<entry>& batch);
+  void prune();
+  void shed_locked(std::deque<entry>& from, const char* why);
   std::int64_t device_key(const std::string& device_id);
 
+  writer_options options_;
+  std::unique_ptr<health> own_health_;
+  health* health_;
   std::unique_ptr<connection> db_;
+  std::optional<statement> insert_reading_, insert_quarantine_, upsert_unknown_;
   telemetry& telemetry_;
   mutable std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
-  std::deque<item> queue_;
-  std::deque<std::chrono::steady_clock::time_point> pushed_at_;  ///< parallel to queue_
+  std::deque<entry> bulk_, vital_;  ///< ordinary rows; life-safety readings
+  std::size_t queued_bytes_ = 0, in_flight_bytes_ = 0;
   std::uint64_t pushed_ = 0, written_ = 0;
-  bool stop_ = false;
+  bool stop_ = false, shedding_ = false;
   std::unordered_map<std::string, std::int64_t> keys_;
+  std::vector<std::string> fresh_keys_;  ///< keys made in the current transaction
+  time_point next_prune_{};
   std::thread thread_;
 };
 

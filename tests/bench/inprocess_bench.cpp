@@ -148,8 +148,9 @@ TEST_CASE("storage: size per million readings and query times", "[storage]") {
       20);
   const double per_million = static_cast<double>(bytes) / (static_cast<double>(rows) / 1e6);
   const auto note = fmt::format(
-      "{} readings from {} meters ({:.0f} rows/s through store::writer with the (device, ts) "
-      "index); queue {} open alerts; history {} readings; 100 M readings: skipped (about 15 min "
+      "{} readings from {} meters ({:.0f} rows/s through store::writer, readings clustered on "
+      "(hour, device, ts, metric)); queue {} open alerts; history {} readings; 100 M readings: "
+      "skipped (about 15 min "
       "of inserts on this machine)",
       rows, k_devices, static_cast<double>(rows) / insert_s, queue_n, hist_n);
   fmt::print("  storage: {}\n", note);
