@@ -336,7 +336,8 @@ int main(int argc, char** argv) {
     if (*averify) return cmd_audit_verify(config_file);
     if (*aexport) return cmd_audit_export(config_file, export_alert);
     if (*backup) return cmd_backup(config_file, backup_file);
-    if (*rexport) return cmd_residents_export(config_file, resident_id, export_full, cli_actor_name);
+    if (*rexport)
+      return cmd_residents_export(config_file, resident_id, export_full, cli_actor_name);
     if (*rerase) return cmd_residents_erase(config_file, resident_id, cli_actor_name);
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearthd: {}\n", e.what());
