@@ -136,3 +136,29 @@ TEST_CASE(
   CHECK(run_cli(dir, {"audit", "verify", "--config", (dir / "restore.yaml").string()}, &log) == 0);
   CHECK_THAT(log, Catch::Contains("audit trail intact"));
 }
+
+TEST_CASE(
+    "hearthd residents export prints the person's data and audits it; erase refuses while "
+    "the registry folder still lists them",
+    "[e2e][store][privacy]") {
+  temp_dir dir;
+  broker mosquitto(dir);
+  daemon_process hearthd(dir, mosquitto);
+  std::string out;
+  REQUIRE(run_cli(dir,
+                  {"residents", "export", "R-1001", "--config", hearthd.config().string(),
+                   "--actor", "dpo-chen"},
+                  &out) == 0);
+  const auto v = json::parse(out.substr(out.find('{')));
+  CHECK(v.at("resident").at("name") == "Example Resident A");
+  CHECK(scalar(hearthd.database().string(),
+               "SELECT COUNT(*) FROM audit WHERE action = 'personal-data-exported' AND actor = "
+               "'dpo-chen'") == 1);
+  CHECK(run_cli(dir, {"residents", "export", "R-9999", "--config", hearthd.config().string()},
+                &out) == 1);
+  CHECK(run_cli(dir, {"residents", "erase", "R-1001", "--config", hearthd.config().string()},
+                &out) == 1);
+  CHECK_THAT(out, Catch::Contains("remove that line first"));
+  CHECK(scalar(hearthd.database().string(),
+               "SELECT COUNT(*) FROM residents WHERE resident_id = 'R-1001'") == 1);
+}
