@@ -74,7 +74,7 @@ TEST_CASE(
   daemon_process hearthd(dir, mosquitto);
   hearthd.wait_connected();
 
-  const auto base = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 3h;
+  const auto base = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 48h;
   paced_publisher stream(
       mosquitto.uri(), 200, [](long) { return std::string("hearth/v1/devices/button-demo-1/up"); },
       [&](long n) {
