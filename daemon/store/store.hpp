@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -111,9 +112,29 @@ class writer {
   void flush();
   std::size_t queued() const;
 
+  /// Keeps the writer from starting a transaction while the caller writes on its own
+  /// connection (alert transitions on the domain thread): waits for the writer's current
+  /// transaction to end, and lets the writer go on when the guard is destroyed.
+  class hold_guard {
+   public:
+    explicit hold_guard(writer* w) : w_(w) {}
+    hold_guard(hold_guard&& o) noexcept : w_(std::exchange(o.w_, nullptr)) {}
+    hold_guard(const hold_guard&) = delete;
+    hold_guard& operator=(const hold_guard&) = delete;
+    hold_guard& operator=(hold_guard&&) = delete;
+    ~hold_guard() {
+      if (w_) w_->release_hold();
+    }
+
+   private:
+    writer* w_;
+  };
+  hold_guard hold();
+
  private:
   void run();
   void write(std::vector<item>& batch);
+  void release_hold();
   std::int64_t device_key(const std::string& device_id);
 
   std::unique_ptr<connection> db_;
@@ -124,6 +145,8 @@ class writer {
   std::deque<std::chrono::steady_clock::time_point> pushed_at_;  ///< parallel to queue_
   std::uint64_t pushed_ = 0, written_ = 0;
   bool stop_ = false;
+  int holds_ = 0;                ///< domain-thread writes waiting or in progress
+  bool in_transaction_ = false;  ///< the writer thread is inside a transaction
   std::unordered_map<std::string, std::int64_t> keys_;
   std::thread thread_;
 };
