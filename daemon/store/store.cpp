@@ -366,16 +366,20 @@ void writer::run() {
         pushed_at_.pop_front();
       }
     }
-    write(batch);
+    const auto written = write(batch);
     const auto lag = std::chrono::duration<double>(std::chrono::steady_clock::now() - oldest);
     telemetry_.add("hearth_store_commits_total");
     telemetry_.set("hearth_store_commit_lag_max_seconds", {}, lag.count());
-    oldest = std::chrono::steady_clock::time_point::max();
     {
       std::lock_guard lock(mutex_);
-      written_ += batch.size();
+      for (auto i = batch.size(); i-- > written;) {  // cut short by a hold: back in front
+        queue_.push_front(std::move(batch[i]));
+        pushed_at_.push_front(oldest);
+      }
+      written_ += written;
       in_transaction_ = false;
     }
+    oldest = std::chrono::steady_clock::time_point::max();
     batch.clear();
     done_cv_.notify_all();
   }
@@ -393,7 +397,7 @@ std::int64_t writer::device_key(const std::string& device_id) {
   return k;
 }
 
-void writer::write(std::vector<item>& batch) {
+std::size_t writer::write(std::vector<item>& batch) {
   try {
     transaction tx(*db_);
     auto rd = db_->prepare("INSERT INTO readings(device, metric, ts, value) VALUES (?1,?2,?3,?4)");
@@ -404,8 +408,12 @@ void writer::write(std::vector<item>& batch) {
         "INSERT INTO unknown_devices VALUES (?1,?2,?3,?3,1) ON CONFLICT(external_id) DO UPDATE SET "
         "last_topic=excluded.last_topic, last_seen=MAX(last_seen, excluded.last_seen), "
         "count=count+1");
-    std::size_t rows = 0;
-    for (auto& it : batch) {
+    std::size_t rows = 0, done = 0;
+    for (; done < batch.size(); ++done) {
+      // An alert write is waiting (`hold`): commit what is written so far and leave the
+      // rest for the next transaction, so the alert waits for one item, not a whole batch.
+      if (done > 0 && holds_.load(std::memory_order_relaxed) > 0) break;
+      auto& it = batch[done];
       if (auto* rs = std::get_if<std::vector<reading>>(&it)) {
         for (const auto& r : *rs) {
           rd.bind(1, device_key(r.device_id))
@@ -429,12 +437,14 @@ void writer::write(std::vector<item>& batch) {
     tx.commit();
     telemetry_.add("hearth_readings_stored_total", {}, static_cast<double>(rows));
     telemetry_.set("hearth_store_healthy", {}, 1);
+    return done;
   } catch (const store_error& e) {
     // Disk full or locked: the rows stay counted as lost, and health says so.
     telemetry_.add("hearth_store_write_errors_total");
     telemetry_.set("hearth_store_healthy", {}, 0);
     fmt::print(stderr, "hearthd: store write failed ({} items): {}\n", batch.size(), e.what());
   }
+  return batch.size();  // failed: counted as lost above
 }
 
 }  // namespace hearth::store

@@ -7,6 +7,7 @@
 ///    unknown-device sightings) off the hot path.
 /// The schema is versioned: `migrate` applies numbered migrations in one transaction each.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -133,7 +134,9 @@ class writer {
 
  private:
   void run();
-  void write(std::vector<item>& batch);
+  /// Writes `batch` in one transaction; returns how many items it took (fewer when an
+  /// alert write asked for the lock), or all of them when the write failed.
+  std::size_t write(std::vector<item>& batch);
   void release_hold();
   std::int64_t device_key(const std::string& device_id);
 
@@ -145,7 +148,7 @@ class writer {
   std::deque<std::chrono::steady_clock::time_point> pushed_at_;  ///< parallel to queue_
   std::uint64_t pushed_ = 0, written_ = 0;
   bool stop_ = false;
-  int holds_ = 0;                ///< domain-thread writes waiting or in progress
+  std::atomic<int> holds_{0};    ///< domain-thread writes waiting or in progress
   bool in_transaction_ = false;  ///< the writer thread is inside a transaction
   std::unordered_map<std::string, std::int64_t> keys_;
   std::thread thread_;
