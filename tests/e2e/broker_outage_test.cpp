@@ -62,6 +62,11 @@ TEST_CASE(
   CHECK(health(hearthd.http_port()).at("status") == "ok");
   publish(mosquitto.uri(), "zigbee2mqtt/0x00158d0008a1b2c3", R"({"action":"emergency"})");
   REQUIRE(eventually([&] { return alert_count(hearthd.http_port()) == 1; }));
+  // The alert publisher, down at start as well, connects too.
+  CHECK(eventually([&] {
+    return metric_value(http_get(hearthd.http_port(), "/metrics").body,
+                        "hearth_mqtt_out_connected") == 1;
+  }));
   CHECK(hearthd.proc().running());
 }
 
