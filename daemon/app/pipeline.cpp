@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "base/time.hpp"
 #include "store/audit.hpp"
@@ -256,6 +257,9 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
   if (store_) {
     auto rows = book_.take_journal();
     try {
+      // The store writer steps aside for this one (a P1 must not queue behind meter rows).
+      std::optional<store::writer::hold_guard> hold;
+      if (writer_) hold.emplace(writer_->hold());
       // Durable before anyone is told: the alert and its audit rows commit together.
       store::transaction tx(store_->db());
       for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
@@ -298,6 +302,8 @@ void pipeline::flush_journal() {
   auto rows = book_.take_journal();
   if (rows.empty()) return;
   try {
+    std::optional<store::writer::hold_guard> hold;
+    if (writer_) hold.emplace(writer_->hold());
     store::transaction tx(store_->db());
     store::append_audit(store_->db(), rows);
     tx.commit();
@@ -331,6 +337,9 @@ void pipeline::persist_engine_state() {
   auto rows = engine_.take_changes();
   if (rows.empty()) return;
   try {
+    // Held briefly so that the domain thread never sleeps in SQLite's busy handler.
+    std::optional<store::writer::hold_guard> hold;
+    if (writer_) hold.emplace(writer_->hold());
     store_->save_engine_state(rows);
     store_recovered();
   } catch (const store::store_error& e) {

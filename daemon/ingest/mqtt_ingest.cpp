@@ -265,11 +265,11 @@ mqtt_ingest::mqtt_ingest(asio::io_context& io, mqtt_settings s, const clock& clk
   impl_->connect_result.failed = [weak](const mqtt::token& tok) {
     auto self = weak.lock();
     if (!self) return;
-    // rc 5 is "not authorized" (bad user name or password), 4 bad credentials: logged
-    // without the credentials themselves.
-    fmt::print(stderr, "hearthd: MQTT connect to {} failed (rc {}); retrying in {} s\n",
-               self->settings.connection.uri, tok.get_return_code(), self->retry_delay.count());
-    self->schedule_retry();
+    // Paho's thread. Paho itself retries (automatic reconnect covers the first connect
+    // too), with the same backoff. rc 5 is "not authorized" (user name or password), 4
+    // "bad credentials": logged without the credentials themselves.
+    fmt::print(stderr, "hearthd: MQTT connect to {} failed (rc {}); retrying\n",
+               self->settings.connection.uri, tok.get_return_code());
   };
 }
 

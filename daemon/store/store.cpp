@@ -588,6 +588,23 @@ std::size_t writer::queued() const {
   return bulk_.size() + vital_.size();
 }
 
+writer::hold_guard writer::hold() {
+  std::unique_lock lock(mutex_);
+  ++holds_;
+  // At most the transaction in progress (one capped batch), instead of SQLite's busy
+  // handler, which sleeps 1, 2, 5, 10 ms... while the writer keeps taking the lock.
+  done_cv_.wait(lock, [&] { return !in_transaction_; });
+  return hold_guard(this);
+}
+
+void writer::release_hold() {
+  {
+    std::lock_guard lock(mutex_);
+    --holds_;
+  }
+  cv_.notify_one();
+}
+
 std::size_t writer::queued_bytes() const {
   std::lock_guard lock(mutex_);
   return queued_bytes_ + in_flight_bytes_;
@@ -620,6 +637,8 @@ void writer::run() {
         // millisecond: the acknowledgement-to-durable gap of at-least-once ingestion. The
         // timeout only lets an idle writer prune now and then.
         cv_.wait_for(lock, 1s, [&] { return stop_ || !bulk_.empty() || !vital_.empty(); });
+        // An alert write on the domain thread (`hold`) goes first: the writer does not start
+        // a transaction while one is waiting, so an SOS never sleeps in SQLite's busy handler.
         // Life-safety readings first, then the rest in arrival order.
         for (auto* q : {&vital_, &bulk_})
           while (!q->empty() && batch.size() < options_.batch_items) {
@@ -638,6 +657,8 @@ void writer::run() {
         // Retrying a failed batch: wait out the backoff (shutdown cuts it short).
         cv_.wait_for(lock, backoff, [&] { return stop_; });
       }
+      cv_.wait(lock, [&] { return stop_ || holds_ == 0; });  // let a waiting alert write go first
+      in_transaction_ = true;
       stopping = stop_;
       telemetry_.set("hearth_store_queued_bytes", {},
                      static_cast<double>(queued_bytes_ + in_flight_bytes_));
@@ -655,6 +676,7 @@ void writer::run() {
     std::size_t lost = 0;
     {
       std::lock_guard lock(mutex_);
+      in_transaction_ = false;
       if (ok || stopping) {
         if (!ok) {
           // Shutdown with the store still failing: say exactly what is not stored.
@@ -680,7 +702,7 @@ void writer::run() {
     if (lost > 0)
       fmt::print(stderr, "hearthd: stopping with the store failing: {} rows were not stored\n",
                  lost);
-    if (ok || stopping) done_cv_.notify_all();
+    done_cv_.notify_all();  // flush() waiters, and hold() waiting for the transaction to end
     if (!ok && stopping) return;
     if (ok) prune();  // due at most once a minute unless there is a backlog of old rows
   }

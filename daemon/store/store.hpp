@@ -25,6 +25,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -156,7 +157,9 @@ struct writer_options {
   /// the writer: they are written on the domain thread before they are published.
   std::size_t max_queued_bytes = 128u << 20;
   /// Items (messages) per transaction at most.
-  std::size_t batch_items = 16'384;
+  /// Capped so that an alert write waiting for the writer's transaction (`hold`) waits
+  /// for a few thousand rows at most.
+  std::size_t batch_items = 2'048;
   /// Readings and quarantine rows older than this are pruned in the background, in small
   /// batches; zero keeps them forever. Needs `clock`.
   duration retention{0};
@@ -196,6 +199,25 @@ class writer {
   std::size_t queued_bytes() const;
   const health& status() const { return *health_; }
 
+  /// Keeps the writer from starting a transaction while the caller writes on its own
+  /// connection (alert transitions on the domain thread): waits for the writer's current
+  /// transaction to end, and lets the writer go on when the guard is destroyed.
+  class hold_guard {
+   public:
+    explicit hold_guard(writer* w) : w_(w) {}
+    hold_guard(hold_guard&& o) noexcept : w_(std::exchange(o.w_, nullptr)) {}
+    hold_guard(const hold_guard&) = delete;
+    hold_guard& operator=(const hold_guard&) = delete;
+    hold_guard& operator=(hold_guard&&) = delete;
+    ~hold_guard() {
+      if (w_) w_->release_hold();
+    }
+
+   private:
+    writer* w_;
+  };
+  hold_guard hold();
+
  private:
   struct entry {
     item it;
@@ -207,6 +229,7 @@ class writer {
   bool write(std::vector<entry>& batch);
   void prune();
   void shed_locked(std::deque<entry>& from, const char* why);
+  void release_hold();
   std::int64_t device_key(const std::string& device_id);
 
   writer_options options_;
@@ -221,6 +244,8 @@ class writer {
   std::size_t queued_bytes_ = 0, in_flight_bytes_ = 0;
   std::uint64_t pushed_ = 0, written_ = 0;
   bool stop_ = false, shedding_ = false;
+  std::atomic<int> holds_{0};    ///< domain-thread writes waiting or in progress
+  bool in_transaction_ = false;  ///< the writer thread is inside a transaction
   std::unordered_map<std::string, std::int64_t> keys_;
   std::vector<std::string> fresh_keys_;  ///< keys made in the current transaction
   time_point next_prune_{};

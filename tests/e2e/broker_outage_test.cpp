@@ -62,6 +62,11 @@ TEST_CASE(
   CHECK(health(hearthd.http_port()).at("status") == "ok");
   publish(mosquitto.uri(), "zigbee2mqtt/0x00158d0008a1b2c3", R"({"action":"emergency"})");
   REQUIRE(eventually([&] { return alert_count(hearthd.http_port()) == 1; }));
+  // The alert publisher, down at start as well, connects too.
+  CHECK(eventually([&] {
+    return metric_value(http_get(hearthd.http_port(), "/metrics").body,
+                        "hearth_mqtt_out_connected") == 1;
+  }));
   CHECK(hearthd.proc().running());
 }
 
@@ -74,7 +79,7 @@ TEST_CASE(
   daemon_process hearthd(dir, mosquitto);
   hearthd.wait_connected();
 
-  const auto base = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 3h;
+  const auto base = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 48h;
   paced_publisher stream(
       mosquitto.uri(), 200, [](long) { return std::string("hearth/v1/devices/button-demo-1/up"); },
       [&](long n) {

@@ -10,7 +10,8 @@
 using namespace hearth;
 using namespace std::chrono_literals;
 
-TEST_CASE("a version-3 database keeps its readings through migration 4", "[store][migration]") {
+TEST_CASE("a version-3 database keeps its readings through the clustered-readings migration (5)",
+          "[store][migration]") {
   test::temp_dir dir;
   const auto db = (dir / "hearth.db").string();
   const time_point t0{std::chrono::sys_days{std::chrono::year{2026} / 11 / 20}};
@@ -32,7 +33,7 @@ TEST_CASE("a version-3 database keeps its readings through migration 4", "[store
     c.exec("PRAGMA user_version=3");
   }
   store::store st(db);
-  CHECK(store::schema_version(st.db()) == 4);
+  CHECK(store::schema_version(st.db()) == 5);
   const auto rows = st.readings("meter-3-502", t0, t0 + 24h * 30);
   REQUIRE(rows.size() == 100);
   CHECK(rows.front().value == 1000.0);
