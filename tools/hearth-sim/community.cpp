@@ -87,8 +87,9 @@ community make_community(const community_options& o) {
     c.devices.push_back(std::move(d));
     return static_cast<int>(c.devices.size()) - 1;
   };
-  std::uint64_t zigbee_serial = 0x08a10000, lora_serial = 0x000181c000,
-                tts_serial = 0x000282c000;  // disjoint
+  // Disjoint from each other and from the sample registry's ids (0x00158d0008a1b2c3...,
+  // a84041000181c2d1...), so a simulated community can be imported beside the samples.
+  std::uint64_t zigbee_serial = 0x09a10000, lora_serial = 0x000191c000, tts_serial = 0x000292c000;
 
   int hh_index = 0;
   for (std::size_t bi = 0; bi < c.buildings.size() && hh_index < o.households; ++bi) {

@@ -63,7 +63,10 @@ std::vector<sim::message> read_capture(const std::string& file) {
 /// Publishes in capture order. speed 0: as fast as the broker takes them (a window of
 /// unacknowledged QoS 1 messages); otherwise the capture's spacing divided by `speed`.
 int publish(const std::string& uri, const std::vector<sim::message>& lines, int qos, double speed) {
-  mqtt::async_client client(uri, fmt::format("hearth-sim-{}", ::getpid()));
+  // Paho counts every publish not yet written to the socket against max_buffered_messages
+  // (default 100), connected or not: the window below needs more room than that.
+  mqtt::async_client client(uri, fmt::format("hearth-sim-{}", ::getpid()),
+                            mqtt::create_options(MQTTVERSION_3_1_1, 4096));
   client.connect(mqtt::connect_options_builder().clean_session(true).max_inflight(1024).finalize())
       ->wait();
   const auto start = std::chrono::steady_clock::now();
