@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -120,8 +121,10 @@ int cmd_import(const std::string& config_file, const std::vector<std::string>& f
   }
 }
 
-/// `hearthd audit verify`: walks the hash chain; exit 0 when intact, 1 naming the first bad row.
-int cmd_audit_verify(const std::string& config_file) {
+/// The shape of every subcommand that works on the database: load the config (exit 78 with
+/// its diagnostics), open the store, run `body`; a store error is one line and exit 1.
+int with_store(const std::string& config_file,
+               const std::function<int(const app::config&, store::store&)>& body) {
   diagnostics d;
   auto cfg = app::load_config(config_file, d);
   if (!cfg) {
@@ -130,6 +133,16 @@ int cmd_audit_verify(const std::string& config_file) {
   }
   try {
     store::store st(cfg->database);
+    return body(*cfg, st);
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
+    return 1;
+  }
+}
+
+/// `hearthd audit verify`: walks the hash chain; exit 0 when intact, 1 naming the first bad row.
+int cmd_audit_verify(const std::string& config_file) {
+  return with_store(config_file, [](const app::config&, store::store& st) {
     const auto v = store::verify_audit(st.db());
     if (v.ok()) {
       fmt::print("audit trail intact: {} rows verified\n", v.rows);
@@ -137,22 +150,12 @@ int cmd_audit_verify(const std::string& config_file) {
     }
     fmt::print("audit trail BROKEN at row {}: {}\n", *v.bad, v.problem);
     return 1;
-  } catch (const store::store_error& e) {
-    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
-    return 1;
-  }
+  });
 }
 
 /// `hearthd audit export --alert ID`: the alert's timeline as JSON on stdout.
 int cmd_audit_export(const std::string& config_file, const std::string& alert_id) {
-  diagnostics d;
-  auto cfg = app::load_config(config_file, d);
-  if (!cfg) {
-    print(d);
-    return k_exit_config;
-  }
-  try {
-    store::store st(cfg->database);
+  return with_store(config_file, [&](const app::config&, store::store& st) {
     auto a = store::load_alert(st.db(), alert_id);
     if (!a) {
       fmt::print(stderr, "no alert {}\n", alert_id);
@@ -162,10 +165,7 @@ int cmd_audit_export(const std::string& config_file, const std::string& alert_id
     o["timeline"] = store::timeline_json(store::audit_for_alert(st.db(), a->id));
     fmt::print("{}\n", boost::json::serialize(o));
     return 0;
-  } catch (const store::store_error& e) {
-    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
-    return 1;
-  }
+  });
 }
 
 /// Reads a password: the first line of `file`, or from the terminal without echo (twice).
@@ -257,21 +257,11 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
 }
 
 int cmd_users_list(const std::string& config_file) {
-  diagnostics d;
-  auto cfg = app::load_config(config_file, d);
-  if (!cfg) {
-    print(d);
-    return k_exit_config;
-  }
-  try {
-    store::store st(cfg->database);
+  return with_store(config_file, [](const app::config&, store::store& st) {
     for (const auto& u : auth::list_users(st.db()))
       fmt::print("{}\t{}\n", u.name, auth::role_name(u.role));
     return 0;
-  } catch (const store::store_error& e) {
-    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
-    return 1;
-  }
+  });
 }
 
 /// `hearthd backup --config F FILE`: an online copy through the SQLite backup API.
@@ -310,14 +300,7 @@ std::string cli_actor(const std::string& given) {
 /// `hearthd residents export ID`: the person's data as JSON on stdout; audited.
 int cmd_residents_export(const std::string& config_file, const std::string& id, bool full,
                          const std::string& actor) {
-  diagnostics d;
-  auto cfg = app::load_config(config_file, d);
-  if (!cfg) {
-    print(d);
-    return k_exit_config;
-  }
-  try {
-    store::store st(cfg->database);
+  return with_store(config_file, [&](const app::config&, store::store& st) {
     auto out = store::export_resident(st.db(), id, cli_actor(actor), wall_clock{}.now(), full);
     if (!out) {
       fmt::print(stderr, "no resident {}\n", id);
@@ -325,10 +308,7 @@ int cmd_residents_export(const std::string& config_file, const std::string& id, 
     }
     fmt::print("{}\n", boost::json::serialize(*out));
     return 0;
-  } catch (const store::store_error& e) {
-    fmt::print(stderr, "{}: {}\n", cfg->database, e.what());
-    return 1;
-  }
+  });
 }
 
 /// `hearthd residents erase ID`: removes the person's personal data; the audit chain stays
