@@ -3,16 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "app/config.hpp"
+#include "support/config_support.hpp"
 
 namespace {
 using namespace hearth;
 using namespace std::chrono_literals;
 
-const std::string k_base = "database: ':memory:'\ndevices_dir: " HEARTH_SOURCE_DIR
-                           "/devices\nrules_dir: " HEARTH_SOURCE_DIR "/rules\n";
-
 std::optional<app::config> parse(const std::string& extra, diagnostics& d) {
-  return app::parse_config(k_base + extra, "/etc/hearth/hearth.yaml", d);
+  return test::parse_config_with(extra, d);
 }
 }  // namespace
 

@@ -3,17 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include "app/config.hpp"
+#include "support/config_support.hpp"
 #include "support/harness.hpp"
 
 namespace {
 using namespace hearth;
 
-const std::string k_base = "database: ':memory:'\ndevices_dir: " HEARTH_SOURCE_DIR
-                           "/devices\nrules_dir: " HEARTH_SOURCE_DIR "/rules\n";
-
 std::optional<app::config> parse(const test::temp_dir& dir, const std::string& extra,
                                  diagnostics& d) {
-  return app::parse_config(k_base + extra, (dir / "hearth.yaml").string(), d);
+  return test::parse_config_with(extra, d, (dir / "hearth.yaml").string());
 }
 
 std::string texts(const diagnostics& d) {
@@ -76,7 +74,7 @@ TEST_CASE("transport-security mistakes are reported with file:line", "[config]")
   for (const auto& bc : cases) {
     diagnostics d;
     INFO(bc.yaml);
-    CHECK_FALSE(app::parse_config(k_base + bc.yaml, file, d));
+    CHECK_FALSE(test::parse_config_with(bc.yaml, d, file));
     const auto t = texts(d);
     INFO(t);
     CHECK(t.find(bc.message) != std::string::npos);
