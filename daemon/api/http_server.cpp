@@ -311,7 +311,12 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     acceptor.async_accept(
         [self = shared_from_this()](beast::error_code ec, tcp::socket s) noexcept {
           if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-          if (!ec) std::make_shared<session>(std::move(s), self->handle)->start();
+          if (!ec) {
+            // Small pushes (a P1 on the stream) must leave at once, not wait for an ACK.
+            beast::error_code ignored;
+            s.set_option(tcp::no_delay(true), ignored);
+            std::make_shared<session>(std::move(s), self->handle)->start();
+          }
           self->accept();
         });
   }

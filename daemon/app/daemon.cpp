@@ -94,6 +94,9 @@ int run_daemon(const std::string& config_file) {
   // The domain thread never waits long for a lock held elsewhere: a write that fails is
   // retried by the 1-second tick, and alerts are published meanwhile.
   st->db().set_busy_timeout(250);
+  // The storage writer checkpoints between its own transactions (writer_options): an alert
+  // commit must never be the one that runs a checkpoint and its fsync.
+  st->db().exec("PRAGMA wal_autocheckpoint=0");
   if (!import_registry_dir(*cfg, *st, *defs.types, diags)) {
     print(diags);
     return k_exit_config;

@@ -518,6 +518,16 @@ writer::writer(const std::string& path, telemetry& t, writer_options o)
                    "the broker's acknowledgement and a durable write, minus queueing in ingest)");
   telemetry_.counter("hearth_store_commits_total", {}, "Transactions committed by the writer");
   if (!options_.connection_sql.empty()) db_->exec(options_.connection_sql);
+  if (options_.checkpoint_pages > 0)  // replaces SQLite's auto-checkpoint on this connection
+    sqlite3_wal_hook(
+        db_->raw(),
+        [](void* self, sqlite3*, const char*, int pages) {
+          static_cast<writer*>(self)->wal_pages_ = pages;
+          return SQLITE_OK;
+        },
+        this);
+  telemetry_.counter("hearth_store_checkpoints_total", {},
+                     "WAL checkpoints run by the writer between its transactions");
   for (const char* k : {"readings", "quarantine", "unknown-device"})
     for (const char* ls : {"true", "false"})
       telemetry_.add("hearth_store_shed_rows_total",
@@ -704,7 +714,10 @@ void writer::run() {
                  lost);
     done_cv_.notify_all();  // flush() waiters, and hold() waiting for the transaction to end
     if (!ok && stopping) return;
-    if (ok) prune();  // due at most once a minute unless there is a backlog of old rows
+    if (ok) {
+      checkpoint();  // outside the transaction: an alert write is not kept waiting
+      prune();       // due at most once a minute unless there is a backlog of old rows
+    }
   }
 }
 
@@ -784,6 +797,17 @@ bool writer::write(std::vector<entry>& batch) {
     health_->failed("writer", e.what());
     return false;
   }
+}
+
+void writer::checkpoint() {
+  if (options_.checkpoint_pages <= 0) return;
+  if (options_.checkpoint_pages <= 0 || wal_pages_ < options_.checkpoint_pages) return;
+  wal_pages_ = 0;
+  // PASSIVE: copies what no reader still needs and never waits for anyone. A domain-thread
+  // write may commit meanwhile (WAL lets one writer and a checkpoint run together).
+  if (sqlite3_wal_checkpoint_v2(db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+      SQLITE_OK)
+    telemetry_.add("hearth_store_checkpoints_total");
 }
 
 void writer::prune() {

@@ -174,6 +174,12 @@ struct writer_options {
   duration busy_timeout{1'000};
   /// Extra SQL run on the writer's connection after it opens (tests: "PRAGMA max_page_count").
   std::string connection_sql;
+  /// WAL pages after which the writer checkpoints (PASSIVE), between its transactions.
+  /// SQLite's own auto-checkpoint is switched off on the writer's connection: it would run
+  /// inside whichever commit crosses the limit, and its fsync (tens of ms here) would then
+  /// delay an alert write waiting in `hold`. Connections that write alerts should switch it
+  /// off too (`PRAGMA wal_autocheckpoint=0`, see app/daemon.cpp). Zero: SQLite's default.
+  int checkpoint_pages = 1'000;
 };
 
 /// Batches rows to the database on its own thread. `push` never blocks on I/O. Group
@@ -228,6 +234,7 @@ class writer {
   void run();
   bool write(std::vector<entry>& batch);
   void prune();
+  void checkpoint();
   void shed_locked(std::deque<entry>& from, const char* why);
   void release_hold();
   std::int64_t device_key(const std::string& device_id);
@@ -244,6 +251,7 @@ class writer {
   std::size_t queued_bytes_ = 0, in_flight_bytes_ = 0;
   std::uint64_t pushed_ = 0, written_ = 0;
   bool stop_ = false, shedding_ = false;
+  int wal_pages_ = 0;            ///< WAL size after the writer's last commit (wal hook)
   std::atomic<int> holds_{0};    ///< domain-thread writes waiting or in progress
   bool in_transaction_ = false;  ///< the writer thread is inside a transaction
   std::unordered_map<std::string, std::int64_t> keys_;

@@ -88,6 +88,13 @@ struct workload {
 };
 workload make_workload(int households, double days, const std::filesystem::path& dir);
 
+/// hearthd's test options for a workload: its registry, the shipped types and rules.
+inline test::daemon_process::options daemon_options(const workload& w) {
+  test::daemon_process::options o;
+  o.registry_dir = w.registry_dir.string();
+  return o;
+}
+
 /// The topic filters hearthd subscribes to for the shipped device types.
 std::vector<std::string> shipped_filters();
 

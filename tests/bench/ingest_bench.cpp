@@ -64,7 +64,7 @@ TEST_CASE("ingest throughput, hearthd against a bare subscriber", "[ingest]") {
     {
       test::temp_dir dir;
       test::broker b(dir, k_broker_config);
-      test::daemon_process d(dir, b, {w.registry_dir.string(), {}, {}, {}});
+      test::daemon_process d(dir, b, daemon_options(w));
       d.wait_connected();
       raw_publisher pub(b.port(), "bench-pub-hearth");
       const auto port = d.http_port();

@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Figure 3: SOS publish -> alert visible, at idle, under 5,000 msg/s of ordinary traffic,
-// and while 8,000 meters flush their uplinks.
-//
-// The channel: this branch has neither the WebSocket (/api/v1/stream, issue 6) nor the MQTT
-// alert topic (issue 5), so `http_poll_channel` polls GET /api/v1/alerts with a keep-alive
-// connection. A WebSocket channel only has to implement `alert_channel`.
+// Figure 3: SOS publish -> alert pushed on the WebSocket /api/v1/stream (what the console
+// sees), at idle, under 5,000 msg/s of ordinary traffic, and while 8,000 meters flush their
+// uplinks.
 #include <fmt/format.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <map>
 #include <mutex>
-#include <set>
 
 #include "bench.hpp"
 
@@ -24,33 +20,31 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Where the benchmark sees alerts. `watch` registers a press; `seen` answers when the
-/// alert for that device first became visible.
-class alert_channel {
+/// A WebSocket client of /api/v1/stream on its own thread: it stamps the arrival of each
+/// "opened" transition by the device it is about. `seen` answers when the alert for a
+/// device was first pushed.
+class stream_channel {
  public:
-  virtual ~alert_channel() = default;
-  virtual std::string name() const = 0;
-  virtual void watch(const std::string& device_id, const std::string& building) = 0;
-  virtual std::optional<steady::time_point> seen(const std::string& device_id) = 0;
-};
-
-class http_poll_channel final : public alert_channel {
- public:
-  explicit http_poll_channel(unsigned short port) : port_(port) {
+  stream_channel(unsigned short port, const std::string& token) {
+    namespace beast = boost::beast;
+    beast::get_lowest_layer(ws_).connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    ws_.set_option(
+        beast::websocket::stream_base::decorator([token](beast::websocket::request_type& r) {
+          r.set(beast::http::field::authorization, "Bearer " + token);
+        }));
+    ws_.handshake("127.0.0.1", "/api/v1/stream");
+    beast::flat_buffer hello;
+    ws_.read(hello);  // {"hello": ...}: subscribed from here on
     thread_ = std::thread([this] { run(); });
   }
-  ~http_poll_channel() override {
-    stop_ = true;
+  ~stream_channel() {
+    boost::system::error_code ec;
+    boost::beast::get_lowest_layer(ws_).socket().shutdown(
+        boost::asio::ip::tcp::socket::shutdown_both, ec);
     thread_.join();
   }
-  std::string name() const override {
-    return "GET /api/v1/alerts?priority=1&building=B polled back to back (keep-alive)";
-  }
-  void watch(const std::string& device_id, const std::string& building) override {
-    std::lock_guard lock(mutex_);
-    pending_[device_id] = building;
-  }
-  std::optional<steady::time_point> seen(const std::string& device_id) override {
+  static std::string name() { return "WebSocket /api/v1/stream (role admin)"; }
+  std::optional<steady::time_point> seen(const std::string& device_id) {
     std::lock_guard lock(mutex_);
     auto it = seen_.find(device_id);
     if (it == seen_.end()) return std::nullopt;
@@ -59,58 +53,29 @@ class http_poll_channel final : public alert_channel {
 
  private:
   void run() {
-    namespace beast = boost::beast;
-    namespace http = beast::http;
-    boost::asio::io_context io;
-    std::unique_ptr<beast::tcp_stream> s;
-    beast::flat_buffer buf;
-    const auto deadline = steady::now() + 20min;  // bounded, whatever happens
-    while (!stop_ && steady::now() < deadline) {
-      std::map<std::string, std::string> pending;
-      {
-        std::lock_guard lock(mutex_);
-        pending = pending_;
-      }
-      if (pending.empty()) {
-        std::this_thread::sleep_for(100us);
-        continue;
-      }
-      std::set<std::string> buildings;
-      for (const auto& [d, b] : pending)
-        buildings.insert(b);
-      for (const auto& b : buildings) {
-        try {
-          if (!s) {
-            s = std::make_unique<beast::tcp_stream>(io);
-            s->connect({boost::asio::ip::make_address("127.0.0.1"), port_});
-          }
-          http::request<http::empty_body> req(http::verb::get,
-                                              "/api/v1/alerts?priority=1&building=" + b, 11);
-          req.set(http::field::host, "127.0.0.1");
-          req.keep_alive(true);
-          http::write(*s, req);
-          http::response<http::string_body> res;
-          http::read(*s, buf, res);
-          const auto at = steady::now();
-          if (!res.keep_alive()) s.reset();
-          if (res.result_int() != 200) continue;
-          const auto v = boost::json::parse(res.body());
+    boost::beast::flat_buffer buf;
+    for (;;) {
+      boost::system::error_code ec;
+      ws_.read(buf, ec);
+      const auto at = steady::now();
+      if (ec) return;
+      try {
+        const auto v = boost::json::parse(boost::beast::buffers_to_string(buf.data()));
+        const auto& o = v.as_object();
+        if (o.contains("transition") && o.at("transition") == "opened") {
+          const std::string id(o.at("subject").at("device_id").as_string());
           std::lock_guard lock(mutex_);
-          for (const auto& a : v.at("alerts").as_array()) {
-            const std::string id(a.at("subject").at("device_id").as_string());
-            if (pending_.erase(id)) seen_[id] = at;
-          }
-        } catch (const std::exception&) {
-          s.reset();
+          seen_.emplace(id, at);
         }
+      } catch (const std::exception&) {
       }
+      buf.clear();
     }
   }
 
-  unsigned short port_;
-  std::atomic<bool> stop_{false};
+  boost::asio::io_context io_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_{io_};
   std::mutex mutex_;
-  std::map<std::string, std::string> pending_;
   std::map<std::string, steady::time_point> seen_;
   std::thread thread_;
 };
@@ -126,14 +91,13 @@ struct latencies {
 };
 
 /// Presses each SOS button in `buttons` at `when(i)` and waits for every alert.
-latencies measure(alert_channel& ch, raw_publisher& pub,
+latencies measure(stream_channel& ch, raw_publisher& pub,
                   const std::vector<const sim::device*>& buttons,
                   const std::function<steady::time_point(std::size_t)>& when) {
   std::vector<press> presses;
   for (std::size_t i = 0; i < buttons.size(); ++i) {
     std::this_thread::sleep_until(when(i));
     const auto* d = buttons[i];
-    ch.watch(d->id, d->building);
     const auto pkt = pub.packet("zigbee2mqtt/" + d->external_id,
                                 R"({"action":"emergency","battery":80,"linkquality":90})", 1);
     presses.push_back({d, steady::now()});
@@ -199,22 +163,22 @@ TEST_CASE("SOS publish to alert, idle, under load and during a meter burst", "[l
                           std::optional<double> target, auto&& body) {
     test::temp_dir dir;
     test::broker b(dir, k_broker_config);
-    test::daemon_process d(dir, b, {w.registry_dir.string(), {}, {}, {}});
+    test::daemon_process d(dir, b, daemon_options(w));
     d.wait_connected();
-    http_poll_channel ch(d.http_port());
+    stream_channel ch(d.http_port(), d.admin_token());
     raw_publisher pub(b.port(), "bench-sos");
     const auto l = body(ch, pub, b);
     report(id, what, l, ch.name(), target);
   };
 
   run_scenario("latency.idle", "SOS -> alert, idle", std::nullopt,
-               [&](alert_channel& ch, raw_publisher& pub, test::broker&) {
+               [&](stream_channel& ch, raw_publisher& pub, test::broker&) {
                  const auto t0 = steady::now();
                  return measure(ch, pub, take(100), [&](std::size_t i) { return t0 + i * 20ms; });
                });
 
   run_scenario("latency.load5k", "SOS -> alert, 5,000 msg/s", 10.0,
-               [&](alert_channel& ch, raw_publisher& pub, test::broker& b) {
+               [&](stream_channel& ch, raw_publisher& pub, test::broker& b) {
                  // Ordinary traffic at 5,000 msg/s (5 messages a millisecond), QoS 1, for the
                  // duration of the presses; bounded by the messages available.
                  std::atomic<bool> stop{false};
@@ -239,7 +203,7 @@ TEST_CASE("SOS publish to alert, idle, under load and during a meter burst", "[l
 
   run_scenario(
       "latency.burst", "SOS -> alert, 8,000-meter burst", 50.0,
-      [&](alert_channel& ch, raw_publisher& pub, test::broker& b) {
+      [&](stream_channel& ch, raw_publisher& pub, test::broker& b) {
         // Six flushes of 8,000 meter uplinks, 10 s apart (60 s). Twenty presses land in each
         // flush, 0 to 380 ms after it starts, behind thousands of meter frames.
         std::vector<std::string> flushes;

@@ -83,3 +83,29 @@ TEST_CASE(
   // Pushed to committed: well under the 50 ms a batching wait would add.
   CHECK(tel.value("hearth_store_commit_lag_max_seconds") < 0.025);
 }
+
+TEST_CASE(
+    "the writer checkpoints the WAL between its transactions, so the WAL stays bounded "
+    "without SQLite's auto-checkpoint",
+    "[store]") {
+  temp_db tmp;
+  store::store st(tmp.file());
+  st.db().exec("PRAGMA wal_autocheckpoint=0");  // as hearthd's domain connection
+  telemetry tel;
+  store::writer_options o;
+  o.checkpoint_pages = 100;  // 400 KiB at 4 KiB pages
+  store::writer w(tmp.file(), tel, o);
+  constexpr int k_frames = 60'000;  // ~10 MiB of WAL if nothing checkpointed it
+  for (int n = 0; n < k_frames; ++n) {
+    w.push(meter_frame(n % 1000, n));
+    if (n % 5'000 == 0) w.flush();  // many transactions, as a live writer makes
+  }
+  w.flush();
+  CHECK(st.count_readings() == 2 * k_frames);
+  CHECK(tel.value("hearth_store_checkpoints_total") >= 2);
+  // Bounded by one checkpoint interval plus the largest transaction (2,048 items), far
+  // below what 60,000 frames would take without checkpoints.
+  const auto wal = fs::file_size(tmp.dir / "hearth.db-wal");
+  INFO("WAL bytes: " << wal);
+  CHECK(wal < 4u << 20);
+}
