@@ -198,7 +198,8 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
          {std::pair{"bulk_queue_messages", &c.ingest.bulk_queue_messages},
           std::pair{"bulk_queue_bytes", &c.ingest.bulk_queue_bytes},
           std::pair{"priority_queue_messages", &c.ingest.priority_queue_messages},
-          std::pair{"store_backlog", &c.ingest.store_backlog}}) {
+          std::pair{"store_backlog", &c.ingest.store_backlog},
+          std::pair{"priority_session_topics", &c.ingest.priority_session_topics}}) {
       auto v = g.integer(key, false);
       if (!v) continue;
       if (*v < 1 || *v > (1LL << 40))
@@ -206,6 +207,7 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
       else
         *dest = static_cast<std::size_t>(*v);
     }
+    if (auto b = g.boolean("priority_session", false)) c.ingest.priority_session = *b;
     g.finish();
   }
   if (const auto n = doc.get("http"); n.IsDefined()) {

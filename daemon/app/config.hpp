@@ -34,6 +34,10 @@ struct ingest_config {
   /// Rows waiting for the store writer above which the bulk lane is held back (so the
   /// bulk lane, not the writer's queue, absorbs a flood and sheds when full).
   std::size_t store_backlog = 20'000;
+  /// The second MQTT session for life-safety topics (ingest::mqtt_settings), and how many
+  /// exact topics it subscribes to at most.
+  bool priority_session = true;
+  std::size_t priority_session_topics = 50'000;
 };
 
 struct http_config {

@@ -194,9 +194,11 @@ int run_daemon(const std::string& config_file) {
 
   const ingest::lane_limits limits{cfg->ingest.bulk_queue_messages, cfg->ingest.bulk_queue_bytes,
                                    cfg->ingest.priority_queue_messages};
+  ingest::mqtt_settings ms{conn, defs.types->subscriptions(), 1, limits};
+  ms.priority_session = cfg->ingest.priority_session;
+  ms.priority_session_topics = cfg->ingest.priority_session_topics;
   mqtt = std::make_unique<ingest::mqtt_ingest>(
-      io, ingest::mqtt_settings{conn, defs.types->subscriptions(), 1, limits}, clk, tel,
-      [&](const ingest::inbound& m) {
+      io, std::move(ms), clk, tel, [&](const ingest::inbound& m) {
         pipe.on_message(m.topic, m.payload, m.received_at, m.redelivered);
       });
   // Backpressure: while the store writer is behind, the bulk lane waits (and sheds when

@@ -33,6 +33,27 @@ std::shared_ptr<const classifier> classifier::with_learned(std::string topic) co
   return c;
 }
 
+std::vector<std::string> classifier::priority_filters(std::size_t max,
+                                                      std::size_t* left_out) const {
+  auto usable = [](std::string_view t) {
+    return !t.empty() && t.find_first_of("+#") == std::string_view::npos;
+  };
+  std::vector<std::string> out;
+  for (const auto& p : patterns_) {
+    const auto at = p.pattern.find("{external_id}");
+    for (const auto& id : p.external_ids)
+      if (usable(id) && id.find('/') == std::string::npos)
+        out.push_back(p.pattern.substr(0, at) + id + p.pattern.substr(at + 13));
+  }
+  for (const auto& t : learned_)
+    if (usable(t)) out.push_back(t);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (left_out) *left_out = out.size() > max ? out.size() - max : 0;
+  if (out.size() > max) out.resize(max);
+  return out;
+}
+
 std::size_t classifier::size() const {
   std::size_t n = learned_.size();
   for (const auto& p : patterns_)

@@ -41,6 +41,13 @@ class classifier {
 
   std::size_t size() const;
 
+  /// MQTT topic filters that receive exactly the life-safety messages, for the priority
+  /// session: each pattern with a registered id in place of {external_id} (other levels
+  /// stay '+'), and the learned topics. Ids that cannot be part of a filter ('+', '#', or
+  /// empty) are left to the main session. Sorted; at most `max` (the rest, also left to
+  /// the main session, are counted in `*left_out` when given).
+  std::vector<std::string> priority_filters(std::size_t max, std::size_t* left_out = nullptr) const;
+
  private:
   struct pattern_ids {
     std::string pattern;  ///< e.g. "zigbee2mqtt/{external_id}"

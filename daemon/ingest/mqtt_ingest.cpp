@@ -4,10 +4,13 @@
 #include <fmt/format.h>
 #include <mqtt/async_client.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <mutex>
+
+#include "ingest/copy_matcher.hpp"
 
 namespace hearth::ingest {
 namespace asio = boost::asio;
@@ -17,6 +20,7 @@ namespace {
 constexpr std::size_t k_drain_batch = 256;
 constexpr auto k_drain_slice = 2ms;
 constexpr auto k_storage_retry = 5ms;
+constexpr std::size_t k_subscribe_chunk = 1'000;  ///< filters per SUBSCRIBE packet
 
 /// Reports the result of one connect attempt; retries with backoff when it failed, because
 /// Paho's automatic reconnect only covers connections that were once up.
@@ -25,6 +29,21 @@ struct connect_listener : public virtual mqtt::iaction_listener {
   void on_failure(const mqtt::token& tok) override { failed(tok); }
   void on_success(const mqtt::token&) override {}
 };
+
+/// Subscribes (or unsubscribes) `filters` on `c` in packets of `k_subscribe_chunk`.
+void subscribe_chunked(mqtt::async_client& c, const std::vector<std::string>& filters, int qos,
+                       bool unsubscribe) {
+  for (std::size_t i = 0; i < filters.size(); i += k_subscribe_chunk) {
+    const auto end = std::min(filters.size(), i + k_subscribe_chunk);
+    auto chunk = mqtt::string_collection::create(
+        std::vector<std::string>(filters.begin() + static_cast<std::ptrdiff_t>(i),
+                                 filters.begin() + static_cast<std::ptrdiff_t>(end)));
+    if (unsubscribe)
+      c.unsubscribe(chunk);
+    else
+      c.subscribe(chunk, std::vector<int>(end - i, qos));
+  }
+}
 }  // namespace
 
 struct mqtt_ingest::impl : public virtual mqtt::callback,
@@ -54,7 +73,16 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
                                     "Messages classified life-safety (priority lane)")),
         wait_priority(tel_.gauge("hearth_ingest_queue_wait_seconds", "lane=\"priority\"",
                                  "Time the last message taken from the lane had waited")),
-        wait_bulk(tel_.gauge("hearth_ingest_queue_wait_seconds", "lane=\"bulk\"")) {
+        wait_bulk(tel_.gauge("hearth_ingest_queue_wait_seconds", "lane=\"bulk\"")),
+        dropped_main(tel_.counter("hearth_ingest_copies_dropped_total", "session=\"main\"",
+                                  "Second copies of life-safety messages dropped, by the session "
+                                  "that brought them (the other session delivered it first)")),
+        dropped_priority(
+            tel_.counter("hearth_ingest_copies_dropped_total", "session=\"priority\"")),
+        p1_connected(tel_.gauge("mqtt_priority_session_connected", {},
+                                "1 while the life-safety (priority) session is connected")),
+        p1_topics(tel_.gauge("hearth_ingest_priority_session_topics", {},
+                             "Topic filters of the life-safety (priority) session")) {
     tel.gauge("mqtt_connected", {}, "1 while connected and subscribed to the broker");
     tel.counter("hearth_mqtt_connects_total", {}, "Successful (re)connections to the broker");
     classes.store(std::make_shared<const classifier>());
@@ -77,7 +105,29 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   asio::steady_timer retry_timer, storage_timer;
   std::chrono::seconds retry_delay{k_min_backoff};
   telemetry::cell &depth_priority, &depth_bulk, &bytes_bulk, &shed_bulk, &shed_priority,
-      &rejected_overload, &priority_total, &wait_priority, &wait_bulk;
+      &rejected_overload, &priority_total, &wait_priority, &wait_bulk, &dropped_main,
+      &dropped_priority, &p1_connected, &p1_topics;
+
+  // The priority session: its own client and callbacks, the filters it is subscribed to
+  // (sorted), and the matcher of the copies both sessions bring.
+  struct priority_events : public virtual mqtt::callback {
+    impl* owner = nullptr;
+    void connected(const std::string&) override { owner->p1_on_connected(); }
+    void connection_lost(const std::string&) override {
+      owner->p1_up = false;
+      owner->p1_connected.store(0, std::memory_order_relaxed);
+    }
+    void message_arrived(mqtt::const_message_ptr msg) override {
+      owner->arrived(session::priority, msg);
+    }
+  };
+  std::unique_ptr<mqtt::async_client> p1;
+  priority_events p1_events;
+  connect_listener p1_connect_result;
+  std::atomic<bool> p1_up{false}, p1_started{false};
+  std::mutex p1_mutex;
+  std::vector<std::string> p1_filters;
+  copy_matcher copies;
   std::atomic<std::int64_t> last_shed_report_ms{0};
   std::atomic<std::uint64_t> shed_since_report{0};
 
@@ -134,6 +184,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
       tel.set("mqtt_connected", {}, 1);
     }
     subscribe_all();  // a persistent session keeps them, but a new broker may not
+    p1_start();       // after the main session: it alone must never miss anything
     asio::post(io, [self = shared_from_this()] { self->retry_delay = k_min_backoff; });
   }
   void connection_lost(const std::string& cause) override {
@@ -142,10 +193,20 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     fmt::print(stderr, "hearthd: MQTT connection lost{}{}; reconnecting\n",
                cause.empty() ? "" : ": ", cause);
   }
-  void message_arrived(mqtt::const_message_ptr msg) override {
+  void message_arrived(mqtt::const_message_ptr msg) override { arrived(session::main, msg); }
+
+  // Paho's thread(s), for both sessions.
+  void arrived(session from, const mqtt::const_message_ptr& msg) {
     inbound m{msg->get_topic(),    msg->get_payload_str(),           clk.now(),
               msg->is_duplicate(), std::chrono::steady_clock::now(), false};
-    m.priority = classes.load(std::memory_order_acquire)->is_priority(m.topic);
+    m.priority =
+        from == session::priority || classes.load(std::memory_order_acquire)->is_priority(m.topic);
+    // While both sessions are up, a life-safety message comes twice: the first copy goes on.
+    if (m.priority && p1_up && !copies.first(from, m.topic, m.payload, m.queued_at)) {
+      (from == session::main ? dropped_main : dropped_priority)
+          .fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     const lane which = m.priority ? lane::priority : lane::bulk;
     if (m.priority) priority_total.fetch_add(1, std::memory_order_relaxed);
     switch (queue.offer(which, std::move(m))) {
@@ -159,6 +220,53 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
         return;
     }
   }
+
+  // --- the priority session ---------------------------------------------------------------
+
+  void p1_start() {
+    if (!p1 || p1_started.exchange(true)) return;
+    try {
+      // Clean: what was published while it was away reaches us on the main session.
+      p1->connect(make_connect_options(settings.connection, false), nullptr, p1_connect_result);
+    } catch (const mqtt::exception& e) {
+      p1_started = false;  // tried again at the main session's next connect
+      fmt::print(stderr, "hearthd: MQTT priority session connect failed: {}\n", e.what());
+    }
+  }
+
+  void p1_on_connected() {
+    p1_up = true;  // before subscribing: a main copy then waits for its match, never the reverse
+    p1_connected.store(1, std::memory_order_relaxed);
+    std::lock_guard lock(p1_mutex);
+    p1_filters.clear();  // a clean session starts with none
+    p1_resubscribe_locked();
+  }
+
+  /// Brings the priority session's subscriptions to the classifier's filters.
+  void p1_resubscribe_locked() {
+    std::size_t left_out = 0;
+    auto want = classes.load(std::memory_order_acquire)
+                    ->priority_filters(settings.priority_session_topics, &left_out);
+    std::vector<std::string> add, drop;
+    std::set_difference(want.begin(), want.end(), p1_filters.begin(), p1_filters.end(),
+                        std::back_inserter(add));
+    std::set_difference(p1_filters.begin(), p1_filters.end(), want.begin(), want.end(),
+                        std::back_inserter(drop));
+    try {
+      subscribe_chunked(*p1, drop, settings.qos, true);
+      subscribe_chunked(*p1, add, settings.qos, false);
+      p1_filters = std::move(want);
+    } catch (const mqtt::exception& e) {
+      fmt::print(stderr, "hearthd: MQTT priority session subscribe failed: {}\n", e.what());
+    }
+    p1_topics.store(static_cast<double>(p1_filters.size()), std::memory_order_relaxed);
+    if (left_out > 0 && !add.empty())
+      fmt::print(stderr,
+                 "hearthd: {} life-safety topic(s) beyond priority_session_topics ({}) are "
+                 "received on the main session only\n",
+                 left_out, settings.priority_session_topics);
+  }
+
   void delivery_complete(mqtt::delivery_token_ptr) override {}
 
   void shed(lane which, const mqtt::const_message_ptr& msg) {
@@ -261,6 +369,17 @@ mqtt_ingest::mqtt_ingest(asio::io_context& io, mqtt_settings s, const clock& clk
     : impl_(std::make_shared<impl>(io, std::move(s), clk, tel, std::move(deliver))) {
   impl_->client.set_callback(*impl_);
   tel.set("mqtt_connected", {}, 0);
+  if (impl_->settings.priority_session) {
+    impl_->p1 = std::make_unique<mqtt::async_client>(impl_->settings.connection.uri,
+                                                     impl_->settings.connection.client_id + "-p1",
+                                                     mqtt::create_options(MQTTVERSION_3_1_1));
+    impl_->p1_events.owner = impl_.get();
+    impl_->p1->set_callback(impl_->p1_events);
+    impl_->p1_connect_result.failed = [](const mqtt::token& tok) {
+      fmt::print(stderr, "hearthd: MQTT priority session connect failed (rc {}); retrying\n",
+                 tok.get_return_code());
+    };
+  }
   std::weak_ptr<impl> weak = impl_;
   impl_->connect_result.failed = [weak](const mqtt::token& tok) {
     auto self = weak.lock();
@@ -287,6 +406,10 @@ void mqtt_ingest::set_on_shed(shed_fn f) {
 
 void mqtt_ingest::set_classifier(std::shared_ptr<const classifier> c) {
   impl_->classes.store(std::move(c), std::memory_order_release);
+  if (impl_->p1_up) {
+    std::lock_guard lock(impl_->p1_mutex);
+    impl_->p1_resubscribe_locked();
+  }
 }
 
 std::shared_ptr<const classifier> mqtt_ingest::classifier_snapshot() const {
@@ -308,6 +431,15 @@ void mqtt_ingest::set_topics(std::vector<std::string> topics) {
 void mqtt_ingest::stop() {
   if (!impl_) return;
   impl_->stopping = true;
+  if (impl_->p1) {
+    try {
+      impl_->p1->disable_callbacks();
+      impl_->p1_up = false;
+      if (impl_->p1->is_connected())
+        impl_->p1->disconnect(std::chrono::milliseconds(200))->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+    }
+  }
   try {
     impl_->client.disable_callbacks();
     if (impl_->client.is_connected())

@@ -15,7 +15,10 @@
 /// Metrics: mqtt_connected, hearth_mqtt_connects_total, hearth_ingest_queue_depth{lane},
 /// hearth_ingest_queue_bytes{lane="bulk"}, hearth_ingest_priority_total,
 /// hearth_messages_shed_total{lane}, hearth_messages_rejected_total{reason="overload"},
-/// hearth_ingest_queue_wait_seconds{lane} (wait of the last message taken).
+/// hearth_ingest_queue_wait_seconds{lane} (wait of the last message taken),
+/// mqtt_priority_session_connected, hearth_ingest_priority_session_topics,
+/// hearth_ingest_copies_dropped_total{session} (second copies dropped, by the session that
+/// brought them: the other one was faster).
 
 #include <boost/asio/io_context.hpp>
 #include <functional>
@@ -36,6 +39,13 @@ struct mqtt_settings {
   std::vector<std::string> topics;
   int qos = 1;
   lane_limits limits;
+  /// A second session (`<client_id>-p1`, clean, QoS 1) subscribed to the exact topics of
+  /// life-safety devices (`classifier::priority_filters`), so that the broker never queues
+  /// an SOS behind a flood of meter frames for our one client. Copies are matched
+  /// (`copy_matcher`); the main session still receives everything, so losing the priority
+  /// session loses nothing.
+  bool priority_session = true;
+  std::size_t priority_session_topics = 50'000;  ///< filters at most; the rest: main only
 };
 
 class mqtt_ingest {

@@ -664,7 +664,8 @@ void writer::run() {
           continue;
         }
       } else {
-        // Retrying a failed batch: wait out the backoff (shutdown cuts it short).
+        // The rest of a batch: after a failure, wait out the backoff (shutdown cuts it
+        // short); after a hold cut it short, backoff is zero and it goes on at once.
         cv_.wait_for(lock, backoff, [&] { return stop_; });
       }
       cv_.wait(lock, [&] { return stop_ || holds_ == 0; });  // let a waiting alert write go first
@@ -673,11 +674,12 @@ void writer::run() {
       telemetry_.set("hearth_store_queued_bytes", {},
                      static_cast<double>(queued_bytes_ + in_flight_bytes_));
     }
-    const bool ok = write(batch);
+    const auto done = write(batch);  // the first *done items, or nullopt when it failed
+    const bool ok = done.has_value();
     if (ok) {
       auto oldest = std::chrono::steady_clock::time_point::max();
-      for (const auto& e : batch)
-        oldest = std::min(oldest, e.at);
+      for (std::size_t i = 0; i < *done; ++i)
+        oldest = std::min(oldest, batch[i].at);
       telemetry_.add("hearth_store_commits_total");
       telemetry_.set(
           "hearth_store_commit_lag_max_seconds", {},
@@ -700,9 +702,14 @@ void writer::run() {
           vital_.clear();
           queued_bytes_ = 0;
         }
-        written_ += batch.size();
-        in_flight_bytes_ = 0;
-        batch.clear();
+        // Cut short by a hold: the rest of the batch goes in the next transaction, first.
+        const auto n = ok ? *done : batch.size();
+        std::size_t bytes = 0;
+        for (std::size_t i = 0; i < n; ++i)
+          bytes += batch[i].bytes;
+        written_ += n;
+        in_flight_bytes_ -= std::min(in_flight_bytes_, bytes);
+        batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
         backoff = duration{0};
         if (queued_bytes_ * 2 < options_.max_queued_bytes) shedding_ = false;
       } else {
@@ -714,7 +721,7 @@ void writer::run() {
                  lost);
     done_cv_.notify_all();  // flush() waiters, and hold() waiting for the transaction to end
     if (!ok && stopping) return;
-    if (ok) {
+    if (ok && batch.empty()) {
       checkpoint();  // outside the transaction: an alert write is not kept waiting
       prune();       // due at most once a minute unless there is a backlog of old rows
     }
@@ -734,7 +741,7 @@ std::int64_t writer::device_key(const std::string& device_id) {
   return k;
 }
 
-bool writer::write(std::vector<entry>& batch) {
+std::optional<std::size_t> writer::write(std::vector<entry>& batch) {
   fresh_keys_.clear();
   try {
     if (!insert_reading_) {
@@ -752,7 +759,7 @@ bool writer::write(std::vector<entry>& batch) {
     }
     auto& rd = *insert_reading_;
     transaction tx(*db_);
-    std::size_t rows = 0;
+    std::size_t rows = 0, items = 0;
     for (auto& e : batch) {
       if (auto* rs = std::get_if<std::vector<reading>>(&e.it)) {
         const std::string* last_id = nullptr;
@@ -781,11 +788,14 @@ bool writer::write(std::vector<entry>& batch) {
       } else if (auto* u = std::get_if<unknown_sighting>(&e.it)) {
         upsert_unknown_->bind(1, u->external_id).bind(2, u->topic).bind(3, ms(u->at)).run();
       }
+      ++items;
+      // An alert write is waiting (`hold`): commit after the item in hand, not the batch.
+      if (holds_.load(std::memory_order_relaxed) > 0) break;
     }
     tx.commit();
     telemetry_.add("hearth_readings_stored_total", {}, static_cast<double>(rows));
     health_->recovered("writer");
-    return true;
+    return items;
   } catch (const store_error& e) {
     // Disk full, locked, I/O error: the transaction is rolled back and the batch is kept
     // for the next attempt. Keys made inside it were rolled back too.
@@ -795,7 +805,7 @@ bool writer::write(std::vector<entry>& batch) {
       if (*s) (*s)->reset();
     telemetry_.add("hearth_store_write_errors_total");
     health_->failed("writer", e.what());
-    return false;
+    return std::nullopt;
   }
 }
 

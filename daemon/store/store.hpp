@@ -232,7 +232,9 @@ class writer {
     std::chrono::steady_clock::time_point at{};  ///< when it was pushed (commit lag)
   };
   void run();
-  bool write(std::vector<entry>& batch);
+  /// Writes `batch` in one transaction, or its first items only when an alert write is
+  /// waiting (`hold`). The number of items committed; nullopt when it failed.
+  std::optional<std::size_t> write(std::vector<entry>& batch);
   void prune();
   void checkpoint();
   void shed_locked(std::deque<entry>& from, const char* why);

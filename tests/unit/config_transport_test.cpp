@@ -89,9 +89,12 @@ TEST_CASE("ingest queue bounds default sensibly and are configurable", "[config]
   REQUIRE(c);
   CHECK(c->ingest.bulk_queue_messages == 50'000);
   CHECK(c->ingest.priority_queue_messages == 100'000);
+  CHECK(c->ingest.priority_session);
+  CHECK(c->ingest.priority_session_topics == 50'000);
   c = parse(dir,
             "ingest: { bulk_queue_messages: 10, bulk_queue_bytes: 4096, "
-            "priority_queue_messages: 20, store_backlog: 5 }\n",
+            "priority_queue_messages: 20, store_backlog: 5, priority_session: false, "
+            "priority_session_topics: 7 }\n",
             d);
   INFO(texts(d));
   REQUIRE(c);
@@ -99,4 +102,6 @@ TEST_CASE("ingest queue bounds default sensibly and are configurable", "[config]
   CHECK(c->ingest.bulk_queue_bytes == 4096);
   CHECK(c->ingest.priority_queue_messages == 20);
   CHECK(c->ingest.store_backlog == 5);
+  CHECK_FALSE(c->ingest.priority_session);
+  CHECK(c->ingest.priority_session_topics == 7);
 }

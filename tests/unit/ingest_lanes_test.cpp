@@ -128,3 +128,23 @@ TEST_CASE("topics of registered life-safety devices are classified priority, oth
   CHECK_FALSE(learned->is_priority("v3/hearth@ttn/devices/meter-1/up"));
   CHECK_FALSE(c.is_priority(tilt));  // the original snapshot is immutable
 }
+
+TEST_CASE("the priority session's filters are exactly the life-safety topics, capped", "[ingest]") {
+  const auto reg = test_registry();
+  const auto c =
+      ingest::classifier(shipped_types(), reg).with_learned("v3/hearth@ttn/devices/tilt-b3-ne/up");
+  const auto all = c->priority_filters(1'000);
+  CHECK(all.size() == c->size());
+  for (const auto& f : all) {
+    INFO(f);
+    CHECK(f.find_first_of("+#{") == std::string::npos);  // exact topics
+    CHECK(c->is_priority(f));
+  }
+  CHECK(std::is_sorted(all.begin(), all.end()));
+  CHECK(std::find(all.begin(), all.end(), "zigbee2mqtt/0x00158d0008a1b2c3") != all.end());
+  CHECK(std::find(all.begin(), all.end(), "v3/hearth@ttn/devices/tilt-b3-ne/up") != all.end());
+  std::size_t left_out = 0;
+  const auto two = c->priority_filters(2, &left_out);
+  CHECK(two == std::vector<std::string>(all.begin(), all.begin() + 2));
+  CHECK(left_out == all.size() - 2);
+}
