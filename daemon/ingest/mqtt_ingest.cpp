@@ -32,16 +32,16 @@ struct connect_listener : public virtual mqtt::iaction_listener {
 
 /// Subscribes (or unsubscribes) `filters` on `c` in packets of `k_subscribe_chunk`.
 void subscribe_chunked(mqtt::async_client& c, const std::vector<std::string>& filters, int qos,
-                       bool unsubscribe) {
+                       bool unsubscribe, mqtt::iaction_listener& done) {
   for (std::size_t i = 0; i < filters.size(); i += k_subscribe_chunk) {
     const auto end = std::min(filters.size(), i + k_subscribe_chunk);
     auto chunk = mqtt::string_collection::create(
         std::vector<std::string>(filters.begin() + static_cast<std::ptrdiff_t>(i),
                                  filters.begin() + static_cast<std::ptrdiff_t>(end)));
     if (unsubscribe)
-      c.unsubscribe(chunk);
+      c.unsubscribe(chunk, nullptr, done);
     else
-      c.subscribe(chunk, std::vector<int>(end - i, qos));
+      c.subscribe(chunk, std::vector<int>(end - i, qos), nullptr, done);
   }
 }
 }  // namespace
@@ -82,7 +82,10 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
         p1_connected(tel_.gauge("mqtt_priority_session_connected", {},
                                 "1 while the life-safety (priority) session is connected")),
         p1_topics(tel_.gauge("hearth_ingest_priority_session_topics", {},
-                             "Topic filters of the life-safety (priority) session")) {
+                             "Topic filters the broker has confirmed for the life-safety "
+                             "(priority) session")),
+        p1_pending(tel_.gauge("hearth_ingest_priority_session_pending", {},
+                              "Topic filters of the priority session not yet confirmed")) {
     tel.gauge("mqtt_connected", {}, "1 while connected and subscribed to the broker");
     tel.counter("hearth_mqtt_connects_total", {}, "Successful (re)connections to the broker");
     classes.store(std::make_shared<const classifier>());
@@ -106,7 +109,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   std::chrono::seconds retry_delay{k_min_backoff};
   telemetry::cell &depth_priority, &depth_bulk, &bytes_bulk, &shed_bulk, &shed_priority,
       &rejected_overload, &priority_total, &wait_priority, &wait_bulk, &dropped_main,
-      &dropped_priority, &p1_connected, &p1_topics;
+      &dropped_priority, &p1_connected, &p1_topics, &p1_pending;
 
   // The priority session: its own client and callbacks, the filters it is subscribed to
   // (sorted), and the matcher of the copies both sessions bring.
@@ -124,6 +127,21 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   std::unique_ptr<mqtt::async_client> p1;
   priority_events p1_events;
   connect_listener p1_connect_result;
+  /// Counts the filters the broker confirmed (SUBACK/UNSUBACK), for the gauges.
+  struct subscribe_results : public virtual mqtt::iaction_listener {
+    impl* owner = nullptr;
+    void on_failure(const mqtt::token& tok) override {
+      fmt::print(stderr, "hearthd: MQTT priority session (un)subscribe failed (rc {})\n",
+                 tok.get_return_code());
+    }
+    void on_success(const mqtt::token& tok) override {
+      const auto n = static_cast<std::int64_t>(tok.get_topics() ? tok.get_topics()->size() : 0);
+      owner->p1_confirmed += tok.get_type() == mqtt::token::Type::UNSUBSCRIBE ? -n : n;
+      owner->p1_gauges();
+    }
+  };
+  subscribe_results p1_subscribed;
+  std::atomic<std::int64_t> p1_wanted{0}, p1_confirmed{0};
   std::atomic<bool> p1_up{false}, p1_started{false};
   std::mutex p1_mutex;
   std::vector<std::string> p1_filters;
@@ -239,7 +257,15 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     p1_connected.store(1, std::memory_order_relaxed);
     std::lock_guard lock(p1_mutex);
     p1_filters.clear();  // a clean session starts with none
+    p1_confirmed = 0;
     p1_resubscribe_locked();
+  }
+
+  void p1_gauges() {
+    const auto confirmed = p1_confirmed.load();
+    p1_topics.store(static_cast<double>(confirmed), std::memory_order_relaxed);
+    p1_pending.store(static_cast<double>(std::max<std::int64_t>(0, p1_wanted - confirmed)),
+                     std::memory_order_relaxed);
   }
 
   /// Brings the priority session's subscriptions to the classifier's filters.
@@ -253,13 +279,14 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     std::set_difference(p1_filters.begin(), p1_filters.end(), want.begin(), want.end(),
                         std::back_inserter(drop));
     try {
-      subscribe_chunked(*p1, drop, settings.qos, true);
-      subscribe_chunked(*p1, add, settings.qos, false);
+      p1_wanted = static_cast<std::int64_t>(want.size());
+      subscribe_chunked(*p1, drop, settings.qos, true, p1_subscribed);
+      subscribe_chunked(*p1, add, settings.qos, false, p1_subscribed);
       p1_filters = std::move(want);
     } catch (const mqtt::exception& e) {
       fmt::print(stderr, "hearthd: MQTT priority session subscribe failed: {}\n", e.what());
     }
-    p1_topics.store(static_cast<double>(p1_filters.size()), std::memory_order_relaxed);
+    p1_gauges();
     if (left_out > 0 && !add.empty())
       fmt::print(stderr,
                  "hearthd: {} life-safety topic(s) beyond priority_session_topics ({}) are "
@@ -374,6 +401,7 @@ mqtt_ingest::mqtt_ingest(asio::io_context& io, mqtt_settings s, const clock& clk
                                                      impl_->settings.connection.client_id + "-p1",
                                                      mqtt::create_options(MQTTVERSION_3_1_1));
     impl_->p1_events.owner = impl_.get();
+    impl_->p1_subscribed.owner = impl_.get();
     impl_->p1->set_callback(impl_->p1_events);
     impl_->p1_connect_result.failed = [](const mqtt::token& tok) {
       fmt::print(stderr, "hearthd: MQTT priority session connect failed (rc {}); retrying\n",

@@ -16,7 +16,8 @@
 /// hearth_ingest_queue_bytes{lane="bulk"}, hearth_ingest_priority_total,
 /// hearth_messages_shed_total{lane}, hearth_messages_rejected_total{reason="overload"},
 /// hearth_ingest_queue_wait_seconds{lane} (wait of the last message taken),
-/// mqtt_priority_session_connected, hearth_ingest_priority_session_topics,
+/// mqtt_priority_session_connected, hearth_ingest_priority_session_topics (confirmed by
+/// the broker), hearth_ingest_priority_session_pending (requested, not yet confirmed),
 /// hearth_ingest_copies_dropped_total{session} (second copies dropped, by the session that
 /// brought them: the other one was faster).
 

@@ -95,6 +95,11 @@ inline test::daemon_process::options daemon_options(const workload& w) {
   return o;
 }
 
+/// Waits until hearthd's life-safety session is connected and the broker has confirmed all
+/// its subscriptions (tens of thousands of exact topics in a large community): the steady
+/// state that latency is measured in.
+void wait_priority_session(unsigned short http_port);
+
 /// The topic filters hearthd subscribes to for the shipped device types.
 std::vector<std::string> shipped_filters();
 

@@ -165,6 +165,7 @@ TEST_CASE("SOS publish to alert, idle, under load and during a meter burst", "[l
     test::broker b(dir, k_broker_config);
     test::daemon_process d(dir, b, daemon_options(w));
     d.wait_connected();
+    wait_priority_session(d.http_port());
     stream_channel ch(d.http_port(), d.admin_token());
     raw_publisher pub(b.port(), "bench-sos");
     const auto l = body(ch, pub, b);

@@ -180,6 +180,18 @@ workload make_workload(int households, double days, const std::filesystem::path&
   return w;
 }
 
+void wait_priority_session(unsigned short http_port) {
+  const bool settled = test::eventually(
+      [&] {
+        const auto text = test::http_get(http_port, "/metrics").body;
+        return test::metric_value(text, "mqtt_priority_session_connected") == 1 &&
+               test::metric_value(text, "hearth_ingest_priority_session_topics") > 0 &&
+               test::metric_value(text, "hearth_ingest_priority_session_pending") == 0;
+      },
+      60s);
+  if (!settled) throw std::runtime_error("hearthd's priority session did not settle in 60 s");
+}
+
 std::vector<std::string> shipped_filters() {
   return {"application/+/device/+/event/up",
           "hearth/v1/devices/+/up",

@@ -48,8 +48,10 @@ TEST_CASE(
   REQUIRE(eventually([&] { return metric(hearthd, "mqtt_priority_session_connected") == 1; }));
   // The test registry's life-safety devices on Zigbee2MQTT: an SOS button, a smoke and a
   // gas detector, each subscribed by its exact topic.
-  REQUIRE(
-      eventually([&] { return metric(hearthd, "hearth_ingest_priority_session_topics") >= 3; }));
+  REQUIRE(eventually([&] {
+    return metric(hearthd, "hearth_ingest_priority_session_topics") >= 3 &&
+           metric(hearthd, "hearth_ingest_priority_session_pending") == 0;
+  }));
 
   const std::string press = R"({"action": "emergency", "battery": 92})";
   publish(mosquitto.uri(), k_sos_topic, press);
