@@ -84,6 +84,9 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
         p1_topics(tel_.gauge("hearth_ingest_priority_session_topics", {},
                              "Topic filters the broker has confirmed for the life-safety "
                              "(priority) session")),
+        copies_evicted(tel_.counter(
+            "hearth_ingest_copies_evicted_total", {},
+            "Copies the matcher forgot (bound reached) before the other session brought theirs")),
         p1_pending(tel_.gauge("hearth_ingest_priority_session_pending", {},
                               "Topic filters of the priority session not yet confirmed")) {
     tel.gauge("mqtt_connected", {}, "1 while connected and subscribed to the broker");
@@ -109,7 +112,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   std::chrono::seconds retry_delay{k_min_backoff};
   telemetry::cell &depth_priority, &depth_bulk, &bytes_bulk, &shed_bulk, &shed_priority,
       &rejected_overload, &priority_total, &wait_priority, &wait_bulk, &dropped_main,
-      &dropped_priority, &p1_connected, &p1_topics, &p1_pending;
+      &dropped_priority, &p1_connected, &p1_topics, &copies_evicted, &p1_pending;
 
   // The priority session: its own client and callbacks, the filters it is subscribed to
   // (sorted), and the matcher of the copies both sessions bring.
@@ -378,6 +381,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
                          std::memory_order_relaxed);
     depth_bulk.store(static_cast<double>(queue.depth(lane::bulk)), std::memory_order_relaxed);
     bytes_bulk.store(static_cast<double>(queue.bulk_bytes()), std::memory_order_relaxed);
+    if (p1) copies_evicted.store(static_cast<double>(copies.evicted()), std::memory_order_relaxed);
   }
 
   // iaction_listener — subscription results.

@@ -68,4 +68,5 @@ TEST_CASE("a copy that never comes is forgotten after the window, and memory is 
   for (int i = 0; i < 1'000; ++i)
     CHECK(m.first(session::main, k_topic, std::to_string(i), t0 + 22min));
   CHECK(m.unmatched() <= 100);
+  CHECK(m.evicted() >= 900);  // pushed out unmatched, and counted
 }
