@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Figure 4: replay speed. `hearthd replay` is not in this branch (issue 4), so this feeds
-// app::pipeline in process with a manual clock, as replay will: with the store writer and
-// without. Figure 6: storage size and query times.
+// Figure 4: replay speed: app::pipeline fed in process on a manual clock, which is what
+// `hearthd replay` runs (without the reading of its JSON-lines capture), with the store
+// writer on a file and without storage. Figure 6: storage size and query times.
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
@@ -75,8 +75,8 @@ TEST_CASE("pipeline speed in process, with and without storage", "[replay]") {
     const double readings = tel.value("hearth_readings_total");
     rates[with_store] = readings / s;
     const auto note = fmt::format(
-        "{} messages, {} readings in {:.2f} s ({:.0f} msg/s); in-process "
-        "app::pipeline with manual_clock (hearthd replay not in this branch)",
+        "{} messages, {} readings in {:.2f} s ({:.0f} msg/s); app::pipeline in process on a "
+        "manual clock, as hearthd replay runs it",
         w.traffic.messages.size(), readings, s, w.traffic.messages.size() / s);
     fmt::print("  pipeline {} storage: {}\n", with_store ? "with" : "without", note);
     record({with_store ? "replay.store" : "replay.nostore",
