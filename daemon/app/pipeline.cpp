@@ -332,10 +332,10 @@ void pipeline::tick(time_point now) {
   apply(engine_.tick(now));
 }
 
-void pipeline::persist_engine_state() {
-  if (!store_) return;
-  auto rows = engine_.take_changes();
-  if (rows.empty()) return;
+bool pipeline::persist_engine_state(std::size_t max) {
+  if (!store_) return false;
+  auto rows = engine_.take_changes(max);
+  if (rows.empty()) return false;
   try {
     // Held briefly so that the domain thread never sleeps in SQLite's busy handler.
     std::optional<store::writer::hold_guard> hold;
@@ -346,6 +346,7 @@ void pipeline::persist_engine_state() {
     store_failed(e);
     fmt::print(stderr, "hearthd: could not persist rule state: {}\n", e.what());
   }
+  return engine_.changed();
 }
 
 }  // namespace hearth::app

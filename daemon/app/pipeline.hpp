@@ -58,8 +58,11 @@ class pipeline {
   /// timer with the wall clock; replay calls it before each capture line.
   void tick(time_point now);
 
-  /// Writes the engine state changed since the last call to the store (no-op without one).
-  void persist_engine_state();
+  /// Writes the engine state changed since the last call to the store (no-op without one),
+  /// at most `max` rows in one transaction. True when changed rows are left: the daemon
+  /// writes them in slices of a few hundred, each its own turn on the io_context, so that
+  /// a P1 waiting in the priority lane never waits for thousands of rule states.
+  bool persist_engine_state(std::size_t max = static_cast<std::size_t>(-1));
 
   /// A resident is away (the social worker's "away"): the book suppresses welfare alerts
   /// and the engine pauses welfare rules and baseline learning until `a.until`. Both must

@@ -469,9 +469,8 @@ std::optional<engine::meter_step> engine::step_counter(device_state& d, const re
   // the wrapped difference is plausible, a reset otherwise. Usage is never negative.
   const double minutes =
       std::chrono::duration<double, std::ratio<60>>(rep.ts - d.last_sample).count();
-  const auto step = normalize::counter_step(d.last_raw, s.raw,
-                                            type ? type->counter_wrap : std::nullopt,
-                                            1000 + 60 * minutes);
+  const auto step = normalize::counter_step(
+      d.last_raw, s.raw, type ? type->counter_wrap : std::nullopt, 1000 + 60 * minutes);
   s.used = step.used_l;
   s.reset = step.what == normalize::counter_delta::kind::reset;
   d.total += s.used;
@@ -984,9 +983,11 @@ std::vector<signal> engine::tick(time_point now) {
   return out;
 }
 
-std::vector<state_row> engine::take_changes() {
+std::vector<state_row> engine::take_changes(std::size_t max) {
   std::vector<state_row> rows;
-  for (const auto& key : dirty_) {
+  auto end = dirty_.begin();
+  for (; end != dirty_.end() && rows.size() < max; ++end) {
+    const auto& key = *end;
     state_row row{key, {}};
     const auto id = key.substr(2);
     if (key.starts_with("d|")) {
@@ -1001,7 +1002,7 @@ std::vector<state_row> engine::take_changes() {
     }
     rows.push_back(std::move(row));
   }
-  dirty_.clear();
+  dirty_.erase(dirty_.begin(), end);
   return rows;
 }
 

@@ -92,7 +92,9 @@ class engine {
   void set_tilt_baseline(const std::string& device_id, double x_deg, double y_deg);
 
   /// State rows changed since the last call (for the store). Deterministic order.
-  std::vector<state_row> take_changes();
+  /// At most `max` rows; the rest stay changed for the next call (`changed()`).
+  std::vector<state_row> take_changes(std::size_t max = static_cast<std::size_t>(-1));
+  bool changed() const { return !dirty_.empty(); }
   /// Every state row, for a full snapshot.
   std::vector<state_row> snapshot() const;
   /// Reads rows written by `take_changes`/`snapshot` (at start). Unreadable rows are skipped.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // One section per rule kind, each driven by a manual clock. Every shipped rule has a test
 // that fires it and one where it must stay quiet.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 
 #include "support/engine_fixture.hpp"
@@ -448,6 +450,28 @@ TEST_CASE("engine state written by take_changes restores into an engine that beh
   CHECK(b.eng.snapshot() == a.eng.snapshot());
   CHECK(b.run_for(3h - 1min).empty());
   CHECK(fired(b.run_for(1min)) == keys{"device-offline|sos-1"});
+}
+
+TEST_CASE("changed state is handed out in slices, each row once, none lost", "[engine]") {
+  fixture f(only(shipped_rules(), "device-offline"));
+  for (int i = 0; i < 10; ++i)
+    f.send(fmt::format("sos-{}", i), {{metric::device_battery_pct, 90}});
+  const auto all = [&] {
+    fixture g(only(shipped_rules(), "device-offline"));
+    for (int i = 0; i < 10; ++i)
+      g.send(fmt::format("sos-{}", i), {{metric::device_battery_pct, 90}});
+    return g.eng.take_changes();
+  }();
+  REQUIRE(all.size() > 3);
+  std::vector<engine::state_row> sliced;
+  while (f.eng.changed()) {
+    auto part = f.eng.take_changes(3);
+    REQUIRE(!part.empty());
+    CHECK(part.size() <= 3);
+    sliced.insert(sliced.end(), part.begin(), part.end());
+  }
+  CHECK(sliced == all);
+  CHECK(f.eng.take_changes().empty());
 }
 
 TEST_CASE("a no-data rule added on reload judges devices that already reported", "[engine]") {
