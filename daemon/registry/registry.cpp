@@ -263,43 +263,51 @@ class registry::builder {
 
   template <class H>
   household add_household(const H& h) {
-    return {shared(h.id), shared(h.building), own(h.unit), own(h.address)};
+    return {shared(h.id, memo_[0]), shared(h.building, memo_[1]), own(h.unit), own(h.address)};
   }
   template <class R>
   resident add_resident(const R& r) {
     return {own(r.id),
-            shared(r.household_id),
+            shared(r.household_id, memo_[2]),
             own(r.name),
             r.birth_year,
             r.lives_alone,
             own(r.phone),
             own(r.emergency_contact),
             own(r.emergency_phone),
-            shared(r.social_worker)};
+            shared(r.social_worker, memo_[3])};
   }
   template <class D>
   device add_device(const D& d) {
-    return {own(d.id),          own(d.external_id), shared(d.type), shared(d.household_id),
-            shared(d.building), shared(d.location)};
+    return {own(d.id),
+            own(d.external_id),
+            shared(d.type, memo_[4]),
+            own(d.household_id),  // changes from one device to the next: no use looking up
+            shared(d.building, memo_[6]),
+            shared(d.location, memo_[7])};
   }
   template <class B>
   building add_building(const B& b) {
-    return {shared(b.id), b.height_m, b.tilt_limit_permille};
+    return {shared(b.id, memo_[8]), b.height_m, b.tilt_limit_permille};
   }
 
   std::shared_ptr<const pool> finish() { return std::move(pool_); }
 
  private:
   std::string_view own(std::string_view s) { return pool_->add(s); }
-  std::string_view shared(std::string_view s) {
+  /// `last` is the previous value of the same field: entries arrive sorted by id, so a run
+  /// of devices shares a type, building and location, and this skips the hash look-up.
+  std::string_view shared(std::string_view s, std::string_view& last) {
     if (s.empty()) return {};
-    if (auto it = shared_.find(s); it != shared_.end()) return *it;
+    if (s == last) return last;
+    if (auto it = shared_.find(s); it != shared_.end()) return last = *it;
     const auto v = pool_->add(s);
     shared_.insert(v);
-    return v;
+    return last = v;
   }
   std::shared_ptr<pool> pool_ = std::make_shared<pool>();
   std::unordered_set<std::string_view> shared_;
+  std::string_view memo_[9];
 };
 
 namespace {
@@ -339,6 +347,14 @@ char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+/// FNV-1a of the case-folded text.
+std::uint64_t folded_hash(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const char c : s)
+    h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 0x100000001b3ull;
+  return h;
+}
+
 /// Case-insensitive (ASCII) three-way comparison, for external ids.
 int compare_folded(std::string_view a, std::string_view b) {
   const auto n = std::min(a.size(), b.size());
@@ -350,20 +366,51 @@ int compare_folded(std::string_view a, std::string_view b) {
   return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
 }
 
-/// Positions 0..n-1 sorted by `key(entry)`; stable, so equal keys keep import order.
+/// A sort key that orders like `less`: the first 8 bytes of `k`, big-endian (compared as
+/// integers they order like the strings), or for external ids the folded hash.
+std::uint64_t prefix_key(std::string_view k, bool folded) {
+  if (folded) return folded_hash(k);
+  std::uint64_t p = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const char c = i < k.size() ? k[i] : '\0';
+    p = (p << 8) | static_cast<unsigned char>(c);
+  }
+  return p;
+}
+
+/// Positions 0..n-1 sorted by `key(entry)`; equal keys keep import order. Most
+/// comparisons are settled by an 8-byte prefix, without touching the strings.
 template <class T, class Key, class Less>
-std::vector<std::uint32_t> sorted_positions(const std::vector<T>& v, Key key, Less less) {
+std::vector<std::uint32_t> sorted_positions(const std::vector<T>& v, Key key, Less less,
+                                            bool folded) {
   std::vector<std::uint32_t> idx(v.size());
   for (std::size_t i = 0; i < v.size(); ++i)
     idx[i] = static_cast<std::uint32_t>(i);
-  std::stable_sort(idx.begin(), idx.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return less(key(v[a]), key(v[b])); });
+  const auto in_order = [&](std::uint32_t a, std::uint32_t b) {
+    const auto ka = key(v[a]), kb = key(v[b]);
+    return less(ka, kb) || (!less(kb, ka) && a < b);
+  };
+  // Entries loaded from the store arrive sorted by id already.
+  if (std::is_sorted(idx.begin(), idx.end(), in_order)) return idx;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i)
+    keyed[i] = {prefix_key(key(v[i]), folded), static_cast<std::uint32_t>(i)};
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return in_order(a.second, b.second);
+  });
+  for (std::size_t i = 0; i < v.size(); ++i)
+    idx[i] = keyed[i].second;
   return idx;
 }
 
 const auto by_text = [](std::string_view a, std::string_view b) { return a < b; };
+/// External ids are ordered by the hash of their folded text, then by the folded text:
+/// any total order serves a binary search, and this one is quick to sort (DevEUIs and
+/// Zigbee addresses share long prefixes).
 const auto by_folded = [](std::string_view a, std::string_view b) {
-  return compare_folded(a, b) < 0;
+  const auto ha = folded_hash(a), hb = folded_hash(b);
+  return ha != hb ? ha < hb : compare_folded(a, b) < 0;
 };
 
 /// The last entry whose key equals `k` (the later of repeated ids wins), or nullptr.
@@ -399,14 +446,14 @@ registry::registry(const tables& t) {
 
 void registry::index() {
   const auto id = [](const auto& e) { return e.id; };
-  households_ = sorted_positions(entries_.households, id, by_text);
-  residents_ = sorted_positions(entries_.residents, id, by_text);
-  devices_ = sorted_positions(entries_.devices, id, by_text);
-  buildings_ = sorted_positions(entries_.buildings, id, by_text);
+  households_ = sorted_positions(entries_.households, id, by_text, false);
+  residents_ = sorted_positions(entries_.residents, id, by_text, false);
+  devices_ = sorted_positions(entries_.devices, id, by_text, false);
+  buildings_ = sorted_positions(entries_.buildings, id, by_text, false);
   external_ = sorted_positions(
-      entries_.devices, [](const device& d) { return d.external_id; }, by_folded);
+      entries_.devices, [](const device& d) { return d.external_id; }, by_folded, true);
   residents_by_household_ = sorted_positions(
-      entries_.residents, [](const resident& r) { return r.household_id; }, by_text);
+      entries_.residents, [](const resident& r) { return r.household_id; }, by_text, false);
 }
 
 namespace {
