@@ -846,7 +846,7 @@ json::array recent_alerts(store::connection& db, const std::string& resident_id,
   return out;
 }
 
-const alerts::away* away_of(const std::vector<alerts::away>& aways, const std::string& id,
+const alerts::away* away_of(const std::vector<alerts::away>& aways, std::string_view id,
                             time_point now) {
   for (const auto& a : aways)
     if (a.resident_id == id && a.until > now) return &a;
@@ -863,7 +863,7 @@ response routes::residents_list(const auth::principal& who) {
   for (const auto& r : reg.all().residents) {
     if (!auth::resident_in_scope(who, r)) continue;
     arr.push_back(resident_json(r, reg, away_of(aways, r.id, now)));
-    shown.push_back(r.id);
+    shown.emplace_back(r.id);
   }
   audit_reads(who.user, shown);
   json::object o;
@@ -878,8 +878,8 @@ response routes::resident_one(const std::string& id, const auth::principal& who)
     return json_error(404, "not-found", "no such resident");
   const auto aways = book_.aways();
   auto o = resident_json(*r, reg, away_of(aways, r->id, book_.now()));
-  o["recent_alerts"] = recent_alerts(store_.db(), r->id, {});
-  audit_reads(who.user, {r->id});
+  o["recent_alerts"] = recent_alerts(store_.db(), std::string(r->id), {});
+  audit_reads(who.user, {std::string(r->id)});
   return json_ok(o);
 }
 
@@ -896,7 +896,7 @@ response routes::household_one(const std::string& id, const auth::principal& who
   for (const auto* r : reg.residents_of(id)) {
     if (!auth::resident_in_scope(who, *r)) continue;
     residents.push_back(resident_json(*r, reg, away_of(aways, r->id, now)));
-    shown.push_back(r->id);
+    shown.emplace_back(r->id);
   }
   o["residents"] = std::move(residents);
   json::array devs;

@@ -2,6 +2,7 @@
 #include "app/daemon.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <boost/asio.hpp>
 #include <csignal>
@@ -214,7 +215,7 @@ int run_daemon(const std::string& config_file) {
         m.payload.substr(0, normalize::k_max_payload)});
   });
   auto classify = [&] {
-    auto c = std::make_shared<ingest::classifier>(pipe.types(), pipe.devices());
+    auto c = std::make_shared<ingest::classifier>(pipe.types(), pipe.devices_snapshot());
     for (const auto& t : mqtt->classifier_snapshot()->learned())
       c->learn(t);
     mqtt->set_classifier(std::move(c));
@@ -227,6 +228,9 @@ int run_daemon(const std::string& config_file) {
     if (!c->is_priority(topic)) mqtt->set_classifier(c->with_learned(std::string(topic)));
   });
   mqtt->start();
+  // Loading the registry made and freed hundreds of MB of short strings (the rows read from
+  // the database); hand the free pages back rather than keeping them as resident memory.
+  malloc_trim(0);
   fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}{}\n",
              defs.types->types().size(), defs.rules.size(), pipe.devices().all().devices.size(),
              cfg->mqtt.uri,
@@ -258,6 +262,7 @@ int run_daemon(const std::string& config_file) {
         pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
         mqtt->set_topics(fresh.types->subscriptions());
         classify();
+        malloc_trim(0);  // as at start: the rows read for the new snapshot are gone
         fmt::print(stderr, "hearthd: reloaded: {} device types, {} rules, {} devices\n",
                    pipe.types().types().size(), eng.rules().size(),
                    pipe.devices().all().devices.size());

@@ -34,6 +34,16 @@ pipeline::pipeline(const clock& clk, telemetry& tel, store::store* st, store::wr
 }
 
 void pipeline::set_registry(std::shared_ptr<const registry::registry> r) {
+  // Duplicate detection follows each device to its position in the new snapshot.
+  std::vector<recent> moved(r->all().devices.size());
+  const auto& old = registry_->all().devices;
+  for (std::size_t i = 0; i < recent_.size() && i < old.size(); ++i) {
+    if (recent_[i].frames == 0 && recent_[i].payload_at == time_point{})
+      continue;  // never reported
+    if (const auto* d = r->find_device(old[i].id))
+      moved[static_cast<std::size_t>(d - r->all().devices.data())] = recent_[i];
+  }
+  recent_ = std::move(moved);
   registry_ = r;
   engine_.set_registry(std::move(r));
 }
@@ -47,13 +57,16 @@ void pipeline::reject(std::string_view topic, std::string_view payload, const er
   }
 }
 
-bool pipeline::duplicate(const std::string& device_id, const normalize::envelope* env,
+bool pipeline::duplicate(const registry::device& dev, const normalize::envelope* env,
                          std::string_view payload, time_point at, bool redelivered) {
-  auto& r = recent_[device_id];
+  const std::string_view device_id = dev.id;
+  auto& r = recent_.at(static_cast<std::size_t>(&dev - registry_->all().devices.data()));
   auto seen = [&](std::uint32_t id) {
     const auto n = std::min<std::size_t>(r.frames, std::size(r.frame_counters));
     if (std::find(r.frame_counters, r.frame_counters + n, id) != r.frame_counters + n) return true;
-    r.frame_counters[r.frames++ % std::size(r.frame_counters)] = id;
+    r.frame_counters[r.frames % std::size(r.frame_counters)] = id;
+    // Wraps to 8 rather than 0 after 2^32 frames: the ring stays full.
+    r.frames = r.frames == UINT32_MAX ? std::size(r.frame_counters) : r.frames + 1;
     return false;
   };
   // After a restart nothing is in memory: a message the broker flags as a redelivery (DUP)
@@ -206,7 +219,7 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   }
   if (type->life_safety && !type->external_id_path.empty() && life_safety_topic_)
     life_safety_topic_(topic);
-  if (duplicate(dev->id, &*env, payload, received_at, redelivered)) {
+  if (duplicate(*dev, &*env, payload, received_at, redelivered)) {
     // Redelivery is normal and carries nothing new, but it is still kept, so that an
     // integrator can see a gateway that repeats itself.
     reject(topic, payload,
@@ -238,7 +251,7 @@ void pipeline::accept(const registry::device& dev, const catalog::device_type& t
   rep.ts = ts;
   rep.readings.reserve(values.size());
   for (const auto& v : values)
-    rep.readings.push_back({dev.id, v.metric, v.v, ts});
+    rep.readings.push_back({std::string(dev.id), v.metric, v.v, ts});
   telemetry_.add("hearth_readings_total", {}, static_cast<double>(rep.readings.size()));
   if (writer_) writer_->push(rep.readings, type.life_safety);
   apply(engine_.on_report(rep));

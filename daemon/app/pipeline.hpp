@@ -41,6 +41,8 @@ class pipeline {
   void set_registry(std::shared_ptr<const registry::registry> r);
   const catalog::catalog& types() const { return *catalog_; }
   const registry::registry& devices() const { return *registry_; }
+  /// The current registry snapshot, to share (ingest's classifier reads it on Paho's thread).
+  std::shared_ptr<const registry::registry> devices_snapshot() const { return registry_; }
   void on_transition(transition_sink s) { sinks_.push_back(std::move(s)); }
 
   /// Handles one message. `received_at` is when the broker delivered it. `redelivered` is
@@ -77,7 +79,7 @@ class pipeline {
 
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);
-  bool duplicate(const std::string& device_id, const normalize::envelope* env,
+  bool duplicate(const registry::device& dev, const normalize::envelope* env,
                  std::string_view payload, time_point at, bool redelivered);
   void accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
               const std::vector<normalize::value>& values);
@@ -98,13 +100,16 @@ class pipeline {
   std::vector<transition_sink> sinks_;
   std::function<void(std::string_view)> life_safety_topic_;
 
+  /// What duplicate detection remembers of one device: the last 8 frame identities and the
+  /// last payload digest. One per registered device, at the device's position in
+  /// `registry_->all().devices` (carried over by id when the registry is swapped).
   struct recent {
     std::uint32_t frame_counters[8] = {};
-    std::size_t frames = 0;
+    std::uint32_t frames = 0;  ///< identities seen so far (the ring holds the last 8)
     std::size_t payload_hash = 0;
     time_point payload_at;
   };
-  std::unordered_map<std::string, recent> recent_;
+  std::vector<recent> recent_;
   /// Alerts whose last write failed (store failing); bounded by the number of alerts.
   std::map<std::string, alerts::alert> unsaved_;
 };

@@ -30,7 +30,7 @@ bool resident_in_scope(const principal& p, const registry::resident& r) {
 }
 
 bool household_in_scope(const principal& p, const registry::registry& reg,
-                        const std::string& household_id) {
+                        std::string_view household_id) {
   if (!allowed(p.role, permission::read_personal_data)) return false;
   if (!scoped(p.role)) return reg.find_household(household_id) != nullptr;
   const auto rs = reg.residents_of(household_id);

@@ -55,7 +55,7 @@ inline bool scoped(role r) {
 
 bool resident_in_scope(const principal& p, const registry::resident& r);
 bool household_in_scope(const principal& p, const registry::registry& reg,
-                        const std::string& household_id);
+                        std::string_view household_id);
 bool alert_in_scope(const principal& p, const registry::registry& reg, const alerts::alert& a);
 
 }  // namespace hearth::auth

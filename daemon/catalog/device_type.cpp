@@ -486,7 +486,7 @@ void catalog::add(device_type t) {
   types_.push_back(std::move(p));
 }
 
-const device_type* catalog::find(const std::string& name) const {
+const device_type* catalog::find(std::string_view name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second.get();
 }

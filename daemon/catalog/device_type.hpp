@@ -124,7 +124,7 @@ class catalog {
   static catalog load_dir(const std::string& dir, diagnostics& out);
   static catalog load_files(const std::vector<std::string>& files, diagnostics& out);
 
-  const device_type* find(const std::string& name) const;
+  const device_type* find(std::string_view name) const;
   const std::vector<std::shared_ptr<const device_type>>& types() const { return types_; }
   /// Distinct subscription filters over all types (plus the z2m availability/bridge topics).
   std::vector<std::string> subscriptions() const;

@@ -303,7 +303,7 @@ std::string engine::local_when(time_point t, time_point now) const {
   return date::format("%d %b %H:%M", local);
 }
 
-bool engine::selected(const rule& r, const std::string& device_type, const registry::device* dev,
+bool engine::selected(const rule& r, std::string_view device_type, const registry::device* dev,
                       time_point at) const {
   const auto& s = r.select;
   if (!s.device_types.empty() &&
@@ -407,7 +407,7 @@ signal engine::make_signal(const rule& r, const context& c, std::vector<alerts::
     s.subject.building = dev->building;
     if (!dev->household_id.empty())
       for (const auto* p : registry_->residents_of(dev->household_id))
-        s.subject.resident_ids.push_back(p->id);
+        s.subject.resident_ids.emplace_back(p->id);
   }
   std::string subject_id;
   switch (r.subject) {
@@ -929,7 +929,7 @@ std::vector<signal> engine::tick(time_point now) {
         auto& st = instance(r, id);
         st.active = true;
         st.fired_at = now;
-        const context c{id, dev->type, dev, now, nullptr};
+        const context c{id, std::string(dev->type), dev, now, nullptr};
         std::map<std::string, std::string> vars;
         vars["last_seen"] = local_when(d->last_seen, now);
         vars["since"] = vars["last_seen"];
@@ -950,7 +950,7 @@ std::vector<signal> engine::tick(time_point now) {
         }
         const auto id = it->first.substr(prefix.size());
         const auto* dev = registry_->find_device(id);
-        const context c{id, dev ? dev->type : std::string(), dev, now, nullptr};
+        const context c{id, dev ? std::string(dev->type) : std::string(), dev, now, nullptr};
         if (paused(r, dev, now)) {
           soonest = std::min(soonest,
                              now + std::chrono::duration_cast<duration>(std::chrono::minutes(1)));

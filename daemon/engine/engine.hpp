@@ -110,7 +110,7 @@ class engine {
   struct meter_step;
   struct context;
 
-  bool selected(const rule& r, const std::string& device_type, const registry::device* dev,
+  bool selected(const rule& r, std::string_view device_type, const registry::device* dev,
                 time_point at) const;
   signal make_signal(const rule& r, const context& c, std::vector<alerts::evidence> evidence,
                      std::map<std::string, std::string> vars,
@@ -147,7 +147,7 @@ class engine {
   std::shared_ptr<const catalog::catalog> catalog_ = std::make_shared<catalog::catalog>();
   std::map<std::string, std::unique_ptr<device_state>> devices_;      ///< by device id
   std::map<std::string, std::unique_ptr<instance_state>> instances_;  ///< by "rule|device"
-  std::map<std::string, time_point> away_;                            ///< resident -> until
+  std::map<std::string, time_point, std::less<>> away_;               ///< resident -> until
   std::set<std::string> dirty_;                                       ///< "d|..", "i|..", "a|.."
   /// Nothing is due before this: `tick` returns at once until then (replay ticks per line).
   time_point next_due_{};

@@ -7,28 +7,37 @@
 
 namespace hearth::ingest {
 
-classifier::classifier(const catalog::catalog& types, const registry::registry& devices) {
-  for (const auto& d : devices.all().devices) {
-    const auto* t = types.find(d.type);
-    if (!t || !t->life_safety || !t->external_id_path.empty()) continue;
+classifier::classifier(const catalog::catalog& types,
+                       std::shared_ptr<const registry::registry> devices)
+    : devices_(std::move(devices)) {
+  for (const auto& t : types.types()) {
+    if (!t->life_safety || !t->external_id_path.empty()) continue;
     if (t->topic.find("{external_id}") == std::string::npos) continue;
     auto it = std::find_if(patterns_.begin(), patterns_.end(),
-                           [&](const pattern_ids& p) { return p.pattern == t->topic; });
+                           [&](const pattern_types& p) { return p.pattern == t->topic; });
     if (it == patterns_.end()) it = patterns_.insert(patterns_.end(), {t->topic, {}});
-    it->external_ids.insert(d.external_id);
+    it->types.push_back(t->name);
   }
 }
 
+bool classifier::priority_type(const pattern_types& p, std::string_view type) const {
+  return std::find(p.types.begin(), p.types.end(), type) != p.types.end();
+}
+
 bool classifier::is_priority(std::string_view topic) const {
-  for (const auto& p : patterns_) {
-    const auto id = normalize::match_topic(p.pattern, topic);
-    if (id && p.external_ids.contains(*id)) return true;
+  if (devices_) {
+    for (const auto& p : patterns_) {
+      const auto id = normalize::match_topic(p.pattern, topic);
+      if (!id) continue;
+      const auto* d = devices_->find_device_by_external_id(*id);
+      if (d && d->external_id == *id && priority_type(p, d->type)) return true;
+    }
   }
   return !learned_.empty() && learned_.contains(std::string(topic));
 }
 
 std::shared_ptr<const classifier> classifier::with_learned(std::string topic) const {
-  auto c = std::make_shared<classifier>(*this);
+  auto c = std::make_shared<classifier>(*this);  // shares the registry; copies learned topics
   c->learned_.insert(std::move(topic));
   return c;
 }
@@ -56,8 +65,10 @@ std::vector<std::string> classifier::priority_filters(std::size_t max,
 
 std::size_t classifier::size() const {
   std::size_t n = learned_.size();
-  for (const auto& p : patterns_)
-    n += p.external_ids.size();
+  if (devices_)
+    for (const auto& d : devices_->all().devices)
+      for (const auto& p : patterns_)
+        if (priority_type(p, d.type)) ++n;
   return n;
 }
 

@@ -6,7 +6,10 @@
 ///
 /// Built from the catalog and the registry (and rebuilt after SIGHUP): for every device
 /// type with `life_safety: true` whose topic carries the external id
-/// ("zigbee2mqtt/{external_id}"), the external ids of the registered devices of that type.
+/// ("zigbee2mqtt/{external_id}"), a topic is priority when the id in it is the external id
+/// (exactly, case included) of a registered device of such a type. The classifier shares
+/// the registry snapshot (immutable, so safe to read from Paho's thread) rather than
+/// copying a million ids.
 /// Types that carry the external id in the payload (The Things Stack: tilt sensors share
 /// "v3/+/devices/+/up" with water meters) cannot be told apart by topic until the domain
 /// thread has seen one message of the device: `with_learned` adds that exact topic.
@@ -28,7 +31,7 @@ namespace hearth::ingest {
 class classifier {
  public:
   classifier() = default;
-  classifier(const catalog::catalog& types, const registry::registry& devices);
+  classifier(const catalog::catalog& types, std::shared_ptr<const registry::registry> devices);
 
   /// True when the topic belongs to a registered life-safety device (or a learned topic).
   bool is_priority(std::string_view topic) const;
@@ -39,6 +42,7 @@ class classifier {
   const std::unordered_set<std::string>& learned() const { return learned_; }
   void learn(std::string topic) { learned_.insert(std::move(topic)); }
 
+  /// Registered devices of a life-safety type classified by topic, plus learned topics.
   std::size_t size() const;
 
   /// MQTT topic filters that receive exactly the life-safety messages, for the priority
@@ -49,11 +53,13 @@ class classifier {
   std::vector<std::string> priority_filters(std::size_t max, std::size_t* left_out = nullptr) const;
 
  private:
-  struct pattern_ids {
-    std::string pattern;  ///< e.g. "zigbee2mqtt/{external_id}"
-    std::unordered_set<std::string> external_ids;
+  struct pattern_types {
+    std::string pattern;             ///< e.g. "zigbee2mqtt/{external_id}"
+    std::vector<std::string> types;  ///< the life-safety types with that topic
   };
-  std::vector<pattern_ids> patterns_;
+  bool priority_type(const pattern_types& p, std::string_view type) const;
+  std::vector<pattern_types> patterns_;
+  std::shared_ptr<const registry::registry> devices_;
   std::unordered_set<std::string> learned_;
 };
 

@@ -27,7 +27,7 @@ std::string tier_payload(const alerts::transition& t, const registry::registry& 
     std::set<std::string> ids;
     for (const auto& r : t.after.subject.resident_ids)
       if (const auto* p = reg.find_resident(r); p && !p->social_worker.empty())
-        ids.insert(p->social_worker);
+        ids.emplace(p->social_worker);
     for (const auto& id : ids)
       workers.push_back(json::value(id));
   }

@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace hearth::registry {
 namespace {
@@ -176,10 +179,10 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
                                                : "buildings";
     into.sources[fmt::format("{}:{}", table, trim(rec.fields[0]))] = {file, rec.line, {}};
     if (kind == &k_households) {
-      household h{rd.text(0, true), rd.text(1, true), rd.text(2, false), rd.text(3, false)};
+      household_row h{rd.text(0, true), rd.text(1, true), rd.text(2, false), rd.text(3, false)};
       if (rd.ok) into.households.push_back(std::move(h));
     } else if (kind == &k_residents) {
-      resident p;
+      resident_row p;
       p.id = rd.text(0, true);
       p.household_id = rd.text(1, true);
       p.name = rd.text(2, true);
@@ -191,13 +194,13 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
       p.social_worker = rd.text(8, false);
       if (rd.ok) into.residents.push_back(std::move(p));
     } else if (kind == &k_devices) {
-      device d{rd.text(0, true),  rd.text(1, true),  rd.text(2, true),
-               rd.text(3, false), rd.text(4, false), rd.text(5, false)};
+      device_row d{rd.text(0, true),  rd.text(1, true),  rd.text(2, true),
+                   rd.text(3, false), rd.text(4, false), rd.text(5, false)};
       if (d.household_id.empty() && d.building.empty())
         rd.fail(4, "must be set when household_id is empty");
       if (rd.ok) into.devices.push_back(std::move(d));
     } else {
-      building b;
+      building_row b;
       b.id = rd.text(0, true);
       b.height_m = rd.number(1, false, 0);
       b.tilt_limit_permille = rd.number(2, false, 4);
@@ -222,88 +225,288 @@ tables parse_csv_files(const std::vector<std::string>& files, diagnostics& out) 
   return t;
 }
 
-registry::registry(tables t) : tables_(std::move(t)) {
+// --- snapshot storage ------------------------------------------------------------------------
+
+/// Append-only character storage in large chunks: a view into it never moves.
+struct registry::pool {
+  static constexpr std::size_t k_chunk = 256 * 1024;
+  std::vector<std::unique_ptr<char[]>> chunks;
+  char* next = nullptr;
+  std::size_t left = 0;
+
+  std::string_view add(std::string_view s) {
+    if (s.empty()) return {};
+    if (s.size() > k_chunk / 4) {  // a long one gets its own block; the chunk stays in use
+      chunks.push_back(std::make_unique_for_overwrite<char[]>(s.size()));
+      std::memcpy(chunks.back().get(), s.data(), s.size());
+      return {chunks.back().get(), s.size()};
+    }
+    if (s.size() > left) {
+      chunks.push_back(std::make_unique_for_overwrite<char[]>(k_chunk));
+      next = chunks.back().get();
+      left = k_chunk;
+    }
+    std::memcpy(next, s.data(), s.size());
+    const std::string_view v{next, s.size()};
+    next += s.size();
+    left -= s.size();
+    return v;
+  }
+};
+
+/// Copies entries (from rows or from another snapshot's entries) into a new pool. Text that
+/// repeats across entries (household ids, buildings, types, locations, social workers) is
+/// stored once.
+class registry::builder {
+ public:
+  explicit builder(std::size_t distinct_hint) { shared_.reserve(distinct_hint); }
+
+  template <class H>
+  household add_household(const H& h) {
+    return {shared(h.id, memo_[0]), shared(h.building, memo_[1]), own(h.unit), own(h.address)};
+  }
+  template <class R>
+  resident add_resident(const R& r) {
+    return {own(r.id),
+            shared(r.household_id, memo_[2]),
+            own(r.name),
+            r.birth_year,
+            r.lives_alone,
+            own(r.phone),
+            own(r.emergency_contact),
+            own(r.emergency_phone),
+            shared(r.social_worker, memo_[3])};
+  }
+  template <class D>
+  device add_device(const D& d) {
+    return {own(d.id),
+            own(d.external_id),
+            shared(d.type, memo_[4]),
+            own(d.household_id),  // changes from one device to the next: no use looking up
+            shared(d.building, memo_[6]),
+            shared(d.location, memo_[7])};
+  }
+  template <class B>
+  building add_building(const B& b) {
+    return {shared(b.id, memo_[8]), b.height_m, b.tilt_limit_permille};
+  }
+
+  std::shared_ptr<const pool> finish() { return std::move(pool_); }
+
+ private:
+  std::string_view own(std::string_view s) { return pool_->add(s); }
+  /// `last` is the previous value of the same field: entries arrive sorted by id, so a run
+  /// of devices shares a type, building and location, and this skips the hash look-up.
+  std::string_view shared(std::string_view s, std::string_view& last) {
+    if (s.empty()) return {};
+    if (s == last) return last;
+    if (auto it = shared_.find(s); it != shared_.end()) return last = *it;
+    const auto v = pool_->add(s);
+    shared_.insert(v);
+    return last = v;
+  }
+  std::shared_ptr<pool> pool_ = std::make_shared<pool>();
+  std::unordered_set<std::string_view> shared_;
+  std::string_view memo_[9];
+};
+
+namespace {
+
+/// Upsert order of one table: every base entry in place (an update replaces it), then the
+/// updates with new ids. Exactly one of each pair is set.
+template <class A, class B>
+std::vector<std::pair<const A*, const B*>> upsert_order(const std::vector<A>& base,
+                                                        const std::vector<B>& update) {
+  std::vector<std::pair<const A*, const B*>> slots;
+  slots.reserve(base.size() + update.size());
+  for (const auto& a : base)
+    slots.push_back({&a, nullptr});
+  if (update.empty()) return slots;
+  std::unordered_map<std::string_view, std::size_t> pos;
+  pos.reserve(base.size() + update.size());
+  for (std::size_t i = 0; i < base.size(); ++i)
+    pos[base[i].id] = i;  // a repeated id: the later entry is the one an update replaces
+  for (const auto& u : update) {
+    auto [it, fresh] = pos.try_emplace(u.id, slots.size());
+    if (fresh)
+      slots.push_back({nullptr, &u});
+    else
+      slots[it->second] = {nullptr, &u};
+  }
+  return slots;
+}
+
+template <class A, class B, class Add, class Out>
+void fill(const std::vector<std::pair<const A*, const B*>>& slots, Out& out, Add add) {
+  out.reserve(slots.size());
+  for (const auto& [a, b] : slots)
+    out.push_back(a ? add(*a) : add(*b));
+}
+
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// FNV-1a of the case-folded text.
+std::uint64_t folded_hash(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const char c : s)
+    h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 0x100000001b3ull;
+  return h;
+}
+
+/// Case-insensitive (ASCII) three-way comparison, for external ids.
+int compare_folded(std::string_view a, std::string_view b) {
+  const auto n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(ascii_lower(a[i]));
+    const auto y = static_cast<unsigned char>(ascii_lower(b[i]));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+/// A sort key that orders like `less`: the first 8 bytes of `k`, big-endian (compared as
+/// integers they order like the strings), or for external ids the folded hash.
+std::uint64_t prefix_key(std::string_view k, bool folded) {
+  if (folded) return folded_hash(k);
+  std::uint64_t p = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const char c = i < k.size() ? k[i] : '\0';
+    p = (p << 8) | static_cast<unsigned char>(c);
+  }
+  return p;
+}
+
+/// Positions 0..n-1 sorted by `key(entry)`; equal keys keep import order. Most
+/// comparisons are settled by an 8-byte prefix, without touching the strings.
+template <class T, class Key, class Less>
+std::vector<std::uint32_t> sorted_positions(const std::vector<T>& v, Key key, Less less,
+                                            bool folded) {
+  std::vector<std::uint32_t> idx(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i)
+    idx[i] = static_cast<std::uint32_t>(i);
+  const auto in_order = [&](std::uint32_t a, std::uint32_t b) {
+    const auto ka = key(v[a]), kb = key(v[b]);
+    return less(ka, kb) || (!less(kb, ka) && a < b);
+  };
+  // Entries loaded from the store arrive sorted by id already.
+  if (std::is_sorted(idx.begin(), idx.end(), in_order)) return idx;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i)
+    keyed[i] = {prefix_key(key(v[i]), folded), static_cast<std::uint32_t>(i)};
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return in_order(a.second, b.second);
+  });
+  for (std::size_t i = 0; i < v.size(); ++i)
+    idx[i] = keyed[i].second;
+  return idx;
+}
+
+const auto by_text = [](std::string_view a, std::string_view b) { return a < b; };
+/// External ids are ordered by the hash of their folded text, then by the folded text:
+/// any total order serves a binary search, and this one is quick to sort (DevEUIs and
+/// Zigbee addresses share long prefixes).
+const auto by_folded = [](std::string_view a, std::string_view b) {
+  const auto ha = folded_hash(a), hb = folded_hash(b);
+  return ha != hb ? ha < hb : compare_folded(a, b) < 0;
+};
+
+/// The last entry whose key equals `k` (the later of repeated ids wins), or nullptr.
+template <class T, class Key, class Less>
+const T* find_last(const std::vector<std::uint32_t>& idx, const std::vector<T>& v,
+                   std::string_view k, Key key, Less less) {
+  auto it = std::upper_bound(idx.begin(), idx.end(), k, [&](std::string_view x, std::uint32_t i) {
+    return less(x, key(v[i]));
+  });
+  if (it == idx.begin()) return nullptr;
+  const auto& e = v[*std::prev(it)];
+  return less(key(e), k) ? nullptr : &e;
+}
+
+}  // namespace
+
+registry::registry(const tables& t) {
+  builder b(t.households.size() + t.buildings.size() + 64);
+  // Household and building ids first, so that the entries referring to them share them.
+  for (const auto& h : t.households)
+    entries_.households.push_back(b.add_household(h));
+  for (const auto& x : t.buildings)
+    entries_.buildings.push_back(b.add_building(x));
+  entries_.residents.reserve(t.residents.size());
+  for (const auto& r : t.residents)
+    entries_.residents.push_back(b.add_resident(r));
+  entries_.devices.reserve(t.devices.size());
+  for (const auto& d : t.devices)
+    entries_.devices.push_back(b.add_device(d));
+  pool_ = b.finish();
   index();
 }
 
 void registry::index() {
-  households_.clear();
-  residents_.clear();
-  devices_.clear();
-  external_.clear();
-  buildings_.clear();
-  residents_by_household_.clear();
-  for (std::size_t i = 0; i < tables_.households.size(); ++i)
-    households_[tables_.households[i].id] = i;
-  for (std::size_t i = 0; i < tables_.residents.size(); ++i) {
-    residents_[tables_.residents[i].id] = i;
-    residents_by_household_.emplace(tables_.residents[i].household_id, i);
-  }
-  for (std::size_t i = 0; i < tables_.devices.size(); ++i) {
-    devices_[tables_.devices[i].id] = i;
-    external_[canonical_external_id(tables_.devices[i].external_id)] = i;
-  }
-  for (std::size_t i = 0; i < tables_.buildings.size(); ++i)
-    buildings_[tables_.buildings[i].id] = i;
+  const auto id = [](const auto& e) { return e.id; };
+  households_ = sorted_positions(entries_.households, id, by_text, false);
+  residents_ = sorted_positions(entries_.residents, id, by_text, false);
+  devices_ = sorted_positions(entries_.devices, id, by_text, false);
+  buildings_ = sorted_positions(entries_.buildings, id, by_text, false);
+  external_ = sorted_positions(
+      entries_.devices, [](const device& d) { return d.external_id; }, by_folded, true);
+  residents_by_household_ = sorted_positions(
+      entries_.residents, [](const resident& r) { return r.household_id; }, by_text, false);
 }
 
-template <class Map, class Vec>
-static auto lookup(const Map& m, const Vec& v, std::string_view id) -> decltype(&v[0]) {
-  auto it = m.find(id);
-  return it == m.end() ? nullptr : &v[it->second];
+namespace {
+constexpr auto id_of = [](const auto& e) -> std::string_view { return e.id; };
 }
 
 const household* registry::find_household(std::string_view id) const {
-  return lookup(households_, tables_.households, id);
+  return find_last(households_, entries_.households, id, id_of, by_text);
 }
 const resident* registry::find_resident(std::string_view id) const {
-  return lookup(residents_, tables_.residents, id);
+  return find_last(residents_, entries_.residents, id, id_of, by_text);
 }
 const device* registry::find_device(std::string_view id) const {
-  return lookup(devices_, tables_.devices, id);
+  return find_last(devices_, entries_.devices, id, id_of, by_text);
 }
 const device* registry::find_device_by_external_id(std::string_view ext) const {
-  return lookup(external_, tables_.devices, canonical_external_id(ext));
+  return find_last(
+      external_, entries_.devices, ext, [](const device& d) { return d.external_id; }, by_folded);
 }
 const building* registry::find_building(std::string_view id) const {
-  return lookup(buildings_, tables_.buildings, id);
+  return find_last(buildings_, entries_.buildings, id, id_of, by_text);
 }
 
 std::vector<const resident*> registry::residents_of(std::string_view household_id) const {
   std::vector<const resident*> out;
-  auto [b, e] = residents_by_household_.equal_range(household_id);
-  for (auto it = b; it != e; ++it)
-    out.push_back(&tables_.residents[it->second]);
+  const auto& rs = entries_.residents;
+  auto lo =
+      std::lower_bound(residents_by_household_.begin(), residents_by_household_.end(), household_id,
+                       [&](std::uint32_t i, std::string_view k) { return rs[i].household_id < k; });
+  for (auto it = lo; it != residents_by_household_.end() && rs[*it].household_id == household_id;
+       ++it)
+    out.push_back(&rs[*it]);
   return out;
 }
 
-namespace {
-template <class T>
-void upsert(std::vector<T>& into, const std::vector<T>& update) {
-  std::map<std::string, std::size_t> pos;
-  for (std::size_t i = 0; i < into.size(); ++i)
-    pos[into[i].id] = i;
-  for (const auto& u : update) {
-    auto it = pos.find(u.id);
-    if (it == pos.end()) {
-      pos[u.id] = into.size();
-      into.push_back(u);
-    } else {
-      into[it->second] = u;
-    }
-  }
-}
-}  // namespace
-
 registry registry::merged(const tables& update, diagnostics& out) const {
-  tables t = tables_;
-  upsert(t.households, update.households);
-  upsert(t.residents, update.residents);
-  upsert(t.devices, update.devices);
-  upsert(t.buildings, update.buildings);
-  registry r(std::move(t));
-  auto at = [&](const std::string& table, const std::string& id, int column, std::string message) {
-    auto it = update.sources.find(table + ":" + id);
+  registry r;
+  {
+    builder b(entries_.households.size() + update.households.size() + entries_.buildings.size() +
+              update.buildings.size() + 64);
+    const auto hh = upsert_order(entries_.households, update.households);
+    const auto bd = upsert_order(entries_.buildings, update.buildings);
+    const auto rs = upsert_order(entries_.residents, update.residents);
+    const auto dv = upsert_order(entries_.devices, update.devices);
+    fill(hh, r.entries_.households, [&](const auto& x) { return b.add_household(x); });
+    fill(bd, r.entries_.buildings, [&](const auto& x) { return b.add_building(x); });
+    fill(rs, r.entries_.residents, [&](const auto& x) { return b.add_resident(x); });
+    fill(dv, r.entries_.devices, [&](const auto& x) { return b.add_device(x); });
+    r.pool_ = b.finish();
+  }
+  r.index();
+  auto at = [&](const std::string& table, std::string_view id, int column, std::string message) {
+    auto it = update.sources.find(fmt::format("{}:{}", table, id));
     diagnostic d = it != update.sources.end() ? it->second : diagnostic{table, 0, {}};
     d.message = std::move(message);
     d.column = d.line > 0 ? column : 0;
@@ -313,12 +516,25 @@ registry registry::merged(const tables& update, diagnostics& out) const {
     if (!r.find_household(p.household_id))
       at("residents", p.id, 2,
          fmt::format("household_id '{}' is not a registered household", p.household_id));
-  std::map<std::string, std::string> seen_external;
-  for (const auto& d : r.tables_.devices) {
-    auto [it, fresh] = seen_external.emplace(canonical_external_id(d.external_id), d.id);
-    if (!fresh)
-      at("devices", d.id, 2,
-         fmt::format("external_id '{}' is already used by device {}", d.external_id, it->second));
+  // Repeated external ids: each device after the first with the same id (case folded), in
+  // device order. The index keeps equal ids in device order, so a run's head is the first.
+  {
+    const auto& ds = r.entries_.devices;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats;  // (device, first user)
+    for (std::size_t i = 1; i < r.external_.size(); ++i) {
+      const auto prev = r.external_[i - 1], cur = r.external_[i];
+      if (compare_folded(ds[prev].external_id, ds[cur].external_id) != 0) continue;
+      std::size_t head = i - 1;
+      while (head > 0 &&
+             compare_folded(ds[r.external_[head - 1]].external_id, ds[cur].external_id) == 0)
+        --head;
+      repeats.push_back({cur, r.external_[head]});
+    }
+    std::sort(repeats.begin(), repeats.end());
+    for (const auto& [dup, first] : repeats)
+      at("devices", ds[dup].id, 2,
+         fmt::format("external_id '{}' is already used by device {}", ds[dup].external_id,
+                     ds[first].id));
   }
   for (const auto& d : update.devices)
     if (!d.household_id.empty() && !r.find_household(d.household_id))

@@ -7,50 +7,95 @@
 /// Names, phones and contacts here are personal data: they never go into logs, metrics,
 /// alert titles or summaries.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/diagnostic.hpp"
 
 namespace hearth::registry {
 
-struct household {
+// --- rows: what an import parses and the store reads and writes (owning strings) ----------
+
+struct household_row {
   std::string id, building, unit, address;
-  bool operator==(const household&) const = default;
+  bool operator==(const household_row&) const = default;
 };
 
-struct resident {
+struct resident_row {
   std::string id, household_id, name;
   int birth_year = 0;
   bool lives_alone = false;
   std::string phone, emergency_contact, emergency_phone, social_worker;
+  bool operator==(const resident_row&) const = default;
+};
+
+struct device_row {
+  std::string id, external_id, type, household_id, building, location;
+  bool operator==(const device_row&) const = default;
+};
+
+struct building_row {
+  std::string id;
+  double height_m = 0;
+  double tilt_limit_permille = 4;  ///< GB 50007 default
+  bool operator==(const building_row&) const = default;
+};
+
+/// Rows of one import, before they are merged.
+struct tables {
+  std::vector<household_row> households;
+  std::vector<resident_row> residents;
+  std::vector<device_row> devices;
+  std::vector<building_row> buildings;
+  /// Where each row came from, keyed "<table>:<id>" ("devices:sos-3-502"), so that a
+  /// reference error found after parsing still names its file and line. Only an import's
+  /// parsed tables carry it; a `registry` never keeps it.
+  std::map<std::string, diagnostic> sources;
+};
+
+// --- entries: what a `registry` snapshot hands out -------------------------------------------
+//
+// The text of an entry is a view into the snapshot's own string storage (shared by every
+// copy of the snapshot): it stays valid for as long as a `registry` holding it lives. Copy
+// it into a std::string to keep it longer. A million devices fit in a few hundred bytes
+// each this way (one copy of each distinct building, type, location and household id).
+
+struct household {
+  std::string_view id, building, unit, address;
+  bool operator==(const household&) const = default;
+};
+
+struct resident {
+  std::string_view id, household_id, name;
+  int birth_year = 0;
+  bool lives_alone = false;
+  std::string_view phone, emergency_contact, emergency_phone, social_worker;
   bool operator==(const resident&) const = default;
 };
 
 struct device {
-  std::string id, external_id, type, household_id, building, location;
+  std::string_view id, external_id, type, household_id, building, location;
   bool operator==(const device&) const = default;
 };
 
 struct building {
-  std::string id;
+  std::string_view id;
   double height_m = 0;
   double tilt_limit_permille = 4;  ///< GB 50007 default
   bool operator==(const building&) const = default;
 };
 
-/// Rows of one import, before they are merged.
-struct tables {
+/// Every entry of a snapshot, in import order.
+struct entries {
   std::vector<household> households;
   std::vector<resident> residents;
   std::vector<device> devices;
   std::vector<building> buildings;
-  /// Where each row came from, keyed "<table>:<id>" ("devices:sos-3-502"), so that a
-  /// reference error found after parsing still names its file and line.
-  std::map<std::string, diagnostic> sources;
 };
 
 /// Parses registry CSV files. Each file is recognised by its header row. Every bad row is
@@ -63,31 +108,38 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
 /// External ids are compared case-insensitively (DevEUIs arrive in either case).
 std::string canonical_external_id(std::string_view id);
 
+/// An immutable snapshot with look-ups by id. Cheap to copy (the strings are shared); the
+/// domain thread and ingest's classifier share one through a shared_ptr.
 class registry {
  public:
   registry() = default;
-  explicit registry(tables t);
+  explicit registry(const tables& t);
 
+  /// Look-ups: nullptr when absent. When an id occurs twice, the later entry wins.
   const household* find_household(std::string_view id) const;
   const resident* find_resident(std::string_view id) const;
   const device* find_device(std::string_view id) const;
   const device* find_device_by_external_id(std::string_view external_id) const;
   const building* find_building(std::string_view id) const;
+  /// In import order.
   std::vector<const resident*> residents_of(std::string_view household_id) const;
 
-  const tables& all() const { return tables_; }
+  const entries& all() const { return entries_; }
 
   /// Upserts `update` into a copy of this registry, checking references (a device's
   /// household must exist, a resident's household must exist). Diagnostics name the file
-  /// and line of the offending row when known (`files` maps table to file name).
+  /// and line of the offending row when known (from `update.sources`).
   registry merged(const tables& update, diagnostics& out) const;
 
  private:
+  class builder;
+  struct pool;
   void index();
-  tables tables_;
-  std::map<std::string, std::size_t, std::less<>> households_, residents_, devices_, external_,
-      buildings_;
-  std::multimap<std::string, std::size_t, std::less<>> residents_by_household_;
+  std::shared_ptr<const pool> pool_;  ///< owns every character the entries point to
+  entries entries_;
+  /// Entry positions sorted by key (stable, so equal keys stay in import order).
+  std::vector<std::uint32_t> households_, residents_, devices_, external_, buildings_,
+      residents_by_household_;
 };
 
 }  // namespace hearth::registry

@@ -461,7 +461,7 @@ std::int64_t store::count_readings() {
   return st.int64(0);
 }
 
-bool store::has_reading_at(const std::string& device_id, time_point ts) {
+bool store::has_reading_at(std::string_view device_id, time_point ts) {
   auto st = db_.prepare(
       "SELECT 1 FROM readings r JOIN device_keys k ON k.key = r.device WHERE k.device_id = ?1 "
       "AND r.ts = ?2 LIMIT 1");

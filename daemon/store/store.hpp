@@ -142,7 +142,7 @@ class store {
                                        time_point until, std::size_t limit = 10'000);
   std::int64_t count_readings();
   /// True when a reading of `device_id` at exactly `ts` is stored (redelivery check).
-  bool has_reading_at(const std::string& device_id, time_point ts);
+  bool has_reading_at(std::string_view device_id, time_point ts);
 
  private:
   connection db_;

@@ -190,10 +190,12 @@ TEST_CASE(
   // tts.tilt-sensor sorts before tts.water-meter and shares its topic pattern, but has no
   // binary frame: a meter uplink without decoded_payload must still be decoded as a meter.
   rig r;
-  auto t = r.pipe.devices().all();
+  registry::tables t;
   t.devices.push_back(
       {"meter-4-101", "A84041000181C3A0", "tts.water-meter", "H-3-503", "B3", "utility"});
-  r.pipe.set_registry(std::make_shared<registry::registry>(std::move(t)));
+  diagnostics d;
+  r.pipe.set_registry(std::make_shared<registry::registry>(r.pipe.devices().merged(t, d)));
+  REQUIRE(d.empty());
   r.send("v3/community-meters@hearth/devices/meter-4-101/up",
          R"({"end_device_ids": {"device_id": "meter-4-101", "dev_eui": "A84041000181C3A0"},
              "received_at": "2026-11-20T07:00:05Z",

@@ -109,9 +109,11 @@ TEST_CASE("the consumer is woken once per idle period, and held-back bulk waits 
 
 TEST_CASE("topics of registered life-safety devices are classified priority, others bulk",
           "[ingest]") {
-  const auto reg = test_registry();
+  const auto reg = std::make_shared<const registry::registry>(test_registry());
   const ingest::classifier c(shipped_types(), reg);
-  CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3"));                        // sos-3-502
+  CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3"));        // sos-3-502
+  CHECK_FALSE(c.is_priority("zigbee2mqtt/0x00158D0008A1B2C3"));  // a topic is matched exactly
+  CHECK(c.size() == 3);
   CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c4"));                        // smoke-3-502
   CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c5"));                        // gas-3-502
   CHECK_FALSE(c.is_priority("application/1/device/a84041000181c2d1/event/up"));  // meter

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "app/definitions.hpp"
@@ -155,4 +156,76 @@ TEST_CASE("a bad row anywhere means nothing of the import is kept: all or nothin
   CHECK(st.load_registry().households.empty());
   CHECK(st.load_registry().devices.empty());
   fs::remove_all(dir);
+}
+
+TEST_CASE("registry look-ups: by id, by external id in any case, and residents in import order",
+          "[registry]") {
+  registry::tables t;
+  t.households = {{"H-2", "B1", "102", "two"}, {"H-1", "B1", "101", "one"}};
+  t.residents = {{"R-3", "H-1", "Third", 1940, true, "", "", "", "sw-1"},
+                 {"R-1", "H-2", "First", 1950, false, "", "", "", "sw-2"},
+                 {"R-2", "H-1", "Second", 1945, false, "", "", "", "sw-1"}};
+  t.devices = {{"sos-1", "0x00158D0008A1B2C3", "z2m.sos-button", "H-1", "B1", "bedroom"},
+               {"meter-1", "a84041000181c2d1", "lora.water-meter", "H-1", "B1", "utility"}};
+  t.buildings = {{"B1", 18, 4}};
+  const registry::registry r(t);
+  REQUIRE(r.find_household("H-1"));
+  CHECK(r.find_household("H-1")->address == "one");
+  CHECK_FALSE(r.find_household("H-3"));
+  CHECK_FALSE(r.find_household(""));
+  CHECK(r.find_resident("R-2")->name == "Second");
+  CHECK(r.find_building("B1")->height_m == 18);
+  CHECK(r.find_device("meter-1")->external_id == "a84041000181c2d1");
+  CHECK_FALSE(r.find_device("meter-2"));
+  for (const char* ext : {"0x00158d0008a1b2c3", "0X00158D0008A1B2C3", "0x00158D0008A1B2C3"})
+    CHECK(r.find_device_by_external_id(ext)->id == "sos-1");
+  CHECK(r.find_device_by_external_id("A84041000181C2D1")->id == "meter-1");
+  CHECK_FALSE(r.find_device_by_external_id("0x00158d0008a1b2c"));
+  std::vector<std::string> of_h1;
+  for (const auto* p : r.residents_of("H-1"))
+    of_h1.emplace_back(p->id);
+  CHECK(of_h1 == std::vector<std::string>{"R-3", "R-2"});
+  CHECK(r.residents_of("H-9").empty());
+  // Entries keep import order; a copy shares the text, which outlives the original.
+  std::optional<registry::registry> original(r);
+  const registry::registry copy = *original;
+  original.reset();
+  CHECK(copy.all().households[0].id == "H-2");
+  CHECK(copy.all().devices[1].location == "utility");
+  CHECK(copy.find_device_by_external_id("0x00158d0008a1b2c3")->household_id == "H-1");
+}
+
+TEST_CASE("a merge upserts in place, appends new ids, and the later of a repeated id wins",
+          "[registry]") {
+  registry::tables t;
+  t.households = {{"H-1", "B1", "101", "one"}, {"H-2", "B1", "102", "two"}};
+  t.devices = {{"meter-1", "ext-1", "lora.water-meter", "H-1", "B1", "utility"},
+               {"meter-2", "ext-2", "lora.water-meter", "H-2", "B1", "utility"}};
+  const registry::registry base(t);
+  registry::tables update;
+  update.households = {{"H-3", "B2", "201", "three"}};
+  update.devices = {{"meter-1", "ext-1b", "lora.water-meter", "H-3", "B2", "kitchen"},
+                    {"meter-3", "EXT-3", "lora.water-meter", "H-3", "B2", "utility"},
+                    {"meter-3", "ext-3", "lora.water-meter", "H-3", "B2", "hall"}};
+  diagnostics d;
+  const auto r = base.merged(update, d);
+  CHECK(d.empty());
+  REQUIRE(r.all().devices.size() == 3);
+  CHECK(r.all().devices[0].external_id == "ext-1b");
+  CHECK(r.all().devices[2].location == "hall");
+  CHECK(r.find_device("meter-3")->location == "hall");
+  CHECK_FALSE(r.find_device_by_external_id("ext-1"));
+  CHECK(r.find_device_by_external_id("EXT-1B")->id == "meter-1");
+  CHECK(r.find_household("H-3")->building == "B2");
+  CHECK(base.find_device("meter-1")->external_id == "ext-1");  // the base is unchanged
+
+  // External ids that differ only in case are one id: every later user is reported.
+  registry::tables clash;
+  clash.devices = {{"meter-4", "EXT-2", "lora.water-meter", "H-1", "B1", "utility"},
+                   {"meter-5", "Ext-2", "lora.water-meter", "H-1", "B1", "utility"}};
+  diagnostics d2;
+  (void)base.merged(clash, d2);
+  REQUIRE(d2.size() == 2);
+  CHECK(d2[0].message == "external_id 'EXT-2' is already used by device meter-2");
+  CHECK(d2[1].message == "external_id 'Ext-2' is already used by device meter-2");
 }
