@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/classifier.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "normalize/normalizer.hpp"
@@ -48,12 +50,15 @@ std::vector<std::string> classifier::priority_filters(std::size_t max,
     return !t.empty() && t.find_first_of("+#") == std::string_view::npos;
   };
   std::vector<std::string> out;
-  for (const auto& p : patterns_) {
-    const auto at = p.pattern.find("{external_id}");
-    for (const auto& id : p.external_ids)
-      if (usable(id) && id.find('/') == std::string::npos)
-        out.push_back(p.pattern.substr(0, at) + id + p.pattern.substr(at + 13));
-  }
+  if (devices_)
+    for (const auto& d : devices_->all().devices)
+      for (const auto& p : patterns_)
+        if (priority_type(p, d.type) && usable(d.external_id) &&
+            d.external_id.find('/') == std::string_view::npos) {
+          const auto at = p.pattern.find("{external_id}");
+          out.push_back(fmt::format("{}{}{}", p.pattern.substr(0, at), d.external_id,
+                                    p.pattern.substr(at + 13)));
+        }
   for (const auto& t : learned_)
     if (usable(t)) out.push_back(t);
   std::sort(out.begin(), out.end());

@@ -132,7 +132,7 @@ TEST_CASE("topics of registered life-safety devices are classified priority, oth
 }
 
 TEST_CASE("the priority session's filters are exactly the life-safety topics, capped", "[ingest]") {
-  const auto reg = test_registry();
+  const auto reg = std::make_shared<const registry::registry>(test_registry());
   const auto c =
       ingest::classifier(shipped_types(), reg).with_learned("v3/hearth@ttn/devices/tilt-b3-ne/up");
   const auto all = c->priority_filters(1'000);
