@@ -985,24 +985,35 @@ std::vector<signal> engine::tick(time_point now) {
 
 std::vector<state_row> engine::take_changes(std::size_t max) {
   std::vector<state_row> rows;
-  auto end = dirty_.begin();
-  for (; end != dirty_.end() && rows.size() < max; ++end) {
-    const auto& key = *end;
-    state_row row{key, {}};
-    const auto id = key.substr(2);
-    if (key.starts_with("d|")) {
-      if (auto it = devices_.find(id); it != devices_.end())
-        row.json = json::serialize(it->second->to_json());
-    } else if (key.starts_with("i|")) {
-      if (auto it = instances_.find(id); it != instances_.end())
-        row.json = json::serialize(it->second->to_json());
-    } else if (key.starts_with("a|")) {
-      if (auto it = away_.find(id); it != away_.end())
-        row.json = json::serialize(json::object{{"until", ms(it->second)}});
+  while (rows.size() < max && changed()) {
+    if (next_out_ >= out_.size()) {  // a new round: everything changed so far, in key order
+      out_.assign(std::make_move_iterator(dirty_.begin()), std::make_move_iterator(dirty_.end()));
+      dirty_.clear();
+      std::sort(out_.begin(), out_.end());
+      next_out_ = 0;
     }
-    rows.push_back(std::move(row));
+    // A key touched again meanwhile is in `dirty_` as well and goes out again next round.
+    for (; next_out_ < out_.size() && rows.size() < max; ++next_out_) {
+      const auto& key = out_[next_out_];
+      state_row row{key, {}};
+      const auto id = key.substr(2);
+      if (key.starts_with("d|")) {
+        if (auto it = devices_.find(id); it != devices_.end())
+          row.json = json::serialize(it->second->to_json());
+      } else if (key.starts_with("i|")) {
+        if (auto it = instances_.find(id); it != instances_.end())
+          row.json = json::serialize(it->second->to_json());
+      } else if (key.starts_with("a|")) {
+        if (auto it = away_.find(id); it != away_.end())
+          row.json = json::serialize(json::object{{"until", ms(it->second)}});
+      }
+      rows.push_back(std::move(row));
+    }
+    if (next_out_ >= out_.size()) {
+      out_.clear();
+      next_out_ = 0;
+    }
   }
-  dirty_.erase(dirty_.begin(), end);
   return rows;
 }
 

@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "alerts/alert.hpp"
@@ -94,7 +95,7 @@ class engine {
   /// State rows changed since the last call (for the store). Deterministic order.
   /// At most `max` rows; the rest stay changed for the next call (`changed()`).
   std::vector<state_row> take_changes(std::size_t max = static_cast<std::size_t>(-1));
-  bool changed() const { return !dirty_.empty(); }
+  bool changed() const { return !dirty_.empty() || next_out_ < out_.size(); }
   /// Every state row, for a full snapshot.
   std::vector<state_row> snapshot() const;
   /// Reads rows written by `take_changes`/`snapshot` (at start). Unreadable rows are skipped.
@@ -148,7 +149,11 @@ class engine {
   std::map<std::string, std::unique_ptr<device_state>> devices_;      ///< by device id
   std::map<std::string, std::unique_ptr<instance_state>> instances_;  ///< by "rule|device"
   std::map<std::string, time_point, std::less<>> away_;               ///< resident -> until
-  std::set<std::string> dirty_;                                       ///< "d|..", "i|..", "a|.."
+  /// Keys changed since they were last handed out ("d|..", "i|..", "a|.."): a hash set,
+  /// because every report touches one or two; sorted only when handed out.
+  std::unordered_set<std::string> dirty_;
+  std::vector<std::string> out_;  ///< sorted keys being handed out in slices
+  std::size_t next_out_ = 0;
   /// Nothing is due before this: `tick` returns at once until then (replay ticks per line).
   time_point next_due_{};
 };

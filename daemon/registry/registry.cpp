@@ -452,6 +452,9 @@ void registry::index() {
   buildings_ = sorted_positions(entries_.buildings, id, by_text, false);
   external_ = sorted_positions(
       entries_.devices, [](const device& d) { return d.external_id; }, by_folded, true);
+  external_hashes_.resize(external_.size());
+  for (std::size_t i = 0; i < external_.size(); ++i)
+    external_hashes_[i] = folded_hash(entries_.devices[external_[i]].external_id);
   residents_by_household_ = sorted_positions(
       entries_.residents, [](const resident& r) { return r.household_id; }, by_text, false);
 }
@@ -470,8 +473,23 @@ const device* registry::find_device(std::string_view id) const {
   return find_last(devices_, entries_.devices, id, id_of, by_text);
 }
 const device* registry::find_device_by_external_id(std::string_view ext) const {
-  return find_last(
-      external_, entries_.devices, ext, [](const device& d) { return d.external_id; }, by_folded);
+  // The order of `by_folded`: hash first, then the folded text.
+  const auto h = folded_hash(ext);
+  const auto& ds = entries_.devices;
+  std::size_t lo = 0, hi = external_.size();  // the first position after every key <= ext
+  while (lo < hi) {
+    const auto mid = lo + (hi - lo) / 2;
+    const auto hm = external_hashes_[mid];
+    const bool ext_less =
+        h != hm ? h < hm : compare_folded(ext, ds[external_[mid]].external_id) < 0;
+    if (ext_less)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  if (lo == 0) return nullptr;
+  const auto& e = ds[external_[lo - 1]];  // the last of equal keys: the later id wins
+  return external_hashes_[lo - 1] == h && compare_folded(e.external_id, ext) == 0 ? &e : nullptr;
 }
 const building* registry::find_building(std::string_view id) const {
   return find_last(buildings_, entries_.buildings, id, id_of, by_text);

@@ -140,6 +140,9 @@ class registry {
   /// Entry positions sorted by key (stable, so equal keys stay in import order).
   std::vector<std::uint32_t> households_, residents_, devices_, external_, buildings_,
       residents_by_household_;
+  /// The folded hash of each `external_` entry's id, in the same order (8 B a device): a
+  /// look-up, once per message, then hashes only its own key.
+  std::vector<std::uint64_t> external_hashes_;
 };
 
 }  // namespace hearth::registry
