@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <deque>
 #include <numbers>
 
 #include "base/time.hpp"
@@ -171,7 +170,9 @@ struct engine::instance_state {
   time_point fired_at{};
   std::optional<time_point> pending_since;  ///< threshold: breached, waiting for `for:`
   std::vector<alerts::evidence> pending_evidence;
-  std::deque<sample> quiet;  ///< inactivity: samples since the current quiet spell began
+  /// inactivity: samples since the current quiet spell began. A vector, not a deque: a
+  /// std::deque allocates ~600 B even when empty, for every rule instance of every device.
+  std::vector<sample> quiet;
   /// inactivity: longest quiet spell (ms) by local start hour, then local day.
   std::map<int, std::map<long long, long long>> spells;
   bool run = false;  ///< slots: a run of slots with flow
@@ -735,10 +736,11 @@ void engine::eval_inactivity(const rule& r, const context& c, const meter_step& 
   }
   const auto prev_since = st.quiet.front().ts;
   st.quiet.push_back({s.to, d.total, s.raw});
-  while (st.quiet.size() > 1 && d.total - st.quiet.front().total >= r.min_change)
-    st.quiet.pop_front();
-  while (st.quiet.size() > 5000)
-    st.quiet.pop_front();  // bounded: ~200 days of hourly readings
+  std::size_t drop = 0;  // from the front, erased at once
+  while (st.quiet.size() - drop > 1 && d.total - st.quiet[drop].total >= r.min_change)
+    ++drop;
+  drop = std::max(drop, st.quiet.size() > 5000 ? st.quiet.size() - 5000 : 0);  // ~200 days hourly
+  st.quiet.erase(st.quiet.begin(), st.quiet.begin() + static_cast<std::ptrdiff_t>(drop));
   const auto since = st.quiet.front().ts;
   if (since != prev_since) {
     // Water was used: the quiet spell [prev_since, s.from] is over. Spells overlapping an
