@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "normalize/normalizer.hpp"
 
@@ -12,6 +13,8 @@ namespace hearth::ingest {
 classifier::classifier(const catalog::catalog& types,
                        std::shared_ptr<const registry::registry> devices)
     : devices_(std::move(devices)) {
+  static std::atomic<std::uint64_t> next_lineage{1};
+  lineage_ = next_lineage++;
   for (const auto& t : types.types()) {
     if (!t->life_safety || !t->external_id_path.empty()) continue;
     if (t->topic.find("{external_id}") == std::string::npos) continue;

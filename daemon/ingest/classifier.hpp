@@ -52,6 +52,10 @@ class classifier {
   /// the main session, are counted in `*left_out` when given).
   std::vector<std::string> priority_filters(std::size_t max, std::size_t* left_out = nullptr) const;
 
+  /// True when this classifier is `base` plus learned topics (made from it by
+  /// `with_learned`): its filters are then base's plus those topics, no rebuild needed.
+  bool extends(const classifier& base) const { return lineage_ == base.lineage_; }
+
  private:
   struct pattern_types {
     std::string pattern;             ///< e.g. "zigbee2mqtt/{external_id}"
@@ -61,6 +65,7 @@ class classifier {
   std::vector<pattern_types> patterns_;
   std::shared_ptr<const registry::registry> devices_;
   std::unordered_set<std::string> learned_;
+  std::uint64_t lineage_ = 0;  ///< set by the constructor, kept by `with_learned`
 };
 
 }  // namespace hearth::ingest

@@ -148,6 +148,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   std::atomic<bool> p1_up{false}, p1_started{false};
   std::mutex p1_mutex;
   std::vector<std::string> p1_filters;
+  std::shared_ptr<const classifier> p1_source;  ///< what `p1_filters` were made from
   copy_matcher copies;
   std::atomic<std::int64_t> last_shed_report_ms{0};
   std::atomic<std::uint64_t> shed_since_report{0};
@@ -260,6 +261,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     p1_connected.store(1, std::memory_order_relaxed);
     std::lock_guard lock(p1_mutex);
     p1_filters.clear();  // a clean session starts with none
+    p1_source.reset();
     p1_confirmed = 0;
     p1_resubscribe_locked();
   }
@@ -271,16 +273,29 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
                      std::memory_order_relaxed);
   }
 
-  /// Brings the priority session's subscriptions to the classifier's filters.
+  /// Brings the priority session's subscriptions to the classifier's filters. A topic
+  /// learned on the domain thread only adds that topic; a new registry or catalog rebuilds
+  /// the list (one filter per life-safety device).
   void p1_resubscribe_locked() {
+    auto now = classes.load(std::memory_order_acquire);
     std::size_t left_out = 0;
-    auto want = classes.load(std::memory_order_acquire)
-                    ->priority_filters(settings.priority_session_topics, &left_out);
-    std::vector<std::string> add, drop;
-    std::set_difference(want.begin(), want.end(), p1_filters.begin(), p1_filters.end(),
-                        std::back_inserter(add));
-    std::set_difference(p1_filters.begin(), p1_filters.end(), want.begin(), want.end(),
-                        std::back_inserter(drop));
+    std::vector<std::string> want, add, drop;
+    if (p1_source && now->extends(*p1_source)) {
+      for (const auto& t : now->learned())
+        if (!p1_source->learned().contains(t) &&
+            p1_filters.size() + add.size() < settings.priority_session_topics)
+          add.push_back(t);
+      std::sort(add.begin(), add.end());
+      std::merge(p1_filters.begin(), p1_filters.end(), add.begin(), add.end(),
+                 std::back_inserter(want));
+    } else {
+      want = now->priority_filters(settings.priority_session_topics, &left_out);
+      std::set_difference(want.begin(), want.end(), p1_filters.begin(), p1_filters.end(),
+                          std::back_inserter(add));
+      std::set_difference(p1_filters.begin(), p1_filters.end(), want.begin(), want.end(),
+                          std::back_inserter(drop));
+    }
+    p1_source = std::move(now);
     try {
       p1_wanted = static_cast<std::int64_t>(want.size());
       subscribe_chunked(*p1, drop, settings.qos, true, p1_subscribed);

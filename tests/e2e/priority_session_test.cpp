@@ -82,6 +82,36 @@ TEST_CASE(
   CHECK(copies_dropped(hearthd) == 3);
 }
 
+TEST_CASE("a life-safety topic learned from its first message joins the priority session",
+          "[e2e][priority-session]") {
+  temp_dir dir;
+  broker mosquitto(dir);
+  daemon_process hearthd(dir, mosquitto);
+  hearthd.wait_connected();
+  REQUIRE(eventually([&] {
+    return metric(hearthd, "hearth_ingest_priority_session_topics") >= 3 &&
+           metric(hearthd, "hearth_ingest_priority_session_pending") == 0;
+  }));
+  const double before = metric(hearthd, "hearth_ingest_priority_session_topics");
+  // A tilt sensor on The Things Stack shares its topic pattern with water meters: its
+  // topic is known to be life-safety only once the pipeline has decoded one uplink.
+  const std::string topic = "v3/community-structure@hearth/devices/tilt-b3-ne/up";
+  publish(
+      mosquitto.uri(), topic,
+      R"({"end_device_ids": {"device_id": "tilt-b3-ne", "application_ids": {"application_id": "community-structure"}, "dev_eui": "24E124710B423527"}, "received_at": "2026-11-20T07:29:59.120Z", "uplink_message": {"f_port": 85, "f_cnt": 311, "frm_payload": "AWQ=", "decoded_payload": {"angle_x": 0.41, "angle_y": -0.12, "angle_z": 89.6, "battery": 97}}})");
+  REQUIRE(eventually([&] {
+    return metric(hearthd, "hearth_ingest_priority_session_topics") == before + 1 &&
+           metric(hearthd, "hearth_ingest_priority_session_pending") == 0;
+  }));
+  CHECK(copies_dropped(hearthd) == 0);
+  // The next uplink arrives on both sessions and is handled once.
+  publish(
+      mosquitto.uri(), topic,
+      R"({"end_device_ids": {"device_id": "tilt-b3-ne", "application_ids": {"application_id": "community-structure"}, "dev_eui": "24E124710B423527"}, "received_at": "2026-11-20T07:29:59.120Z", "uplink_message": {"f_port": 85, "f_cnt": 312, "frm_payload": "AWQ=", "decoded_payload": {"angle_x": 0.41, "angle_y": -0.12, "angle_z": 89.6, "battery": 97}}})");
+  REQUIRE(eventually([&] { return copies_dropped(hearthd) == 1; }));
+  CHECK(metric(hearthd, "hearth_messages_received_total") == 2);
+}
+
 TEST_CASE("with the priority session off, life-safety messages arrive on the main session alone",
           "[e2e][priority-session]") {
   temp_dir dir;

@@ -145,6 +145,10 @@ TEST_CASE("the priority session's filters are exactly the life-safety topics, ca
   CHECK(std::is_sorted(all.begin(), all.end()));
   CHECK(std::find(all.begin(), all.end(), "zigbee2mqtt/0x00158d0008a1b2c3") != all.end());
   CHECK(std::find(all.begin(), all.end(), "v3/hearth@ttn/devices/tilt-b3-ne/up") != all.end());
+  // A learned topic extends the same lineage (the session adds just that topic); a
+  // classifier built anew (reload) does not.
+  CHECK(c->with_learned("v3/hearth@ttn/devices/tilt-b4-sw/up")->extends(*c));
+  CHECK_FALSE(ingest::classifier(shipped_types(), reg).extends(*c));
   std::size_t left_out = 0;
   const auto two = c->priority_filters(2, &left_out);
   CHECK(two == std::vector<std::string>(all.begin(), all.begin() + 2));
