@@ -267,11 +267,15 @@ paced_publisher::paced_publisher(std::string uri, double per_second,
   impl_->client.connect(opts)->wait_for(10s);
   thread_ = std::thread([this, per_second, topic_of, make, limit, qos] {
     const auto start = std::chrono::steady_clock::now();
-    for (long n = 0; n < limit && !stop_; ++n) {
-      // Load pacing: message n leaves at start + n / rate (not a wait for an event).
-      std::this_thread::sleep_until(
+    for (long n = 0; n < limit; ++n) {
+      // Load pacing: message n leaves at start + n / rate, unless stop() comes first.
+      const auto due =
           start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                      std::chrono::duration<double>(static_cast<double>(n) / per_second)));
+                      std::chrono::duration<double>(static_cast<double>(n) / per_second));
+      {
+        std::unique_lock lock(stop_mutex_);
+        if (stop_cv_.wait_until(lock, due, [&] { return stop_; })) break;
+      }
       try {
         auto tok = impl_->client.publish(topic_of(n), make(n), qos, false);
         ++sent_;
@@ -284,17 +288,24 @@ paced_publisher::paced_publisher(std::string uri, double per_second,
   });
 }
 
-long paced_publisher::stop() {
-  stop_ = true;
+void paced_publisher::request_stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+long paced_publisher::stop() {
+  request_stop();
   // Everything handed over is eventually delivered to the broker (QoS 1, buffered).
   eventually([&] { return impl_->client.get_pending_delivery_tokens().empty(); }, 30s);
   return sent_;
 }
 
 paced_publisher::~paced_publisher() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  request_stop();
   try {
     impl_->client.disconnect()->wait_for(2s);
   } catch (const mqtt::exception&) {

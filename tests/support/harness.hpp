@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -117,10 +119,10 @@ void publish(const client_options& o, const std::string& topic, const std::strin
              int qos = 1);
 
 /// Publishes a numbered stream at a steady rate on its own thread (load, not waiting):
-/// message n (0, 1, ...) is `make(n)` on `topic_of(n)`, sent at start + n / rate, paced
-/// with `sleep_until` on that schedule. QoS 1 with an async client that reconnects and
-/// buffers while the broker is away, so that a broker restart loses nothing on its side.
-/// `sent()` counts messages handed to the client.
+/// message n (0, 1, ...) is `make(n)` on `topic_of(n)`, sent at start + n / rate: between
+/// messages the thread waits for `stop()` with that deadline, so stopping is immediate. QoS 1 with
+/// an async client that reconnects and buffers while the broker is away, so that a broker restart
+/// loses nothing on its side. `sent()` counts messages handed to the client.
 class paced_publisher {
  public:
   paced_publisher(std::string uri, double per_second, std::function<std::string(long)> topic_of,
@@ -135,7 +137,10 @@ class paced_publisher {
   struct impl;
   std::unique_ptr<impl> impl_;
   std::atomic<long> sent_{0};
-  std::atomic<bool> stop_{false};
+  void request_stop();
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  ///< guarded by stop_mutex_
   std::thread thread_;
 };
 
