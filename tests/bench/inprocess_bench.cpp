@@ -11,6 +11,7 @@
 #include "app/definitions.hpp"
 #include "app/pipeline.hpp"
 #include "bench.hpp"
+#include "support/shipped.hpp"
 
 using namespace hearth;
 using namespace hearth::bench;
@@ -20,16 +21,6 @@ namespace {
 
 double secs_since(steady::time_point t0) {
   return std::chrono::duration<double>(steady::now() - t0).count();
-}
-
-app::definitions shipped() {
-  app::config cfg;
-  cfg.devices_dir = HEARTH_SOURCE_DIR "/devices";
-  cfg.rules_dir = HEARTH_SOURCE_DIR "/rules";
-  diagnostics d;
-  auto defs = app::load_definitions(cfg, d);
-  REQUIRE(d.empty());
-  return defs;
 }
 
 registry::registry registry_of(const sim::community& c) {
@@ -43,37 +34,47 @@ registry::registry registry_of(const sim::community& c) {
   return registry::registry(std::move(t));
 }
 
+struct fed {
+  double readings = 0, seconds = 0;
+};
+
+/// Feeds the workload's messages through app::pipeline on a manual clock, as `hearthd
+/// replay` does; with the store writer on `db`, or without storage when `db` is empty.
+fed feed(const workload& w, const app::definitions& defs,
+         const std::shared_ptr<registry::registry>& reg, const std::string& db) {
+  manual_clock clock(w.traffic.messages.front().ts);
+  telemetry tel;
+  engine::engine eng(defs.rules, clock, "Asia/Shanghai");
+  alerts::book book(clock, 0);
+  std::unique_ptr<store::store> st;
+  std::unique_ptr<store::writer> wr;
+  if (!db.empty()) {
+    st = std::make_unique<store::store>(db);
+    wr = std::make_unique<store::writer>(db, tel);
+  }
+  app::pipeline pipe(clock, tel, st.get(), wr.get(), eng, book);
+  pipe.set_catalog(defs.types);
+  pipe.set_registry(reg);
+  const auto t0 = steady::now();
+  for (const auto& m : w.traffic.messages) {
+    clock.set(m.ts);
+    pipe.on_message(m.topic, m.payload, m.ts);
+  }
+  if (wr) wr->flush();
+  return {tel.value("hearth_readings_total"), secs_since(t0)};
+}
+
 }  // namespace
 
 TEST_CASE("pipeline speed in process, with and without storage", "[replay]") {
   test::temp_dir work;
   const auto w = make_workload(2000, 2, work.path());
-  const auto defs = shipped();
+  const auto defs = test::shipped_definitions();
   auto reg = std::make_shared<registry::registry>(registry_of(w.community));
   double rates[2] = {0, 0};
   for (int with_store : {0, 1}) {
-    manual_clock clock(w.traffic.messages.front().ts);
-    telemetry tel;
-    engine::engine eng(defs.rules, clock, "Asia/Shanghai");
-    alerts::book book(clock, 0);
-    const auto db = (work / fmt::format("replay-{}.db", with_store)).string();
-    std::unique_ptr<store::store> st;
-    std::unique_ptr<store::writer> wr;
-    if (with_store) {
-      st = std::make_unique<store::store>(db);
-      wr = std::make_unique<store::writer>(db, tel);
-    }
-    app::pipeline pipe(clock, tel, st.get(), wr.get(), eng, book);
-    pipe.set_catalog(defs.types);
-    pipe.set_registry(reg);
-    const auto t0 = steady::now();
-    for (const auto& m : w.traffic.messages) {
-      clock.set(m.ts);
-      pipe.on_message(m.topic, m.payload, m.ts);
-    }
-    if (wr) wr->flush();
-    const double s = secs_since(t0);
-    const double readings = tel.value("hearth_readings_total");
+    const auto [readings, s] =
+        feed(w, defs, reg, with_store ? (work / "replay.db").string() : std::string());
     rates[with_store] = readings / s;
     const auto note = fmt::format(
         "{} messages, {} readings in {:.2f} s ({:.0f} msg/s); app::pipeline in process on a "
@@ -102,19 +103,9 @@ TEST_CASE("hearthd replay, the command, over a capture file", "[replay]") {
                   "devices_dir: {0}/devices\nrules_dir: {0}/rules\nregistry_dir: {1}\n",
                   HEARTH_SOURCE_DIR, w.registry_dir.string()));
   // Readings in this traffic, counted by the pipeline itself (replay prints alerts only).
-  const auto defs = shipped();
-  manual_clock clock(w.traffic.messages.front().ts);
-  telemetry tel;
-  engine::engine eng(defs.rules, clock, "Asia/Shanghai");
-  alerts::book book(clock, 0);
-  app::pipeline pipe(clock, tel, nullptr, nullptr, eng, book);
-  pipe.set_catalog(defs.types);
-  pipe.set_registry(std::make_shared<registry::registry>(registry_of(w.community)));
-  for (const auto& m : w.traffic.messages) {
-    clock.set(m.ts);
-    pipe.on_message(m.topic, m.payload, m.ts);
-  }
-  const double readings = tel.value("hearth_readings_total");
+  const double readings = feed(w, test::shipped_definitions(),
+                               std::make_shared<registry::registry>(registry_of(w.community)), {})
+                              .readings;
 
   const auto t0 = steady::now();
   test::process replay({HEARTHD_BINARY, "replay", "--config", (work / "replay.yaml").string(),

@@ -12,6 +12,7 @@
 #include "app/definitions.hpp"
 #include "app/pipeline.hpp"
 #include "base/time.hpp"
+#include "support/shipped.hpp"
 
 namespace {
 using namespace hearth;
@@ -39,7 +40,7 @@ struct rig {
         clock(now),
         st(db.string()),
         writer(db.string(), tel),
-        defs(load()),
+        defs(test::shipped_definitions()),
         eng(defs.rules, clock, "UTC"),
         book(clock, st.max_alert_id()),
         pipe(clock, tel, &st, &writer, eng, book) {
@@ -47,15 +48,6 @@ struct rig {
     book.restore(st.load_alerts(alerts::state::open));
     pipe.set_catalog(defs.types);
     pipe.set_registry(std::make_shared<registry::registry>(st.load_registry()));
-  }
-  static app::definitions load() {
-    app::config c;
-    c.devices_dir = HEARTH_SOURCE_DIR "/devices";
-    c.rules_dir = HEARTH_SOURCE_DIR "/rules";
-    diagnostics d;
-    auto defs = app::load_definitions(c, d);
-    REQUIRE(d.empty());
-    return defs;
   }
   void import_registry() {
     diagnostics d;

@@ -14,6 +14,7 @@
 #include "engine/engine.hpp"
 #include "engine/rule.hpp"
 #include "registry/registry.hpp"
+#include "support/shipped.hpp"
 
 namespace hearth::test {
 using namespace std::chrono_literals;
@@ -41,12 +42,6 @@ inline engine::rule rule_from(const std::string& yaml) {
   auto r = engine::parse_rule(yaml, "test.yaml", d);
   if (!r) throw std::runtime_error(d.empty() ? "bad rule" : d.front().text());
   return *r;
-}
-
-inline std::shared_ptr<const catalog::catalog> shipped_types() {
-  diagnostics d;
-  return std::make_shared<catalog::catalog>(
-      catalog::catalog::load_dir(HEARTH_SOURCE_DIR "/devices", d));
 }
 
 /// B1: H-1 (R-1, born 1940, alone), H-2 (R-2 and R-3, a couple), H-3 (R-4, born 1970, alone).

@@ -8,35 +8,18 @@
 #include "ingest/classifier.hpp"
 #include "ingest/lanes.hpp"
 #include "registry/registry.hpp"
+#include "support/shipped.hpp"
 
 using namespace hearth;
 using ingest::lane;
 using ingest::lanes;
+using test::shipped_types;
+using test::test_registry;
 
 namespace {
 
 ingest::inbound msg(std::string topic, std::string payload = "{}") {
   return {std::move(topic), std::move(payload), time_point{}, false, {}, false};
-}
-
-const catalog::catalog& shipped_types() {
-  static const auto c = [] {
-    diagnostics d;
-    auto c = catalog::catalog::load_dir(HEARTH_SOURCE_DIR "/devices", d);
-    REQUIRE(d.empty());
-    return c;
-  }();
-  return c;
-}
-
-registry::registry test_registry() {
-  diagnostics d;
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(HEARTH_TEST_DATA "/registry"))
-    files.push_back(e.path().string());
-  auto t = registry::parse_csv_files(files, d);
-  REQUIRE(d.empty());
-  return registry::registry(std::move(t));
 }
 
 }  // namespace
@@ -110,7 +93,7 @@ TEST_CASE("the consumer is woken once per idle period, and held-back bulk waits 
 TEST_CASE("topics of registered life-safety devices are classified priority, others bulk",
           "[ingest]") {
   const auto reg = std::make_shared<const registry::registry>(test_registry());
-  const ingest::classifier c(shipped_types(), reg);
+  const ingest::classifier c(*shipped_types(), reg);
   CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3"));        // sos-3-502
   CHECK_FALSE(c.is_priority("zigbee2mqtt/0x00158D0008A1B2C3"));  // a topic is matched exactly
   CHECK(c.size() == 3);
@@ -134,7 +117,7 @@ TEST_CASE("topics of registered life-safety devices are classified priority, oth
 TEST_CASE("the priority session's filters are exactly the life-safety topics, capped", "[ingest]") {
   const auto reg = std::make_shared<const registry::registry>(test_registry());
   const auto c =
-      ingest::classifier(shipped_types(), reg).with_learned("v3/hearth@ttn/devices/tilt-b3-ne/up");
+      ingest::classifier(*shipped_types(), reg).with_learned("v3/hearth@ttn/devices/tilt-b3-ne/up");
   const auto all = c->priority_filters(1'000);
   CHECK(all.size() == c->size());
   for (const auto& f : all) {
@@ -148,7 +131,7 @@ TEST_CASE("the priority session's filters are exactly the life-safety topics, ca
   // A learned topic extends the same lineage (the session adds just that topic); a
   // classifier built anew (reload) does not.
   CHECK(c->with_learned("v3/hearth@ttn/devices/tilt-b4-sw/up")->extends(*c));
-  CHECK_FALSE(ingest::classifier(shipped_types(), reg).extends(*c));
+  CHECK_FALSE(ingest::classifier(*shipped_types(), reg).extends(*c));
   std::size_t left_out = 0;
   const auto two = c->priority_filters(2, &left_out);
   CHECK(two == std::vector<std::string>(all.begin(), all.begin() + 2));

@@ -13,33 +13,13 @@
 #include "catalog/device_type.hpp"
 #include "registry/registry.hpp"
 #include "store/store.hpp"
+#include "support/shipped.hpp"
 
 namespace {
 using namespace hearth;
 namespace fs = std::filesystem;
 
 const std::string k_broken = HEARTH_TEST_DATA "/broken-registry/";
-
-const catalog::catalog& shipped_types() {
-  static const auto c = [] {
-    diagnostics d;
-    auto c = catalog::catalog::load_dir(HEARTH_SOURCE_DIR "/devices", d);
-    REQUIRE(d.empty());
-    return c;
-  }();
-  return c;
-}
-
-registry::registry sample_registry() {
-  diagnostics d;
-  registry::tables parsed;
-  auto r = app::check_registry_import(app::registry_files(HEARTH_TEST_DATA "/registry"),
-                                      registry::registry{}, &shipped_types(), parsed, d);
-  for (const auto& x : d)
-    UNSCOPED_INFO(x.text());
-  REQUIRE(r);
-  return *r;
-}
 
 struct expectation {
   const char* file;
@@ -69,7 +49,7 @@ const expectation k_expected[] = {
 }  // namespace
 
 TEST_CASE("the sample registry imports cleanly, including a Zigbee2MQTT bridge", "[registry]") {
-  const auto r = sample_registry();
+  const auto r = test::test_registry();
   CHECK(r.all().households.size() == 2);
   CHECK(r.all().residents.size() == 2);
   const auto* bridge = r.find_device_by_external_id("zigbee2mqtt/bridge");
@@ -81,13 +61,13 @@ TEST_CASE("the sample registry imports cleanly, including a Zigbee2MQTT bridge",
 }
 
 TEST_CASE("each broken registry CSV gives one file:line:column: message", "[registry]") {
-  const auto base = sample_registry();
+  const auto base = test::test_registry();
   for (const auto& e : k_expected) {
     DYNAMIC_SECTION(e.file) {
       const auto file = k_broken + e.file + ".csv";
       diagnostics d;
       registry::tables parsed;
-      auto r = app::check_registry_import({file}, base, &shipped_types(), parsed, d);
+      auto r = app::check_registry_import({file}, base, test::shipped_types().get(), parsed, d);
       for (const auto& x : d)
         UNSCOPED_INFO(x.text());
       CHECK_FALSE(r);
@@ -146,8 +126,8 @@ TEST_CASE("a bad row anywhere means nothing of the import is kept: all or nothin
   diagnostics d;
   registry::tables parsed;
   auto r = app::check_registry_import(app::registry_files(dir.string()),
-                                      registry::registry(st.load_registry()), &shipped_types(),
-                                      parsed, d);
+                                      registry::registry(st.load_registry()),
+                                      test::shipped_types().get(), parsed, d);
   CHECK_FALSE(r);
   REQUIRE(d.size() == 1);
   CHECK(d[0].text() ==
