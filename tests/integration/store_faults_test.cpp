@@ -36,6 +36,21 @@ std::int64_t count_rows(const std::string& db) {
   return st.int64(0);
 }
 
+/// A writer with short retry times on a fresh database that another connection holds
+/// locked (BEGIN EXCLUSIVE) until `unlock()`.
+struct locked_writer {
+  test::temp_dir dir;
+  std::string db = (dir / "hearth.db").string();
+  telemetry tel;
+  store::store st{db};
+  store::writer wr;
+  store::connection other{db};
+  explicit locked_writer(store::writer_options o) : wr(db, tel, o) {
+    other.exec("BEGIN EXCLUSIVE");
+  }
+  void unlock() { other.exec("COMMIT"); }
+};
+
 /// A small tmpfs for "the disk is full"; unmounted at the end.
 struct small_disk {
   test::temp_dir dir;
@@ -115,23 +130,20 @@ TEST_CASE(
 
 TEST_CASE("a database locked by another connection fails the health state until the lock goes",
           "[store][faults]") {
-  test::temp_dir dir;
-  const auto db = (dir / "hearth.db").string();
-  telemetry tel;
-  store::store st(db);
   store::writer_options o;
   o.busy_timeout = 50ms;
   o.backoff = 20ms;
   o.max_backoff = 100ms;
-  store::writer wr(db, tel, o);
-  store::connection other(db);
-  other.exec("BEGIN EXCLUSIVE");
+  locked_writer f(o);
+  auto& wr = f.wr;
+  auto& tel = f.tel;
+  const auto& db = f.db;
   wr.push(readings_of("meter-1", 0, 10));
   REQUIRE(test::eventually([&] { return !wr.status().ok(); }));
   CHECK_THAT(wr.status().detail(), Catch::Contains("locked"));
   CHECK(tel.value("hearth_store_healthy") == 0);
   CHECK_FALSE(wr.flush(100ms));
-  other.exec("COMMIT");
+  f.unlock();
   REQUIRE(wr.flush(10s));
   CHECK(wr.status().ok());
   CHECK(tel.value("hearth_store_healthy") == 1);
@@ -140,18 +152,15 @@ TEST_CASE("a database locked by another connection fails the health state until 
 
 TEST_CASE("a full retry buffer sheds the oldest ordinary readings and keeps life-safety ones",
           "[store][faults]") {
-  test::temp_dir dir;
-  const auto db = (dir / "hearth.db").string();
-  telemetry tel;
-  store::store st(db);
   store::writer_options o;
   o.busy_timeout = 20ms;
   o.backoff = 10ms;
   o.max_backoff = 50ms;
   o.max_queued_bytes = 64 * 1024;  // about 600 readings
-  store::writer wr(db, tel, o);
-  store::connection other(db);
-  other.exec("BEGIN EXCLUSIVE");
+  locked_writer f(o);
+  auto& wr = f.wr;
+  auto& tel = f.tel;
+  const auto& db = f.db;
   wr.push(readings_of("meter-0", 0, 5));
   REQUIRE(test::eventually([&] { return !wr.status().ok(); }));
   for (int i = 0; i < 50; ++i) {
@@ -161,7 +170,7 @@ TEST_CASE("a full retry buffer sheds the oldest ordinary readings and keeps life
   CHECK(wr.queued_bytes() <= 2 * o.max_queued_bytes);
   CHECK(tel.value("hearth_store_shed_rows_total", R"(kind="readings",life_safety="false")") > 0);
   CHECK(tel.value("hearth_store_shed_rows_total", R"(kind="readings",life_safety="true")") == 0);
-  other.exec("COMMIT");
+  f.unlock();
   REQUIRE(wr.flush(10s));
   store::store check(db);
   CHECK(check.readings("sos-1", k_t0, k_t0 + 24h).size() == 50);     // every SOS reading kept
