@@ -379,9 +379,9 @@ result<auth::principal> routes::authenticate(const request& r) {
     return make_error("unauthenticated", "log in, or send Authorization: Bearer <token>");
   if (token.size() > 256) return make_error("unauthenticated", "the token is not valid");
   const auto now = book_.now();
-  auto t = auth::find_token(store_.db(), auth::token_hash(token), now);
+  auto t = auth::find_token(store_, auth::token_hash(token), now);
   if (!t) return make_error("unauthenticated", "the token is unknown or has expired; log in again");
-  auto u = auth::find_user(store_.db(), t->user);
+  auto u = auth::find_user(store_, t->user);
   if (!u) return make_error("unauthenticated", "the token's user no longer exists");
   return auth::principal{u->name, u->role, t->hash, t->kind, t->expires_at};
 }
@@ -403,7 +403,7 @@ response routes::login(const request& r) {
     res.headers["Retry-After"] = std::to_string(std::max<long long>(1, secs));
     return res;
   }
-  const auto u = auth::find_user(store_.db(), user);
+  const auto u = auth::find_user(store_, user);
   std::string stored =
       u && !u->password_hash.empty() ? u->password_hash : std::string(k_dummy_hash);
   const bool has_password = u && !u->password_hash.empty();
@@ -448,12 +448,12 @@ response routes::finish_login(const std::string& user, const std::string& remote
     return json_error(401, "bad-credentials", "wrong user name or password");
   }
   guard_.succeeded(user);
-  const auto u = auth::find_user(store_.db(), user);
+  const auto u = auth::find_user(store_, user);
   if (!u) return json_error(401, "bad-credentials", "wrong user name or password");
-  auth::delete_expired_tokens(store_.db(), now);
+  auth::delete_expired_tokens(store_, now);
   const auto token = auth::new_token();
   const auto expires = now + options_.session_ttl;
-  auth::add_token(store_.db(), {auth::token_hash(token), user, "session", now, expires});
+  auth::add_token(store_, {auth::token_hash(token), user, "session", now, expires});
   book_.journal({now, user, "login", "", "user:" + user, "", "api"});
   pipeline_.record({});
   json::object o;
@@ -470,7 +470,7 @@ response routes::finish_login(const std::string& user, const std::string& remote
 }
 
 response routes::logout(const auth::principal& p) {
-  auth::delete_token(store_.db(), p.token_hash);
+  auth::delete_token(store_, p.token_hash);
   for (auto& s : subscribers_)
     if (s.who.token_hash == p.token_hash)
       if (auto peer = s.peer.lock()) peer->close();
@@ -631,7 +631,7 @@ std::optional<alerts::alert> routes::visible_alert(const std::string& id,
   if (const auto* known = book_.find(id))
     a = *known;
   else
-    a = store::load_alert(store_.db(), id);
+    a = store_.load_alert(id);
   if (!a || !auth::alert_in_scope(p, pipeline_.devices(), *a)) return std::nullopt;
   return a;
 }
@@ -640,7 +640,7 @@ response routes::alert_one(const std::string& id, const auth::principal& who) {
   auto a = visible_alert(id, who);
   if (!a) return json_error(404, "not-found", fmt::format("no alert {}", id.substr(0, 40)));
   auto v = alert_view(*a);
-  v["timeline"] = store::timeline_json(store::audit_for_alert(store_.db(), a->id));
+  v["timeline"] = store::timeline_json(store_.audit_for_alert(a->id));
   if (auth::allowed(who.role, auth::permission::read_personal_data)) {
     // The call sheet: who, where, whom to call. Each resident shown is an audited read.
     const auto& reg = pipeline_.devices();
@@ -682,8 +682,7 @@ void routes::audit_reads(const std::string& actor, const std::vector<std::string
 
 void routes::recall(const std::string& id) {
   if (book_.find(id)) return;
-  if (auto a = store::load_alert(store_.db(), id); a && a->state == alerts::state::resolved)
-    book_.remember(*a);
+  if (auto a = store_.load_alert(id); a && a->state == alerts::state::resolved) book_.remember(*a);
 }
 
 response routes::alert_action(const std::string& id, std::string_view action, const request& r,
@@ -781,7 +780,7 @@ response routes::silence_create(const request& r, const auth::principal& who) {
         fmt::format("no {} '{}'", alerts::scope_name(s.kind), s.target.substr(0, 40)));
   auto made = book_.add_silence(std::move(s), "api");
   if (!made) return error_response(made.err());
-  store::save_silence(store_.db(), *made);
+  store_.save_silence(*made);
   pipeline_.record({});
   auto res = json_ok(silence_json(*made));
   res.status = 201;
@@ -791,7 +790,7 @@ response routes::silence_create(const request& r, const auth::principal& who) {
 response routes::silence_delete(const std::string& id, const auth::principal& who) {
   const std::string* actor = &who.user;
   if (auto st = book_.remove_silence(id, *actor, "api"); !st) return error_response(st.err());
-  store::delete_silence(store_.db(), id, *actor, book_.now());
+  store_.delete_silence(id, *actor, book_.now());
   pipeline_.record({});
   return {204, "application/json", "", {}, {}, {}};
 }
@@ -808,7 +807,7 @@ response routes::resident_away(const std::string& id, const request& r,
   if (!until) return json_error(400, "bad-request", "'until' must be an RFC 3339 time");
   auto set = book_.set_away({id, {}, *until, get(*body, "reason"), *actor}, "api");
   if (!set) return error_response(set.err());
-  store::save_away(store_.db(), *set);
+  store_.save_away(*set);
   pipeline_.set_away(*set);
   pipeline_.record({});
   json::object o;
@@ -822,27 +821,11 @@ response routes::resident_away(const std::string& id, const request& r,
 
 namespace {
 /// The newest alerts (any state) about a resident or a household, newest first.
-json::array recent_alerts(store::connection& db, const std::string& resident_id,
+json::array recent_alerts(store::store& st, const std::string& resident_id,
                           const std::string& household_id, std::size_t limit = 20) {
-  // A cheap text prefilter in SQL, then an exact check on the parsed subject.
-  auto st = db.prepare(
-      "SELECT body FROM alerts WHERE instr(body, ?1) > 0 OR instr(body, ?2) > 0 "
-      "ORDER BY opened_at DESC, id DESC LIMIT 200");
-  st.bind(1, "\"" + (resident_id.empty() ? std::string("\x01") : resident_id) + "\"");
-  st.bind(2, "\"" + (household_id.empty() ? std::string("\x01") : household_id) + "\"");
   json::array out;
-  while (st.step() && out.size() < limit) {
-    boost::system::error_code ec;
-    auto v = json::parse(st.text(0), ec);
-    if (ec) continue;
-    auto a = alerts::alert_from_json(v);
-    if (!a) continue;
-    const auto& ids = a->subject.resident_ids;
-    const bool about =
-        (!resident_id.empty() && std::find(ids.begin(), ids.end(), resident_id) != ids.end()) ||
-        (!household_id.empty() && a->subject.household_id == household_id);
-    if (about) out.push_back(alert_brief(*a));
-  }
+  for (const auto& a : st.alerts_about(resident_id, household_id, limit))
+    out.push_back(alert_brief(a));
   return out;
 }
 
@@ -878,7 +861,7 @@ response routes::resident_one(const std::string& id, const auth::principal& who)
     return json_error(404, "not-found", "no such resident");
   const auto aways = book_.aways();
   auto o = resident_json(*r, reg, away_of(aways, r->id, book_.now()));
-  o["recent_alerts"] = recent_alerts(store_.db(), std::string(r->id), {});
+  o["recent_alerts"] = recent_alerts(store_, std::string(r->id), {});
   audit_reads(who.user, {std::string(r->id)});
   return json_ok(o);
 }
@@ -909,14 +892,14 @@ response routes::household_one(const std::string& id, const auth::principal& who
       devs.push_back(std::move(x));
     }
   o["devices"] = std::move(devs);
-  o["recent_alerts"] = recent_alerts(store_.db(), {}, id);
+  o["recent_alerts"] = recent_alerts(store_, {}, id);
   audit_reads(who.user, shown);
   return json_ok(o);
 }
 
 response routes::users_list() {
   json::array arr;
-  for (const auto& u : auth::list_users(store_.db())) {
+  for (const auto& u : auth::list_users(store_)) {
     json::object o;
     o["name"] = u.name;
     o["role"] = auth::role_name(u.role);

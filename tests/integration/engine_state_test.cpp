@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "store/schema.hpp"
 #include "store/store.hpp"
 #include "support/engine_fixture.hpp"
 
