@@ -23,6 +23,7 @@
 #include "normalize/examples.hpp"
 #include "store/audit.hpp"
 #include "store/privacy.hpp"
+#include "store/sqlite_file.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -143,7 +144,7 @@ int with_store(const std::string& config_file,
 /// `hearthd audit verify`: walks the hash chain; exit 0 when intact, 1 naming the first bad row.
 int cmd_audit_verify(const std::string& config_file) {
   return with_store(config_file, [](const app::config&, store::store& st) {
-    const auto v = store::verify_audit(st.db());
+    const auto v = st.verify_audit();
     if (v.ok()) {
       fmt::print("audit trail intact: {} rows verified\n", v.rows);
       return 0;
@@ -156,13 +157,13 @@ int cmd_audit_verify(const std::string& config_file) {
 /// `hearthd audit export --alert ID`: the alert's timeline as JSON on stdout.
 int cmd_audit_export(const std::string& config_file, const std::string& alert_id) {
   return with_store(config_file, [&](const app::config&, store::store& st) {
-    auto a = store::load_alert(st.db(), alert_id);
+    auto a = st.load_alert(alert_id);
     if (!a) {
       fmt::print(stderr, "no alert {}\n", alert_id);
       return 1;
     }
     auto o = alerts::to_json(*a).as_object();
-    o["timeline"] = store::timeline_json(store::audit_for_alert(st.db(), a->id));
+    o["timeline"] = store::timeline_json(st.audit_for_alert(a->id));
     fmt::print("{}\n", boost::json::serialize(o));
     return 0;
   });
@@ -235,16 +236,16 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
     store::store st(cfg->database);
     const auto now = wall_clock{}.now();
     const auto token = auth::new_token();
-    store::transaction tx(st.db());
+    store::transaction tx(st);
     if (auto added = auth::add_user(
-            st.db(), {name, *r, pw->empty() ? std::string() : auth::hash_password(*pw), now});
+            st, {name, *r, pw->empty() ? std::string() : auth::hash_password(*pw), now});
         !added) {
       fmt::print(stderr, "user {} already exists\n", name);
       return 1;
     }
-    auth::add_token(st.db(), {auth::token_hash(token), name, "api", now, std::nullopt});
-    store::append_audit(st.db(), {{now, "cli", "user-added", "", "user:" + name,
-                                   std::string(auth::role_name(*r)), "cli"}});
+    auth::add_token(st, {auth::token_hash(token), name, "api", now, std::nullopt});
+    st.append_audit(
+        {{now, "cli", "user-added", "", "user:" + name, std::string(auth::role_name(*r)), "cli"}});
     tx.commit();
     fmt::print("user {} ({}) added; {}\n", name, auth::role_name(*r),
                pw->empty() ? "no console password (API token only)" : "console password set");
@@ -258,7 +259,7 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
 
 int cmd_users_list(const std::string& config_file) {
   return with_store(config_file, [](const app::config&, store::store& st) {
-    for (const auto& u : auth::list_users(st.db()))
+    for (const auto& u : auth::list_users(st))
       fmt::print("{}\t{}\n", u.name, auth::role_name(u.role));
     return 0;
   });
@@ -279,7 +280,7 @@ int cmd_backup(const std::string& config_file, const std::string& dest) {
   try {
     store::backup(cfg->database, dest);
     store::store copy(dest);
-    const auto v = store::verify_audit(copy.db());
+    const auto v = copy.verify_audit();
     fmt::print("backed up {} to {} ({} readings; audit trail {}: {} rows)\n", cfg->database, dest,
                copy.count_readings(), v.ok() ? "intact" : "BROKEN", v.rows);
     return v.ok() ? 0 : 1;
@@ -301,7 +302,7 @@ std::string cli_actor(const std::string& given) {
 int cmd_residents_export(const std::string& config_file, const std::string& id, bool full,
                          const std::string& actor) {
   return with_store(config_file, [&](const app::config&, store::store& st) {
-    auto out = store::export_resident(st.db(), id, cli_actor(actor), wall_clock{}.now(), full);
+    auto out = store::export_resident(st, id, cli_actor(actor), wall_clock{}.now(), full);
     if (!out) {
       fmt::print(stderr, "no resident {}\n", id);
       return 1;
@@ -335,7 +336,7 @@ int cmd_residents_erase(const std::string& config_file, const std::string& id,
   }
   try {
     store::store st(cfg->database);
-    auto out = store::erase_resident(st.db(), id, cli_actor(actor), wall_clock{}.now());
+    auto out = store::erase_resident(st, id, cli_actor(actor), wall_clock{}.now());
     if (!out) {
       fmt::print(stderr, "no resident {}\n", id);
       return 1;
