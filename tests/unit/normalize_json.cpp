@@ -7,18 +7,12 @@
 #include "base/time.hpp"
 #include "catalog/device_type.hpp"
 #include "normalize/normalizer.hpp"
+#include "support/catalog_support.hpp"
 
 namespace {
 using namespace hearth;
 
-catalog::device_type type_from(const std::string& yaml) {
-  diagnostics d;
-  auto t = catalog::parse_device_type(yaml, "<text>", d);
-  INFO((d.empty() ? std::string() : d.front().text()));
-  REQUIRE(d.empty());
-  REQUIRE(t);
-  return *t;
-}
+using test::type_from;
 
 result<normalize::envelope> envelope_of(const catalog::device_type& t, std::string_view topic,
                                         std::string_view payload) {
