@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Checks the Debian package that scripts/package built, then installs it for real:
 #  1. its control fields, and that Depends names the package of every shared library the
-#     packaged hearthd loads (as ldd resolves them here), and no -dev package;
+#     packaged hearthd needs (its NEEDED entries, resolved by ldd here), and no -dev package;
 #  2. its file list: hearthd, the unit, the config (a conffile), and every file of the source
 #     tree's devices/, rules/, schemas/, messages/ and console, so that a new file needs no
 #     install rule;
@@ -41,7 +41,11 @@ echo "      Depends: $depends"
 dep_names=$(echo "$depends" | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' | grep -v '^$' | sort -u)
 
 dpkg-deb -x "$deb" "$work/x"
-libs=$(ldd "$work/x/usr/bin/hearthd" | awk '/=> \//{print $3}')
+# The libraries hearthd itself needs (NEEDED), where ldd finds them: those are what
+# Depends must name (their own dependencies are their packages' business).
+needed=$(readelf -d "$work/x/usr/bin/hearthd" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+libs=$(for n in $needed; do ldd "$work/x/usr/bin/hearthd" | awk -v n="$n" '$1 == n {print $3}'; done)
+check "hearthd needs shared libraries (readelf found NEEDED entries)" test -n "$libs"
 check "ldd resolves every library of the packaged hearthd" sh -c "! ldd '$work/x/usr/bin/hearthd' | grep -q 'not found'"
 for lib in $libs; do
   pkg=$(dpkg -S "$(realpath "$lib")" 2>/dev/null | head -n 1 | cut -d: -f1) ||
