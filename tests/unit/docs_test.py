@@ -25,8 +25,8 @@ import sys
 import jsonschema
 import yaml
 
-ROOT = os.environ.get("HEARTH_SOURCE_DIR") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
+ROOT = os.path.realpath(os.environ.get("HEARTH_SOURCE_DIR") or os.path.join(
+    os.path.dirname(__file__), "..", ".."))
 failures = []
 checks = 0
 
