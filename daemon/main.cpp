@@ -54,8 +54,8 @@ int cmd_check(const std::string& config_file) {
                                        defs.types.get(), parsed, d);
     }
     if (d.empty())
-      fmt::print("{}: ok ({} device types, {} rules)\n", config_file, defs.types->types().size(),
-                 defs.rules.size());
+      fmt::print("{}: ok ({} device types, {} rules, {} texts in the message catalogue)\n",
+                 config_file, defs.types->types().size(), defs.rules.size(), defs.messages->size());
   }
   print(d);
   return d.empty() ? 0 : k_exit_config;

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "api/messages.hpp"
 #include "app/pipeline.hpp"
 #include "auth/credentials.hpp"
 #include "base/time.hpp"
@@ -272,6 +273,9 @@ response routes::handle(const request& r) {
     if (r.method != "POST") return json_error(405, "method-not-allowed", "use POST");
     return login(r);
   }
+  // The catalogue is open: the login screen needs its words before anyone logs in.
+  if (rest == "messages" || rest.starts_with("messages/"))
+    return messages_response(*messages_, r, rest, locale_);
   auto who = authenticate(r);
   if (!who) return error_response(who.err());
   // The cookie is SameSite=Strict; a changing request that carries it must also come from

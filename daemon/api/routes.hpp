@@ -39,6 +39,7 @@
 #include "auth/scope.hpp"
 #include "base/result.hpp"
 #include "base/telemetry.hpp"
+#include "i18n/catalogue.hpp"
 #include "store/store.hpp"
 
 namespace hearth::app {
@@ -73,6 +74,13 @@ class routes {
   void set_executor(boost::asio::any_io_executor ex);
 
   response handle(const request& r);
+
+  /// The message catalogue (GET /api/v1/messages/{locale}) and the config's `locale`, the
+  /// language of answers to callers who name none. Domain thread (start and SIGHUP).
+  void set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale) {
+    messages_ = std::move(words);
+    locale_ = std::move(locale);
+  }
 
   /// Pushes one transition to every stream subscriber allowed to see the alert. Domain
   /// thread; never blocks (each peer queues).
@@ -135,6 +143,8 @@ class routes {
   std::unique_ptr<boost::asio::thread_pool> hasher_;
   int pending_logins_ = 0;
   std::vector<subscriber> subscribers_;
+  std::shared_ptr<const i18n::catalogue> messages_ = std::make_shared<i18n::catalogue>();
+  std::string locale_{"zh-CN"};
 };
 
 response json_error(int status, std::string_view code, std::string_view message);

@@ -181,6 +181,7 @@ int run_daemon(const std::string& config_file) {
       },
       api_options);
   routes.set_executor(io.get_executor());  // password checks run off the domain thread
+  routes.set_messages(defs.messages, cfg->locale);
   pipe.on_transition([&](const alerts::transition& t) { routes.on_transition(t); });
   auto listen = split_listen(cfg->http.listen);
   std::unique_ptr<api::http_server> http;
@@ -257,6 +258,7 @@ int run_daemon(const std::string& config_file) {
       auto fresh = load_definitions(*cfg, d);
       if (d.empty() && import_registry_dir(*cfg, *st, *fresh.types, d)) {
         pipe.set_catalog(fresh.types);
+        routes.set_messages(fresh.messages, cfg->locale);
         book.set_rule_policies(rule_policies(fresh.rules));
         eng.set_rules(std::move(fresh.rules));
         pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));

@@ -12,6 +12,7 @@
 #include "base/clock.hpp"
 #include "base/diagnostic.hpp"
 #include "base/metric.hpp"
+#include "i18n/text.hpp"
 
 namespace hearth::engine {
 
@@ -49,7 +50,11 @@ struct rule {
   std::string id;
   int priority = 4;
   rule_kind kind = rule_kind::event;
-  std::string title, summary;  ///< templates; placeholders checked at load
+  /// Title and summary templates in every language (`{zh-CN: ..., en: ...}`); each
+  /// placeholder is one the rule's kind fills, checked at load in every language.
+  i18n::text title_text, summary_text;
+  /// The templates in the locale the daemon publishes in (`select_locale`; zh-CN at load).
+  std::string title, summary;
   subject_scope subject = subject_scope::device;
   selector select;
   std::vector<condition> when;    ///< event: any of these fires; threshold: any of these breaches
@@ -91,5 +96,9 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
 
 /// Loads every `*.yaml` in `dir`; ids must be unique.
 std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out);
+
+/// Sets each rule's `title` and `summary` to its texts in `locale` (the config's `locale`,
+/// the language of what hearthd publishes).
+void select_locale(std::vector<rule>& rules, std::string_view locale);
 
 }  // namespace hearth::engine

@@ -182,6 +182,7 @@ void write_file(const fs::path& p, const std::string& text) {
 const char* const k_new_type =
     R"(# A Zigbee methane detector that reports its concentration in ppm, not %LEL.
 type: z2m.ppm-gas-detector
+name: { zh-CN: 燃气报警器, en: gas detector }
 description: Zigbee methane detector; `gas` is the alarm, `gas_density` the concentration in ppm.
 transport: zigbee2mqtt
 report_interval: 2h

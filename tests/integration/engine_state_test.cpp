@@ -32,7 +32,8 @@ struct temp_db {
 std::vector<engine::rule> rules_under_test() {
   auto rules = only(shipped_rules(), "device-offline");
   rules.push_back(rule_from(
-      "id: gas-high\npriority: 2\nkind: threshold\ntitle: t\nsummary: s\nfor: 10min\n"
+      "id: gas-high\npriority: 2\nkind: threshold\ntitle: {zh-CN: t, en: t}\nsummary: {zh-CN: s, "
+      "en: s}\nfor: 10min\n"
       "when: {metric: gas.lel_pct, at_least: 10}\nclear: {metric: gas.lel_pct, below: 5}\n"));
   rules.push_back(only(shipped_rules(), "building-tilt-critical").front());
   return rules;

@@ -23,9 +23,11 @@ inline time_point at(const char* rfc3339) {
   return *parse_rfc3339(rfc3339);
 }
 
-inline std::vector<engine::rule> shipped_rules() {
+/// The shipped rules with their texts in `locale`.
+inline std::vector<engine::rule> shipped_rules(std::string_view locale = "en") {
   diagnostics d;
   auto rules = engine::load_rules_dir(HEARTH_SOURCE_DIR "/rules", d);
+  engine::select_locale(rules, locale);
   return rules;
 }
 
@@ -37,11 +39,14 @@ inline std::vector<engine::rule> only(const std::vector<engine::rule>& rules,
   return out;
 }
 
-inline engine::rule rule_from(const std::string& yaml) {
+/// A rule from YAML, its texts in `locale`.
+inline engine::rule rule_from(const std::string& yaml, std::string_view locale = "en") {
   diagnostics d;
   auto r = engine::parse_rule(yaml, "test.yaml", d);
   if (!r) throw std::runtime_error(d.empty() ? "bad rule" : d.front().text());
-  return *r;
+  std::vector<engine::rule> one{*r};
+  engine::select_locale(one, locale);
+  return one.front();
 }
 
 /// B1: H-1 (R-1, born 1940, alone), H-2 (R-2 and R-3, a couple), H-3 (R-4, born 1970, alone).

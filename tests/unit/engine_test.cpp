@@ -99,7 +99,8 @@ TEST_CASE(
     "a threshold with for: fires from tick when the window has passed, not a millisecond before",
     "[engine]") {
   fixture f({rule_from(
-      "id: gas-high\npriority: 2\nkind: threshold\ntitle: t\nsummary: '{condition} since {since}'\n"
+      "id: gas-high\npriority: 2\nkind: threshold\ntitle: {zh-CN: t, en: t}\nsummary: {zh-CN: "
+      "'{condition} 自 {since}', en: '{condition} since {since}'}\n"
       "for: 10min\nwhen: {metric: gas.lel_pct, at_least: 10}\nclear: {metric: gas.lel_pct, below: "
       "5}\n")});
   CHECK(f.send("gas-1", {{metric::gas_lel_pct, 12}}).empty());
@@ -117,7 +118,8 @@ TEST_CASE(
 
 TEST_CASE("a clear reading inside the for: window cancels it", "[engine]") {
   fixture f(
-      {rule_from("id: gas-high\npriority: 2\nkind: threshold\ntitle: t\nsummary: s\n"
+      {rule_from("id: gas-high\npriority: 2\nkind: threshold\ntitle: {zh-CN: t, en: t}\nsummary: "
+                 "{zh-CN: s, en: s}\n"
                  "for: 10min\nwhen: {metric: gas.lel_pct, at_least: 10}\nclear: {metric: "
                  "gas.lel_pct, below: 5}\n")});
   f.send("gas-1", {{metric::gas_lel_pct, 12}});
@@ -423,8 +425,9 @@ TEST_CASE(
     "daily_total fires once when the local day's use crosses the limit, and clears the next day",
     "[engine]") {
   fixture f({rule_from(
-      "id: heavy-use\npriority: 4\nkind: daily_total\ntitle: t\nsummary: '{used} today (limit "
-      "{limit})'\nat_least: 500\n")});
+      "id: heavy-use\npriority: 4\nkind: daily_total\ntitle: {zh-CN: t, en: t}\n"
+      "summary: {zh-CN: '今天用水 {used}（上限 {limit}）', en: '{used} today (limit {limit})'}\n"
+      "at_least: 500\n")});
   double l = 0;
   f.meter("meter-1", l);
   CHECK(hourly(f, "meter-1", l, 4, [](int) { return 100.0; }).empty());

@@ -29,6 +29,7 @@ std::vector<engine::rule> shipped_rules() {
   auto rules = engine::load_rules_dir(HEARTH_SOURCE_DIR "/rules", d);
   INFO((d.empty() ? "" : d.front().text()));
   REQUIRE(d.empty());
+  engine::select_locale(rules, "en");
   return rules;
 }
 
