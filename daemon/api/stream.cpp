@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "api/stream.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/reply.hpp"
+#include "api/views.hpp"
+#include "app/pipeline.hpp"
+
+namespace hearth::api {
+namespace json = boost::json;
+
+std::vector<route> stream_hub::routes() {
+  return {{"GET", "stream", auth::permission::read_alerts, "see alerts",
+           [this](const call& k) { return open(k); }}};
+}
+
+response stream_hub::open(const call& k) {
+  if (!k.req.websocket_upgrade)
+    return json_error(426, "upgrade-required", "open /api/v1/stream as a WebSocket");
+  response res{101, "application/json", "", {}, {}, {}};
+  res.upgrade = [this, p = k.who](std::shared_ptr<ws_peer> peer) {
+    std::erase_if(subscribers_, [](const subscriber& s) {
+      auto l = s.peer.lock();
+      return !l || !l->is_open();
+    });
+    json::object hello, h;
+    h["user"] = p.user;
+    h["role"] = auth::role_name(p.role);
+    hello["hello"] = std::move(h);
+    peer->send(json::serialize(hello));
+    subscribers_.push_back({peer, p});
+  };
+  return res;
+}
+
+std::size_t stream_hub::subscribers() {
+  std::erase_if(subscribers_, [](const subscriber& s) {
+    auto l = s.peer.lock();
+    return !l || !l->is_open();
+  });
+  return subscribers_.size();
+}
+
+void stream_hub::close_token(std::string_view token_hash) {
+  for (auto& s : subscribers_)
+    if (s.who.token_hash == token_hash)
+      if (auto peer = s.peer.lock()) peer->close();
+}
+
+void stream_hub::on_transition(const alerts::transition& t) {
+  if (subscribers_.empty()) return;
+  const auto now = context_.book.now();
+  std::string text;
+  for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+    auto peer = it->peer.lock();
+    if (!peer || !peer->is_open()) {
+      it = subscribers_.erase(it);
+      continue;
+    }
+    if (it->who.expires_at && *it->who.expires_at <= now) {  // the session ended
+      peer->close();
+      it = subscribers_.erase(it);
+      continue;
+    }
+    if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
+      if (text.empty()) {
+        auto o = alert_view(t.after);
+        o["transition"] = alerts::transition_name(t.what);
+        o["action"] = t.action;
+        text = json::serialize(o);
+      }
+      peer->send(text);
+    }
+    ++it;
+  }
+}
+
+}  // namespace hearth::api

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// GET /api/v1/stream: a WebSocket that pushes every alert transition the caller may see
+/// (the alert JSON plus "transition" and "action") as `on_transition` is called. The first
+/// message is {"hello":{"user","role"}}. A subscriber whose session has expired is closed
+/// at the next transition; logging out closes the streams opened with that credential.
+///
+/// Threading: domain thread only; nothing here blocks (each peer queues, see ws_peer).
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "api/context.hpp"
+#include "api/route_table.hpp"
+
+namespace hearth::api {
+
+class stream_hub {
+ public:
+  explicit stream_hub(context& c) : context_(c) {}
+
+  /// GET stream (needs read_alerts; a plain GET answers 426).
+  std::vector<route> routes();
+  /// Pushes one transition to every subscriber allowed to see the alert.
+  void on_transition(const alerts::transition& t);
+  /// Open subscribers (tests, metrics).
+  std::size_t subscribers();
+  /// Closes every stream opened with the credential whose hash is `token_hash`.
+  void close_token(std::string_view token_hash);
+
+ private:
+  struct subscriber {
+    std::weak_ptr<ws_peer> peer;
+    auth::principal who;
+  };
+  response open(const call& k);
+
+  context& context_;
+  std::vector<subscriber> subscribers_;
+};
+
+}  // namespace hearth::api

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// JSON views shared by several resources: the alert as the API shows it, a resident's
+/// personal data, a household. Pure functions. A resident view is only ever built for a
+/// caller allowed to see it (the caller checks the scope and audits the read).
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <string_view>
+#include <vector>
+
+#include "alerts/book.hpp"
+#include "registry/registry.hpp"
+
+namespace hearth::api {
+
+/// The alert as the API shows it: the published JSON plus its escalation state.
+boost::json::object alert_view(const alerts::alert& a);
+/// id, rule, priority, state, title, opened_at, outcome: for lists inside other resources.
+boost::json::object alert_brief(const alerts::alert& a);
+
+boost::json::value away_json(const alerts::away* a);
+boost::json::object household_json(const registry::household& h);
+/// A resident's personal data, with the household and the current away (or null).
+boost::json::object resident_json(const registry::resident& r, const registry::registry& reg,
+                                  const alerts::away* away);
+
+/// The resident's away that lasts past `now`, if any.
+const alerts::away* away_of(const std::vector<alerts::away>& aways, std::string_view id,
+                            time_point now);
+
+}  // namespace hearth::api
