@@ -387,6 +387,9 @@ int main(int argc, char** argv) {
   std::string capture_file;
   replay->add_option("capture", capture_file, "capture file (JSON lines: ts, topic, payload)")
       ->required();
+  std::string compare_rules;
+  replay->add_option("--compare", compare_rules,
+                     "a second rules folder: print the alerts that one opens and the other not");
   auto* audit = app.add_subcommand("audit", "the hash-chained audit trail");
   audit->require_subcommand(1);
   auto* averify = audit->add_subcommand("verify", "check the hash chain; names the first bad row");
@@ -442,7 +445,11 @@ int main(int argc, char** argv) {
     if (*check) return cmd_check(config_file);
     if (*dtest) return cmd_devices_test(type_files);
     if (*import) return cmd_import(config_file, csv_files);
-    if (*replay) return app::run_replay(config_file, capture_file, std::cout, std::cerr);
+    if (*replay)
+      return compare_rules.empty()
+                 ? app::run_replay(config_file, capture_file, std::cout, std::cerr)
+                 : app::run_replay_compare(config_file, compare_rules, capture_file, std::cout,
+                                           std::cerr);
     if (*averify) return cmd_audit_verify(config_file);
     if (*aexport) return cmd_audit_export(config_file, export_alert);
     if (*uadd) return cmd_users_add(config_file, user_name, user_role, password_file);

@@ -27,6 +27,7 @@ struct context {
   /// The message catalogue, and the config's `locale` (for callers who ask for none).
   std::shared_ptr<const i18n::catalogue> words = std::make_shared<i18n::catalogue>();
   std::string locale{"zh-CN"};
+  std::string timezone{"UTC"};  ///< the config's: times in words are local
 
   /// Journals one read-personal-data row per resident (action `read-personal-data`,
   /// subject `resident:<id>`), then records them together. Nothing when `resident_ids` is

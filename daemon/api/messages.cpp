@@ -13,6 +13,11 @@ std::string_view caller_locale(const request& r, std::string_view fallback) {
   return it == r.headers.end() ? fallback : i18n::negotiate(it->second, fallback);
 }
 
+response in_language(response r, std::string_view locale) {
+  r.headers["Content-Language"] = std::string(locale);
+  return r;
+}
+
 namespace {
 response error(int status, std::string_view code, std::string_view message) {
   json::object o;

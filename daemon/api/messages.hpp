@@ -22,6 +22,9 @@ namespace hearth::api {
 /// The caller's locale: from `Accept-Language` (see i18n::negotiate), else `fallback`.
 std::string_view caller_locale(const request& r, std::string_view fallback);
 
+/// `r` with `Content-Language: locale`.
+response in_language(response r, std::string_view locale);
+
 /// Serves /api/v1/messages and /api/v1/messages/{locale}; `rest` is the path after
 /// /api/v1/ ("messages" or "messages/zh-CN").
 response messages_response(const i18n::catalogue& words, const request& r, std::string_view rest,

@@ -80,9 +80,11 @@ class routes {
 
   /// The message catalogue (GET /api/v1/messages/{locale}) and the config's `locale`, the
   /// language of answers to callers who name none. Domain thread (start and SIGHUP).
-  void set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale) {
+  void set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale,
+                    std::string timezone = "UTC") {
     context_.words = std::move(words);
     context_.locale = std::move(locale);
+    context_.timezone = std::move(timezone);
   }
 
   /// Pushes one transition to every stream subscriber allowed to see the alert. Domain

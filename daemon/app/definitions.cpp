@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/kind.hpp"
 #include "i18n/keys.hpp"
 
 namespace hearth::app {
@@ -48,7 +49,7 @@ definitions load_definitions(const config& c, diagnostics& out) {
 std::map<std::string, alerts::rule_policy> rule_policies(const std::vector<engine::rule>& rules) {
   std::map<std::string, alerts::rule_policy> out;
   for (const auto& r : rules)
-    out[r.id] = {r.welfare, r.auto_resolve};
+    out[r.id] = {r.welfare, r.auto_resolve, r.how && r.how->fires_once()};
   return out;
 }
 

@@ -5,23 +5,10 @@
 
 #include <algorithm>
 
-#include "engine/rule.hpp"
+#include "engine/kind.hpp"
 
 namespace hearth::engine {
 namespace {
-
-constexpr std::string_view k_event[] = {"condition", "metric", "value"};
-constexpr std::string_view k_threshold[] = {"condition", "metric", "value", "since", "window"};
-constexpr std::string_view k_inactivity[] = {"since",         "quiet_for", "used",     "window",
-                                             "longest_quiet", "baseline",  "last_seen"};
-constexpr std::string_view k_no_data[] = {"last_seen", "since", "quiet_for", "interval", "window"};
-constexpr std::string_view k_baseline[] = {"change", "limit", "baseline", "value"};
-constexpr std::string_view k_slots[] = {"since", "window", "used", "interval"};
-constexpr std::string_view k_daily[] = {"used", "limit"};
-
-constexpr rule_kind k_all_kinds[] = {
-    rule_kind::event,    rule_kind::threshold, rule_kind::inactivity, rule_kind::no_data,
-    rule_kind::baseline, rule_kind::slots,     rule_kind::daily_total};
 
 bool in(std::span<const std::string_view> s, std::string_view n) {
   return std::find(s.begin(), s.end(), n) != s.end();
@@ -29,36 +16,18 @@ bool in(std::span<const std::string_view> s, std::string_view n) {
 
 }  // namespace
 
-std::span<const std::string_view> kind_placeholders(rule_kind k) {
-  switch (k) {
-    case rule_kind::event:
-      return k_event;
-    case rule_kind::threshold:
-      return k_threshold;
-    case rule_kind::inactivity:
-      return k_inactivity;
-    case rule_kind::no_data:
-      return k_no_data;
-    case rule_kind::baseline:
-      return k_baseline;
-    case rule_kind::slots:
-      return k_slots;
-    case rule_kind::daily_total:
-      return k_daily;
-  }
-  return {};
-}
-
-bool fills(rule_kind k, std::string_view name) {
-  return in(k_common_placeholders, name) || in(kind_placeholders(k), name);
+bool fills(const kind_info& k, std::string_view name) {
+  return in(k_common_placeholders, name) || in(k.fills, name);
 }
 
 bool known_placeholder(std::string_view name) {
-  return std::any_of(std::begin(k_all_kinds), std::end(k_all_kinds),
-                     [&](rule_kind k) { return fills(k, name); });
+  const auto names = kind_names();
+  return std::any_of(names.begin(), names.end(),
+                     [&](std::string_view n) { return fills(*find_kind(n), name); });
 }
 
-std::vector<std::pair<int, std::string>> check_placeholders(const i18n::text& t, rule_kind k) {
+std::vector<std::pair<int, std::string>> check_placeholders(const i18n::text& t,
+                                                            const kind_info& k) {
   std::vector<std::pair<int, std::string>> out;
   for (const auto& [loc, f] : t.forms) {
     for (const auto& name : i18n::placeholders_of(f.other)) {
@@ -70,11 +39,11 @@ std::vector<std::pair<int, std::string>> check_placeholders(const i18n::text& t,
       std::string offered;
       for (auto p : k_common_placeholders)
         offered += (offered.empty() ? "{" : ", {") + std::string(p) + "}";
-      for (auto p : kind_placeholders(k))
+      for (auto p : k.fills)
         offered += ", {" + std::string(p) + "}";
       out.emplace_back(
           f.line, fmt::format("placeholder '{{{}}}' is never filled by a {} rule (it fills {})",
-                              name, kind_name(k), offered));
+                              name, k.name, offered));
     }
   }
   // The same mistake in both languages is one mistake: report it once per line and text.

@@ -169,7 +169,14 @@ std::vector<std::string> required_keys() {
                         "condition.at_most",
                         "condition.below",
                         "list.pair",
-                        "list.more"})
+                        "list.more",
+                        "late.arrival",
+                        "reading.latest",
+                        "tilt.angles",
+                        "inactivity.none_learned",
+                        "inactivity.longest_learned",
+                        "inactivity.nothing_learned",
+                        "timeline.tier_notified"})
     k.emplace_back(s);
   for (auto a : k_actions)
     k.push_back(fmt::format("timeline.action.{}", a));

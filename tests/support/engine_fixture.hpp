@@ -12,7 +12,7 @@
 #include "base/time.hpp"
 #include "catalog/device_type.hpp"
 #include "engine/engine.hpp"
-#include "engine/rule.hpp"
+#include "engine/rule_file.hpp"
 #include "registry/registry.hpp"
 #include "support/shipped.hpp"
 
@@ -82,11 +82,13 @@ inline std::string type_of(const std::string& device) {
 struct fixture {
   manual_clock clock;
   engine::engine eng;
+  /// `locale`: the language of the signals' `title` and `summary` (all are in `texts`).
   explicit fixture(std::vector<engine::rule> rules,
                    time_point start = at("2026-11-20T00:00:00+08:00"),
-                   registry::tables reg = community())
+                   registry::tables reg = community(), std::string locale = "en")
       : clock(start), eng(std::move(rules), clock, "Asia/Shanghai") {
     eng.set_catalog(shipped_types());
+    eng.set_messages(shipped_messages(), std::move(locale));
     eng.set_registry(std::make_shared<registry::registry>(std::move(reg)));
   }
 
@@ -98,6 +100,19 @@ struct fixture {
     r.device_id = device;
     r.device_type = type_of(device);
     r.ts = ts.value_or(clock.now());
+    for (auto [m, v] : values)
+      r.readings.push_back({device, m, v, r.ts});
+    return eng.on_report(r);
+  }
+  /// A report that happened at `event` and arrives now (a gateway's backlog).
+  std::vector<engine::signal> arrive(const std::string& device,
+                                     std::vector<std::pair<metric, double>> values,
+                                     time_point event) {
+    report r;
+    r.device_id = device;
+    r.device_type = type_of(device);
+    r.ts = event;
+    r.received_at = clock.now();
     for (auto [m, v] : values)
       r.readings.push_back({device, m, v, r.ts});
     return eng.on_report(r);
