@@ -63,7 +63,7 @@ std::optional<alerts::alert> visible_alert(context& c, const std::string& id,
   if (const auto* known = c.book.find(id))
     a = *known;
   else
-    a = store::load_alert(c.store.db(), id);
+    a = c.store.load_alert(id);
   if (!a || !auth::alert_in_scope(p, c.pipeline.devices(), *a)) return std::nullopt;
   return a;
 }
@@ -75,7 +75,7 @@ response alert_one(context& c, const std::string& id, const call& k) {
   const auto locale = caller_locale(k.req, c.locale);
   auto v = alert_view(*a, locale);
   std::vector<alerts::audit_entry> rows;
-  for (auto& row : store::audit_for_alert(c.store.db(), a->id))
+  for (auto& row : c.store.audit_for_alert(a->id))
     rows.push_back(std::move(row.entry));
   const i18n::context words{*c.words, locale, i18n::zone(c.timezone), c.book.now()};
   v["timeline"] = timeline_view(rows, words);
@@ -106,7 +106,7 @@ response alert_one(context& c, const std::string& id, const call& k) {
 /// Makes a resolved alert that only the store still has known to the book.
 void recall(context& c, const std::string& id) {
   if (c.book.find(id)) return;
-  if (auto a = store::load_alert(c.store.db(), id); a && a->state == alerts::state::resolved)
+  if (auto a = c.store.load_alert(id); a && a->state == alerts::state::resolved)
     c.book.remember(*a);
 }
 
