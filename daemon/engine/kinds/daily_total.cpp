@@ -32,9 +32,9 @@ void daily_total::on_report(const rule& r, const context& c, core& k,
   }
   st.day_used += s.used;  // a step is counted on the day it ends
   if (st.active || st.day_used < daily_limit || k.paused(r, c.dev, s.to)) return;
-  std::map<std::string, std::string> vars;
-  vars["used"] = litres(st.day_used);
-  vars["limit"] = litres(daily_limit);
+  args vars;
+  vars["used"] = litres_arg(st.day_used);
+  vars["limit"] = litres_arg(daily_limit);
   std::vector<alerts::evidence> ev{{std::string(c.device_id), metric::water_total_l, s.raw, s.to}};
   st.active = true;
   st.fired_at = s.to;
@@ -53,7 +53,9 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return b;
 }
 
-const kind_registration registered{{"daily_total", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"used", "limit"};
+const kind_registration registered{{"daily_total", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

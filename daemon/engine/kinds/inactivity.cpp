@@ -122,18 +122,20 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
   std::vector<alerts::evidence> ev{
       {std::string(c.device_id), metric::water_total_l, first.raw, first.ts},
       {std::string(c.device_id), metric::water_total_l, s.raw, s.to}};
-  std::map<std::string, std::string> vars;
-  vars["since"] = k.local_when(eff_since, s.to);
-  vars["quiet_for"] = describe_duration(quiet_for);
-  vars["used"] = litres(d.total - first.total);
-  vars["window"] = describe_duration(window);
-  vars["longest_quiet"] = longest ? describe_duration(*longest) : "none learned yet";
-  vars["baseline"] =
-      longest ? fmt::format("the longest quiet spell at this time of day in the last {} was {}",
-                            describe_duration(history), describe_duration(*longest))
-              : fmt::format("no quiet spell at this time of day in the last {} is on record",
-                            describe_duration(history));
-  vars["last_seen"] = k.local_time(s.to);
+  args vars;
+  vars["since"] = i18n::arg::of_time(eff_since);
+  vars["quiet_for"] = i18n::arg::of_span(quiet_for);
+  vars["used"] = litres_arg(d.total - first.total);
+  vars["min_change"] = litres_arg(min_change);
+  vars["window"] = i18n::arg::of_span(window);
+  vars["longest_quiet"] = longest ? i18n::arg::of_span(*longest)
+                                  : i18n::arg::of_message({"inactivity.none_learned", {}});
+  vars["baseline"] = longest ? i18n::arg::of_message({"inactivity.longest_learned",
+                                                      {{"history", i18n::arg::of_span(history)},
+                                                       {"longest", i18n::arg::of_span(*longest)}}})
+                             : i18n::arg::of_message({"inactivity.nothing_learned",
+                                                      {{"history", i18n::arg::of_span(history)}}});
+  vars["last_seen"] = i18n::arg::of_time(s.to);
   st.active = true;
   st.fired_at = s.to;
   out.push_back(k.make_signal(r, c, std::move(ev), std::move(vars)));
@@ -154,7 +156,10 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return b;
 }
 
-const kind_registration registered{{"inactivity", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"since",         "quiet_for", "used",      "window",
+                                        "longest_quiet", "baseline",  "last_seen", "min_change"};
+const kind_registration registered{{"inactivity", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds
