@@ -113,8 +113,8 @@ std::optional<std::string> read_secret_file(const std::string& path) {
 
 std::string config::default_console_dir() {
   std::error_code ec;
-  const std::string dev = HEARTH_SOURCE_DIR "/daemon/console";
-  if (fs::is_regular_file(dev + "/index.html", ec)) return dev;
+  const fs::path dev = HEARTH_SOURCE_DIR "/daemon/console";
+  if (fs::is_regular_file(dev / "index.html", ec)) return dev.string();
   return "/usr/share/hearth/console";
 }
 
