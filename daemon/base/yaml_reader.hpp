@@ -17,6 +17,13 @@
 
 namespace hearth {
 
+/// The definition files of a folder (`*.yaml`, `*.yml`), sorted by name, so that loading is
+/// the same on every machine. A folder that cannot be read adds a diagnostic.
+std::vector<std::string> definition_files(const std::string& dir, diagnostics& out);
+
+/// A definition file's whole text; nullopt, with a diagnostic, when it cannot be opened.
+std::optional<std::string> read_definition_file(const std::string& path, diagnostics& out);
+
 /// Parses a whole YAML document. On a syntax error, adds a diagnostic and returns nullopt.
 std::optional<YAML::Node> load_yaml_file(const std::string& path, diagnostics& out);
 std::optional<YAML::Node> load_yaml_text(const std::string& text, const std::string& file,

@@ -7,10 +7,8 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 
 #include "base/time.hpp"
 #include "base/yaml_reader.hpp"
@@ -570,14 +568,9 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
 catalog catalog::load_files(const std::vector<std::string>& files, diagnostics& out) {
   catalog c;
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
-      out.push_back({f, 0, "cannot open file"});
-      continue;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (auto t = parse_device_type(ss.str(), f, out)) {
+    const auto text = read_definition_file(f, out);
+    if (!text) continue;
+    if (auto t = parse_device_type(*text, f, out)) {
       if (c.find(t->name))
         out.push_back({f, 1, fmt::format("device type '{}' is defined twice", t->name)});
       else
@@ -588,16 +581,7 @@ catalog catalog::load_files(const std::vector<std::string>& files, diagnostics& 
 }
 
 catalog catalog::load_dir(const std::string& dir, diagnostics& out) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
-      files.push_back(e.path().string());
-  }
-  if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
-  std::sort(files.begin(), files.end());
-  return load_files(files, out);
+  return load_files(definition_files(dir, out), out);
 }
 
 void catalog::add(device_type t) {

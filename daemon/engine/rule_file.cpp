@@ -4,10 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "base/yaml_reader.hpp"
 #include "engine/kind.hpp"
@@ -104,22 +101,13 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
 }
 
 std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
-      files.push_back(e.path().string());
-  }
-  if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
-  std::sort(files.begin(), files.end());
+  const auto files = definition_files(dir, out);
   std::vector<rule> rules;
   std::set<std::string> ids;
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (auto r = parse_rule(ss.str(), f, out)) {
+    const auto text = read_definition_file(f, out);
+    if (!text) continue;
+    if (auto r = parse_rule(*text, f, out)) {
       if (!ids.insert(r->id).second) {
         out.push_back({f, r->line, fmt::format("rule id '{}' is defined twice", r->id)});
         continue;

@@ -5,9 +5,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "base/yaml_reader.hpp"
 #include "i18n/keys.hpp"
@@ -24,21 +21,8 @@ bool is_locale(std::string_view k) {
 
 catalogue catalogue::load_dir(const std::string& dir, diagnostics& out) {
   catalogue c;
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
-      files.push_back(e.path().string());
-  }
-  if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    c.load_text(ss.str(), f, out);
-  }
+  for (const auto& f : definition_files(dir, out))
+    if (const auto text = read_definition_file(f, out)) c.load_text(*text, f, out);
   return c;
 }
 
