@@ -102,9 +102,10 @@ void parse_when(yaml_map& doc, rule& r) {
 void parse_counter(yaml_map& doc, metric& into) {
   if (auto m = doc.string("metric", false)) {
     auto met = metric_from_name(*m);
-    if (!met || info(*met).boolean)
-      doc.error(doc.get("metric"),
-                fmt::format("'metric' must be a counter such as water.total_l, not '{}'", *m));
+    if (!met || !is_counter(*met))
+      doc.error(
+          doc.get("metric"),
+          fmt::format("'metric' must be a counter (water.total_l, power.total_kwh), not '{}'", *m));
     else
       into = *met;
   }
@@ -152,6 +153,11 @@ std::string value_text(metric m, double v) {
 
 std::string litres(double v) {
   return fmt::format("{:.0f} L", v);
+}
+
+std::string amount(metric m, double v) {
+  if (m == metric::water_total_l) return litres(v);
+  return fmt::format("{:.1f} {}", v, info(m).unit);
 }
 
 }  // namespace hearth::engine

@@ -81,5 +81,7 @@ bool clear_holds(const std::vector<condition>& conds, const report& rep);
 /// "true"/"false" for a boolean metric, the number otherwise.
 std::string value_text(metric m, double v);
 std::string litres(double v);  ///< "12 L"
+/// A counter's amount in its unit: "12 L", "3.2 kWh".
+std::string amount(metric m, double v);
 
 }  // namespace hearth::engine

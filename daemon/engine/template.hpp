@@ -15,7 +15,7 @@ inline constexpr std::string_view k_placeholders[] = {
     "device_id", "device_type", "location",  "household_id",  "unit",     "building",
     "place",     "metric",      "value",     "time",          "date",     "condition",
     "limit",     "since",       "quiet_for", "longest_quiet", "baseline", "change",
-    "window",    "used",        "interval",  "last_seen",
+    "window",    "used",        "interval",  "last_seen",     "signs",    "hours",
 };
 
 /// Returns a message for the first unknown or unbalanced placeholder, or nullopt.

@@ -67,22 +67,22 @@ inline registry::tables community() {
   return t;
 }
 
-inline std::string type_of(const std::string& device) {
-  for (const auto& d : community().devices)
-    if (d.id == device) return d.type;
-  return "native";
-}
-
 /// An engine over the shipped device types and `rules`, on a manual clock, in Asia/Shanghai.
 struct fixture {
   manual_clock clock;
   engine::engine eng;
+  registry::tables tables;  ///< the registry given, for device types
   explicit fixture(std::vector<engine::rule> rules,
                    time_point start = at("2026-11-20T00:00:00+08:00"),
                    registry::tables reg = community())
-      : clock(start), eng(std::move(rules), clock, "Asia/Shanghai") {
+      : clock(start), eng(std::move(rules), clock, "Asia/Shanghai"), tables(reg) {
     eng.set_catalog(shipped_types());
     eng.set_registry(std::make_shared<registry::registry>(std::move(reg)));
+  }
+  std::string type_of(const std::string& device) const {
+    for (const auto& d : tables.devices)
+      if (d.id == device) return d.type;
+    return "native";
   }
 
   /// A report from `device` at the clock's time (or `ts`), with these readings.
