@@ -35,6 +35,10 @@ struct incident {
   /// One normalize::reason code per message hearth should refuse or drop.
   std::vector<std::string> expected_rejections;
   std::string detail;  ///< plain words
+  /// Set when the incident expects its resident to be marked away (POST
+  /// /api/v1/residents/{id}/away) from `at` until then: a replay must do so to expect nothing.
+  std::string away_resident_id;
+  time_point away_until = time_point::max();
 };
 
 struct traffic_options {
