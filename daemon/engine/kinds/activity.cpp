@@ -268,17 +268,8 @@ void activity::judge(const rule& r, const context& c, core& k,
     signs += (signs.empty() ? "" : ", ") + what;
   }
   std::map<std::string, std::string> vars;
-  vars["since"] = when(eff_since);
-  vars["quiet_for"] = describe_duration(quiet_for);
+  fill_quiet_vars(vars, k, eff_since, now, window, history, longest);
   vars["signs"] = signs;
-  vars["window"] = describe_duration(window);
-  vars["longest_quiet"] = longest ? describe_duration(*longest) : "none learned yet";
-  vars["baseline"] =
-      longest ? fmt::format("the longest quiet spell at this time of day in the last {} was {}",
-                            describe_duration(history), describe_duration(*longest))
-              : fmt::format("no quiet spell at this time of day in the last {} is on record",
-                            describe_duration(history));
-  vars["last_seen"] = k.local_time(now);
   hs.active = true;
   hs.fired_at = now;
   out.push_back(k.make_signal(r, c, std::move(ev), std::move(vars)));

@@ -71,17 +71,8 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
       {std::string(c.device_id), metric::water_total_l, first.raw, first.ts},
       {std::string(c.device_id), metric::water_total_l, s.raw, s.to}};
   std::map<std::string, std::string> vars;
-  vars["since"] = k.local_when(eff_since, s.to);
-  vars["quiet_for"] = describe_duration(quiet_for);
+  fill_quiet_vars(vars, k, eff_since, s.to, window, history, longest);
   vars["used"] = litres(d.total - first.total);
-  vars["window"] = describe_duration(window);
-  vars["longest_quiet"] = longest ? describe_duration(*longest) : "none learned yet";
-  vars["baseline"] =
-      longest ? fmt::format("the longest quiet spell at this time of day in the last {} was {}",
-                            describe_duration(history), describe_duration(*longest))
-              : fmt::format("no quiet spell at this time of day in the last {} is on record",
-                            describe_duration(history));
-  vars["last_seen"] = k.local_time(s.to);
   st.active = true;
   st.fired_at = s.to;
   out.push_back(k.make_signal(r, c, std::move(ev), std::move(vars)));

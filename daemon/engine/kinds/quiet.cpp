@@ -2,8 +2,11 @@
 #include "engine/kinds/quiet.hpp"
 
 #include <date/date.h>
+#include <fmt/format.h>
 
 #include <string>
+
+#include "base/time.hpp"
 
 namespace hearth::engine::kinds {
 namespace json = boost::json;
@@ -87,6 +90,21 @@ void quiet_spells::read(const json::object& o) {
           if (len.is_number())
             spells[std::stoi(std::string(h))][std::stoll(std::string(d))] =
                 len.to_number<long long>();
+}
+
+void fill_quiet_vars(std::map<std::string, std::string>& vars, const core& k, time_point since,
+                     time_point now, duration window, duration history,
+                     std::optional<duration> longest) {
+  vars["since"] = k.local_when(since, now);
+  vars["quiet_for"] = describe_duration(now - since);
+  vars["window"] = describe_duration(window);
+  vars["longest_quiet"] = longest ? describe_duration(*longest) : "none learned yet";
+  vars["baseline"] =
+      longest ? fmt::format("the longest quiet spell at this time of day in the last {} was {}",
+                            describe_duration(history), describe_duration(*longest))
+              : fmt::format("no quiet spell at this time of day in the last {} is on record",
+                            describe_duration(history));
+  vars["last_seen"] = k.local_time(now);
 }
 
 }  // namespace hearth::engine::kinds

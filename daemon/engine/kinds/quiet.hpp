@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/core.hpp"
@@ -54,5 +55,11 @@ struct quiet_spells {
   void write(boost::json::object& o) const;
   void read(const boost::json::object& o);
 };
+
+/// The placeholders both welfare kinds fill for a quiet spell that began at `since` and is
+/// judged at `now`: since, quiet_for, window, longest_quiet, baseline, last_seen.
+void fill_quiet_vars(std::map<std::string, std::string>& vars, const core& k, time_point since,
+                     time_point now, duration window, duration history,
+                     std::optional<duration> longest);
 
 }  // namespace hearth::engine::kinds
