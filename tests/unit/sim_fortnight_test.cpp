@@ -21,6 +21,10 @@ TEST_CASE("two weeks of a community with activity sensors raise exactly the expe
   sim::traffic_options o;
   o.start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 19} + std::chrono::hours{16};
   o.days = 14;
+  // A gateway outage's expectation needs gateway state, which hearth-sim does not send yet
+  // (tools/hearth-sim/README.md, known gaps): with it, every meter behind the gateway would
+  // be device-offline and no gateway-offline would open.
+  o.gateway_outages = false;
   const auto t = sim::make_traffic(c, o);
   const auto got = test::replay_sim(c, t);
   CHECK(got.rejected == test::expected_rejections(t));
@@ -34,6 +38,17 @@ TEST_CASE("two weeks of a community with activity sensors raise exactly the expe
   }
   for (const char* k : {"inactive-resident", "no-water-active", "away-standby", "door-left-open"})
     CHECK(kinds.count(k) == 1);
+  // Any alert nobody expected, by device, to say what raised it.
+  std::string unexpected;
+  auto left = want;
+  for (const auto& a : got.alerts) {
+    const auto it = left.find(a.rule + " " + a.subject.household_id);
+    if (it != left.end())
+      left.erase(it);
+    else if (unexpected.size() < 2000)
+      unexpected += a.rule + " " + a.subject.device_id + "; ";
+  }
+  INFO("unexpected: " << unexpected);
   CHECK(got.opened == want);
 
   // The all-quiet elder's alert names every sensor's last sign of life, one evidence each.

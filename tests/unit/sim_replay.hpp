@@ -80,6 +80,7 @@ inline sim_outcome replay_sim(const sim::community& c, const sim::traffic& t) {
       eng.set_away(aways.front()->away_resident_id, aways.front()->away_until);
       aways.erase(aways.begin());
     }
+    pipe.tick(m.ts);  // as hearthd replay does: deadlines before this message fire first
     pipe.on_message(m.topic, m.payload, m.ts);
   }
   for (const char* r :

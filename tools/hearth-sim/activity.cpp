@@ -129,7 +129,7 @@ class sensor {
   void energy() {
     auto r = stream(w_.seed, s_energy, static_cast<std::uint64_t>(index_));
     double kwh = d_.kwh;
-    const auto first = w_.start + std::chrono::seconds(d_.offset_s % 600);
+    const auto first = w_.start + std::chrono::minutes(d_.offset_s % 10);
     for (auto t = w_.start; t < w_.end; t += 1min) {
       const auto epoch_minute = std::chrono::floor<std::chrono::minutes>(t).time_since_epoch();
       const double w = watts(h_, day(lt_.day(t)), lt_.minute(t), epoch_minute.count(), idle(t));

@@ -419,7 +419,9 @@ class generator {
                   c_.buildings[static_cast<std::size_t>(d.building_index)].tilt_limit_permille));
       inc.household_id.clear();
     }
-    for (int k = std::min<int>(count(1), static_cast<int>(c_.gateways.size())); k-- > 0;) {
+    for (int k = o_.gateway_outages ? std::min<int>(count(1), static_cast<int>(c_.gateways.size()))
+                                    : 0;
+         k-- > 0;) {
       auto t = when(r, 1h, 4h);
       if (!t) break;
       const auto g = static_cast<std::size_t>(r.next() % c_.gateways.size());
