@@ -57,6 +57,12 @@ YAML::Node yaml_map::get(const std::string& key) {
   return n.IsDefined() ? n : YAML::Node(YAML::NodeType::Undefined);
 }
 
+YAML::Node yaml_map::require(const std::string& key) {
+  auto n = get(key);
+  if (!n.IsDefined() && valid_) missing(key);
+  return n;
+}
+
 void yaml_map::error(const YAML::Node& at, const std::string& message) {
   out_.push_back({file_, line_of(at) ? line_of(at) : line_of(node_), message});
 }

@@ -40,6 +40,8 @@ class yaml_map {
 
   /// Marks `key` as known and returns its node (null node when absent).
   YAML::Node get(const std::string& key);
+  /// Like `get`, and reports the key as missing (or misspelt) when it is absent.
+  YAML::Node require(const std::string& key);
 
   std::optional<std::string> string(const std::string& key, bool required);
   std::optional<double> number(const std::string& key, bool required);

@@ -454,10 +454,13 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   t.file = file;
   if (auto name = doc.string("type", true)) {
     t.name = *name;
+    t.line = line_of(doc.get("type"));
     if (const auto stem = stem_of(file); !file.empty() && stem != *name && file != "<text>")
       doc.error(doc.get("type"),
                 fmt::format("type '{}' must match the file name '{}'", *name, stem));
   }
+  if (const auto n = doc.get("name"); n.IsDefined())
+    t.human_name = i18n::parse_text(n, file, out, "name");
   t.description = doc.string("description", false).value_or("");
   const transport_profile* profile = nullptr;
   if (auto tr = doc.string("transport", true)) {

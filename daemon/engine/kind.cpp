@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "i18n/keys.hpp"
+
 namespace hearth::engine {
 
 namespace {
@@ -146,18 +148,44 @@ bool clear_holds(const std::vector<condition>& conds, const report& rep) {
   return any;
 }
 
-std::string value_text(metric m, double v) {
-  if (info(m).boolean) return v != 0 ? "true" : "false";
-  return fmt::format("{:g}", v);
+i18n::arg metric_arg(metric m) {
+  return i18n::arg::of_message({i18n::metric_name_key(m), {}});
 }
 
-std::string litres(double v) {
-  return fmt::format("{:.0f} L", v);
+i18n::arg reading_arg(metric m, double v) {
+  if (info(m).boolean) return i18n::arg::of_message({i18n::metric_state_key(m, v != 0), {}});
+  return i18n::arg::of_quantity(v, std::string(info(m).unit));
 }
 
-std::string amount(metric m, double v) {
-  if (m == metric::water_total_l) return litres(v);
-  return fmt::format("{:.1f} {}", v, info(m).unit);
+i18n::arg condition_arg(const condition& c, double value) {
+  if (info(c.metric).boolean) return reading_arg(c.metric, value);
+  const char* key = "condition.at_least";
+  switch (c.cmp) {
+    case condition::op::above:
+      key = "condition.above";
+      break;
+    case condition::op::at_most:
+      key = "condition.at_most";
+      break;
+    case condition::op::below:
+      key = "condition.below";
+      break;
+    default:
+      break;
+  }
+  return i18n::arg::of_message({key,
+                                {{"metric", metric_arg(c.metric)},
+                                 {"value", reading_arg(c.metric, value)},
+                                 {"limit", reading_arg(c.metric, c.operand)}}});
+}
+
+i18n::arg litres_arg(double v) {
+  return i18n::arg::of_quantity(v, "L");
+}
+
+i18n::arg amount_arg(metric m, double v) {
+  if (m == metric::water_total_l) return litres_arg(v);
+  return i18n::arg::of_quantity(v, std::string(info(m).unit));
 }
 
 }  // namespace hearth::engine

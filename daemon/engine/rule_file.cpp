@@ -12,6 +12,7 @@
 #include "base/yaml_reader.hpp"
 #include "engine/kind.hpp"
 #include "engine/template.hpp"
+#include "i18n/locale.hpp"
 
 namespace hearth::engine {
 
@@ -65,11 +66,14 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
     }
   }
   for (const char* key : {"title", "summary"}) {
-    if (auto t = doc.string(key, true)) {
-      if (auto problem = check_template(*t))
-        doc.error(doc.get(key), fmt::format("{}: {}", key, *problem));
-      (std::string_view(key) == "title" ? r.title : r.summary) = *t;
-    }
+    const auto node = doc.require(key);
+    if (!node.IsDefined()) continue;
+    auto t = i18n::parse_text(node, file, out, key);
+    if (!t) continue;
+    if (kind)
+      for (const auto& [line, problem] : check_placeholders(*t, *kind))
+        out.push_back({file, line, fmt::format("{}: {}", key, problem)});
+    (std::string_view(key) == "title" ? r.title_text : r.summary_text) = std::move(*t);
   }
   if (auto s = doc.string("subject", false)) {
     if (*s == "device")
@@ -94,6 +98,8 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
               "a priority-1 rule cannot be a welfare rule: away never mutes life-safety");
   doc.finish();
   if (out.size() != before) return std::nullopt;
+  r.title = r.title_text.str(i18n::k_default_locale);
+  r.summary = r.summary_text.str(i18n::k_default_locale);
   return r;
 }
 
@@ -122,6 +128,13 @@ std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out) {
     }
   }
   return rules;
+}
+
+void select_locale(std::vector<rule>& rules, std::string_view locale) {
+  for (auto& r : rules) {
+    r.title = r.title_text.str(locale);
+    r.summary = r.summary_text.str(locale);
+  }
 }
 
 }  // namespace hearth::engine

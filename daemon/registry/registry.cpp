@@ -177,7 +177,19 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
                         : kind == &k_residents ? "residents"
                         : kind == &k_devices   ? "devices"
                                                : "buildings";
-    into.sources[fmt::format("{}:{}", table, trim(rec.fields[0]))] = {file, rec.line, {}};
+    // An id given twice in one import (one file or several) is a mistake, not an update:
+    // the later row would silently replace the earlier, and the device it described would
+    // turn "unregistered" (a real SOS button among them). Updates come from later imports.
+    const auto id = trim(rec.fields[0]);
+    const auto key = fmt::format("{}:{}", table, id);
+    if (auto seen = into.sources.find(key); seen != into.sources.end() && !id.empty()) {
+      out.push_back({file, rec.line,
+                     fmt::format("{} '{}' is already defined at {}:{}", header[0], id,
+                                 seen->second.file, seen->second.line),
+                     1});
+      continue;
+    }
+    into.sources[key] = {file, rec.line, {}};
     if (kind == &k_households) {
       household_row h{rd.text(0, true), rd.text(1, true), rd.text(2, false), rd.text(3, false)};
       if (rd.ok) into.households.push_back(std::move(h));

@@ -199,11 +199,12 @@ TEST_CASE("lone-elder-inactive fires on the elder quiet on every signal, naming 
   CHECK(s.welfare);
   CHECK(s.subject.resident_ids == std::vector<std::string>{"R-5"});
   CHECK(s.title == "No sign of life in B1 unit 104 for 12 h");
-  CHECK(s.summary ==
-        "No sign of life since 20 Nov 20:30 (12 h): water last used 20 Nov 19:00, electricity at "
-        "standby since 20 Nov 18:30, the entrance door last opened 20 Nov 17:00, no motion in the "
-        "living room since 20 Nov 20:30; the longest quiet spell at this time of day in the last "
-        "28 d was 10 h.");
+  CHECK(
+      s.summary ==
+      "No sign of life since 20 Nov 20:30 (12 h): water last used 20 Nov 19:00, electricity at "
+      "standby since 20 Nov 18:30, the entrance door last opened 20 Nov 17:00 and no motion in the "
+      "living room since 20 Nov 20:30; the longest quiet spell at this time of day in the last "
+      "28 d was 10 h.");
   // The evidence names every signal: each sensor's last sign of life.
   REQUIRE(s.evidence.size() == 4);
   CHECK(s.evidence[0].device_id == "meter-4");
@@ -282,11 +283,12 @@ TEST_CASE(
   // Quiet since the last sign the others saw (water used in the hour to 19:00), so it fires
   // 12 h later; the motion sensor's last motion is named with its silence.
   CHECK(s.at == at("2026-11-21T07:00:00+08:00"));
-  CHECK(s.summary ==
-        "No sign of life since 20 Nov 19:00 (12 h): water last used 20 Nov 19:00, electricity at "
-        "standby since 20 Nov 18:30, the entrance door last opened 20 Nov 17:00, no motion in the "
-        "living room since 19 Nov 12:00 (the sensor has been silent since 19 Nov 12:00); the "
-        "longest quiet spell at this time of day in the last 28 d was 2 h.");
+  CHECK(
+      s.summary ==
+      "No sign of life since 20 Nov 19:00 (12 h): water last used 20 Nov 19:00, electricity at "
+      "standby since 20 Nov 18:30, the entrance door last opened 20 Nov 17:00 and no motion in the "
+      "living room since 19 Nov 12:00 (the sensor has been silent since 19 Nov 12:00); the "
+      "longest quiet spell at this time of day in the last 28 d was 2 h.");
 }
 
 TEST_CASE(
@@ -377,8 +379,10 @@ TEST_CASE("door-open-at-night's open door survives a restart", "[engine]") {
 
 TEST_CASE("daily_total at_most fires for a whole day with too little use, judged the next day",
           "[engine]") {
-  fixture f({rule_from("id: low-use\npriority: 3\nkind: daily_total\ntitle: t\nsummary: '{used} "
-                       "on {date} (at most {limit})'\nat_most: 30\n")},
+  fixture f({rule_from("id: low-use\npriority: 3\nkind: daily_total\n"
+                       "title: {zh-CN: t, en: t}\nsummary: {zh-CN: '{used}，{date}（至多 "
+                       "{limit}）', en: '{used} "
+                       "on {date} (at most {limit})'}\nat_most: 30\n")},
             at("2026-11-19T22:00:00+08:00"));
   double litres = 500;
   std::vector<signal> out;
@@ -404,7 +408,8 @@ TEST_CASE("daily_total at_most fires for a whole day with too little use, judged
 }
 
 TEST_CASE("daily_total at_most never reads a meter's silence as low use", "[engine]") {
-  fixture f({rule_from("id: low-use\npriority: 3\nkind: daily_total\ntitle: t\nsummary: s\n"
+  fixture f({rule_from("id: low-use\npriority: 3\nkind: daily_total\n"
+                       "title: {zh-CN: t, en: t}\nsummary: {zh-CN: s, en: s}\n"
                        "at_most: 20\n")},
             at("2026-11-19T23:00:00+08:00"));
   f.meter("meter-1", 500);
@@ -424,7 +429,8 @@ TEST_CASE("daily_total at_most never reads a meter's silence as low use", "[engi
 TEST_CASE("a daily_total rule takes exactly one of at_least and at_most", "[engine]") {
   diagnostics d;
   CHECK_FALSE(
-      engine::parse_rule("id: x\npriority: 4\nkind: daily_total\ntitle: t\nsummary: s\n"
+      engine::parse_rule("id: x\npriority: 4\nkind: daily_total\n"
+                         "title: {zh-CN: t, en: t}\nsummary: {zh-CN: s, en: s}\n"
                          "at_least: 2000\nat_most: 20\n",
                          "x.yaml", d));
   REQUIRE(d.size() == 1);

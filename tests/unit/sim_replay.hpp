@@ -60,6 +60,7 @@ inline sim_outcome replay_sim(const sim::community& c, const sim::traffic& t) {
   manual_clock clock(t.messages.front().ts);
   telemetry tel;
   engine::engine eng(defs.rules, clock, "Asia/Shanghai");
+  eng.set_messages(defs.messages, "zh-CN");
   alerts::book book(clock, 0);
   app::pipeline pipe(clock, tel, nullptr, nullptr, eng, book);
   pipe.set_catalog(defs.types);

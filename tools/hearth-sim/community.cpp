@@ -68,7 +68,7 @@ community make_community(const community_options& o) {
   while (placed < o.households) {
     auto r = stream(o.seed, s_building, c.buildings.size());
     building b;
-    b.number = static_cast<int>(c.buildings.size()) + 1;
+    b.number = o.first_building + static_cast<int>(c.buildings.size());
     b.id = fmt::format("B{}", b.number);
     b.floors = r.range(6, 18);
     b.units_per_floor = r.range(2, 4);

@@ -110,6 +110,10 @@ struct gateway {
 struct community_options {
   int households = 2000;
   std::uint64_t seed = 7;
+  /// The first building's number (B1, H-1-101, ...). A community that must sit beside
+  /// another registry (the demo's sample: B3) starts past its buildings, so that no
+  /// household, resident or device id is given twice.
+  int first_building = 1;
 };
 
 struct community {

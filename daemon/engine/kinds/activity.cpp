@@ -165,11 +165,12 @@ void activity::on_report(const rule& r, const context& c, core& k, std::vector<s
 
 namespace {
 
-/// "the entrance door", "the front door".
-std::string door_name(std::string_view location) {
-  if (location.empty()) return "the door";
-  if (location.ends_with("door")) return fmt::format("the {}", location);
-  return fmt::format("the {} door", location);
+/// Where a sensor is, for a sign's words: the registry's location ("entrance"; "front door"
+/// reads "front", the messages say "door"), or "location not registered".
+i18n::arg where(std::string_view location) {
+  if (location.empty()) return i18n::arg::of_message({"location.unknown", {}});
+  if (location.ends_with(" door")) location.remove_suffix(5);
+  return i18n::arg::of_text(std::string(location));
 }
 
 }  // namespace
@@ -230,46 +231,52 @@ void activity::judge(const rule& r, const context& c, core& k,
   const auto longest = hs.spells.longest(k, eff_since, now, history, around);
   if (quiet_for < window || (longest && quiet_for <= *longest)) return;
 
-  const auto when = [&](time_point t) { return k.local_when(t, now); };
+  using i18n::arg;
+  using i18n::message;
+  const auto when = [](time_point t) { return arg::of_time(t); };
   std::vector<alerts::evidence> ev;
-  std::string signs;
+  std::vector<message> signs;
   for (const auto& x : all) {
     const auto& s = *x.s;
-    std::string what;
+    message what;
     if (!x.st) {
-      what = fmt::format("no report yet from the sensor {} ({})", s.dev->id, s.dev->location);
+      what = {"activity.no_report",
+              {{"device_id", arg::of_text(std::string(s.dev->id))},
+               {"location", where(s.dev->location)}}};
     } else {
       const auto& st = *x.st;
       const auto quiet_from = st.last_sign.value_or(st.first_heard);
       if (s.signs & sign_water)
-        what = st.last_sign ? fmt::format("water last used {}", when(*st.last_sign))
-                            : fmt::format("no water used since {}", when(quiet_from));
+        what = st.last_sign ? message{"activity.water_used", {{"time", when(*st.last_sign)}}}
+                            : message{"activity.water_none", {{"time", when(quiet_from)}}};
       else if (s.signs & sign_door)
-        what = st.last_sign
-                   ? fmt::format("{} last opened {}", door_name(s.dev->location), when(quiet_from))
-                   : fmt::format("{} not opened since {}", door_name(s.dev->location),
-                                 when(quiet_from));
+        what = {st.last_sign ? "activity.door_opened" : "activity.door_none",
+                {{"location", where(s.dev->location)}, {"time", when(quiet_from)}}};
       else if (s.signs & sign_motion)
-        what = fmt::format("no motion in the {} since {}", s.dev->location, when(quiet_from));
+        what = {"activity.motion_none",
+                {{"location", where(s.dev->location)}, {"time", when(quiet_from)}}};
       else if (!st.standby_ready)
-        what = "electricity: the standby load is still being learned";
+        what = {"activity.standby_learning", {}};
       else
-        what = fmt::format("electricity at standby since {}",
-                           when(std::max(quiet_from, *st.standby_ready)));
+        what = {"activity.standby_since",
+                {{"time", when(std::max(quiet_from, *st.standby_ready))}}};
       if (!x.reporting) {
         if (now - st.last_report > allowed_gap(*s.type))
-          what += fmt::format(" (the sensor has been silent since {})", when(st.last_report));
+          what = {"activity.silent_since",
+                  {{"sign", arg::of_message(std::move(what))}, {"time", when(st.last_report)}}};
         else
-          what += fmt::format(" (the sensor was silent from {} to {})", when(st.gap_from),
-                              when(st.gap_to));
+          what = {"activity.silent_between",
+                  {{"sign", arg::of_message(std::move(what))},
+                   {"from", when(st.gap_from)},
+                   {"to", when(st.gap_to)}}};
       }
       ev.push_back(st.last_sign ? st.sign : st.last);
     }
-    signs += (signs.empty() ? "" : ", ") + what;
+    signs.push_back(std::move(what));
   }
-  std::map<std::string, std::string> vars;
-  fill_quiet_vars(vars, k, eff_since, now, window, history, longest);
-  vars["signs"] = signs;
+  args vars;
+  fill_quiet_vars(vars, eff_since, now, window, history, longest);
+  vars["signs"] = arg::of_list(std::move(signs));
   hs.active = true;
   hs.fired_at = now;
   out.push_back(k.make_signal(r, c, std::move(ev), std::move(vars)));
@@ -295,7 +302,10 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule& r) {
   return b;
 }
 
-const kind_registration registered{{"activity", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"since",    "quiet_for", "window", "longest_quiet",
+                                        "baseline", "last_seen", "signs"};
+const kind_registration registered{{"activity", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

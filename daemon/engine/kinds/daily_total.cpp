@@ -34,10 +34,11 @@ void daily_total::judge_ended_day(const rule& r, const context& c, core& k,
                                : duration(std::chrono::hours(24));
   if (k.local_day(*st.day_from) >= st.day || st.longest_step > max_gap) return;
   if (k.paused(r, c.dev, c.at)) return;
-  std::map<std::string, std::string> vars;
-  vars["used"] = amount(counter, st.day_used);
-  vars["limit"] = amount(counter, daily_limit);
-  vars["date"] = date::format("%Y-%m-%d", date::sys_days{date::days{st.day}});
+  args vars;
+  vars["used"] = amount_arg(counter, st.day_used);
+  vars["limit"] = amount_arg(counter, daily_limit);
+  // The day judged (yesterday), not the day of the report that ended it.
+  vars["date"] = i18n::arg::of_text(date::format("%Y-%m-%d", date::sys_days{date::days{st.day}}));
   std::vector<alerts::evidence> ev{
       {std::string(c.device_id), counter, st.day_start_raw, k.local_instant(st.day, 0)},
       {std::string(c.device_id), counter, c.step->prev_raw, c.step->from}};
@@ -82,9 +83,9 @@ void daily_total::on_report(const rule& r, const context& c, core& k,
     return;
   }
   if (st.active || st.day_used < daily_limit || k.paused(r, c.dev, s.to)) return;
-  std::map<std::string, std::string> vars;
-  vars["used"] = amount(counter, st.day_used);
-  vars["limit"] = amount(counter, daily_limit);
+  args vars;
+  vars["used"] = amount_arg(counter, st.day_used);
+  vars["limit"] = amount_arg(counter, daily_limit);
   std::vector<alerts::evidence> ev{{std::string(c.device_id), counter, s.raw, s.to}};
   st.active = true;
   st.fired_at = s.to;
@@ -113,7 +114,9 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return b;
 }
 
-const kind_registration registered{{"daily_total", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"used", "limit"};
+const kind_registration registered{{"daily_total", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

@@ -90,11 +90,14 @@ time_point held::tick(const rule& r, time_point now, core& k, std::vector<signal
       soonest = std::min(soonest, now + duration(std::chrono::minutes(1)));
       return;
     }
-    std::map<std::string, std::string> vars;
-    vars["since"] = k.local_when(*st.since, now);
-    vars["window"] = describe_duration(now - counted_from);
-    vars["hours"] = fmt::format("{:02}:{:02} and {:02}:{:02}", from_minute / 60, from_minute % 60,
-                                to_minute / 60, to_minute % 60);
+    const auto hm = [](int minute) {
+      return i18n::arg::of_text(fmt::format("{:02}:{:02}", minute / 60, minute % 60));
+    };
+    args vars;
+    vars["since"] = i18n::arg::of_time(*st.since);
+    vars["window"] = i18n::arg::of_span(now - counted_from);
+    vars["hours"] =
+        i18n::arg::of_message({"held.hours", {{"from", hm(from_minute)}, {"to", hm(to_minute)}}});
     st.active = true;
     st.fired_at = now;
     k.touch_instance(r, id);
@@ -138,7 +141,9 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule& r) {
   return b;
 }
 
-const kind_registration registered{{"held", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"since", "window", "hours"};
+const kind_registration registered{{"held", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

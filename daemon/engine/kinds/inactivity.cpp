@@ -70,9 +70,10 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
   std::vector<alerts::evidence> ev{
       {std::string(c.device_id), metric::water_total_l, first.raw, first.ts},
       {std::string(c.device_id), metric::water_total_l, s.raw, s.to}};
-  std::map<std::string, std::string> vars;
-  fill_quiet_vars(vars, k, eff_since, s.to, window, history, longest);
-  vars["used"] = litres(d.total - first.total);
+  args vars;
+  fill_quiet_vars(vars, eff_since, s.to, window, history, longest);
+  vars["used"] = litres_arg(d.total - first.total);
+  vars["min_change"] = litres_arg(min_change);
   st.active = true;
   st.fired_at = s.to;
   out.push_back(k.make_signal(r, c, std::move(ev), std::move(vars)));
@@ -94,7 +95,10 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return b;
 }
 
-const kind_registration registered{{"inactivity", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"since",         "quiet_for", "used",      "window",
+                                        "longest_quiet", "baseline",  "last_seen", "min_change"};
+const kind_registration registered{{"inactivity", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

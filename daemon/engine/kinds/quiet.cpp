@@ -92,19 +92,21 @@ void quiet_spells::read(const json::object& o) {
                 len.to_number<long long>();
 }
 
-void fill_quiet_vars(std::map<std::string, std::string>& vars, const core& k, time_point since,
-                     time_point now, duration window, duration history,
-                     std::optional<duration> longest) {
-  vars["since"] = k.local_when(since, now);
-  vars["quiet_for"] = describe_duration(now - since);
-  vars["window"] = describe_duration(window);
-  vars["longest_quiet"] = longest ? describe_duration(*longest) : "none learned yet";
+void fill_quiet_vars(args& vars, time_point since, time_point now, duration window,
+                     duration history, std::optional<duration> longest) {
+  using i18n::arg;
+  vars["since"] = arg::of_time(since);
+  vars["quiet_for"] = arg::of_span(now - since);
+  vars["window"] = arg::of_span(window);
+  vars["longest_quiet"] =
+      longest ? arg::of_span(*longest) : arg::of_message({"inactivity.none_learned", {}});
   vars["baseline"] =
-      longest ? fmt::format("the longest quiet spell at this time of day in the last {} was {}",
-                            describe_duration(history), describe_duration(*longest))
-              : fmt::format("no quiet spell at this time of day in the last {} is on record",
-                            describe_duration(history));
-  vars["last_seen"] = k.local_time(now);
+      longest
+          ? arg::of_message(
+                {"inactivity.longest_learned",
+                 {{"history", arg::of_span(history)}, {"longest", arg::of_span(*longest)}}})
+          : arg::of_message({"inactivity.nothing_learned", {{"history", arg::of_span(history)}}});
+  vars["last_seen"] = arg::of_time(now);
 }
 
 }  // namespace hearth::engine::kinds

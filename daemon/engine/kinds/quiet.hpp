@@ -58,8 +58,7 @@ struct quiet_spells {
 
 /// The placeholders both welfare kinds fill for a quiet spell that began at `since` and is
 /// judged at `now`: since, quiet_for, window, longest_quiet, baseline, last_seen.
-void fill_quiet_vars(std::map<std::string, std::string>& vars, const core& k, time_point since,
-                     time_point now, duration window, duration history,
-                     std::optional<duration> longest);
+void fill_quiet_vars(args& vars, time_point since, time_point now, duration window,
+                     duration history, std::optional<duration> longest);
 
 }  // namespace hearth::engine::kinds
