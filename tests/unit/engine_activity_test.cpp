@@ -437,3 +437,34 @@ TEST_CASE("a daily_total rule takes exactly one of at_least and at_most", "[engi
   CHECK(d[0].text() ==
         "x.yaml:1: a daily_total rule needs exactly one of 'at_least' and 'at_most'");
 }
+
+// ---------------------------------------------------------------- in Chinese
+
+TEST_CASE("lone-elder-inactive and door-open-at-night read in Chinese, the default locale",
+          "[engine][i18n]") {
+  SECTION("lone-elder-inactive names each sensor's last sign of life") {
+    fixture f(welfare_rules(), at(k_start), signs_community(), "zh-CN");
+    household h{f};
+    h.run_until("2026-11-20T20:40:00+08:00");
+    h.active = false;
+    h.run_until("2026-11-21T08:30:00+08:00");
+    REQUIRE(fired(h.out) == keys{"lone-elder-inactive|H-4"});
+    const auto& s = *first_fire(h.out, "lone-elder-inactive|H-4");
+    CHECK(s.title == "B1栋104室 12小时无生活迹象");
+    CHECK(s.summary ==
+          "自 11月20日 20:30 起无生活迹象（12小时）：最近一次用水 11月20日 19:00、自 11月20日 "
+          "18:30 起用电仅为待机水平、门（entrance）最近一次打开 11月20日 17:00和人体感应（living "
+          "room）自 11月20日 20:30 起未检测到活动；近 28天内同一时段最长的安静期为 10小时。");
+    CHECK(s.summary == s.texts.at("zh-CN").summary);
+  }
+  SECTION("door-open-at-night says the night hours") {
+    fixture f(only(shipped_rules(), "door-open-at-night"), at("2026-11-20T21:50:00+08:00"),
+              signs_community(), "zh-CN");
+    CHECK(f.send("door-4", {{metric::door_open, 1}}).empty());
+    auto s = f.run_for(40min);
+    REQUIRE(fired(s) == keys{"door-open-at-night|door-4"});
+    CHECK(s[0].title == "B1栋104室夜间门未关");
+    CHECK(s[0].summary ==
+          "B1栋104室的门（entrance）自 21:50 起一直开着，其中 30分在 22:00 至 06:00 之间。");
+  }
+}
