@@ -24,8 +24,8 @@
 #include "engine/signal.hpp"
 #include "engine/state.hpp"
 #include "i18n/catalogue.hpp"
-#include "i18n/locale.hpp"
 #include "i18n/format.hpp"
+#include "i18n/locale.hpp"
 #include "registry/registry.hpp"
 
 namespace date {

@@ -52,24 +52,4 @@ std::vector<std::pair<int, std::string>> check_placeholders(const i18n::text& t,
   return out;
 }
 
-std::string render(std::string_view t, const std::map<std::string, std::string>& vars) {
-  std::string out;
-  out.reserve(t.size() + 32);
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '{') {
-      const auto close = t.find('}', i);
-      if (close != std::string_view::npos) {
-        auto it = vars.find(std::string(t.substr(i + 1, close - i - 1)));
-        if (it != vars.end()) {
-          out += it->second;
-          i = close;
-          continue;
-        }
-      }
-    }
-    out.push_back(t[i]);
-  }
-  return out;
-}
-
 }  // namespace hearth::engine

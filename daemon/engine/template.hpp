@@ -36,7 +36,4 @@ bool known_placeholder(std::string_view name);
 std::vector<std::pair<int, std::string>> check_placeholders(const i18n::text& t,
                                                             const kind_info& k);
 
-/// Replaces {name} with vars[name]; unknown names are left as written.
-std::string render(std::string_view tmpl, const std::map<std::string, std::string>& vars);
-
 }  // namespace hearth::engine
