@@ -535,9 +535,8 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   if (auto d = doc.duration_value("report_interval", false)) t.report_interval = *d;
   t.life_safety = doc.boolean("life_safety", false).value_or(false);
   if (auto w = doc.number("counter_wrap", false)) {
-    if (*w <= 0 || *w != std::floor(*w))
-      doc.error(doc.get("counter_wrap"),
-                fmt::format("'counter_wrap' must be a whole number above 0, not {}", *w));
+    if (*w <= 0)  // in the counter's unit: 2^32 Wh is 4294967.296 kWh
+      doc.error(doc.get("counter_wrap"), fmt::format("'counter_wrap' must be above 0, not {}", *w));
     else
       t.counter_wrap = *w;
   }
@@ -557,10 +556,10 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
     doc.error("a device type needs at least one entry in 'fields'");
   if (t.frame && t.transport != transport::chirpstack && t.transport != transport::tts)
     doc.error(doc.get("frame"), "'frame' decoding is for LoRaWAN transports (chirpstack, tts)");
-  if (t.counter_wrap && std::none_of(t.fields.begin(), t.fields.end(), [](const field_mapping& f) {
-        return f.metric == metric::water_total_l;
-      }))
-    doc.error(doc.get("counter_wrap"), "'counter_wrap' needs a field mapped to water.total_l");
+  if (t.counter_wrap && std::none_of(t.fields.begin(), t.fields.end(),
+                                     [](const field_mapping& f) { return is_counter(f.metric); }))
+    doc.error(doc.get("counter_wrap"),
+              "'counter_wrap' needs a field mapped to a counter (water.total_l, power.total_kwh)");
   if (out.size() != before) return std::nullopt;
   return t;
 }

@@ -128,7 +128,7 @@ struct device_type {
   std::optional<frame_spec> frame;
   duration report_interval{0};         ///< 0: the device only reports events (no offline rule)
   bool life_safety = false;            ///< never shed under overload
-  std::optional<double> counter_wrap;  ///< water.total_l counter modulus (e.g. 2^32)
+  std::optional<double> counter_wrap;  ///< counter modulus in its metric's unit (e.g. 2^32 L)
   std::vector<example> examples;
   std::string file;
   int line = 0;  ///< of the `type:` key

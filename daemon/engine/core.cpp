@@ -61,6 +61,18 @@ int core::local_hour(time_point t) const {
   return static_cast<int>(std::chrono::floor<std::chrono::hours>(since_midnight).count());
 }
 
+int core::local_minute(time_point t) const {
+  const auto local = date::make_zoned(tz_, t).get_local_time();
+  const auto since_midnight = local - std::chrono::floor<date::days>(local);
+  return static_cast<int>(std::chrono::floor<std::chrono::minutes>(since_midnight).count());
+}
+
+time_point core::local_instant(long long day, int minute) const {
+  const auto local = date::local_days{date::days{day}} + std::chrono::minutes{minute};
+  // A local time skipped or repeated by a clock change reads as its earliest instant.
+  return std::chrono::time_point_cast<duration>(tz_->to_sys(local, date::choose::earliest));
+}
+
 std::string core::local_when(time_point t, time_point now) const {
   if (local_day(t) == local_day(now)) return local_time(t);
   const auto local =
@@ -188,9 +200,12 @@ void core::set_tilt_baseline(const std::string& device_id, double x_deg, double 
 namespace {
 std::optional<meter_step> step_counter(device_state& d, const report& rep,
                                        const catalog::device_type* type) {
+  // One counter a device: its water counter, else its energy counter.
   const auto* rd = find_reading(rep, metric::water_total_l);
+  if (!rd) rd = find_reading(rep, metric::power_total_kwh);
   if (!rd) return std::nullopt;
   meter_step s;
+  s.metric = rd->metric;
   s.raw = rd->value;
   s.to = rep.ts;
   if (!d.has_counter) {
@@ -207,13 +222,15 @@ std::optional<meter_step> step_counter(device_state& d, const report& rep,
   if (rep.ts <= d.last_sample) return std::nullopt;
   s.from = d.last_sample;
   s.prev_raw = d.last_raw;
-  // A step larger than a burst pipe could deliver (60 L/min, plus 1 m³ of slack) is not
-  // usage: it is a reset, a replaced meter or a corrupted frame. A decrease is a wrap when
-  // the wrapped difference is plausible, a reset otherwise. Usage is never negative.
+  // A step larger than a burst pipe could deliver (60 L/min, plus 1 m³ of slack), or than a
+  // household's supply could draw (30 kW, plus 1 kWh), is not usage: it is a reset, a
+  // replaced meter or a corrupted frame. A decrease is a wrap when the wrapped difference is
+  // plausible, a reset otherwise. Usage is never negative.
   const double minutes =
       std::chrono::duration<double, std::ratio<60>>(rep.ts - d.last_sample).count();
-  const auto step = normalize::counter_step(
-      d.last_raw, s.raw, type ? type->counter_wrap : std::nullopt, 1000 + 60 * minutes);
+  const double bound = s.metric == metric::water_total_l ? 1000 + 60 * minutes : 1 + 0.5 * minutes;
+  const auto step =
+      normalize::counter_step(d.last_raw, s.raw, type ? type->counter_wrap : std::nullopt, bound);
   s.used = step.used_l;
   s.reset = step.what == normalize::counter_delta::kind::reset;
   d.total += s.used;

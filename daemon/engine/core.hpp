@@ -34,12 +34,14 @@ class time_zone;
 
 namespace hearth::engine {
 
-/// The change of a counter between two reports of one device.
+/// The change of a counter (water.total_l, or power.total_kwh for a device without a
+/// water counter) between two reports of one device.
 struct meter_step {
+  hearth::metric metric = hearth::metric::water_total_l;  ///< which counter moved
   bool first = false;  ///< the first reading ever: nothing to compare with
   bool reset = false;  ///< the counter went back (or jumped) implausibly: usage unknown
   time_point from, to;
-  double used = 0;  ///< litres between `from` and `to`, never negative
+  double used = 0;  ///< in the counter's unit (L, kWh) between `from` and `to`, never negative
   double raw = 0, prev_raw = 0;
 };
 
@@ -51,7 +53,7 @@ struct context {
   const report* rep = nullptr;  ///< null for signals from `tick`
   // Set for reports only:
   const catalog::device_type* type = nullptr;
-  const meter_step* step = nullptr;  ///< the report moved the water counter
+  const meter_step* step = nullptr;  ///< the report moved the device's counter
   bool tilt = false;                 ///< the report carried a tilt angle
   bool only_offline = false;         ///< only `device.online` false: a bridge speaking of it
   bool came_back = false;            ///< a message (not only offline) from a device seen before
@@ -149,6 +151,9 @@ class core {
   std::string local_time(time_point t) const;  ///< "07:05"
   long long local_day(time_point t) const;     ///< days since the epoch, in local time
   int local_hour(time_point t) const;          ///< 0..23
+  int local_minute(time_point t) const;        ///< minutes since local midnight, 0..1439
+  /// The instant of `minute` past local midnight on local day `day` (a `local_day` value).
+  time_point local_instant(long long day, int minute) const;
   /// "06:10" on the day of `now`, "19 Nov 22:10" on another day.
   std::string local_when(time_point t, time_point now) const;
 

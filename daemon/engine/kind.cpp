@@ -104,9 +104,10 @@ void parse_when(yaml_map& doc, rule& r) {
 void parse_counter(yaml_map& doc, metric& into) {
   if (auto m = doc.string("metric", false)) {
     auto met = metric_from_name(*m);
-    if (!met || info(*met).boolean)
-      doc.error(doc.get("metric"),
-                fmt::format("'metric' must be a counter such as water.total_l, not '{}'", *m));
+    if (!met || !is_counter(*met))
+      doc.error(
+          doc.get("metric"),
+          fmt::format("'metric' must be a counter (water.total_l, power.total_kwh), not '{}'", *m));
     else
       into = *met;
   }
@@ -180,6 +181,11 @@ i18n::arg condition_arg(const condition& c, double value) {
 
 i18n::arg litres_arg(double v) {
   return i18n::arg::of_quantity(v, "L");
+}
+
+i18n::arg amount_arg(metric m, double v) {
+  if (m == metric::water_total_l) return litres_arg(v);
+  return i18n::arg::of_quantity(v, std::string(info(m).unit));
 }
 
 }  // namespace hearth::engine

@@ -95,5 +95,7 @@ i18n::arg reading_arg(metric m, double v);
 /// "燃气浓度 35 %LEL（报警值 20 %LEL）" / "gas at 35 %LEL (alarm level 20 %LEL)".
 i18n::arg condition_arg(const condition& c, double value);
 i18n::arg litres_arg(double v);  ///< "12 升" / "12 L"
+/// A counter's amount in its unit: "12 升" / "12 L", "3.2 kWh".
+i18n::arg amount_arg(metric m, double v);
 
 }  // namespace hearth::engine

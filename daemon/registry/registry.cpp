@@ -469,6 +469,8 @@ void registry::index() {
     external_hashes_[i] = folded_hash(entries_.devices[external_[i]].external_id);
   residents_by_household_ = sorted_positions(
       entries_.residents, [](const resident& r) { return r.household_id; }, by_text, false);
+  devices_by_household_ = sorted_positions(
+      entries_.devices, [](const device& d) { return d.household_id; }, by_text, false);
 }
 
 namespace {
@@ -516,6 +518,19 @@ std::vector<const resident*> registry::residents_of(std::string_view household_i
   for (auto it = lo; it != residents_by_household_.end() && rs[*it].household_id == household_id;
        ++it)
     out.push_back(&rs[*it]);
+  return out;
+}
+
+std::vector<const device*> registry::devices_of(std::string_view household_id) const {
+  std::vector<const device*> out;
+  if (household_id.empty()) return out;  // building-level devices belong to no household
+  const auto& ds = entries_.devices;
+  auto lo =
+      std::lower_bound(devices_by_household_.begin(), devices_by_household_.end(), household_id,
+                       [&](std::uint32_t i, std::string_view k) { return ds[i].household_id < k; });
+  for (auto it = lo; it != devices_by_household_.end() && ds[*it].household_id == household_id;
+       ++it)
+    out.push_back(&ds[*it]);
   return out;
 }
 

@@ -72,24 +72,24 @@ inline registry::tables community() {
   return t;
 }
 
-inline std::string type_of(const std::string& device) {
-  for (const auto& d : community().devices)
-    if (d.id == device) return d.type;
-  return "native";
-}
-
 /// An engine over the shipped device types and `rules`, on a manual clock, in Asia/Shanghai.
 struct fixture {
   manual_clock clock;
   engine::engine eng;
+  registry::tables tables;  ///< the registry given, for device types
   /// `locale`: the language of the signals' `title` and `summary` (all are in `texts`).
   explicit fixture(std::vector<engine::rule> rules,
                    time_point start = at("2026-11-20T00:00:00+08:00"),
                    registry::tables reg = community(), std::string locale = "en")
-      : clock(start), eng(std::move(rules), clock, "Asia/Shanghai") {
+      : clock(start), eng(std::move(rules), clock, "Asia/Shanghai"), tables(reg) {
     eng.set_catalog(shipped_types());
     eng.set_messages(shipped_messages(), std::move(locale));
     eng.set_registry(std::make_shared<registry::registry>(std::move(reg)));
+  }
+  std::string type_of(const std::string& device) const {
+    for (const auto& d : tables.devices)
+      if (d.id == device) return d.type;
+    return "native";
   }
 
   /// A report from `device` at the clock's time (or `ts`), with these readings.

@@ -31,11 +31,19 @@ TEST_CASE("the shipped rules are exactly the DESIGN.md table, with its ids and p
   for (const auto& r : rules)
     got.emplace_back(r.id, r.priority);
   std::sort(got.begin(), got.end());
-  const std::vector<std::pair<std::string, int>> want{
-      {"battery-low", 4},     {"building-tilt-critical", 1}, {"building-tilt-warning", 3},
-      {"device-offline", 4},  {"device-tamper", 3},          {"gas-leak", 1},
-      {"gateway-offline", 3}, {"lone-elder-no-water", 2},    {"smoke-detected", 1},
-      {"sos-pressed", 1},     {"water-continuous-flow", 3}};
+  const std::vector<std::pair<std::string, int>> want{{"battery-low", 4},
+                                                      {"building-tilt-critical", 1},
+                                                      {"building-tilt-warning", 3},
+                                                      {"device-offline", 4},
+                                                      {"device-tamper", 3},
+                                                      {"door-open-at-night", 3},
+                                                      {"gas-leak", 1},
+                                                      {"gateway-offline", 3},
+                                                      {"lone-elder-inactive", 2},
+                                                      {"lone-elder-no-water", 2},
+                                                      {"smoke-detected", 1},
+                                                      {"sos-pressed", 1},
+                                                      {"water-continuous-flow", 3}};
   REQUIRE(got == want);
 }
 

@@ -22,7 +22,7 @@ void slots_state::read(const json::object& o) {
 }
 
 void slots::on_report(const rule& r, const context& c, core& k, std::vector<signal>& out) const {
-  if (!c.step || counter != metric::water_total_l) return;
+  if (!c.step || c.step->metric != counter) return;
   const auto& s = *c.step;
   if (s.first) return;
   auto& st = k.instance<slots_state>(r, c.device_id);
