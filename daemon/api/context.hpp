@@ -4,10 +4,13 @@
 /// pipeline (through which every change to the book is recorded). Owned by `routes`; the
 /// references outlive it. Domain thread only.
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alerts/book.hpp"
+#include "app/config.hpp"
 #include "base/telemetry.hpp"
 #include "store/store.hpp"
 
@@ -16,12 +19,19 @@ class pipeline;
 }
 
 namespace hearth::api {
+class offload;
 
 struct context {
   alerts::book& book;
   store::store& store;
   telemetry& tel;
   app::pipeline& pipeline;
+  /// The SLA figures and the shifts (config `sla:` and `shifts:`).
+  app::desk_config desk = {};
+  /// Closes the user's live streams (disabling or removing a user ends them at once).
+  std::function<void(std::string_view user)> close_streams = {};
+  /// Where password hashes run (off the domain thread in live mode).
+  offload* work = nullptr;
 
   /// Journals one read-personal-data row per resident (action `read-personal-data`,
   /// subject `resident:<id>`), then records them together. Nothing when `resident_ids` is
