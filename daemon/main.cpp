@@ -24,6 +24,7 @@
 #include "normalize/examples.hpp"
 #include "store/audit.hpp"
 #include "store/privacy.hpp"
+#include "store/sqlite_file.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -144,7 +145,7 @@ int with_store(const std::string& config_file,
 /// `hearthd audit verify`: walks the hash chain; exit 0 when intact, 1 naming the first bad row.
 int cmd_audit_verify(const std::string& config_file) {
   return with_store(config_file, [](const app::config&, store::store& st) {
-    const auto v = store::verify_audit(st.db());
+    const auto v = st.verify_audit();
     if (v.ok()) {
       fmt::print("audit trail intact: {} rows verified\n", v.rows);
       return 0;
@@ -157,13 +158,13 @@ int cmd_audit_verify(const std::string& config_file) {
 /// `hearthd audit export --alert ID`: the alert's timeline as JSON on stdout.
 int cmd_audit_export(const std::string& config_file, const std::string& alert_id) {
   return with_store(config_file, [&](const app::config&, store::store& st) {
-    auto a = store::load_alert(st.db(), alert_id);
+    auto a = st.load_alert(alert_id);
     if (!a) {
       fmt::print(stderr, "no alert {}\n", alert_id);
       return 1;
     }
     auto o = alerts::to_json(*a).as_object();
-    o["timeline"] = store::timeline_json(store::audit_for_alert(st.db(), a->id));
+    o["timeline"] = store::timeline_json(st.audit_for_alert(a->id));
     fmt::print("{}\n", boost::json::serialize(o));
     return 0;
   });
@@ -247,16 +248,16 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
     std::optional<time_point> until;
     if (ttl) until = now + *ttl;
     const auto token = auth::new_token();
-    store::transaction tx(st.db());
+    store::transaction tx(st);
     if (auto added = auth::add_user(
-            st.db(), {name, *r, pw->empty() ? std::string() : auth::hash_password(*pw), now});
+            st, {name, *r, pw->empty() ? std::string() : auth::hash_password(*pw), now});
         !added) {
       fmt::print(stderr, "user {} already exists\n", name);
       return 1;
     }
-    auth::add_token(st.db(), {auth::token_hash(token), name, "api", now, until});
-    store::append_audit(st.db(), {{now, "cli", "user-added", "", "user:" + name,
-                                   std::string(auth::role_name(*r)), "cli"}});
+    auth::add_token(st, {auth::token_hash(token), name, "api", now, until});
+    st.append_audit(
+        {{now, "cli", "user-added", "", "user:" + name, std::string(auth::role_name(*r)), "cli"}});
     tx.commit();
     fmt::print("user {} ({}) added; {}\n", name, auth::role_name(*r),
                pw->empty() ? "no console password (API token only)" : "console password set");
@@ -270,7 +271,7 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
 
 int cmd_users_list(const std::string& config_file) {
   return with_store(config_file, [](const app::config&, store::store& st) {
-    for (const auto& u : auth::list_users(st.db()))
+    for (const auto& u : auth::list_users(st))
       fmt::print("{}\t{}\n", u.name, auth::role_name(u.role));
     return 0;
   });
@@ -280,12 +281,11 @@ int cmd_users_list(const std::string& config_file) {
 std::string cli_actor(const std::string& given);
 
 /// One user change from the command line, with its audit row, in one transaction.
-int change_user(
-    const std::string& config_file, const std::string& name,
-    const std::function<int(store::connection&, const auth::user&, std::string& note)>& f,
-    const std::string& action) {
+int change_user(const std::string& config_file, const std::string& name,
+                const std::function<int(store::store&, const auth::user&, std::string& note)>& f,
+                const std::string& action) {
   return with_store(config_file, [&](const app::config&, store::store& st) {
-    auto& db = st.db();
+    auto& db = st;
     store::transaction tx(db);
     const auto u = auth::find_user(db, name);
     if (!u) {
@@ -294,8 +294,7 @@ int change_user(
     }
     std::string note;
     if (const int rc = f(db, *u, note); rc != 0) return rc;
-    store::append_audit(
-        db, {{wall_clock{}.now(), cli_actor({}), action, "", "user:" + name, note, "cli"}});
+    db.append_audit({{wall_clock{}.now(), cli_actor({}), action, "", "user:" + name, note, "cli"}});
     tx.commit();
     return 0;
   });
@@ -305,7 +304,7 @@ int change_user(
 int cmd_users_remove(const std::string& config_file, const std::string& name) {
   return change_user(
       config_file, name,
-      [&](store::connection& db, const auth::user& u, std::string& note) {
+      [&](store::store& db, const auth::user& u, std::string& note) {
         (void)auth::remove_user(db, u.name);
         note = std::string(auth::role_name(u.role));
         fmt::print("user {} removed\n", u.name);
@@ -330,7 +329,7 @@ int cmd_users_passwd(const std::string& config_file, const std::string& name,
   const auto hash = auth::hash_password(*pw);
   return change_user(
       config_file, name,
-      [&](store::connection& db, const auth::user& u, std::string&) {
+      [&](store::store& db, const auth::user& u, std::string&) {
         (void)auth::set_password_hash(db, u.name, hash);
         const int ended = auth::delete_tokens(db, u.name, "session");
         fmt::print("password of {} changed; {} console sessions ended\n", u.name, ended);
@@ -353,7 +352,7 @@ int cmd_users_token(const std::string& config_file, const std::string& name,
   }
   return change_user(
       config_file, name,
-      [&](store::connection& db, const auth::user& u, std::string& note) {
+      [&](store::store& db, const auth::user& u, std::string& note) {
         if (revoke) {
           const int n = auth::delete_tokens(db, u.name);
           note = fmt::format("{} tokens and sessions", n);
@@ -389,7 +388,7 @@ int cmd_backup(const std::string& config_file, const std::string& dest) {
   try {
     store::backup(cfg->database, dest);
     store::store copy(dest);
-    const auto v = store::verify_audit(copy.db());
+    const auto v = copy.verify_audit();
     fmt::print("backed up {} to {} ({} readings; audit trail {}: {} rows)\n", cfg->database, dest,
                copy.count_readings(), v.ok() ? "intact" : "BROKEN", v.rows);
     return v.ok() ? 0 : 1;
@@ -411,7 +410,7 @@ std::string cli_actor(const std::string& given) {
 int cmd_residents_export(const std::string& config_file, const std::string& id, bool full,
                          const std::string& actor) {
   return with_store(config_file, [&](const app::config&, store::store& st) {
-    auto out = store::export_resident(st.db(), id, cli_actor(actor), wall_clock{}.now(), full);
+    auto out = store::export_resident(st, id, cli_actor(actor), wall_clock{}.now(), full);
     if (!out) {
       fmt::print(stderr, "no resident {}\n", id);
       return 1;
@@ -445,7 +444,7 @@ int cmd_residents_erase(const std::string& config_file, const std::string& id,
   }
   try {
     store::store st(cfg->database);
-    auto out = store::erase_resident(st.db(), id, cli_actor(actor), wall_clock{}.now());
+    auto out = store::erase_resident(st, id, cli_actor(actor), wall_clock{}.now());
     if (!out) {
       fmt::print(stderr, "no resident {}\n", id);
       return 1;

@@ -15,7 +15,6 @@
 #include "reports/shifts.hpp"
 #include "reports/sla.hpp"
 #include "store/audit.hpp"
-#include "store/reports.hpp"
 
 namespace hearth::api {
 namespace json = boost::json;
@@ -155,7 +154,7 @@ response sla_board(context& c, const call& k) {
   std::optional<std::string> who;
   if (auto it = k.req.query.find("operator"); it != k.req.query.end() && !it->second.empty())
     who = it->second;
-  auto alerts = store::alerts_opened(c.store.db(), p->from, p->to, k_max_report_alerts);
+  auto alerts = c.store.alerts_opened(p->from, p->to, k_max_report_alerts);
   if (alerts.size() > k_max_report_alerts)
     return json_error(413, "too-large", "more than 100,000 alerts in the period; narrow it");
   const auto& reg = c.pipeline.devices();
@@ -169,7 +168,7 @@ response sla_board(context& c, const call& k) {
   std::vector<std::string> ids;
   for (const auto& e : b.exceptions)
     ids.push_back(e.id);
-  const auto notes = store::latest_notes(c.store.db(), ids, false);
+  const auto notes = c.store.latest_notes(ids, false);
   for (auto& e : b.exceptions)
     if (auto it = notes.find(e.id); it != notes.end()) e.note = it->second;
   return json_ok(board_json(b));
@@ -205,17 +204,17 @@ response handover(context& c, const call& k) {
     at = *t;
   }
   const auto from = at - k_handover_window, next = at + k_handover_window;
-  auto& db = c.store.db();
+  auto& db = c.store;
   const auto& reg = c.pipeline.devices();
   const auto active = c.book.queue();
-  auto resolved = store::alerts_resolved_since(db, from, k_max_report_alerts);
+  auto resolved = db.alerts_resolved_since(from, k_max_report_alerts);
   std::erase_if(resolved, [&](const auto& a) { return !in(a.resolved_at, from, at); });
   std::vector<std::string> ids;
   for (const auto& a : active)
     ids.push_back(a.id);
   for (const auto& a : resolved)
     ids.push_back(a.id);
-  const auto notes = store::latest_notes(db, ids, true);
+  const auto notes = db.latest_notes(ids, true);
 
   json::object o;
   o["from"] = format_rfc3339(from);
@@ -278,7 +277,7 @@ response handover(context& c, const call& k) {
   c.audit_reads(k.who.user, shown);
 
   json::array acks;
-  for (const auto& a : store::handover_acks(db, from, next)) {
+  for (const auto& a : db.handovers(from, next)) {
     json::object x;
     x["id"] = a.id;
     x["from"] = format_rfc3339(a.from);
@@ -302,8 +301,7 @@ response handover_ack(context& c, const call& k) {
     return json_error(400, "bad-request", "a note is at most 2000 characters");
   const auto now = c.book.now();
   if (*at > now + 1min) return json_error(400, "bad-request", "'at' is in the future");
-  auto ack = store::save_handover_ack(c.store.db(),
-                                      {0, *at - k_handover_window, *at, k.who.user, now, note});
+  auto ack = c.store.save_handover({0, *at - k_handover_window, *at, k.who.user, now, note});
   c.book.journal({now, k.who.user, "handover-acknowledged", "", fmt::format("handover:{}", ack.id),
                   note.empty() ? fmt::format("shift {} to {}", format_rfc3339(ack.from),
                                              format_rfc3339(ack.to))
@@ -334,8 +332,8 @@ response export_alerts(context& c, const call& k) {
     return json_error(400, "bad-request", "from is required (and to, or until now)");
   auto p = period_of(c, k.req);
   if (!p) return error_response(p.err());
-  auto& db = c.store.db();
-  const auto alerts = store::alerts_opened(db, p->from, p->to, k_max_report_alerts);
+  auto& db = c.store;
+  const auto alerts = db.alerts_opened(p->from, p->to, k_max_report_alerts);
   if (alerts.size() > k_max_report_alerts)
     return json_error(413, "too-large", "more than 100,000 alerts in the period; narrow it");
   const auto& reg = c.pipeline.devices();
@@ -346,7 +344,7 @@ response export_alerts(context& c, const call& k) {
   for (const auto& a : alerts) {
     const auto r = reports::record_of(a, device_type_of(reg, a));
     std::string timeline;
-    for (const auto& row : store::audit_for_alert(db, a.id)) {
+    for (const auto& row : db.audit_for_alert(a.id)) {
       const auto& e = row.entry;
       if (!timeline.empty()) timeline += '\n';
       timeline += fmt::format("{} {} {}", format_rfc3339(e.at), e.actor, e.action);

@@ -57,7 +57,7 @@ void stream_hub::close_user(std::string_view user) {
 
 bool stream_hub::still_valid(const subscriber& s, time_point now) {
   if (s.who.expires_at && *s.who.expires_at <= now) return false;  // the session ended
-  auto& db = context_.store.db();
+  auto& db = context_.store;
   if (!auth::find_token(db, s.who.token_hash, now)) return false;
   const auto u = auth::find_user(db, s.who.user);
   return u && !u->disabled_at;

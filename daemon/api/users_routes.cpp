@@ -24,7 +24,7 @@ namespace {
 constexpr std::size_t k_min_password = 8, k_max_password = 1024;
 constexpr std::size_t k_max_caseload = 500;
 
-json::object user_json(store::connection& db, const auth::user& u, time_point now) {
+json::object user_json(store::store& db, const auth::user& u, time_point now) {
   json::object o;
   o["name"] = u.name;
   o["role"] = auth::role_name(u.role);
@@ -95,7 +95,7 @@ result<user_body> parse_user_body(std::string_view body,
 
 /// The user `name`, when the caller may manage it; else the answer to give.
 result<auth::user> managed(context& c, const std::string& name, const auth::principal& who) {
-  auto u = auth::find_user(c.store.db(), name);
+  auto u = auth::find_user(c.store, name);
   if (!u) return make_error("not-found", fmt::format("no user {}", name.substr(0, 64)));
   if (!auth::may_manage_user(who.role, u->role))
     return make_error("forbidden",
@@ -106,7 +106,7 @@ result<auth::user> managed(context& c, const std::string& name, const auth::prin
 /// Refuses a change that would leave no enabled admin.
 bool last_admin(context& c, const auth::user& u) {
   if (u.role != auth::role::admin || u.disabled_at) return false;
-  const auto all = auth::list_users(c.store.db());
+  const auto all = auth::list_users(c.store);
   return std::count_if(all.begin(), all.end(), [](const auto& x) {
            return x.role == auth::role::admin && !x.disabled_at;
          }) <= 1;
@@ -131,8 +131,8 @@ std::optional<time_point> expiry(const std::string& text, time_point now, std::s
 response users_list(context& c) {
   const auto now = c.book.now();
   json::array arr;
-  for (const auto& u : auth::list_users(c.store.db()))
-    arr.push_back(user_json(c.store.db(), u, now));
+  for (const auto& u : auth::list_users(c.store))
+    arr.push_back(user_json(c.store, u, now));
   json::object o;
   o["users"] = std::move(arr);
   return json_ok(o);
@@ -142,7 +142,7 @@ response users_list(context& c) {
 std::pair<std::string, std::optional<time_point>> issue_token(context& c, const std::string& user,
                                                               std::optional<time_point> expires,
                                                               bool rotate) {
-  auto& db = c.store.db();
+  auto& db = c.store;
   if (rotate) auth::delete_tokens(db, user, "api");
   const auto token = auth::new_token();
   auth::add_token(db, {auth::token_hash(token), user, "api", c.book.now(), expires});
@@ -170,11 +170,11 @@ response user_add(context& c, const call& k) {
   const auto now = c.book.now();
   const auto expires = expiry(body->get("expires_in"), now, problem);
   if (!problem.empty()) return json_error(400, "bad-request", problem);
-  if (auth::find_user(c.store.db(), name))
+  if (auth::find_user(c.store, name))
     return json_error(409, "conflict", fmt::format("user {} exists", name));
   auto finish = [&c, who = k.who, name, role = *role, caseload = body->caseload, expires,
                  now](const std::string& hash) -> response {
-    auto& db = c.store.db();
+    auto& db = c.store;
     auth::user u{name, role, hash, now};
     u.caseload = caseload.value_or(std::vector<std::string>{});
     if (auto added = auth::add_user(db, u); !added) return error_response(added.err());
@@ -195,7 +195,7 @@ response user_change(context& c, const call& k) {
   if (!u) return error_response(u.err());
   auto body = parse_user_body(k.req.body, {"role", "caseload"});
   if (!body) return error_response(body.err());
-  auto& db = c.store.db();
+  auto& db = c.store;
   if (body->has("role")) {
     const auto role = auth::role_from_name(body->get("role"));
     if (!role)
@@ -230,7 +230,7 @@ response user_disable(context& c, const call& k, bool disable) {
     if (u->name == k.who.user) return forbidden("disable its own user");
     if (last_admin(c, *u)) return json_error(409, "conflict", "the last admin cannot be disabled");
   }
-  auto& db = c.store.db();
+  auto& db = c.store;
   const auto now = c.book.now();
   if (disable != u->disabled_at.has_value()) {
     (void)auth::set_disabled(db, u->name, disable ? std::optional(now) : std::nullopt);
@@ -245,7 +245,7 @@ response user_remove(context& c, const call& k) {
   if (!u) return error_response(u.err());
   if (u->name == k.who.user) return forbidden("remove its own user");
   if (last_admin(c, *u)) return json_error(409, "conflict", "the last admin cannot be removed");
-  (void)auth::remove_user(c.store.db(), u->name);
+  (void)auth::remove_user(c.store, u->name);
   audit(c, k.who, "user-removed", u->name, std::string(auth::role_name(u->role)));
   c.close_streams(u->name);
   return no_content();
@@ -254,7 +254,7 @@ response user_remove(context& c, const call& k) {
 response user_password(context& c, const call& k) {
   auto u = managed(c, k.arg(), k.who);
   // Anyone may change their own password.
-  if (!u && k.arg() == k.who.user) u = auth::find_user(c.store.db(), k.who.user).value();
+  if (!u && k.arg() == k.who.user) u = auth::find_user(c.store, k.who.user).value();
   if (!u) return error_response(u.err());
   auto body = parse_user_body(k.req.body, {"password"});
   if (!body) return error_response(body.err());
@@ -266,7 +266,7 @@ response user_password(context& c, const call& k) {
   return c.work->run(
       [password] { return auth::hash_password(password); },
       [&c, who = k.who, name = u->name, password, generated](const std::string& hash) {
-        auto& db = c.store.db();
+        auto& db = c.store;
         if (auto set = auth::set_password_hash(db, name, hash); !set)
           return error_response(set.err());
         // A reset password ends the sessions opened with the old one.
@@ -301,7 +301,7 @@ response user_token(context& c, const call& k) {
 response user_revoke(context& c, const call& k) {
   auto u = managed(c, k.arg(), k.who);
   if (!u) return error_response(u.err());
-  const int n = auth::delete_tokens(c.store.db(), u->name);
+  const int n = auth::delete_tokens(c.store, u->name);
   audit(c, k.who, "tokens-revoked", u->name, fmt::format("{} tokens and sessions", n));
   c.close_streams(u->name);
   return no_content();

@@ -8,13 +8,6 @@ namespace hearth::auth {
 namespace {
 constexpr std::string_view k_roles[] = {"operator", "supervisor", "social_worker", "integrator",
                                         "admin"};
-
-std::int64_t ms(time_point t) {
-  return t.time_since_epoch().count();
-}
-time_point at_ms(std::int64_t v) {
-  return time_point{duration{v}};
-}
 }  // namespace
 
 std::string_view role_name(role r) {
@@ -46,166 +39,90 @@ bool valid_caseload_entry(std::string_view e) {
 }
 
 namespace {
-/// The caseload column: entries separated by newlines (an entry never holds one).
-std::string join_caseload(const std::vector<std::string>& entries) {
-  std::string out;
-  for (const auto& e : entries)
-    out += (out.empty() ? "" : "\n") + e;
-  return out;
-}
-std::vector<std::string> split_caseload(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    const auto nl = text.find('\n');
-    if (auto e = text.substr(0, nl); valid_caseload_entry(e)) out.emplace_back(e);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-  }
-  return out;
-}
-
-constexpr std::string_view k_user_columns =
-    "SELECT name, role, password_hash, created_at, disabled_at, caseload FROM users";
-
-std::optional<user> user_row(store::statement& st) {
-  auto r = role_from_name(st.text(1));
+std::optional<user> from_row(store::user_row row) {
+  auto r = role_from_name(row.role);
   if (!r) return std::nullopt;  // a role this hearthd does not know grants nothing
-  user u{st.text(0), *r, st.text(2), at_ms(st.int64(3)), std::nullopt, split_caseload(st.text(5))};
-  if (!st.is_null(4)) u.disabled_at = at_ms(st.int64(4));
-  return u;
+  std::vector<std::string> caseload;
+  for (auto& e : row.caseload)
+    if (valid_caseload_entry(e)) caseload.push_back(std::move(e));
+  return user{
+      std::move(row.name), *r, std::move(row.password_hash), row.created_at, row.disabled_at,
+      std::move(caseload)};
 }
 
-/// `not-found` unless the last statement changed a row.
-status changed(store::connection& c, std::string_view name) {
-  if (sqlite3_changes(c.raw()) > 0) return ok();
+status found(bool done, std::string_view name) {
+  if (done) return ok();
   return make_error("not-found", "no user " + std::string(name.substr(0, 64)));
 }
 }  // namespace
 
-status add_user(store::connection& c, const user& u) {
-  if (find_user(c, u.name)) return make_error("conflict", "a user with this name exists");
-  c.prepare(
-       "INSERT INTO users (name, role, password_hash, created_at, caseload) VALUES "
-       "(?1,?2,?3,?4,?5)")
-      .bind(1, u.name)
-      .bind(2, role_name(u.role))
-      .bind(3, u.password_hash)
-      .bind(4, ms(u.created_at))
-      .bind(5, join_caseload(u.caseload))
-      .run();
+status add_user(store::store& st, const user& u) {
+  if (!st.add_user({u.name, std::string(role_name(u.role)), u.password_hash, u.created_at,
+                    u.disabled_at, u.caseload}))
+    return make_error("conflict", "a user with this name exists");
   return ok();
 }
 
-std::optional<user> find_user(store::connection& c, std::string_view name) {
-  auto st = c.prepare(std::string(k_user_columns) + " WHERE name=?1");
-  st.bind(1, name);
-  if (!st.step()) return std::nullopt;
-  return user_row(st);
+std::optional<user> find_user(store::store& st, std::string_view name) {
+  auto row = st.find_user(name);
+  if (!row) return std::nullopt;
+  return from_row(std::move(*row));
 }
 
-std::vector<user> list_users(store::connection& c) {
+std::vector<user> list_users(store::store& st) {
   std::vector<user> out;
-  auto st = c.prepare(std::string(k_user_columns) + " ORDER BY name");
-  while (st.step())
-    if (auto u = user_row(st)) out.push_back(std::move(*u));
+  for (auto& row : st.list_users())
+    if (auto u = from_row(std::move(row))) out.push_back(std::move(*u));
   return out;
 }
 
-status remove_user(store::connection& c, std::string_view name) {
-  c.prepare("DELETE FROM tokens WHERE user=?1").bind(1, name).run();
-  c.prepare("DELETE FROM users WHERE name=?1").bind(1, name).run();
-  return changed(c, name);
+std::vector<token> tokens_of(store::store& st, std::string_view user) {
+  return st.tokens_of(user);
 }
 
-status set_password_hash(store::connection& c, std::string_view name, std::string_view hash) {
-  c.prepare("UPDATE users SET password_hash=?2 WHERE name=?1").bind(1, name).bind(2, hash).run();
-  return changed(c, name);
+int delete_tokens(store::store& st, std::string_view user, std::optional<std::string_view> kind) {
+  return static_cast<int>(st.delete_tokens(user, kind));
 }
 
-status set_role(store::connection& c, std::string_view name, role r) {
-  c.prepare("UPDATE users SET role=?2 WHERE name=?1").bind(1, name).bind(2, role_name(r)).run();
-  return changed(c, name);
+status remove_user(store::store& st, std::string_view name) {
+  return found(st.remove_user(name), name);
 }
 
-status set_caseload(store::connection& c, std::string_view name,
+status set_password_hash(store::store& st, std::string_view name, std::string_view hash) {
+  return found(st.set_password_hash(name, hash), name);
+}
+
+status set_role(store::store& st, std::string_view name, role r) {
+  return found(st.set_role(name, role_name(r)), name);
+}
+
+status set_caseload(store::store& st, std::string_view name,
                     const std::vector<std::string>& entries) {
   for (const auto& e : entries)
     if (!valid_caseload_entry(e))
       return make_error("bad-request", "a caseload entry is resident:<id> or worker:<name>, not '" +
                                            e.substr(0, 64) + "'");
-  c.prepare("UPDATE users SET caseload=?2 WHERE name=?1")
-      .bind(1, name)
-      .bind(2, join_caseload(entries))
-      .run();
-  return changed(c, name);
+  return found(st.set_caseload(name, entries), name);
 }
 
-status set_disabled(store::connection& c, std::string_view name, std::optional<time_point> at) {
-  auto st = c.prepare("UPDATE users SET disabled_at=?2 WHERE name=?1");
-  st.bind(1, name);
-  if (at)
-    st.bind(2, ms(*at));
-  else
-    st.bind_null(2);
-  st.run();
-  auto done = changed(c, name);
-  if (done && at) delete_tokens(c, name, "session");
-  return done;
+status set_disabled(store::store& st, std::string_view name, std::optional<time_point> at) {
+  return found(st.set_disabled(name, at), name);
 }
 
-void add_token(store::connection& c, const token& t) {
-  auto st = c.prepare(
-      "INSERT INTO tokens (hash, user, kind, created_at, expires_at) VALUES (?1,?2,?3,?4,?5)");
-  st.bind(1, t.hash).bind(2, t.user).bind(3, t.kind).bind(4, ms(t.created_at));
-  if (t.expires_at)
-    st.bind(5, ms(*t.expires_at));
-  else
-    st.bind_null(5);
-  st.run();
+void add_token(store::store& st, const token& t) {
+  st.add_token(t);
 }
 
-std::optional<token> find_token(store::connection& c, std::string_view hash, time_point now) {
-  auto st = c.prepare(
-      "SELECT hash, user, kind, created_at, expires_at FROM tokens WHERE hash=?1 AND "
-      "(expires_at IS NULL OR expires_at > ?2)");
-  st.bind(1, hash).bind(2, ms(now));
-  if (!st.step()) return std::nullopt;
-  token t{st.text(0), st.text(1), st.text(2), at_ms(st.int64(3)), std::nullopt};
-  if (!st.is_null(4)) t.expires_at = at_ms(st.int64(4));
-  return t;
+std::optional<token> find_token(store::store& st, std::string_view hash, time_point now) {
+  return st.find_token(hash, now);
 }
 
-void delete_token(store::connection& c, std::string_view hash) {
-  c.prepare("DELETE FROM tokens WHERE hash=?1").bind(1, hash).run();
+void delete_token(store::store& st, std::string_view hash) {
+  st.delete_token(hash);
 }
 
-std::vector<token> tokens_of(store::connection& c, std::string_view user) {
-  auto st = c.prepare(
-      "SELECT hash, user, kind, created_at, expires_at FROM tokens WHERE user=?1 "
-      "ORDER BY created_at, hash");
-  st.bind(1, user);
-  std::vector<token> out;
-  while (st.step()) {
-    token t{st.text(0), st.text(1), st.text(2), at_ms(st.int64(3)), std::nullopt};
-    if (!st.is_null(4)) t.expires_at = at_ms(st.int64(4));
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
-int delete_tokens(store::connection& c, std::string_view user,
-                  std::optional<std::string_view> kind) {
-  if (kind)
-    c.prepare("DELETE FROM tokens WHERE user=?1 AND kind=?2").bind(1, user).bind(2, *kind).run();
-  else
-    c.prepare("DELETE FROM tokens WHERE user=?1").bind(1, user).run();
-  return sqlite3_changes(c.raw());
-}
-
-int delete_expired_tokens(store::connection& c, time_point now) {
-  c.prepare("DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ?1")
-      .bind(1, ms(now))
-      .run();
-  return sqlite3_changes(c.raw());
+int delete_expired_tokens(store::store& st, time_point now) {
+  return static_cast<int>(st.delete_expired_tokens(now));
 }
 
 }  // namespace hearth::auth

@@ -61,7 +61,7 @@ struct centre {
          {std::pair{"op-li", auth::role::operator_desk},
           std::pair{"op-zhao", auth::role::operator_desk},
           std::pair{"sup-wang", auth::role::supervisor}, std::pair{"admin-1", auth::role::admin}})
-      tokens[name] = test::issue_token(st.db(), name, role);
+      tokens[name] = test::issue_token(st, name, role);
   }
 
   /// Moves time to `t0 + s`, firing every escalation deadline on the way, as the daemon's
