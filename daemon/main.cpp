@@ -20,6 +20,7 @@
 #include "app/definitions.hpp"
 #include "app/replay.hpp"
 #include "auth/credentials.hpp"
+#include "auth/lifetime.hpp"
 #include "auth/users.hpp"
 #include "base/time.hpp"
 #include "normalize/examples.hpp"
@@ -257,13 +258,10 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
     fmt::print(stderr, "a user name is 1-64 letters, digits, '-', '_', '.', '@'\n");
     return 2;
   }
-  std::optional<duration> ttl;
-  if (!token_expires.empty()) {
-    ttl = parse_duration(token_expires);
-    if (!ttl || *ttl < std::chrono::hours(1) || *ttl > std::chrono::days(3650)) {
-      fmt::print(stderr, "--token-expires must be a duration from 1h to 3650d, like 90d\n");
-      return 2;
-    }
+  const auto ttl = auth::token_lifetime(token_expires);
+  if (!ttl) {
+    fmt::print(stderr, "--token-expires: {}\n", ttl.err().message);
+    return 2;
   }
   std::string problem;
   auto pw = read_password(password_file, problem);
@@ -275,7 +273,7 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
     store::store st(cfg->database);
     const auto now = wall_clock{}.now();
     std::optional<time_point> until;
-    if (ttl) until = now + *ttl;
+    if (*ttl) until = now + **ttl;
     const auto token = auth::new_token();
     store::transaction tx(st);
     if (auto added = auth::add_user(
@@ -377,13 +375,10 @@ int cmd_users_passwd(const std::string& config_file, const std::string& name,
 /// ones (printed once), or with --revoke every token and session of the user ended.
 int cmd_users_token(const std::string& config_file, const std::string& name,
                     const std::string& expires, bool revoke) {
-  std::optional<duration> ttl;
-  if (!expires.empty()) {
-    ttl = parse_duration(expires);
-    if (!ttl || *ttl < std::chrono::hours(1) || *ttl > std::chrono::days(3650)) {
-      fmt::print(stderr, "--expires must be a duration from 1h to 3650d, like 90d\n");
-      return 2;
-    }
+  const auto ttl = auth::token_lifetime(expires);
+  if (!ttl) {
+    fmt::print(stderr, "--expires: {}\n", ttl.err().message);
+    return 2;
   }
   return change_user(
       config_file, name,
@@ -398,7 +393,7 @@ int cmd_users_token(const std::string& config_file, const std::string& name,
         auth::delete_tokens(db, u.name, "api");
         const auto token = auth::new_token();
         std::optional<time_point> until;
-        if (ttl) until = now + *ttl;
+        if (*ttl) until = now + **ttl;
         auth::add_token(db, {auth::token_hash(token), u.name, "api", now, until});
         note = until ? "expires " + format_rfc3339(*until) : "no expiry";
         fmt::print("new API token for {} ({}; the old ones no longer work), shown once:\n{}\n",

@@ -191,6 +191,17 @@ json::object handover_alert(const alerts::alert& a,
   return o;
 }
 
+json::object ack_json(const store::handover_row& a) {
+  json::object o;
+  o["id"] = a.id;
+  o["from"] = format_rfc3339(a.from);
+  o["to"] = format_rfc3339(a.to);
+  o["by"] = a.by;
+  o["at"] = format_rfc3339(a.at);
+  o["note"] = a.note;
+  return o;
+}
+
 bool in(time_point t, time_point from, time_point to) {
   return t >= from && t < to;
 }
@@ -243,15 +254,7 @@ response handover(context& c, const call& k) {
   json::array silences;
   for (const auto& s : c.book.silences()) {
     if (!in(s.created_at, at, next) && !in(s.until, at, next)) continue;
-    json::object x, scope;
-    scope[alerts::scope_name(s.kind)] = s.target;
-    x["id"] = s.id;
-    x["scope"] = std::move(scope);
-    x["created_at"] = format_rfc3339(s.created_at);
-    x["until"] = format_rfc3339(s.until);
-    x["reason"] = s.reason;
-    x["author"] = s.author;
-    silences.push_back(std::move(x));
+    silences.push_back(silence_json(s));
   }
   o["silences"] = std::move(silences);
   // Who is away is personal data (whereabouts): a supervisor may see it; each is an
@@ -277,16 +280,8 @@ response handover(context& c, const call& k) {
   c.audit_reads(k.who.user, shown);
 
   json::array acks;
-  for (const auto& a : db.handovers(from, next)) {
-    json::object x;
-    x["id"] = a.id;
-    x["from"] = format_rfc3339(a.from);
-    x["to"] = format_rfc3339(a.to);
-    x["by"] = a.by;
-    x["at"] = format_rfc3339(a.at);
-    x["note"] = a.note;
-    acks.push_back(std::move(x));
-  }
+  for (const auto& a : db.handovers(from, next))
+    acks.push_back(ack_json(a));
   o["acknowledgements"] = std::move(acks);
   return json_ok(o);
 }
@@ -308,14 +303,7 @@ response handover_ack(context& c, const call& k) {
                                : note,
                   "api"});
   c.pipeline.record({});
-  json::object o;
-  o["id"] = ack.id;
-  o["from"] = format_rfc3339(ack.from);
-  o["to"] = format_rfc3339(ack.to);
-  o["by"] = ack.by;
-  o["at"] = format_rfc3339(ack.at);
-  o["note"] = ack.note;
-  auto res = json_ok(o);
+  auto res = json_ok(ack_json(ack));
   res.status = 201;
   return res;
 }

@@ -113,10 +113,8 @@ response routes::metrics(const request& r) {
 
 response routes::console_file(const request& r) {
   static const std::map<std::string, std::string, std::less<>> k_files = {
-      {"/", "index.html"},
-      {"/index.html", "index.html"},
-      {"/app.js", "app.js"},
-      {"/style.css", "style.css"},
+      {"/", "index.html"},     {"/index.html", "index.html"}, {"/app.js", "app.js"},
+      {"/desk.js", "desk.js"}, {"/style.css", "style.css"},
   };
   auto it = k_files.find(r.path);
   if (it == k_files.end() || options_.console_dir.empty())

@@ -14,6 +14,7 @@
 #include "api/resources.hpp"
 #include "app/pipeline.hpp"
 #include "auth/credentials.hpp"
+#include "auth/lifetime.hpp"
 #include "auth/users.hpp"
 #include "base/time.hpp"
 
@@ -118,14 +119,12 @@ void audit(context& c, const auth::principal& who, const std::string& action,
   c.pipeline.record({});
 }
 
-std::optional<time_point> expiry(const std::string& text, time_point now, std::string& problem) {
-  if (text.empty()) return std::nullopt;
-  auto d = parse_duration(text);
-  if (!d || *d < std::chrono::hours(1) || *d > std::chrono::days(3650)) {
-    problem = "'expires_in' must be a duration from 1h to 3650d, like 90d";
-    return std::nullopt;
-  }
-  return now + *d;
+/// When a token given `expires_in` (auth::token_lifetime) expires: none for no expiry.
+result<std::optional<time_point>> expiry(const std::string& text, time_point now) {
+  const auto d = auth::token_lifetime(text);
+  if (!d) return make_error("bad-request", "'expires_in': " + d.err().message);
+  if (!*d) return std::optional<time_point>{};
+  return std::optional<time_point>{now + **d};
 }
 
 response users_list(context& c) {
@@ -166,10 +165,10 @@ response user_add(context& c, const call& k) {
   if (body->has("password") &&
       (password.size() < k_min_password || password.size() > k_max_password))
     return json_error(400, "bad-request", "a password has 8 to 1024 characters");
-  std::string problem;
   const auto now = c.book.now();
-  const auto expires = expiry(body->get("expires_in"), now, problem);
-  if (!problem.empty()) return json_error(400, "bad-request", problem);
+  const auto lifetime = expiry(body->get("expires_in"), now);
+  if (!lifetime) return error_response(lifetime.err());
+  const auto expires = *lifetime;
   if (auth::find_user(c.store, name))
     return json_error(409, "conflict", fmt::format("user {} exists", name));
   auto finish = [&c, who = k.who, name, role = *role, caseload = body->caseload, expires,
@@ -285,10 +284,9 @@ response user_token(context& c, const call& k) {
   if (!u) return error_response(u.err());
   auto body = parse_user_body(k.req.body, {"expires_in"});
   if (!body) return error_response(body.err());
-  std::string problem;
-  const auto expires = expiry(body->get("expires_in"), c.book.now(), problem);
-  if (!problem.empty()) return json_error(400, "bad-request", problem);
-  const auto [token, until] = issue_token(c, u->name, expires, true);
+  const auto expires = expiry(body->get("expires_in"), c.book.now());
+  if (!expires) return error_response(expires.err());
+  const auto [token, until] = issue_token(c, u->name, *expires, true);
   audit(c, k.who, "token-rotated", u->name,
         until ? "expires " + format_rfc3339(*until) : "no expiry");
   json::object o;

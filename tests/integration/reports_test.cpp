@@ -322,3 +322,179 @@ TEST_CASE("the board defaults to the current shift, and is refused to an operato
             .status == 400);
   CHECK(c.call("admin-1", "GET", "/api/v1/reports/sla?form=x").status == 400);
 }
+
+namespace {
+/// RFC 4180 records (CRLF between records; quoted fields may hold commas, quotes, breaks).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string cell;
+  bool quoted = false, started = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (ch == '"') {
+        quoted = false;
+      } else {
+        cell += ch;
+      }
+    } else if (ch == '"' && cell.empty()) {
+      quoted = true;
+    } else if (ch == ',') {
+      rows.back().push_back(std::move(cell));
+      cell.clear();
+    } else if (ch == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      rows.back().push_back(std::move(cell));
+      cell.clear();
+      rows.emplace_back();
+      ++i;
+    } else {
+      cell += ch;
+    }
+    started = true;
+  }
+  if (started && rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+std::size_t audit_count(centre& c, const std::string& action, const std::string& subject = {}) {
+  std::size_t n = 0;
+  for (const auto& row : c.st.audit_rows())
+    if (row.entry.action == action && (subject.empty() || row.entry.subject == subject)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE(
+    "the shift handover: open alerts with their last note, the shift's resolutions, "
+    "what starts or ends next, and an audited acknowledgement",
+    "[reports][api]") {
+  centre c;
+  const auto id = c.replay_day();  // now 2026-11-20T23:59:59Z
+  c.note("op-zhao", id.at("A8"), "kitchen smoke again; daughter asked to visit");
+  c.resolve("op-zhao", id.at("A9"), "resident-fine");
+  // A silence that ends in the next shift, one that ends far later (not shown), and an
+  // away period that ends in the next shift.
+  auto silence = [&](const char* until) {
+    return c.call(
+        "sup-wang", "POST", "/api/v1/silences",
+        fmt::format(R"({{"scope":{{"building":"B3"}},"until":"{}","reason":"pipes"}})", until));
+  };
+  REQUIRE(silence("2026-11-21T03:00:00Z").status == 201);
+  REQUIRE(silence("2026-11-25T00:00:00Z").status == 201);
+  REQUIRE(c.call("sup-wang", "POST", "/api/v1/residents/R-1002/away",
+                 R"({"until":"2026-11-21T06:00:00Z","reason":"in hospital"})")
+              .status == 200);
+  const auto reads_before = audit_count(c, "read-personal-data", "resident:R-1002");
+
+  const auto h = get_json(c, "sup-wang", "/api/v1/reports/handover");
+  CHECK(h.at("at") == "2026-11-20T23:59:59Z");
+  CHECK(h.at("from") == "2026-11-20T15:59:59Z");
+  CHECK(h.at("next_until") == "2026-11-21T07:59:59Z");
+  std::map<std::string, json::object> open;
+  for (const auto& a : h.at("open").as_array())
+    open[str(a.at("id"))] = a.as_object();
+  CHECK(open.size() == 2);  // A7 (low battery) and A8 (smoke); A9 was resolved
+  REQUIRE(open.count(id.at("A8")));
+  CHECK(open.at(id.at("A8")).at("last_note") == "kitchen smoke again; daughter asked to visit");
+  CHECK(open.at(id.at("A8")).at("state") == "open");
+  CHECK(open.at(id.at("A7")).at("last_note").is_null());
+  const auto& resolved = h.at("resolved").as_array();
+  REQUIRE(resolved.size() == 1);  // only A9 was resolved in the last 8 hours
+  CHECK(str(resolved[0].at("id")) == id.at("A9"));
+  CHECK(resolved[0].at("outcome") == "resident-fine");
+  CHECK(resolved[0].at("resolved_at") == "2026-11-20T23:59:59Z");
+  REQUIRE(h.at("silences").as_array().size() == 1);
+  CHECK(h.at("silences").as_array()[0].at("until") == "2026-11-21T03:00:00Z");
+  REQUIRE(h.at("aways").as_array().size() == 1);
+  CHECK(h.at("aways").as_array()[0].at("resident_id") == "R-1002");
+  CHECK(h.at("aways").as_array()[0].at("reason") == "in hospital");
+  CHECK(audit_count(c, "read-personal-data", "resident:R-1002") == reads_before + 1);
+  CHECK(h.at("devices_offline").as_array().empty());
+  CHECK(h.at("acknowledgements").as_array().empty());
+
+  // The same shift earlier in the day: A1 to A6 were resolved in [06:00 - 8 h, 06:00).
+  const auto noon = get_json(c, "sup-wang", "/api/v1/reports/handover?at=2026-11-20T06:00:00Z");
+  CHECK(noon.at("resolved").as_array().size() == 6);
+
+  // The incoming supervisor takes it over: an audit row, then listed on the handover.
+  const auto ack = c.call("admin-1", "POST", "/api/v1/reports/handover/ack",
+                          R"({"at":"2026-11-20T23:59:59Z","note":"A8 needs a visit"})");
+  INFO(ack.body);
+  REQUIRE(ack.status == 201);
+  CHECK(audit_count(c, "handover-acknowledged") == 1);
+  const auto again = get_json(c, "sup-wang", "/api/v1/reports/handover");
+  REQUIRE(again.at("acknowledgements").as_array().size() == 1);
+  CHECK(again.at("acknowledgements").as_array()[0].at("by") == "admin-1");
+  CHECK(again.at("acknowledgements").as_array()[0].at("note") == "A8 needs a visit");
+  CHECK(c.call("admin-1", "POST", "/api/v1/reports/handover/ack",
+               R"({"at":"2026-11-22T00:00:00Z"})")
+            .status == 400);  // in the future
+}
+
+TEST_CASE(
+    "the CSV export: every alert of the period with its timeline, audited, and no "
+    "cell a spreadsheet would run",
+    "[reports][api]") {
+  centre c;
+  // Users whose names begin with a formula sign (user names may begin with '-' or '@').
+  c.tokens["-op"] = test::issue_token(c.st, "-op", auth::role::operator_desk);
+  c.tokens["@op"] = test::issue_token(c.st, "@op", auth::role::operator_desk);
+  c.publish(k_sos, R"({"action":"emergency","battery":90})");
+  const auto first = c.last_id();
+  c.at(40s), c.claim("-op", first);
+  c.note("-op", first, "=HYPERLINK(\"http://evil.example\",\"click\")");
+  c.at(100s), c.resolve("-op", first, "false-alarm");
+  c.at(1h), c.publish(k_smoke, R"({"smoke":true,"battery":80})");
+  const auto second = c.last_id();
+  c.at(1h + 5min), c.claim("@op", second, "+1 called the daughter, \"ok\"");
+  c.at(2h);
+
+  const auto r = c.call("sup-wang", "GET",
+                        "/api/v1/alerts/export?from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == "text/csv; charset=utf-8");
+  CHECK(r.headers.at("Content-Disposition") ==
+        "attachment; filename=\"hearth-alerts-2026-11-20.csv\"");
+  const auto rows = parse_csv(r.body);
+  REQUIRE(rows.size() == 3);  // the header and two alerts
+  const auto& head = rows[0];
+  auto col = [&](const std::string& name) {
+    const auto it = std::find(head.begin(), head.end(), name);
+    REQUIRE(it != head.end());
+    return static_cast<std::size_t>(it - head.begin());
+  };
+  for (const auto& row : rows)
+    REQUIRE(row.size() == head.size());
+  const auto& a = rows[1];
+  CHECK(a[col("id")] == first);
+  CHECK(a[col("rule")] == "sos-pressed");
+  CHECK(a[col("device_type")] == "z2m.sos-button");
+  CHECK(a[col("answered_by")] == "'-op");  // neutralised
+  CHECK(a[col("seconds_to_answer")] == "40");
+  CHECK(a[col("outcome")] == "false-alarm");
+  CHECK(a[col("seconds_to_resolve")] == "100");
+  CHECK_THAT(a[col("timeline")],
+             Catch::Contains("-op noted: =HYPERLINK(\"http://evil.example\",\"click\")"));
+  const auto& b = rows[2];
+  CHECK(b[col("answered_by")] == "'@op");
+  CHECK(b[col("state")] == "acknowledged");
+  CHECK(b[col("resolved_at")].empty());
+  CHECK_THAT(b[col("timeline")], Catch::Contains("+1 called the daughter, \"ok\""));
+  // No cell, anywhere, begins with a character a spreadsheet treats as a formula.
+  for (const auto& row : rows)
+    for (const auto& cell : row) {
+      INFO(cell);
+      CHECK((cell.empty() || std::string_view("=+-@\t\r").find(cell[0]) == std::string::npos));
+    }
+  // No personal data in it: not the resident's name, nor their phone.
+  CHECK_THAT(r.body, !Catch::Contains("Example Resident"));
+  CHECK_THAT(r.body, !Catch::Contains("+86-000"));
+  CHECK(audit_count(c, "alerts-exported") == 1);
+
+  CHECK(c.call("sup-wang", "GET", "/api/v1/alerts/export").status == 400);
+  CHECK(c.call("sup-wang", "GET", "/api/v1/alerts/export?from=yesterday").status == 400);
+}
