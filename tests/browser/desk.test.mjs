@@ -84,6 +84,7 @@ async function noRawKeys(page) {
 }
 
 let browser;
+let skipped = false;
 
 async function main() {
   const mqttPort = await freePort();
@@ -114,8 +115,15 @@ async function main() {
     const r = await fetch(`${base}/metrics`);
     return /^mqtt_connected 1$/m.test(await r.text());
   }, 20000);
-  const zh = await (await fetch(`${base}/api/v1/messages/zh-CN`)).json();
-  const words = zh.messages;
+  const catalogue = await fetch(`${base}/api/v1/messages/zh-CN`);
+  if (catalogue.status === 404) {
+    // The screens' words are catalogue keys (messages/desk.yaml); without the catalogue
+    // (GET /api/v1/messages, issue 13) on this tree there is nothing to read them in.
+    console.log('SKIPPED: this tree has no message catalogue (GET /api/v1/messages/zh-CN is 404)');
+    skipped = true;
+    return;
+  }
+  const words = (await catalogue.json()).messages;
 
   // The morning: an SOS claimed at once by op-wang, then smoke that nobody has claimed yet.
   execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mqttPort), '-q', '1',
@@ -317,5 +325,5 @@ try {
   if (!failed) rmSync(work, { recursive: true, force: true });
   else console.error(`work folder kept: ${work}`);
 }
-console.log(failed ? 'desk browser tests FAILED' : 'desk browser tests passed');
-process.exit(failed ? 1 : 0);
+console.log(failed ? 'desk browser tests FAILED' : skipped ? 'desk browser tests skipped' : 'desk browser tests passed');
+process.exit(failed ? 1 : skipped ? 77 : 0);  // 77: ctest reports it skipped

@@ -372,7 +372,7 @@ TEST_CASE(
     "what starts or ends next, and an audited acknowledgement",
     "[reports][api]") {
   centre c;
-  const auto id = c.replay_day();  // now 2026-11-20T23:59:59Z
+  const auto id = c.replay_day();  // now 2026-11-20T23:59:59Z: what happens before the handover
   c.note("op-zhao", id.at("A8"), "kitchen smoke again; daughter asked to visit");
   c.resolve("op-zhao", id.at("A9"), "resident-fine");
   // A silence that ends in the next shift, one that ends far later (not shown), and an
@@ -388,11 +388,12 @@ TEST_CASE(
                  R"({"until":"2026-11-21T06:00:00Z","reason":"in hospital"})")
               .status == 200);
   const auto reads_before = audit_count(c, "read-personal-data", "resident:R-1002");
+  c.at(24h);  // the handover at 08:00 local: [16:00, 00:00) UTC was the shift
 
   const auto h = get_json(c, "sup-wang", "/api/v1/reports/handover");
-  CHECK(h.at("at") == "2026-11-20T23:59:59Z");
-  CHECK(h.at("from") == "2026-11-20T15:59:59Z");
-  CHECK(h.at("next_until") == "2026-11-21T07:59:59Z");
+  CHECK(h.at("at") == "2026-11-21T00:00:00Z");
+  CHECK(h.at("from") == "2026-11-20T16:00:00Z");
+  CHECK(h.at("next_until") == "2026-11-21T08:00:00Z");
   std::map<std::string, json::object> open;
   for (const auto& a : h.at("open").as_array())
     open[str(a.at("id"))] = a.as_object();
@@ -421,7 +422,7 @@ TEST_CASE(
 
   // The incoming supervisor takes it over: an audit row, then listed on the handover.
   const auto ack = c.call("admin-1", "POST", "/api/v1/reports/handover/ack",
-                          R"({"at":"2026-11-20T23:59:59Z","note":"A8 needs a visit"})");
+                          R"({"at":"2026-11-21T00:00:00Z","note":"A8 needs a visit"})");
   INFO(ack.body);
   REQUIRE(ack.status == 201);
   CHECK(audit_count(c, "handover-acknowledged") == 1);
