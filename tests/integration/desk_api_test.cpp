@@ -11,6 +11,7 @@
 
 #include "api/routes.hpp"
 #include "app/pipeline.hpp"
+#include "base/time.hpp"
 #include "support/auth_support.hpp"
 #include "support/harness.hpp"
 #include "support/shipped.hpp"

@@ -450,7 +450,8 @@ TEST_CASE(
   c.at(100s), c.resolve("-op", first, "false-alarm");
   c.at(1h), c.publish(k_smoke, R"({"smoke":true,"battery":80})");
   const auto second = c.last_id();
-  c.at(1h + 5min), c.claim("@op", second, "+1 called the daughter, \"ok\"");
+  c.at(1h + 5min), c.claim("@op", second);
+  c.note("@op", second, "+1 called the daughter, \"ok\"");
   c.at(2h);
 
   const auto r = c.call("sup-wang", "GET",
