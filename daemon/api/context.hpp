@@ -5,6 +5,7 @@
 /// references outlive it. Domain thread only.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "alerts/book.hpp"
 #include "app/config.hpp"
 #include "base/telemetry.hpp"
+#include "i18n/catalogue.hpp"
 #include "store/store.hpp"
 
 namespace hearth::app {
@@ -32,6 +34,10 @@ struct context {
   std::function<void(std::string_view user)> close_streams = {};
   /// Where password hashes run (off the domain thread in live mode).
   offload* work = nullptr;
+  /// The message catalogue, and the config's `locale` (for callers who ask for none).
+  std::shared_ptr<const i18n::catalogue> words = std::make_shared<i18n::catalogue>();
+  std::string locale{"zh-CN"};
+  std::string timezone{"UTC"};  ///< the config's: times in words are local
 
   /// Journals one read-personal-data row per resident (action `read-personal-data`,
   /// subject `resident:<id>`), then records them together. Nothing when `resident_ids` is

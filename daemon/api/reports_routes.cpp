@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "api/messages.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -176,14 +177,15 @@ response sla_board(context& c, const call& k) {
 
 // --- handover ----------------------------------------------------------------------------
 
-json::object handover_alert(const alerts::alert& a,
-                            const std::map<std::string, std::string>& notes) {
-  auto o = alert_brief(a);
+json::object handover_alert(const alerts::alert& a, const std::map<std::string, std::string>& notes,
+                            std::string_view locale) {
+  auto o = alert_brief(a, locale);
   o["assignee"] = a.assignee.empty() ? json::value(nullptr) : json::value(a.assignee);
   o["building"] = a.subject.building;
   o["household_id"] =
       a.subject.household_id.empty() ? json::value(nullptr) : json::value(a.subject.household_id);
-  o["summary"] = a.summary;
+  auto it_text = a.texts.find(locale);
+  o["summary"] = it_text != a.texts.end() ? it_text->second.summary : a.summary;
   o["resolved_at"] = a.state == alerts::state::resolved ? json::value(format_rfc3339(a.resolved_at))
                                                         : json::value(nullptr);
   auto it = notes.find(a.id);
@@ -214,6 +216,7 @@ response handover(context& c, const call& k) {
     if (!t) return json_error(400, "bad-request", "at must be an RFC 3339 time");
     at = *t;
   }
+  const auto locale = caller_locale(k.req, c.locale);
   const auto from = at - k_handover_window, next = at + k_handover_window;
   auto& db = c.store;
   const auto& reg = c.pipeline.devices();
@@ -233,7 +236,7 @@ response handover(context& c, const call& k) {
   o["next_until"] = format_rfc3339(next);
   json::array open, offline, done;
   for (const auto& a : active) {
-    open.push_back(handover_alert(a, notes));
+    open.push_back(handover_alert(a, notes, locale));
     if (a.rule == "device-offline" || a.rule == "gateway-offline") {
       json::object d;
       d["device_id"] = a.subject.device_id;
@@ -246,7 +249,7 @@ response handover(context& c, const call& k) {
     }
   }
   for (const auto& a : resolved)
-    done.push_back(handover_alert(a, notes));
+    done.push_back(handover_alert(a, notes, locale));
   o["open"] = std::move(open);
   o["resolved"] = std::move(done);
   o["devices_offline"] = std::move(offline);
@@ -283,7 +286,7 @@ response handover(context& c, const call& k) {
   for (const auto& a : db.handovers(from, next))
     acks.push_back(ack_json(a));
   o["acknowledgements"] = std::move(acks);
-  return json_ok(o);
+  return in_language(json_ok(o), locale);
 }
 
 response handover_ack(context& c, const call& k) {
@@ -320,6 +323,7 @@ response export_alerts(context& c, const call& k) {
     return json_error(400, "bad-request", "from is required (and to, or until now)");
   auto p = period_of(c, k.req);
   if (!p) return error_response(p.err());
+  const auto locale = caller_locale(k.req, c.locale);
   auto& db = c.store;
   const auto alerts = db.alerts_opened(p->from, p->to, k_max_report_alerts);
   if (alerts.size() > k_max_report_alerts)
@@ -331,6 +335,7 @@ response export_alerts(context& c, const call& k) {
        "outcome", "seconds_to_resolve", "escalations", "occurrences", "timeline"});
   for (const auto& a : alerts) {
     const auto r = reports::record_of(a, device_type_of(reg, a));
+    const auto text = a.texts.find(locale);
     std::string timeline;
     for (const auto& row : db.audit_for_alert(a.id)) {
       const auto& e = row.entry;
@@ -343,7 +348,7 @@ response export_alerts(context& c, const call& k) {
         a.rule,
         std::to_string(a.priority),
         std::string(alerts::state_name(a.state)),
-        a.title,
+        text != a.texts.end() ? text->second.title : a.title,
         a.subject.building,
         a.subject.household_id,
         a.subject.device_id,
@@ -365,7 +370,7 @@ response export_alerts(context& c, const call& k) {
                   fmt::format("alerts:{}/{}", format_rfc3339(p->from), format_rfc3339(p->to)),
                   fmt::format("{} alerts as CSV", alerts.size()), "api"});
   c.pipeline.record({});
-  response res{200, "text/csv; charset=utf-8", std::move(out), {}, {}, {}};
+  response res = in_language({200, "text/csv; charset=utf-8", std::move(out), {}, {}, {}}, locale);
   res.headers["Content-Disposition"] = fmt::format("attachment; filename=\"hearth-alerts-{}.csv\"",
                                                    format_rfc3339(p->from).substr(0, 10));
   return res;
