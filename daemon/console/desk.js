@@ -37,6 +37,13 @@
     return s.replace(/\{(\w+)\}/g, (m, k) => (params && k in params ? String(params[k]) : m));
   }
 
+  /** A catalogue text outside `desk.` (a device type's name), or `fallback`. */
+  function word(key, fallback) {
+    const s = desk.words[key];
+    return typeof s === 'string' ? s : fallback;
+  }
+  function typeName(type) { return type ? word(`device_type.${type}.name`, type) : t('none'); }
+
   function pickLocale() {
     const saved = (window.localStorage && localStorage.getItem('hearth.locale'))
       || document.documentElement.dataset.locale;
@@ -54,7 +61,8 @@
   // --- HTTP ----------------------------------------------------------------------------
 
   async function api(method, path, body) {
-    const init = { method, headers: {}, credentials: 'same-origin' };
+    // Alert titles and summaries come in the desk's language, not the browser's.
+    const init = { method, headers: { 'Accept-Language': desk.locale }, credentials: 'same-origin' };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -232,10 +240,10 @@
     const rules = Object.keys(b.outcomes).sort();
     parts.push(table(t('sla.outcomes'), [t('sla.rule'), ...OUTCOMES.map((o) => t('outcome.' + o))],
       rules.map((r) => [r, ...OUTCOMES.map((o) => b.outcomes[r][o] || 0)])));
-    const shares = (title, m) => table(title, [t('sla.of'), t('sla.resolved_by_person'), t('sla.false_alarms'), t('sla.share')],
-      Object.keys(m).sort().map((k) => [k, m[k].alerts, m[k].false_alarms, percent(m[k].share)]));
+    const shares = (title, m, name = (k) => k) => table(title, [t('sla.of'), t('sla.resolved_by_person'), t('sla.false_alarms'), t('sla.share')],
+      Object.keys(m).sort().map((k) => [name(k), m[k].alerts, m[k].false_alarms, percent(m[k].share)]));
     parts.push(shares(t('sla.false_by_rule'), b.false_alarms.by_rule));
-    parts.push(shares(t('sla.false_by_type'), b.false_alarms.by_device_type));
+    parts.push(shares(t('sla.false_by_type'), b.false_alarms.by_device_type, typeName));
     parts.push(table(t('sla.exceptions', { n: b.exceptions.length }), [t('sla.alert'), t('sla.rule'),
       t('sla.priority'), t('sla.opened'), t('sla.answered_by'), t('sla.answered_at'), t('sla.waited'), t('sla.note')],
     b.exceptions.map((e) => ({ attrs: { 'data-alert': e.id }, cells: [e.id, e.rule, t('priority', { n: e.priority }),
@@ -260,8 +268,12 @@
     section.replaceChildren(el('h2', { id: 'desk-title-handover', tabindex: '-1', text: t('handover.title') }), form, out, ack);
     let current = null;
 
+    // Until the reader picks a time the handover is as of now (the field shows minutes only:
+    // sending it would leave out the current minute's last claims and resolutions).
+    let picked = false;
+    at.addEventListener('input', () => { picked = true; });
     async function load() {
-      const iso = toIso(at.value);
+      const iso = picked ? toIso(at.value) : '';
       const r = await api('GET', 'reports/handover' + (iso ? '?at=' + encodeURIComponent(iso) : ''));
       if (!r.ok) { say(problem(r), true); return; }
       current = r.data;
@@ -303,7 +315,7 @@
         h.aways.map((a) => [`${a.name} (${a.resident_id})`, when(a.since), when(a.until), a.reason])),
       table(t('handover.offline', { n: h.devices_offline.length }), [t('handover.device'), t('handover.type'),
         t('handover.building'), t('handover.since')],
-      h.devices_offline.map((d) => [d.device_id, d.type, d.building, when(d.since)])),
+      h.devices_offline.map((d) => [d.device_id, typeName(d.type), d.building, when(d.since)])),
       table(t('handover.acks', { n: h.acknowledgements.length }), [t('handover.by'), t('handover.when'), t('handover.note')],
         h.acknowledgements.map((a) => [a.by, when(a.at), a.note || t('sla.no_note')])),
     ];
