@@ -188,8 +188,17 @@ json::object handover_alert(const alerts::alert& a, const std::map<std::string, 
   o["summary"] = it_text != a.texts.end() ? it_text->second.summary : a.summary;
   o["resolved_at"] = a.state == alerts::state::resolved ? json::value(format_rfc3339(a.resolved_at))
                                                         : json::value(nullptr);
-  auto it = notes.find(a.id);
-  o["last_note"] = it == notes.end() ? json::value(nullptr) : json::value(it->second);
+  // A resolution's audit note is "<outcome>" or "<outcome>: <note>"; the outcome has its
+  // own field, in words on the screen, so the note is only what the person wrote.
+  std::string_view note;
+  if (auto it = notes.find(a.id); it != notes.end()) note = it->second;
+  if (!a.outcome.empty() && note.starts_with(a.outcome)) {
+    if (note.size() == a.outcome.size())
+      note = {};
+    else if (note.substr(a.outcome.size()).starts_with(": "))
+      note.remove_prefix(a.outcome.size() + 2);
+  }
+  o["last_note"] = note.empty() ? json::value(nullptr) : json::value(note);
   return o;
 }
 

@@ -110,10 +110,12 @@ struct centre {
                  json::serialize(json::object{{"text", text}}))
                 .status == 200);
   }
-  void resolve(const std::string& who, const std::string& id, const std::string& outcome) {
-    REQUIRE(call(who, "POST", "/api/v1/alerts/" + id + "/resolve",
-                 fmt::format(R"({{"outcome":"{}"}})", outcome))
-                .status == 200);
+  void resolve(const std::string& who, const std::string& id, const std::string& outcome,
+               const std::string& note = {}) {
+    json::object b{{"outcome", outcome}};
+    if (!note.empty()) b["note"] = note;
+    REQUIRE(call(who, "POST", "/api/v1/alerts/" + id + "/resolve", json::serialize(b)).status ==
+            200);
   }
 
   /// The scripted day (times after 08:00 local): nine alerts, what each operator did.
@@ -374,7 +376,7 @@ TEST_CASE(
   centre c;
   const auto id = c.replay_day();  // now 2026-11-20T23:59:59Z: what happens before the handover
   c.note("op-zhao", id.at("A8"), "kitchen smoke again; daughter asked to visit");
-  c.resolve("op-zhao", id.at("A9"), "resident-fine");
+  c.resolve("op-zhao", id.at("A9"), "resident-fine", "daughter visited: all well");
   // A silence that ends in the next shift, one that ends far later (not shown), and an
   // away period that ends in the next shift.
   auto silence = [&](const char* until) {
@@ -407,6 +409,8 @@ TEST_CASE(
   CHECK(str(resolved[0].at("id")) == id.at("A9"));
   CHECK(resolved[0].at("outcome") == "resident-fine");
   CHECK(resolved[0].at("resolved_at") == "2026-11-20T23:59:59Z");
+  // The note the operator wrote, without the outcome the audit row puts before it.
+  CHECK(resolved[0].at("last_note") == "daughter visited: all well");
   REQUIRE(h.at("silences").as_array().size() == 1);
   CHECK(h.at("silences").as_array()[0].at("until") == "2026-11-21T03:00:00Z");
   REQUIRE(h.at("aways").as_array().size() == 1);
@@ -419,6 +423,10 @@ TEST_CASE(
   // The same shift earlier in the day: A1 to A6 were resolved in [06:00 - 8 h, 06:00).
   const auto noon = get_json(c, "sup-wang", "/api/v1/reports/handover?at=2026-11-20T06:00:00Z");
   CHECK(noon.at("resolved").as_array().size() == 6);
+  for (const auto& a : noon.at("resolved").as_array()) {  // resolved without a note
+    const auto& n = a.at("last_note");
+    CHECK((n.is_null() || !str(n).starts_with(str(a.at("outcome")))));
+  }
 
   // The incoming supervisor takes it over: an audit row, then listed on the handover.
   const auto ack = c.call("admin-1", "POST", "/api/v1/reports/handover/ack",
