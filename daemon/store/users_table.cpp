@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Users and their tokens: password and token hashes only, never plain text.
+#include <fmt/format.h>
+
 #include <functional>
 
 #include "store/store.hpp"
@@ -53,7 +55,7 @@ bool store::add_user(const user_row& u) {
 }
 
 std::optional<user_row> store::find_user(std::string_view name) {
-  auto st = db_->prepare(std::string(k_user_select) + " WHERE name=?1");
+  auto st = db_->prepare(fmt::format("{} WHERE name=?1", k_user_select));
   st.bind(1, name);
   if (!st.step()) return std::nullopt;
   return read_user(st, true);
@@ -61,7 +63,7 @@ std::optional<user_row> store::find_user(std::string_view name) {
 
 std::vector<user_row> store::list_users() {
   std::vector<user_row> out;
-  auto st = db_->prepare(std::string(k_user_select) + " ORDER BY name");
+  auto st = db_->prepare(fmt::format("{} ORDER BY name", k_user_select));
   while (st.step())
     out.push_back(read_user(st, false));
   return out;
