@@ -9,7 +9,9 @@
 namespace hearth::engine {
 
 engine::engine(std::vector<rule> rules, const clock& clk, const std::string& tz)
-    : rules_(std::move(rules)), core_(std::make_unique<core>(clk, tz)) {}
+    : rules_(std::move(rules)), core_(std::make_unique<core>(clk, tz)) {
+  core_->bind_rules(rules_);
+}
 
 engine::~engine() = default;
 
@@ -23,6 +25,7 @@ void engine::set_catalog(std::shared_ptr<const catalog::catalog> c) {
 
 void engine::set_rules(std::vector<rule> rules) {
   rules_ = std::move(rules);
+  core_->bind_rules(rules_);
   core_->due_now();
 }
 
@@ -43,8 +46,9 @@ std::vector<signal> engine::on_report(const report& rep) {
   auto& k = *core_;
   const auto* dev = k.reg().find_device(rep.device_id);
   context c{rep.device_id, rep.device_type, dev, rep.ts, &rep};
+  c.h = dev ? k.handle_of(*dev) : k.handle_of(rep.device_id, true);
   c.type = k.types().find(rep.device_type);
-  const auto step = k.on_report(rep, dev, c.type, c);
+  const auto step = k.on_report(rep, c);
   if (step) c.step = &*step;
   for (const auto& r : rules_) {
     r.how->on_any_report(r, c, k);
@@ -92,18 +96,17 @@ std::vector<state_row> engine::snapshot() const {
 }
 
 void engine::restore(const std::vector<state_row>& rows) {
-  core_->due_now();
   // The rule whose id is the longest prefix of "<rule>|<device>" gives the state's kind.
-  const auto new_state = [&](std::string_view id) -> std::unique_ptr<instance_state> {
-    const rule* owner = nullptr;
-    for (const auto& r : rules_)
+  const auto owner_of = [](const std::vector<rule>& rules, std::string_view id) {
+    core::owner o;
+    for (const auto& r : rules)
       if (id.size() > r.id.size() && id[r.id.size()] == '|' && id.starts_with(r.id) &&
-          (!owner || r.id.size() > owner->id.size()))
-        owner = &r;
-    return owner ? owner->how->new_state() : nullptr;
+          (!o.r || r.id.size() > o.r->id.size()))
+        o.r = &r;
+    if (o.r) o.state = o.r->how->new_state();
+    return o;
   };
-  for (const auto& row : rows)
-    core_->restore(row, new_state);
+  core_->restore(rows, rules_, owner_of);
 }
 
 }  // namespace hearth::engine

@@ -154,4 +154,10 @@ std::string litres(double v) {
   return fmt::format("{:.0f} L", v);
 }
 
+void by_device(std::vector<signal>& out, std::size_t first) {
+  std::stable_sort(
+      out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+      [](const signal& a, const signal& b) { return a.subject.device_id < b.subject.device_id; });
+}
+
 }  // namespace hearth::engine

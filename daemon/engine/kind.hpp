@@ -81,5 +81,8 @@ bool clear_holds(const std::vector<condition>& conds, const report& rep);
 /// "true"/"false" for a boolean metric, the number otherwise.
 std::string value_text(metric m, double v);
 std::string litres(double v);  ///< "12 L"
+/// Sorts the signals from `first` on by device id: what a tick fires comes out in the same
+/// order however the state is laid out.
+void by_device(std::vector<signal>& out, std::size_t first);
 
 }  // namespace hearth::engine

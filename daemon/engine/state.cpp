@@ -56,7 +56,7 @@ std::vector<alerts::evidence> evidence_from(const json::value* v) {
   return out;
 }
 
-json::value device_state::to_json() const {
+json::value device_state::to_json(const tilt_state* tilt) const {
   json::object o;
   o["seen"] = seen;
   o["last_seen"] = ms(last_seen);
@@ -66,14 +66,17 @@ json::value device_state::to_json() const {
     o["total"] = total;
     o["last_sample"] = ms(last_sample);
   }
-  if (x) o["x"] = *x;
-  if (y) o["y"] = *y;
-  if (base_x) o["base_x"] = *base_x;
-  if (base_y) o["base_y"] = *base_y;
+  if (tilt) {
+    if (tilt->x) o["x"] = *tilt->x;
+    if (tilt->y) o["y"] = *tilt->y;
+    if (tilt->base_x) o["base_x"] = *tilt->base_x;
+    if (tilt->base_y) o["base_y"] = *tilt->base_y;
+  }
   return o;
 }
 
-void device_state::from_json(const json::object& o) {
+void device_state::from_json(const json::object& o, std::optional<tilt_state>& tilt) {
+  present = true;
   seen = flag(o, "seen");
   last_seen = at_ms(int_of(o, "last_seen"));
   online = !o.contains("online") || flag(o, "online");
@@ -81,10 +84,11 @@ void device_state::from_json(const json::object& o) {
   last_raw = num(o, "last_raw");
   total = num(o, "total");
   last_sample = at_ms(int_of(o, "last_sample"));
-  x = opt_num(o, "x");
-  y = opt_num(o, "y");
-  base_x = opt_num(o, "base_x");
-  base_y = opt_num(o, "base_y");
+  tilt_state t{opt_num(o, "x"), opt_num(o, "y"), opt_num(o, "base_x"), opt_num(o, "base_y")};
+  if (t.x || t.y || t.base_x || t.base_y)
+    tilt = t;
+  else
+    tilt.reset();
 }
 
 json::object instance_state::to_json() const {

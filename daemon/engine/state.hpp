@@ -35,18 +35,25 @@ std::optional<double> opt_num(const boost::json::object& o, std::string_view k);
 boost::json::value evidence_json(const std::vector<alerts::evidence>& ev);
 std::vector<alerts::evidence> evidence_from(const boost::json::value* v);
 
-/// What the engine knows of one device, whatever the rules.
+/// A tilt sensor's angles now and at installation (only tilt sensors have one).
+struct tilt_state {
+  std::optional<double> x, y, base_x, base_y;
+};
+
+/// What the engine knows of one device, whatever the rules. Flat: one per device handle.
 struct device_state {
-  bool seen = false;
-  time_point last_seen{};  ///< arrival time (the clock) of the last message
-  bool online = true;      ///< last `device.online`
-  bool has_counter = false;
+  time_point last_seen{};          ///< arrival time (the clock) of the last message
   double last_raw = 0, total = 0;  ///< raw counter, and litres since first seen (never negative)
   time_point last_sample{};
-  std::optional<double> x, y, base_x, base_y;  ///< tilt now, and at installation
+  bool present = false;  ///< anything is known (a row exists)
+  bool seen = false;
+  bool online = true;  ///< last `device.online`
+  bool has_counter = false;
 
-  boost::json::value to_json() const;
-  void from_json(const boost::json::object& o);
+  /// The row; `tilt` (when the device has one) adds its angles.
+  boost::json::value to_json(const tilt_state* tilt) const;
+  /// Reads a row; the tilt fields go to `tilt` (nullopt when the row has none).
+  void from_json(const boost::json::object& o, std::optional<tilt_state>& tilt);
 };
 
 /// One rule's state for one device: whether it fired. A kind that keeps more derives from

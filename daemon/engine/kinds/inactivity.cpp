@@ -73,8 +73,8 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
                            std::vector<signal>& out) const {
   if (!c.step || counter != metric::water_total_l) return;
   const auto& s = *c.step;
-  auto& st = k.instance<inactivity_state>(r, c.device_id);
-  const auto& d = *k.find_device(c.device_id);
+  auto& st = k.instance<inactivity_state>(r, c.h);
+  const auto& d = *k.find_device(c.h);
   if (s.first || s.reset || st.quiet.empty()) {
     // A reset counter starts a new measurement: usage across it is unknown.
     st.quiet.clear();

@@ -5,25 +5,26 @@ namespace hearth::engine::kinds {
 
 void no_data::on_any_report(const rule&, const context& c, core& k) const {
   if (c.only_offline || !c.type || c.type->report_interval.count() <= 0) return;
-  const auto* d = k.find_device(c.device_id);
+  const auto* d = k.find_device(c.h);
   if (d)
     k.due(d->last_seen + std::chrono::duration_cast<duration>(c.type->report_interval * intervals));
 }
 
 void no_data::on_report(const rule& r, const context& c, core& k, std::vector<signal>& out) const {
-  auto* st = k.find_instance(r, c.device_id);
+  auto* st = k.find_instance(r, c.h);
   if (c.only_offline || !c.came_back || !st || !st->active) return;
   st->active = false;
-  k.touch_instance(r, c.device_id);
+  k.touch_instance(r, c.h);
   std::map<std::string, std::string> vars{{"last_seen", k.local_time(c.rep->ts)}};
   out.push_back(k.make_signal(r, c, {}, std::move(vars), signal::kind::clear));
 }
 
 time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<signal>& out) const {
   auto soonest = time_point::max();
-  k.for_each_device([&](std::string_view id, device_state& d) {
+  const auto first = out.size();
+  k.for_each_device([&](handle h, device_state& d) {
     if (!d.seen) return;
-    const auto* dev = k.reg().find_device(id);
+    const auto* dev = k.device_of(h);
     if (!dev) return;
     const auto* type = k.types().find(dev->type);
     if (!type || type->report_interval.count() <= 0) return;
@@ -33,13 +34,13 @@ time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<sig
       soonest = std::min(soonest, d.last_seen + allowed);
       return;
     }
-    if (const auto* st = k.find_instance(r, id); st && st->active) return;
-    if (k.is_gateway(*dev) || k.behind_offline_gateway(*dev))
+    if (const auto* st = k.find_instance(r, h); st && st->active) return;
+    if (k.is_gateway(*dev) || k.behind_offline_gateway(h))
       return;  // gateway-offline speaks for them
-    auto& st = k.instance(r, id);
+    auto& st = k.instance(r, h);
     st.active = true;
     st.fired_at = now;
-    const context c{id, dev->type, dev, now, nullptr};
+    const auto c = k.tick_context(h, now);
     std::map<std::string, std::string> vars;
     vars["last_seen"] = k.local_when(d.last_seen, now);
     vars["since"] = vars["last_seen"];
@@ -48,6 +49,7 @@ time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<sig
     vars["window"] = describe_duration(allowed);
     out.push_back(k.make_signal(r, c, {}, std::move(vars)));
   });
+  by_device(out, first);
   return soonest;
 }
 

@@ -25,8 +25,8 @@ void slots::on_report(const rule& r, const context& c, core& k, std::vector<sign
   if (!c.step || counter != metric::water_total_l) return;
   const auto& s = *c.step;
   if (s.first) return;
-  auto& st = k.instance<slots_state>(r, c.device_id);
-  const auto& d = *k.find_device(c.device_id);
+  auto& st = k.instance<slots_state>(r, c.h);
+  const auto& d = *k.find_device(c.h);
   const auto* dtype = k.types().find(c.device_type);
   const duration max_gap = std::max(2 * slot, dtype ? 2 * dtype->report_interval : duration{0});
   const auto len = s.to - s.from;
