@@ -159,6 +159,22 @@ void core::set_tilt_baseline(const std::string& device_id, double x_deg, double 
   t.base_y = y_deg;
 }
 
+time_point core::silent_since(const device_state& d) const {
+  auto since = d.heard;
+  for (const auto& [stopped, started] : downtimes_)
+    if (started > d.heard) since += started - std::max(stopped, d.heard);
+  return since;
+}
+
+duration core::interval_of(const device_state& d, const catalog::device_type& type) const {
+  if (type.report_interval.count() <= 0) return duration{0};
+  return std::max(type.report_interval, d.every.learned().value_or(duration{0}));
+}
+
+std::size_t core::behind(handle bridge) const {
+  return static_cast<std::size_t>(std::count(bridge_.begin(), bridge_.end(), bridge));
+}
+
 context core::tick_context(handle h, time_point now) const {
   const auto* dev = device_of(h);
   context c{id_of(h), dev ? dev->type : std::string_view(), dev, now, nullptr};
@@ -324,8 +340,10 @@ std::optional<meter_step> core::on_report(const report& rep, context& c) {
   });
   if (!c.only_offline) {
     c.came_back = d.seen;
+    if (d.seen) d.every.add(now - silent_since(d));
     d.seen = true;
     d.last_seen = std::max(d.last_seen, now);
+    d.heard = std::max(d.heard, now);
   }
   if (const auto* on = find_reading(rep, metric::device_online)) {
     const bool was = d.online;
@@ -337,8 +355,9 @@ std::optional<meter_step> core::on_report(const report& rep, context& c) {
       for (handle h = 0; h < bridge_.size() && h < devices_.size(); ++h) {
         auto& st = devices_[h];
         if (bridge_[h] != c.h || !st.present || !st.seen) continue;
-        if (st.last_seen < now) {
-          st.last_seen = now;
+        // Only when it may speak again: its last message stays when it was.
+        if (st.heard < now) {
+          st.heard = now;
           dirty_.insert(key(kind_device, 0, h));
         }
       }
@@ -405,6 +424,8 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
   vars["place"] = hh ? fmt::format("{} unit {}", hh->building, hh->unit)
                      : (s.subject.building.empty() ? std::string(c.device_id)
                                                    : "building " + s.subject.building);
+  if (dev && is_gateway(*dev) && c.h != k_no_handle)
+    vars.try_emplace("behind", std::to_string(behind(c.h)));
   vars.try_emplace("time", local_time(c.at));
   vars.try_emplace(
       "date",
@@ -494,6 +515,8 @@ state_row core::row(const std::string& key) {
     if (auto it = away_.find(id); it != away_.end()) row.json = away_json(it->second);
   } else if (key == "e|alive") {
     row.json = json::serialize(json::object{{"at", ms(alive_)}});
+  } else if (key == "e|down" && !downtimes_.empty()) {
+    row.json = downtimes_json();
   }
   return row;
 }
@@ -511,6 +534,7 @@ std::vector<state_row> core::all_rows() {
     rows.push_back({"a|" + id, away_json(t)});
   if (alive_ != time_point{})
     rows.push_back({"e|alive", json::serialize(json::object{{"at", ms(alive_)}})});
+  if (!downtimes_.empty()) rows.push_back({"e|down", downtimes_json()});
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return rows;
 }
@@ -556,11 +580,33 @@ void core::restore(const std::vector<state_row>& rows, const std::vector<rule>& 
       } else if (row.key == "e|alive") {
         alive_ = at_ms(int_of(v.get_object(), "at"));
         stopped_at_ = alive_;
+      } else if (row.key == "e|down") {
+        downtimes_.clear();
+        if (const auto* a = v.get_object().if_contains("spans"); a && a->is_array())
+          for (const auto& p : a->get_array())
+            if (p.is_array() && p.get_array().size() == 2)
+              downtimes_.emplace_back(at_ms(p.get_array()[0].to_number<std::int64_t>()),
+                                      at_ms(p.get_array()[1].to_number<std::int64_t>()));
       }
     } catch (const std::exception&) {
       // A row this version cannot read is dropped: the rule starts afresh for that key.
     }
   }
+  // hearthd was down from its last tick until now: that span is not any device's silence.
+  const auto now = clock_.now();
+  if (stopped_at_ && now - *stopped_at_ >= std::chrono::minutes(1)) {
+    downtimes_.emplace_back(*stopped_at_, now);
+    std::sort(downtimes_.begin(), downtimes_.end());
+    if (downtimes_.size() > 16) downtimes_.erase(downtimes_.begin(), downtimes_.end() - 16);
+    dirty_keys_.insert("e|down");
+  }
+}
+
+std::string core::downtimes_json() const {
+  json::array spans;
+  for (const auto& [a, b] : downtimes_)
+    spans.push_back(json::array{ms(a), ms(b)});
+  return json::serialize(json::object{{"spans", std::move(spans)}});
 }
 
 }  // namespace hearth::engine

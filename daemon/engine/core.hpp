@@ -109,6 +109,16 @@ class core {
   std::optional<meter_step> on_report(const report& rep, context& c);
   void set_tilt_baseline(const std::string& device_id, double x_deg, double y_deg);
   const tilt_state* tilt(handle h) const;
+  /// When the device's silence began, as hearthd heard it: its last message (or its
+  /// bridge's return), moved on by every span in which hearthd itself was down since. So
+  /// after a restart silence is judged over the time hearthd was listening, not from the
+  /// last message before it stopped.
+  time_point silent_since(const device_state& d) const;
+  /// The interval a device is judged on: its type's `report_interval` (prior and floor), or
+  /// the cadence it has been seen to keep when that is longer. Zero for event-only types.
+  duration interval_of(const device_state& d, const catalog::device_type& type) const;
+  /// The number of devices behind a bridge or gateway.
+  std::size_t behind(handle bridge) const;
 
   // --- selection --------------------------------------------------------------------------
   /// The rule's `select` picks this device (types, buildings, residents' age and living).
@@ -233,6 +243,7 @@ class core {
   void spill_dirty();
   std::string row_key(std::uint64_t k) const;
   std::optional<handle> find_handle(std::string_view device_id) const;
+  std::string downtimes_json() const;
   void ensure(handle h);
   /// Fills `bridge_` from the registry and catalog.
   void link_bridges();
@@ -258,9 +269,10 @@ class core {
   /// once a registry swap has moved them (and for away rows and the alive row).
   std::unordered_set<std::uint64_t> dirty_;
   std::unordered_set<std::string> dirty_keys_;
-  std::vector<handle> offline_bridges_;  ///< bridges whose last `device.online` was false
-  time_point alive_{};                   ///< last `alive` kept as a row
+  time_point alive_{};  ///< last `alive` kept as a row
   std::optional<time_point> stopped_at_;
+  /// When hearthd was down: (stopped, started again), oldest first, the last 16.
+  std::vector<std::pair<time_point, time_point>> downtimes_;
   /// Nothing is due before this: `tick` returns at once until then (replay ticks per line).
   time_point next_due_{};
 };

@@ -60,6 +60,7 @@ std::vector<signal> engine::on_report(const report& rep) {
 std::vector<signal> engine::tick(time_point now) {
   std::vector<signal> out;
   auto& k = *core_;
+  k.alive(now);
   if (now < k.next_due()) return out;
   auto soonest = time_point::max();
   for (const auto& r : rules_)

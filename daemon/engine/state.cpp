@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/state.hpp"
 
+#include <algorithm>
+
 #include "base/time.hpp"
 
 namespace hearth::engine {
@@ -66,6 +68,13 @@ json::value device_state::to_json(const tilt_state* tilt) const {
     o["total"] = total;
     o["last_sample"] = ms(last_sample);
   }
+  if (heard != last_seen) o["heard"] = ms(heard);
+  if (every.count > 0) {
+    json::array g;
+    for (auto m : every.in_order())
+      g.push_back(m);
+    o["gaps"] = std::move(g);
+  }
   if (tilt) {
     if (tilt->x) o["x"] = *tilt->x;
     if (tilt->y) o["y"] = *tilt->y;
@@ -79,6 +88,11 @@ void device_state::from_json(const json::object& o, std::optional<tilt_state>& t
   present = true;
   seen = flag(o, "seen");
   last_seen = at_ms(int_of(o, "last_seen"));
+  heard = o.contains("heard") ? at_ms(int_of(o, "heard")) : last_seen;
+  every = {};
+  if (const auto* g = o.if_contains("gaps"); g && g->is_array())
+    for (const auto& m : g->get_array())
+      if (m.is_number()) every.add(std::chrono::minutes(m.to_number<std::int64_t>()));
   online = !o.contains("online") || flag(o, "online");
   has_counter = o.contains("last_raw");
   last_raw = num(o, "last_raw");
@@ -89,6 +103,32 @@ void device_state::from_json(const json::object& o, std::optional<tilt_state>& t
     tilt = t;
   else
     tilt.reset();
+}
+
+void cadence::add(duration gap) {
+  if (gap < std::chrono::minutes(1)) return;
+  const auto m = std::chrono::ceil<std::chrono::minutes>(gap).count();
+  gaps[next] = static_cast<std::uint16_t>(std::min<std::int64_t>(m, 65535));
+  next = static_cast<std::uint8_t>((next + 1) % k_size);
+  if (count < k_size) ++count;
+}
+
+std::optional<duration> cadence::learned() const {
+  if (count < k_min_gaps) return std::nullopt;
+  std::uint16_t sorted[k_size];
+  std::copy(gaps, gaps + count, sorted);
+  std::sort(sorted, sorted + count);
+  // The rank ceil(0.85 n): the second largest of 8, the third largest of 16.
+  const std::size_t rank = (count * 85 + 99) / 100;
+  return std::chrono::duration_cast<duration>(std::chrono::minutes(sorted[rank - 1]));
+}
+
+std::vector<std::uint16_t> cadence::in_order() const {
+  std::vector<std::uint16_t> out;
+  const std::size_t start = count < k_size ? 0 : next;
+  for (std::size_t i = 0; i < count; ++i)
+    out.push_back(gaps[(start + i) % k_size]);
+  return out;
 }
 
 json::object instance_state::to_json() const {

@@ -40,9 +40,32 @@ struct tilt_state {
   std::optional<double> x, y, base_x, base_y;
 };
 
+/// A device's own check-in cadence: the last gaps between its messages, in minutes. The
+/// learned interval is a high percentile of them (robust to an outage or two), used once
+/// `k_min_gaps` gaps are known. 34 bytes a device.
+struct cadence {
+  static constexpr std::size_t k_size = 16;
+  static constexpr std::size_t k_min_gaps = 8;
+  std::uint16_t gaps[k_size] = {};
+  std::uint8_t count = 0;  ///< gaps recorded, at most k_size
+  std::uint8_t next = 0;   ///< where the next gap goes (a ring)
+
+  /// Records a gap (ignored under a minute: bursts say nothing of the cadence).
+  void add(duration gap);
+  /// The 85th percentile of the recorded gaps; nullopt until k_min_gaps are known.
+  std::optional<duration> learned() const;
+  /// Oldest first.
+  std::vector<std::uint16_t> in_order() const;
+};
+
 /// What the engine knows of one device, whatever the rules. Flat: one per device handle.
 struct device_state {
-  time_point last_seen{};          ///< arrival time (the clock) of the last message
+  time_point last_seen{};  ///< arrival time (the clock) of the last message
+  /// When its silence began, for judging it: the last message, or later when the device
+  /// could not be heard (its bridge was offline), so an outage of the bridge is not the
+  /// device's silence. Equal to `last_seen` unless a bridge came back since.
+  time_point heard{};
+  cadence every;
   double last_raw = 0, total = 0;  ///< raw counter, and litres since first seen (never negative)
   time_point last_sample{};
   bool present = false;  ///< anything is known (a row exists)

@@ -12,10 +12,10 @@ namespace hearth::engine {
 
 /// Placeholders a template may use. None of them is personal data.
 inline constexpr std::string_view k_placeholders[] = {
-    "device_id", "device_type", "location",  "household_id",  "unit",     "building",
-    "place",     "metric",      "value",     "time",          "date",     "condition",
-    "limit",     "since",       "quiet_for", "longest_quiet", "baseline", "change",
-    "window",    "used",        "interval",  "last_seen",
+    "device_id", "device_type",   "location", "household_id", "unit",      "building", "place",
+    "metric",    "value",         "time",     "date",         "condition", "limit",    "since",
+    "quiet_for", "longest_quiet", "baseline", "change",       "window",    "used",     "interval",
+    "last_seen", "declared",      "dropouts", "behind",
 };
 
 /// Returns a message for the first unknown or unbalanced placeholder, or nullopt.

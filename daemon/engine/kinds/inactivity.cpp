@@ -113,8 +113,8 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
   // "The meter keeps reporting": every gap between readings over the last window must be
   // within two reporting intervals. A silent meter never raises this rule.
   const auto* dtype = k.types().find(c.device_type);
-  const duration max_gap =
-      dtype && dtype->report_interval.count() > 0 ? 2 * dtype->report_interval : window;
+  const auto interval = dtype ? k.interval_of(d, *dtype) : duration{0};
+  const duration max_gap = interval.count() > 0 ? 2 * interval : window;
   const auto window_start = s.to - window;
   for (std::size_t i = 1; i < st.quiet.size(); ++i)
     if (st.quiet[i].ts > window_start && st.quiet[i].ts - st.quiet[i - 1].ts > max_gap) return;
