@@ -26,6 +26,9 @@ struct report {
   std::string device_type;
   time_point ts;
   std::vector<reading> readings;
+  /// The external ids of the LoRaWAN gateways that heard it (ChirpStack rxInfo, The Things
+  /// Stack rx_metadata): what the engine learns the gateway links from. Empty otherwise.
+  std::vector<std::string> gateways;
 };
 
 }  // namespace hearth

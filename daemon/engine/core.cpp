@@ -49,6 +49,9 @@ void core::set_registry(std::shared_ptr<const registry::registry> r) {
       used[h] = 1;
   for (const auto& [h, t] : tilts_)
     used[h] = 1;
+  for (const auto& d : devices_)
+    for (auto g : d.via)
+      if (g != k_no_handle && g < span) used[g] = 1;
   std::vector<handle> moved(span, k_no_handle);
   std::vector<std::string> extra_ids;
   std::unordered_map<std::string, handle> extra_handles;
@@ -64,7 +67,11 @@ void core::set_registry(std::shared_ptr<const registry::registry> r) {
       moved[h] = place(h < old_size ? registry_->all().devices[h].id : extra_ids_[h - old_size]);
   std::vector<device_state> devices(devices_.empty() ? 0 : fresh.size() + extra_ids.size());
   for (handle h = 0; h < devices_.size(); ++h)
-    if (moved[h] != k_no_handle) devices[moved[h]] = devices_[h];
+    if (moved[h] != k_no_handle) {
+      auto& d = devices[moved[h]] = devices_[h];
+      for (auto& g : d.via)
+        if (g != k_no_handle) g = g < span ? moved[g] : k_no_handle;
+    }
   std::unordered_map<handle, tilt_state> tilts;
   for (auto& [h, t] : tilts_)
     if (moved[h] != k_no_handle) tilts[moved[h]] = t;
@@ -92,19 +99,30 @@ void core::set_catalog(std::shared_ptr<const catalog::catalog> c) {
 void core::link_bridges() {
   // One look-up per device type, not per device: every device of a type sits behind the
   // same bridge (its base topic's).
-  std::unordered_map<std::string_view, handle> by_type;
+  struct of_type {
+    handle bridge = k_no_handle;
+    bool gateway = false;
+  };
+  std::unordered_map<std::string_view, of_type> by_type;
   const auto& all = registry_->all().devices;
   bridge_.assign(all.size(), k_no_handle);
+  gateway_.assign(all.size(), 0);
+  auto is_bridge = [&](const registry::device& d) {
+    const auto* t = catalog_->find(d.type);
+    return t && t->role == catalog::role::bridge;
+  };
   for (handle h = 0; h < all.size(); ++h) {
-    auto [it, added] = by_type.try_emplace(all[h].type, k_no_handle);
+    auto [it, added] = by_type.try_emplace(all[h].type);
     if (added) {
       const auto* type = catalog_->find(all[h].type);
+      it->second.gateway = type && type->role == catalog::role::bridge;
       if (type && type->transport == catalog::transport::zigbee2mqtt)
         if (auto ext = catalog::bridge_external_id(*type))
-          if (const auto* b = registry_->find_device_by_external_id(*ext); b && is_gateway(*b))
-            it->second = handle_of(*b);
+          if (const auto* b = registry_->find_device_by_external_id(*ext); b && is_bridge(*b))
+            it->second.bridge = handle_of(*b);
     }
-    if (it->second != h) bridge_[h] = it->second;
+    gateway_[h] = it->second.gateway;
+    if (it->second.bridge != h) bridge_[h] = it->second.bridge;
   }
 }
 
@@ -171,8 +189,11 @@ duration core::interval_of(const device_state& d, const catalog::device_type& ty
   return std::max(type.report_interval, d.every.learned().value_or(duration{0}));
 }
 
-std::size_t core::behind(handle bridge) const {
-  return static_cast<std::size_t>(std::count(bridge_.begin(), bridge_.end(), bridge));
+std::size_t core::behind(handle gateway) const {
+  std::size_t n = 0;
+  for (handle h = 0; h < std::max(bridge_.size(), devices_.size()); ++h)
+    if (h != gateway && sits_behind(h, gateway)) ++n;
+  return n;
 }
 
 context core::tick_context(handle h, time_point now) const {
@@ -210,9 +231,10 @@ std::string core::local_when(time_point t, time_point now) const {
 
 // --- selection ----------------------------------------------------------------------------
 
-bool core::selected(const rule& r, std::string_view device_type, const registry::device* dev,
-                    time_point at) const {
+bool core::selected(const rule& r, std::string_view device_type, const catalog::device_type* type,
+                    const registry::device* dev, time_point at) const {
   const auto& s = r.select;
+  if (s.bridges && (!type || (type->role == catalog::role::bridge) != *s.bridges)) return false;
   if (!s.device_types.empty() &&
       std::find(s.device_types.begin(), s.device_types.end(), device_type) == s.device_types.end())
     return false;
@@ -281,14 +303,32 @@ void core::set_away(const std::string& resident_id, std::optional<time_point> un
   next_due_ = {};
 }
 
-bool core::is_gateway(const registry::device& d) const {
-  return d.external_id.ends_with("/bridge");
+bool core::is_gateway(handle h) const {
+  return h < gateway_.size() && gateway_[h];
 }
 
 bool core::behind_offline_gateway(handle h) const {
-  if (h >= bridge_.size() || bridge_[h] == k_no_handle) return false;
-  const auto* b = find_device(bridge_[h]);
-  return b && !b->online;
+  auto offline = [&](handle g) {
+    const auto* b = find_device(g);
+    return b && !b->online;
+  };
+  if (h < bridge_.size() && bridge_[h] != k_no_handle) return offline(bridge_[h]);
+  // A LoRaWAN device is cut off when every gateway that heard its last uplink is offline.
+  const auto* d = find_device(h);
+  if (!d || d->via[0] == k_no_handle) return false;
+  return offline(d->via[0]) && (d->via[1] == k_no_handle || offline(d->via[1]));
+}
+
+bool core::sits_behind(handle h, handle gateway) const {
+  if (h < bridge_.size() && bridge_[h] == gateway) return true;
+  return h < devices_.size() && (devices_[h].via[0] == gateway || devices_[h].via[1] == gateway);
+}
+
+std::vector<std::string_view> core::via_ids(const device_state& d) const {
+  std::vector<std::string_view> ids;
+  for (auto g : d.via)
+    if (g != k_no_handle) ids.push_back(id_of(g));
+  return ids;
 }
 
 // --- device state -------------------------------------------------------------------------
@@ -345,16 +385,29 @@ std::optional<meter_step> core::on_report(const report& rep, context& c) {
     d.last_seen = std::max(d.last_seen, now);
     d.heard = std::max(d.heard, now);
   }
+  if (!rep.gateways.empty()) {
+    // The gateways that heard this uplink: the device sits behind them (until another
+    // uplink says otherwise). Only registered gateways count.
+    handle via[2] = {k_no_handle, k_no_handle};
+    std::size_t n = 0;
+    for (const auto& ext : rep.gateways) {
+      const auto* g = registry_->find_device_by_external_id(ext);
+      if (!g || n == 2) continue;
+      const auto gh = handle_of(*g);
+      if (is_gateway(gh) && gh != via[0]) via[n++] = gh;
+    }
+    if (n > 0) std::copy(via, via + 2, d.via);
+  }
   if (const auto* on = find_reading(rep, metric::device_online)) {
     const bool was = d.online;
     d.online = on->value != 0;
-    if (c.dev && is_gateway(*c.dev) && d.online && !was) {
+    if (is_gateway(c.h) && d.online && !was) {
       // Back online: the devices behind it get a full interval to speak before they count
       // as offline, so a reconnect never turns into a wave of device-offline alerts.
       next_due_ = {};
-      for (handle h = 0; h < bridge_.size() && h < devices_.size(); ++h) {
+      for (handle h = 0; h < devices_.size(); ++h) {
         auto& st = devices_[h];
-        if (bridge_[h] != c.h || !st.present || !st.seen) continue;
+        if (h == c.h || !sits_behind(h, c.h) || !st.present || !st.seen) continue;
         // Only when it may speak again: its last message stays when it was.
         if (st.heard < now) {
           st.heard = now;
@@ -424,8 +477,7 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
   vars["place"] = hh ? fmt::format("{} unit {}", hh->building, hh->unit)
                      : (s.subject.building.empty() ? std::string(c.device_id)
                                                    : "building " + s.subject.building);
-  if (dev && is_gateway(*dev) && c.h != k_no_handle)
-    vars.try_emplace("behind", std::to_string(behind(c.h)));
+  if (dev && is_gateway(c.h)) vars.try_emplace("behind", std::to_string(behind(c.h)));
   vars.try_emplace("time", local_time(c.at));
   vars.try_emplace(
       "date",
@@ -497,7 +549,8 @@ state_row core::row(const std::string& key) {
   const auto id = std::string_view(key).substr(std::min<std::size_t>(2, key.size()));
   if (key.starts_with("d|")) {
     if (auto h = find_handle(id))
-      if (const auto* d = find_device(*h)) row.json = json::serialize(d->to_json(tilt(*h)));
+      if (const auto* d = find_device(*h))
+        row.json = json::serialize(d->to_json(tilt(*h), via_ids(*d)));
   } else if (key.starts_with("i|")) {
     // The longest rule id that is a prefix of "<rule>|<device>" whose device is known.
     for (const auto& t : tables_) {
@@ -525,7 +578,8 @@ std::vector<state_row> core::all_rows() {
   std::vector<state_row> rows;
   for (handle h = 0; h < devices_.size(); ++h)
     if (devices_[h].present)
-      rows.push_back({"d|" + std::string(id_of(h)), json::serialize(devices_[h].to_json(tilt(h)))});
+      rows.push_back({"d|" + std::string(id_of(h)),
+                      json::serialize(devices_[h].to_json(tilt(h), via_ids(devices_[h])))});
   for (const auto& t : tables_)
     for (const auto& [h, st] : t->rows)
       rows.push_back(
@@ -553,7 +607,10 @@ void core::restore(const std::vector<state_row>& rows, const std::vector<rule>& 
         const auto h = handle_of(id, true);
         ensure(h);
         std::optional<tilt_state> t;
-        devices_[h].from_json(v.get_object(), t);
+        std::vector<std::string> via;
+        devices_[h].from_json(v.get_object(), t, via);
+        for (std::size_t i = 0; i < via.size() && i < 2; ++i)
+          devices_[h].via[i] = handle_of(via[i], true);
         if (t)
           tilts_[h] = *t;
         else

@@ -122,17 +122,21 @@ class core {
 
   // --- selection --------------------------------------------------------------------------
   /// The rule's `select` picks this device (types, buildings, residents' age and living).
-  bool selected(const rule& r, std::string_view device_type, const registry::device* dev,
-                time_point at) const;
+  bool selected(const rule& r, std::string_view device_type, const catalog::device_type* type,
+                const registry::device* dev, time_point at) const;
   /// A welfare rule while every resident it is about is away.
   bool paused(const rule& r, const registry::device* dev, time_point at) const;
   /// The latest return from away of a resident of the device's household in (from, to].
   std::optional<time_point> away_end_in(const registry::device* dev, time_point from,
                                         time_point to) const;
   void set_away(const std::string& resident_id, std::optional<time_point> until);
-  bool is_gateway(const registry::device& d) const;
-  /// A Zigbee2MQTT device whose bridge is offline: gateway-offline speaks for it.
+  /// A bridge or gateway (its type's role is `bridge`).
+  bool is_gateway(handle h) const;
+  /// A Zigbee2MQTT device whose bridge is offline, or a LoRaWAN device whose gateways (those
+  /// that heard its last uplink) are all offline: gateway-offline speaks for it.
   bool behind_offline_gateway(handle h) const;
+  /// The device reports through this bridge or gateway.
+  bool sits_behind(handle h, handle gateway) const;
 
   // --- rule instances ---------------------------------------------------------------------
   /// The rule's state for one device, of the kind's type `S`: created on first use and
@@ -244,6 +248,7 @@ class core {
   std::string row_key(std::uint64_t k) const;
   std::optional<handle> find_handle(std::string_view device_id) const;
   std::string downtimes_json() const;
+  std::vector<std::string_view> via_ids(const device_state& d) const;
   void ensure(handle h);
   /// Fills `bridge_` from the registry and catalog.
   void link_bridges();
@@ -258,6 +263,7 @@ class core {
   std::unordered_map<std::string, handle> extra_handles_;
   /// The bridge each Zigbee2MQTT device sits behind (by handle; k_no_handle for others).
   std::vector<handle> bridge_;
+  std::vector<char> gateway_;  ///< by handle: a bridge or gateway
   std::unordered_map<handle, tilt_state> tilts_;
   std::vector<std::unique_ptr<instance_table>> tables_;
   std::unordered_map<std::string, instance_table*> table_by_id_;

@@ -10,7 +10,18 @@ namespace hearth::engine {
 
 engine::engine(std::vector<rule> rules, const clock& clk, const std::string& tz)
     : rules_(std::move(rules)), core_(std::make_unique<core>(clk, tz)) {
+  bind();
+}
+
+void engine::bind() {
   core_->bind_rules(rules_);
+  reads_.clear();
+  for (const auto& r : rules_) {
+    std::bitset<64> m;
+    for (auto x : inputs(r))
+      m.set(static_cast<std::size_t>(x));
+    reads_.push_back(m);
+  }
 }
 
 engine::~engine() = default;
@@ -25,7 +36,7 @@ void engine::set_catalog(std::shared_ptr<const catalog::catalog> c) {
 
 void engine::set_rules(std::vector<rule> rules) {
   rules_ = std::move(rules);
-  core_->bind_rules(rules_);
+  bind();
   core_->due_now();
 }
 
@@ -50,9 +61,15 @@ std::vector<signal> engine::on_report(const report& rep) {
   c.type = k.types().find(rep.device_type);
   const auto step = k.on_report(rep, c);
   if (step) c.step = &*step;
-  for (const auto& r : rules_) {
+  // A rule applies to whatever reports what it reads, whatever the device's type is called.
+  std::bitset<64> present;
+  for (const auto& rd : rep.readings)
+    present.set(static_cast<std::size_t>(rd.metric));
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const auto& r = rules_[i];
+    if (reads_[i].any() && (reads_[i] & present).none()) continue;
     r.how->on_any_report(r, c, k);
-    if (k.selected(r, rep.device_type, dev, rep.ts)) r.how->on_report(r, c, k, out);
+    if (k.selected(r, rep.device_type, c.type, dev, rep.ts)) r.how->on_report(r, c, k, out);
   }
   return out;
 }

@@ -58,7 +58,8 @@ std::vector<alerts::evidence> evidence_from(const json::value* v) {
   return out;
 }
 
-json::value device_state::to_json(const tilt_state* tilt) const {
+json::value device_state::to_json(const tilt_state* tilt,
+                                  const std::vector<std::string_view>& gateways) const {
   json::object o;
   o["seen"] = seen;
   o["last_seen"] = ms(last_seen);
@@ -75,6 +76,12 @@ json::value device_state::to_json(const tilt_state* tilt) const {
       g.push_back(m);
     o["gaps"] = std::move(g);
   }
+  if (!gateways.empty()) {
+    json::array g;
+    for (auto id : gateways)
+      g.push_back(json::string(id));
+    o["via"] = std::move(g);
+  }
   if (tilt) {
     if (tilt->x) o["x"] = *tilt->x;
     if (tilt->y) o["y"] = *tilt->y;
@@ -84,7 +91,8 @@ json::value device_state::to_json(const tilt_state* tilt) const {
   return o;
 }
 
-void device_state::from_json(const json::object& o, std::optional<tilt_state>& tilt) {
+void device_state::from_json(const json::object& o, std::optional<tilt_state>& tilt,
+                             std::vector<std::string>& gateways) {
   present = true;
   seen = flag(o, "seen");
   last_seen = at_ms(int_of(o, "last_seen"));
@@ -94,6 +102,10 @@ void device_state::from_json(const json::object& o, std::optional<tilt_state>& t
     for (const auto& m : g->get_array())
       if (m.is_number()) every.add(std::chrono::minutes(m.to_number<std::int64_t>()));
   online = !o.contains("online") || flag(o, "online");
+  gateways.clear();
+  if (const auto* g = o.if_contains("via"); g && g->is_array())
+    for (const auto& id : g->get_array())
+      if (id.is_string()) gateways.emplace_back(id.get_string());
   has_counter = o.contains("last_raw");
   last_raw = num(o, "last_raw");
   total = num(o, "total");

@@ -66,6 +66,8 @@ struct device_state {
   /// device's silence. Equal to `last_seen` unless a bridge came back since.
   time_point heard{};
   cadence every;
+  /// The LoRaWAN gateways (device handles) that heard its last uplink: it sits behind them.
+  std::uint32_t via[2] = {static_cast<std::uint32_t>(-1), static_cast<std::uint32_t>(-1)};
   double last_raw = 0, total = 0;  ///< raw counter, and litres since first seen (never negative)
   time_point last_sample{};
   bool present = false;  ///< anything is known (a row exists)
@@ -73,10 +75,14 @@ struct device_state {
   bool online = true;  ///< last `device.online`
   bool has_counter = false;
 
-  /// The row; `tilt` (when the device has one) adds its angles.
-  boost::json::value to_json(const tilt_state* tilt) const;
-  /// Reads a row; the tilt fields go to `tilt` (nullopt when the row has none).
-  void from_json(const boost::json::object& o, std::optional<tilt_state>& tilt);
+  /// The row; `tilt` (when the device has one) adds its angles, `via` the ids of its
+  /// gateways.
+  boost::json::value to_json(const tilt_state* tilt,
+                             const std::vector<std::string_view>& via) const;
+  /// Reads a row; the tilt fields go to `tilt` (nullopt when the row has none), the ids of
+  /// its gateways to `via` (the caller resolves them).
+  void from_json(const boost::json::object& o, std::optional<tilt_state>& tilt,
+                 std::vector<std::string>& via);
 };
 
 /// One rule's state for one device: whether it fired. A kind that keeps more derives from

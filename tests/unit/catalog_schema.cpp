@@ -64,8 +64,8 @@ TEST_CASE("the schema's metrics are exactly the canonical metrics", "[catalog]")
 TEST_CASE("the schema declares the keys the parser reads, and closes every mapping", "[catalog]") {
   CHECK(keys_of(schema()) == std::set<std::string>{"type", "description", "transport", "role",
                                                    "topic", "external_id", "report_interval",
-                                                   "life_safety", "counter_wrap", "fields", "frame",
-                                                   "examples"});
+                                                   "life_safety", "metrics", "counter_wrap",
+                                                   "fields", "frame", "examples"});
   CHECK(keys_of(def("field")) == std::set<std::string>{"path", "metric", "unit", "scale", "offset",
                                                        "range", "map", "required"});
   CHECK(keys_of(def("frame")) == std::set<std::string>{"port", "fields"});

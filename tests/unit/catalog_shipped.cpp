@@ -69,5 +69,6 @@ TEST_CASE("the shipped catalog subscribes to every device topic, availability an
   const std::set<std::string> got(subs.begin(), subs.end());
   CHECK(got == std::set<std::string>{"application/+/device/+/event/up", "hearth/v1/devices/+/up",
                                      "v3/+/devices/+/up", "zigbee2mqtt/+",
-                                     "zigbee2mqtt/+/availability", "zigbee2mqtt/bridge/state"});
+                                     "zigbee2mqtt/+/availability", "zigbee2mqtt/bridge/state",
+                                     "+/gateway/+/state/conn", "tts/gateways/+/events"});
 }

@@ -50,7 +50,7 @@ time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<sig
     if (!dev) return;
     const auto* type = k.types().find(dev->type);
     if (!type || type->report_interval.count() <= 0) return;
-    if (!k.selected(r, dev->type, dev, now)) return;
+    if (!k.selected(r, dev->type, type, dev, now)) return;
     const auto interval = k.interval_of(d, *type);
     const auto window = allowed(interval);
     const auto since = k.silent_since(d);
@@ -60,8 +60,7 @@ time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<sig
     }
     auto* open = k.find_instance<no_data_state>(r, h);
     if (open && open->active && open->back == time_point{}) return;  // still the same silence
-    if (k.is_gateway(*dev) || k.behind_offline_gateway(h))
-      return;  // gateway-offline speaks for them
+    if (k.is_gateway(h) || k.behind_offline_gateway(h)) return;  // gateway-offline speaks for them
     auto& st = k.instance<no_data_state>(r, h);
     if (st.active) {
       ++st.dropouts;  // back, then silent again before it was steady: the same episode
