@@ -51,6 +51,8 @@ enum class device_kind {
   tts_meter,   ///< tts.water-meter on The Things Stack v3
   tilt,        ///< tts.tilt-sensor, building level
   pendant,     ///< native: a wearable SOS pendant behind a hearth bridge
+  gateway,     ///< lora.gateway: a LoRaWAN gateway on ChirpStack v4
+  bridge,      ///< z2m.bridge: the Zigbee2MQTT bridge
 };
 const char* type_name(device_kind k);
 
@@ -92,11 +94,18 @@ struct device {
   double litres = 0;              ///< meters: cumulative total at the start
   double tilt_x = 0, tilt_y = 0;  ///< tilt sensors: installation angles, degrees
   int offset_s = 0;               ///< phase of the device's reporting cycle
+  /// How often it checks in (seconds), and by how much each check-in wanders (a fraction):
+  /// Aqara-style Zigbee buttons about every 50 min, Tuya-style every 4 h, others every
+  /// 6-12 h; meters and tilt sensors hourly on a fixed schedule. Their types declare 2 h
+  /// (Zigbee), 1 h (meters) and 6 h (tilt): hearth must learn what each really keeps.
+  int cadence_s = 3600;
+  double jitter = 0.02;
 };
 
 struct gateway {
   std::string id;  ///< LoRaWAN gateway EUI
   std::vector<int> buildings;
+  int device = -1;  ///< its registry row (kind gateway)
 };
 
 struct community_options {

@@ -24,6 +24,7 @@ enum stream_id : std::uint64_t {
   s_tilt,
   s_pendant,
   s_fault,
+  s_death,
 };
 
 /// Relative water use by local hour: quiet nights, a morning and an evening peak. Hour 3
@@ -68,7 +69,8 @@ struct override_plan {
   time_point battery_drop_at = never;  ///< battery falls to 18 % and a point per report
   time_point drift_from = never;       ///< tilt: angle_x drifts from here on
   double drift_deg_per_h = 0;
-  interval skew;  ///< native: device clock 20 min ahead
+  interval skew;      ///< native: device clock 20 min ahead
+  bool dies = false;  ///< silent_from is for good: it stays dead in later periods
 };
 
 class generator {
@@ -78,10 +80,18 @@ class generator {
         o_(o),
         end_(ms_after(o.start, o.days * 86400.0)),
         plans_(c.devices.size()),
-        outage_(c.gateways.size()) {}
+        outage_(c.gateways.size()),
+        gateway_dead_(c.gateways.size(), never) {
+    out_.end_state.resize(c.devices.size());
+    for (std::size_t g = 0; g < c.gateways.size(); ++g)
+      if (dead_before(c.gateways[g].device)) gateway_dead_[g] = o.start;
+  }
 
   traffic run() {
+    // The death first: a gateway that dies has no outage planned the same day.
+    if (o_.gateway_death_at) plan_gateway_death(*o_.gateway_death_at);
     if (o_.incidents) plan_incidents();
+    plan_deaths();
     for (std::size_t i = 0; i < c_.devices.size(); ++i)
       regular(static_cast<int>(i));
     if (o_.incidents) faults();
@@ -122,6 +132,26 @@ class generator {
     out_.messages.push_back({ts, std::move(topic), std::move(payload), dev});
   }
 
+  /// The device died in an earlier period.
+  bool dead_before(int index) const {
+    return index >= 0 && o_.from && static_cast<std::size_t>(index) < o_.from->size() &&
+           (*o_.from)[static_cast<std::size_t>(index)].dead;
+  }
+  const resume* carried(int index) const {
+    return o_.from && static_cast<std::size_t>(index) < o_.from->size()
+               ? &(*o_.from)[static_cast<std::size_t>(index)]
+               : nullptr;
+  }
+  /// Nothing is heard through the device's gateway at `t` (it died).
+  bool unheard(const device& d, time_point t) const {
+    return d.gateway >= 0 && t >= gateway_dead_[static_cast<std::size_t>(d.gateway)];
+  }
+  void finish(int index, time_point next, double litres, double battery, std::uint32_t fcnt) {
+    auto& e = out_.end_state[static_cast<std::size_t>(index)];
+    e = {next, litres, battery, fcnt,
+         dead_before(index) || plans_[static_cast<std::size_t>(index)].dies};
+  }
+
   int local_hour(time_point t) const {
     const auto secs = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count() +
                       o_.utc_offset_hours * 3600LL;
@@ -141,9 +171,42 @@ class generator {
       case device_kind::pendant:
         pendant(index);
         break;
+      case device_kind::gateway:
+      case device_kind::bridge:
+        state(index);
+        break;
       default:
         zigbee(index);
         break;
+    }
+  }
+
+  /// A gateway's connection state (ChirpStack v4, retained) and the Zigbee2MQTT bridge's:
+  /// online when the community starts, then what outages and a death change.
+  void state(int index) {
+    const auto& d = c_.devices[static_cast<std::size_t>(index)];
+    finish(index, end_, 0, 0, 0);
+    if (d.kind == device_kind::bridge) {
+      if (!o_.from) emit(o_.start, "zigbee2mqtt/bridge/state", R"({"state":"online"})", index);
+      return;
+    }
+    const auto topic = fmt::format("eu868/gateway/{}/state/conn", d.external_id);
+    auto conn = [&](time_point t, bool online) {
+      emit(t, topic,
+           fmt::format(R"({{"gatewayId":"{}","state":"{}"}})", d.external_id,
+                       online ? "ONLINE" : "OFFLINE"),
+           index);
+    };
+    if (dead_before(index)) return;
+    if (!o_.from) conn(o_.start, true);
+    const auto& out = outage_[static_cast<std::size_t>(d.gateway)];
+    if (out.from != never) {
+      conn(out.from, false);
+      conn(out.until, true);
+    }
+    if (const auto died = gateway_dead_[static_cast<std::size_t>(d.gateway)]; died != never) {
+      conn(died, false);
+      out_.end_state[static_cast<std::size_t>(index)].dead = true;
     }
   }
 
@@ -152,11 +215,16 @@ class generator {
     const auto& plan = plans_[static_cast<std::size_t>(index)];
     const auto& h = c_.households[static_cast<std::size_t>(d.household)];
     auto r = stream(c_.options.seed, s_meter, static_cast<std::uint64_t>(index));
-    double litres = d.litres, battery = d.battery;
-    std::uint32_t fcnt = d.frame_counter;
+    const auto* from = carried(index);
+    double litres = from ? from->litres : d.litres, battery = from ? from->battery : d.battery;
+    std::uint32_t fcnt = from ? from->frame_counter : d.frame_counter;
     bool tamper_sent = false;
     std::size_t flushed = 0;
-    for (auto t = o_.start + std::chrono::seconds(d.offset_s); t < end_; t += 1h) {
+    auto base = from ? from->next : o_.start + std::chrono::seconds(d.offset_s);
+    if (dead_before(index)) base = end_;
+    for (; base < end_; base += 1h) {
+      // A fixed hourly schedule, each report a little early or late.
+      const auto t = ms_after(base, r.uniform(-1, 1) * d.jitter * d.cadence_s);
       // Water used in the hour before this report, by the local hour it centres on.
       const auto mid = t - 30min;
       const int hour = local_hour(mid);
@@ -166,7 +234,10 @@ class generator {
       litres += used;
       battery -= d.drain_per_day / 24;
       if (t >= plan.battery_drop_at) battery = std::min(battery, 18.0) - 1;
-      if (t >= plan.silent_from) break;
+      if (t >= plan.silent_from) {
+        if (plan.dies) base = end_;
+        break;
+      }
       const bool tamper = !tamper_sent && t >= plan.tamper_at;
       tamper_sent = tamper_sent || tamper;
       ++fcnt;
@@ -180,6 +251,7 @@ class generator {
         receipt = outage_[static_cast<std::size_t>(d.gateway)].until +
                   duration(static_cast<std::int64_t>(index % 997) * 3 + flushed++ * 40);
       }
+      if (unheard(d, receipt)) continue;  // its gateway is dead: the uplink is lost
       if (d.kind == device_kind::lora_meter) {
         const auto data = base64_encode(meter_frame(total, false, false, low, tamper, pct));
         std::string object;
@@ -194,11 +266,19 @@ class generator {
         emit(
             receipt, tts_topic(d, "community-meters"),
             fmt::format(
-                R"({{"end_device_ids":{{"device_id":"{}","application_ids":{{"application_id":"community-meters"}},"dev_eui":"{}"}},"received_at":"{}","uplink_message":{{"f_port":1,"f_cnt":{},"frm_payload":"{}","decoded_payload":{{"total_l":{},"leak":false,"burst":false,"battery_low":{},"tamper":{},"battery":{}}}}}}})",
-                d.id, d.external_id, format_rfc3339(event), fcnt, data, total, low, tamper, pct),
+                R"({{"end_device_ids":{{"device_id":"{}","application_ids":{{"application_id":"community-meters"}},"dev_eui":"{}"}},"received_at":"{}","uplink_message":{{"f_port":1,"f_cnt":{},"frm_payload":"{}","decoded_payload":{{"total_l":{},"leak":false,"burst":false,"battery_low":{},"tamper":{},"battery":{}}},"rx_metadata":[{}]}}}})",
+                d.id, d.external_id, format_rfc3339(event), fcnt, data, total, low, tamper, pct,
+                tts_rx(d)),
             index);
       }
     }
+    finish(index, base, litres, battery, fcnt);
+  }
+
+  std::string tts_rx(const device& d) const {
+    const auto& gw = c_.gateways[static_cast<std::size_t>(d.gateway)];
+    return fmt::format(R"({{"gateway_ids":{{"gateway_id":"gw-{}","eui":"{}"}},"rssi":-{}}})",
+                       d.gateway + 1, gw.id, 70 + static_cast<int>(fnv1a(d.id) % 48));
   }
 
   std::string zigbee_state(const device& d, rng& r, double battery, bool low) const {
@@ -227,25 +307,33 @@ class generator {
     const auto& d = c_.devices[static_cast<std::size_t>(index)];
     const auto& plan = plans_[static_cast<std::size_t>(index)];
     auto r = stream(c_.options.seed, s_zigbee, static_cast<std::uint64_t>(index));
-    double battery = d.battery;
-    // Check-ins every 55 to 110 minutes (report_interval 2 h; offline after 4 h).
-    for (auto t = ms_after(o_.start, d.offset_s * 1.5); t < end_;
-         t = ms_after(t, r.uniform(55, 110) * 60)) {
-      battery -= d.drain_per_day / 16;
+    const auto* from = carried(index);
+    double battery = from ? from->battery : d.battery;
+    // Check-ins on the device's own timer (its type declares 2 h), each one wandering a little.
+    auto t = from ? from->next : ms_after(o_.start, d.cadence_s * (d.offset_s / 3600.0));
+    if (dead_before(index)) t = end_;
+    for (; t < end_; t = ms_after(t, d.cadence_s * r.uniform(1 - d.jitter, 1 + d.jitter))) {
+      battery -= d.drain_per_day * d.cadence_s / 86400.0;
       if (t >= plan.battery_drop_at) battery = std::min(battery, 18.0) - 1;
-      if (t >= plan.silent_from) break;
+      if (t >= plan.silent_from) {
+        if (plan.dies) t = end_;
+        break;
+      }
       emit(t, "zigbee2mqtt/" + d.external_id, zigbee_state(d, r, battery, battery <= 15), index);
     }
+    finish(index, t, 0, battery, 0);
   }
 
   void tilt(int index) {
     const auto& d = c_.devices[static_cast<std::size_t>(index)];
     const auto& plan = plans_[static_cast<std::size_t>(index)];
     auto r = stream(c_.options.seed, s_tilt, static_cast<std::uint64_t>(index));
-    double battery = d.battery;
-    std::uint32_t fcnt = d.frame_counter;
+    const auto* from = carried(index);
+    double battery = from ? from->battery : d.battery;
+    std::uint32_t fcnt = from ? from->frame_counter : d.frame_counter;
     std::size_t flushed = 0;
-    for (auto t = o_.start + std::chrono::seconds(d.offset_s); t < end_; t += 1h) {
+    auto t = from ? from->next : o_.start + std::chrono::seconds(d.offset_s);
+    for (; t < end_; t += 1h) {
       battery -= d.drain_per_day / 24;
       double x = d.tilt_x + r.uniform(-0.004, 0.004), y = d.tilt_y + r.uniform(-0.004, 0.004);
       if (t > plan.drift_from)
@@ -255,14 +343,16 @@ class generator {
       time_point receipt = t;
       if (outage_[static_cast<std::size_t>(d.gateway)].contains(t))
         receipt = outage_[static_cast<std::size_t>(d.gateway)].until + 7ms + flushed++ * 40ms;
+      if (unheard(d, receipt)) continue;
       emit(
           receipt, tts_topic(d, "community-structure"),
           fmt::format(
-              R"({{"end_device_ids":{{"device_id":"{}","application_ids":{{"application_id":"community-structure"}},"dev_eui":"{}"}},"received_at":"{}","uplink_message":{{"f_port":85,"f_cnt":{},"frm_payload":"AWQ=","decoded_payload":{{"angle_x":{:.3f},"angle_y":{:.3f},"angle_z":{:.2f},"battery":{}}}}}}})",
+              R"({{"end_device_ids":{{"device_id":"{}","application_ids":{{"application_id":"community-structure"}},"dev_eui":"{}"}},"received_at":"{}","uplink_message":{{"f_port":85,"f_cnt":{},"frm_payload":"AWQ=","decoded_payload":{{"angle_x":{:.3f},"angle_y":{:.3f},"angle_z":{:.2f},"battery":{}}},"rx_metadata":[{}]}}}})",
               d.id, d.external_id, format_rfc3339(ms_after(t, -r.uniform(0.2, 0.9))), fcnt, x, y,
-              89.6 + r.uniform(-0.02, 0.02), clamp_pct(battery)),
+              89.6 + r.uniform(-0.02, 0.02), clamp_pct(battery), tts_rx(d)),
           index);
     }
+    finish(index, t, 0, battery, fcnt);
   }
 
   std::string native(time_point device_time, const std::string& metrics) const {
@@ -273,13 +363,16 @@ class generator {
     const auto& d = c_.devices[static_cast<std::size_t>(index)];
     const auto& plan = plans_[static_cast<std::size_t>(index)];
     auto r = stream(c_.options.seed, s_pendant, static_cast<std::uint64_t>(index));
-    double battery = d.battery;
-    for (auto t = o_.start + std::chrono::seconds(d.offset_s); t < end_; t += 1h) {
+    const auto* from = carried(index);
+    double battery = from ? from->battery : d.battery;
+    auto t = from ? from->next : o_.start + std::chrono::seconds(d.offset_s);
+    for (; t < end_; t += 1h) {
       battery -= d.drain_per_day / 24;
       const auto clock = plan.skew.contains(t) ? t + 20min : t;
       emit(ms_after(t, r.uniform(0.01, 0.2)), "hearth/v1/devices/" + d.external_id + "/up",
            native(clock, fmt::format(R"("device.battery_pct":{})", clamp_pct(battery))), index);
     }
+    finish(index, t, 0, battery, 0);
   }
 
   // --- incidents ---------------------------------------------------------------------------
@@ -306,6 +399,7 @@ class generator {
       const auto& d = c_.devices[i];
       if (used_.count(static_cast<int>(i))) continue;
       if (std::find(kinds.begin(), kinds.end(), d.kind) == kinds.end()) continue;
+      if (dead_before(static_cast<int>(i)) || unheard(d, o_.start)) continue;
       if (lone_elder_only &&
           (d.household < 0 || !c_.households[static_cast<std::size_t>(d.household)].lone_elder))
         continue;
@@ -317,7 +411,8 @@ class generator {
     for (std::size_t i = 0; i < n; ++i) {  // n was a multiple of 7919: a plain scan
       const auto& d = c_.devices[i];
       if (used_.count(static_cast<int>(i)) ||
-          std::find(kinds.begin(), kinds.end(), d.kind) == kinds.end())
+          std::find(kinds.begin(), kinds.end(), d.kind) == kinds.end() ||
+          dead_before(static_cast<int>(i)) || unheard(d, o_.start))
         continue;
       if (lone_elder_only &&
           (d.household < 0 || !c_.households[static_cast<std::size_t>(d.household)].lone_elder))
@@ -347,7 +442,7 @@ class generator {
 
   /// Incidents that change regular streams are planned before the streams are generated.
   void plan_incidents() {
-    auto r = stream(c_.options.seed, s_plan);
+    auto r = stream(c_.options.seed, s_plan, period());
     for (int k = count(2); k-- > 0;) {
       auto t = when(r, 2h, 13h);
       const int dev = t ? pick(r, {device_kind::lora_meter, device_kind::tts_meter}, true) : -1;
@@ -406,7 +501,7 @@ class generator {
       auto t = when(r, 1h, 4h);
       if (!t) break;
       const auto g = static_cast<std::size_t>(r.next() % c_.gateways.size());
-      if (outage_[g].from != never) continue;
+      if (outage_[g].from != never || gateway_dead_[g] != never) continue;
       outage_[g] = {*t, *t + 3h};
       std::size_t behind = 0;
       for (const auto& d : c_.devices)
@@ -416,7 +511,7 @@ class generator {
                                   "their held uplinks are flushed at reconnect; no device-offline "
                                   "alert is expected for them",
                                   c_.gateways[g].id, behind));
-      inc.device_id = c_.gateways[g].id;
+      inc.device_id = c_.devices[static_cast<std::size_t>(c_.gateways[g].device)].id;
       for (int b : c_.gateways[g].buildings)
         inc.building +=
             (inc.building.empty() ? "" : " ") + c_.buildings[static_cast<std::size_t>(b)].id;
@@ -435,9 +530,66 @@ class generator {
     }
   }
 
+  /// `rate` per 2,000 households per day over the period, the fraction drawn (not rounded up).
+  int drawn(rng& r, double rate) const {
+    const double n = rate * static_cast<double>(c_.households.size()) / 2000.0 * o_.days;
+    return static_cast<int>(std::floor(n)) + (r.uniform() < n - std::floor(n) ? 1 : 0);
+  }
+
+  /// Devices that really die: silent from a moment on, for good. hearth must raise exactly
+  /// one device-offline for each, after twice the cadence it kept.
+  void plan_deaths() {
+    auto r = stream(c_.options.seed, s_death, fnv1a(format_rfc3339(o_.start)));
+    for (int k = drawn(r, o_.death_rate); k-- > 0;) {
+      auto t = when(r, 0h, 0h);
+      const int dev =
+          t ? pick(r, {device_kind::sos_button, device_kind::smoke, device_kind::water_leak,
+                       device_kind::gas, device_kind::lora_meter, device_kind::tts_meter})
+            : -1;
+      if (dev < 0) break;
+      auto& p = plans_[static_cast<std::size_t>(dev)];
+      p.silent_from = *t;
+      p.dies = true;
+      const auto& d = c_.devices[static_cast<std::size_t>(dev)];
+      add("device-death", *t, dev, {"device-offline"},
+          fmt::format("the {} dies (it checked in every {} min)", type_name(d.kind),
+                      d.cadence_s / 60));
+    }
+  }
+
+  /// Which period this is, for the incident streams: 0 for the first (a period on its own),
+  /// its start for one that continues another, so that each day of a month has incidents
+  /// of its own rather than the first day's again.
+  std::uint64_t period() const { return o_.from ? fnv1a(format_rfc3339(o_.start)) : 0; }
+
+  /// A LoRaWAN gateway that really dies: its state goes OFFLINE and nothing is heard through
+  /// it again. hearth must raise one gateway-offline and no device-offline for its devices.
+  void plan_gateway_death(time_point at) {
+    if (at < o_.start || at >= end_ || c_.gateways.empty()) return;
+    auto r = stream(c_.options.seed, s_death, 0xdead);
+    for (std::size_t tries = 0; tries < c_.gateways.size(); ++tries) {
+      const auto g = static_cast<std::size_t>(r.next() % c_.gateways.size());
+      if (gateway_dead_[g] != never || outage_[g].from != never) continue;
+      gateway_dead_[g] = at;
+      std::size_t behind = 0;
+      for (std::size_t i = 0; i < c_.devices.size(); ++i)
+        if (c_.devices[i].gateway == static_cast<int>(g) &&
+            c_.devices[i].kind != device_kind::gateway) {
+          ++behind;
+          used_.insert(static_cast<int>(i));
+        }
+      auto& inc = add("gateway-death", at, c_.gateways[g].device, {"gateway-offline"},
+                      fmt::format("LoRaWAN gateway {} dies; nothing is heard from its {} devices "
+                                  "again; no device-offline is expected for them",
+                                  c_.gateways[g].id, behind));
+      inc.household_id.clear();
+      return;
+    }
+  }
+
   /// Incidents that add messages: presses, alarms, duplicates, malformed payloads.
   void faults() {
-    auto r = stream(c_.options.seed, s_fault);
+    auto r = stream(c_.options.seed, s_fault, period());
     auto z2m = [](const device& d) { return "zigbee2mqtt/" + d.external_id; };
     for (int k = count(6); k-- > 0;) {
       auto t = when(r, 1h, 5min);
@@ -583,6 +735,7 @@ class generator {
   time_point end_;
   std::vector<override_plan> plans_;
   std::vector<interval> outage_;
+  std::vector<time_point> gateway_dead_;  ///< by gateway: when it died (never: alive)
   std::set<int> used_, used_households_;
   traffic out_;
 };
