@@ -61,7 +61,7 @@ std::optional<alerts::alert> visible_alert(context& c, const std::string& id,
   if (const auto* known = c.book.find(id))
     a = *known;
   else
-    a = store::load_alert(c.store.db(), id);
+    a = c.store.load_alert(id);
   if (!a || !auth::alert_in_scope(p, c.pipeline.devices(), *a)) return std::nullopt;
   return a;
 }
@@ -70,7 +70,7 @@ response alert_one(context& c, const std::string& id, const auth::principal& who
   auto a = visible_alert(c, id, who);
   if (!a) return json_error(404, "not-found", fmt::format("no alert {}", id.substr(0, 40)));
   auto v = alert_view(*a);
-  v["timeline"] = store::timeline_json(store::audit_for_alert(c.store.db(), a->id));
+  v["timeline"] = store::timeline_json(c.store.audit_for_alert(a->id));
   if (auth::allowed(who.role, auth::permission::read_personal_data)) {
     // The call sheet: who, where, whom to call. Each resident shown is an audited read.
     const auto& reg = c.pipeline.devices();
@@ -98,7 +98,7 @@ response alert_one(context& c, const std::string& id, const auth::principal& who
 /// Makes a resolved alert that only the store still has known to the book.
 void recall(context& c, const std::string& id) {
   if (c.book.find(id)) return;
-  if (auto a = store::load_alert(c.store.db(), id); a && a->state == alerts::state::resolved)
+  if (auto a = c.store.load_alert(id); a && a->state == alerts::state::resolved)
     c.book.remember(*a);
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 response users_list(context& c) {
   json::array arr;
-  for (const auto& u : auth::list_users(c.store.db())) {
+  for (const auto& u : auth::list_users(c.store)) {
     json::object o;
     o["name"] = u.name;
     o["role"] = auth::role_name(u.role);
