@@ -222,6 +222,18 @@ TEST_CASE("lone elder with no water for 12 h raises a priority-2 alert", "[engin
   CHECK(cleared(f.meter("meter-1", l + 30)) == keys{"lone-elder-no-water|H-1"});
 }
 
+TEST_CASE("a trickle after lone-elder-no-water fired is one alert, not one an hour", "[engine]") {
+  // 1 L an hour: 12 h of it is under 10 L, so it fires; then each hour the trailing spell
+  // loses its first litre. Once 10 L have gone through, the spell is over: the alert clears,
+  // and the next one needs a quiet spell of its own, not the same trailing one an hour on.
+  fixture f(only(shipped_rules(), "lone-elder-no-water"), at("2026-11-20T06:10:00+08:00"));
+  double l = 120'340;
+  f.meter("meter-1", l);
+  auto s = hourly(f, "meter-1", l, 18, [](int i) { return i == 1 ? 0.0 : 0.8; });
+  CHECK(fired(s) == keys{"lone-elder-no-water|H-1"});
+  CHECK(cleared(s).size() <= 1);
+}
+
 TEST_CASE("10 L in 12 h is use: lone-elder-no-water stays quiet", "[engine]") {
   fixture f(only(shipped_rules(), "lone-elder-no-water"));
   double l = 5000;

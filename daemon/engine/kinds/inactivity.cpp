@@ -101,6 +101,11 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
       std::vector<alerts::evidence> ev{
           {std::string(c.device_id), metric::water_total_l, s.raw, s.to}};
       out.push_back(k.make_signal(r, c, std::move(ev), {}, signal::kind::clear));
+      // The alerted spell is over: the next alert needs a quiet spell of its own. Sliding
+      // on, a trickle (10 L over a little more than the window) would clear and fire again
+      // every reading.
+      st.quiet.erase(st.quiet.begin(), st.quiet.end() - 1);
+      return;
     }
   }
   if (st.active || k.paused(r, c.dev, s.to)) return;
