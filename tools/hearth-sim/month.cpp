@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <deque>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -138,19 +139,33 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
     learned[row.key.substr(2)] = st.every.learned();
   }
 
-  // Every (incident, rule) pair it expects may explain one alert.
+  // Every (incident, rule) pair it expects may explain one alert: the latest such incident
+  // that began before it. The warm-up's alerts take their incidents too (and are not
+  // counted), so that an incident of the warm-up cannot take a later alert of the same
+  // device, and that one the next, down to the month's last incident.
   std::set<std::pair<std::size_t, std::string>> used;
   for (const auto& a : alerts) {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < incidents.size(); ++i)
+      if (explains(incidents[i], a) && !used.contains({i, a.rule}) &&
+          (!best || incidents[i].at >= incidents[*best].at))
+        best = i;
+    if (best) used.insert({*best, a.rule});
     if (a.at < month_start) continue;
     ++r.opened;
     ++r.opened_by_rule[a.rule];
-    bool found = false;
-    for (std::size_t i = 0; i < incidents.size() && !found; ++i)
-      if (explains(incidents[i], a) && used.insert({i, a.rule}).second) found = true;
-    if (found) {
+    if (best) {
       ++r.matched;
     } else {
-      r.false_alerts.push_back(label(a));
+      // With what happened to that device, household or building before it.
+      std::string before;
+      for (const auto& inc : incidents)
+        if (inc.at <= a.at &&
+            ((!inc.device_id.empty() && inc.device_id == a.subject.device_id) ||
+             (!inc.household_id.empty() && inc.household_id == a.subject.household_id)))
+          before += fmt::format("{}{} {}", before.empty() ? "; before it: " : ", ", inc.kind,
+                                format_rfc3339(inc.at));
+      r.false_alerts.push_back(label(a) + before);
       ++r.false_by_rule[a.rule];
     }
   }
