@@ -163,6 +163,7 @@ class generator {
     // the period) carries on into the next period.
     if (plans_[static_cast<std::size_t>(index)].battery_drop_at != never)
       battery = std::min(battery, 17.99);
+    auto& e = out_.end_state[static_cast<std::size_t>(index)];
     e = {next, litres, battery, fcnt,
          dead_before(index) || plans_[static_cast<std::size_t>(index)].dies};
   }
