@@ -251,7 +251,8 @@ class generator {
       battery -= d.drain_per_day / 24;
       // Below 18 % only after a battery-low incident (natural drain never gets there): it
       // keeps falling a point a report into the next period, until the alert.
-      if (t >= plan.battery_drop_at || battery < 18) battery = std::min(battery, 18.0) - 1;
+      if (t >= plan.battery_drop_at || battery < 18)
+        battery = std::max(1.0, std::min(battery, 18.0) - 1);  // flat, never 0: still low
       if (t >= plan.silent_from) {
         if (plan.dies) base = end_;
         break;
@@ -334,7 +335,8 @@ class generator {
       battery -= d.drain_per_day * d.cadence_s / 86400.0;
       // Below 18 % only after a battery-low incident (natural drain never gets there): it
       // keeps falling a point a report into the next period, until the alert.
-      if (t >= plan.battery_drop_at || battery < 18) battery = std::min(battery, 18.0) - 1;
+      if (t >= plan.battery_drop_at || battery < 18)
+        battery = std::max(1.0, std::min(battery, 18.0) - 1);  // flat, never 0: still low
       if (t >= plan.silent_from) {
         if (plan.dies) t = end_;
         break;
