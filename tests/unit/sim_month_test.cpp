@@ -24,10 +24,10 @@ TEST_CASE("a simulated fortnight: at most one false alert, every death seen once
   const auto r = sim::run_month(o, defs);
   INFO(sim::describe(o, r));
   CHECK(r.opened > 20);
-  // The month figure's target is < 1 % over 2,000 households (bench [health]); here one
-  // false alert in ~57 is 1.8 %. The one left is a battery-low incident on one smoke
-  // detector whose alert comes from another one of the same building hours later (the
-  // simulator's, not yet found): it is both the one false alert and the one missed.
+  // The month figure's target is < 1 % over 2,000 households (README, bench [health]); in
+  // 120 households one false alert in ~57 is already 1.8 %, so this bounds the count. The
+  // one this run had before (battery-low on a smoke detector whose simulated battery ran
+  // below 0 %, a simulator artifact) is fixed; the bound keeps room for one.
   CHECK(r.false_alerts.size() <= 1);
   CHECK(r.missed.size() <= 1);
   REQUIRE(r.deaths.size() >= 2);
