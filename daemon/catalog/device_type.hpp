@@ -16,6 +16,7 @@
 #include "base/clock.hpp"
 #include "base/diagnostic.hpp"
 #include "base/metric.hpp"
+#include "i18n/text.hpp"
 
 namespace hearth::catalog {
 
@@ -117,6 +118,10 @@ inline constexpr metric k_life_safety_metrics[] = {metric::sos_pressed, metric::
 
 struct device_type {
   std::string name;  ///< "z2m.sos-button"; equals the file name without ".yaml"
+  /// What people call it, in every language (`name: {zh-CN: 烟雾报警器, en: smoke alarm}`):
+  /// the words summaries use. The parser accepts a type without one; the catalogue that
+  /// the daemon runs on refuses it (`app::load_definitions`).
+  std::optional<i18n::text> human_name;
   std::string description;
   catalog::transport transport = transport::native;
   catalog::role role = role::device;
@@ -138,9 +143,10 @@ struct device_type {
   /// Zigbee2MQTT availability or a bridge's state); for `native`, its `metrics:` or any.
   /// A rule applies to the types that can report what it reads.
   std::bitset<64> reports;
-  std::optional<double> counter_wrap;  ///< water.total_l counter modulus (e.g. 2^32)
+  std::optional<double> counter_wrap;  ///< counter modulus in its metric's unit (e.g. 2^32 L)
   std::vector<example> examples;
   std::string file;
+  int line = 0;  ///< of the `type:` key
 
   /// The MQTT subscription filter for `topic` ("{external_id}" becomes '+').
   std::string subscription() const;

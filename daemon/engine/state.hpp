@@ -68,7 +68,7 @@ struct device_state {
   cadence every;
   /// The LoRaWAN gateways (device handles) that heard its last uplink: it sits behind them.
   std::uint32_t via[2] = {static_cast<std::uint32_t>(-1), static_cast<std::uint32_t>(-1)};
-  double last_raw = 0, total = 0;  ///< raw counter, and litres since first seen (never negative)
+  double last_raw = 0, total = 0;  ///< raw counter, and its use since first seen (never negative)
   time_point last_sample{};
   bool present = false;  ///< anything is known (a row exists)
   bool seen = false;

@@ -84,7 +84,9 @@ TEST_CASE("a new tilt type and a new bridge type get the shipped rules with no r
   send("sos-4", "b4.sos-button", {{metric::device_battery_pct, 90}});
   auto off = send("bridge-4", "b4.bridge", {{metric::device_online, 0}});
   REQUIRE(fired(off) == keys{"gateway-offline|bridge-4"});
-  CHECK(off[0].summary.find("the 1 devices behind it") != std::string::npos);
+  CHECK(off[0].texts.at("en").summary.find("the devices behind it (1) cannot report") !=
+        std::string::npos);
+  CHECK(off[0].texts.at("zh-CN").summary.find("其下 1 个设备无法上报") != std::string::npos);
   // Its button is behind it: no device-offline while the bridge is down.
   auto later = f.run_for(8h, 10min);
   for (const auto& x : later)
@@ -104,7 +106,9 @@ TEST_CASE(
   gateway(f, "gw-2", true);
   auto off = gateway(f, "gw-1", false);
   REQUIRE(fired(off) == keys{"gateway-offline|gw-1"});
-  CHECK(off[0].summary.find("the 3 devices behind it") != std::string::npos);
+  CHECK(off[0].texts.at("en").summary.find("the devices behind it (3) cannot report") !=
+        std::string::npos);
+  CHECK(off[0].texts.at("zh-CN").summary.find("其下 3 个设备无法上报") != std::string::npos);
   // meter-1 and meter-2 fall silent with it; meter-3 is still heard through gw-2.
   std::vector<signal> later;
   for (int h = 0; h < 8; ++h) {

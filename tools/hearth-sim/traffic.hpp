@@ -36,6 +36,10 @@ struct incident {
   /// One normalize::reason code per message hearth should refuse or drop.
   std::vector<std::string> expected_rejections;
   std::string detail;  ///< plain words
+  /// Set when the incident expects its resident to be marked away (POST
+  /// /api/v1/residents/{id}/away) from `at` until then: a replay must do so to expect nothing.
+  std::string away_resident_id;
+  time_point away_until = time_point::max();
 };
 
 /// Where a device's stream stands at the end of a period: the next period continues it
@@ -61,6 +65,10 @@ struct traffic_options {
   std::optional<time_point> gateway_death_at;
   /// The end state of the period before (its `end_state`); null: the first period.
   const std::vector<resume>* from = nullptr;
+  /// Inject gateway outages (3 h each, the gateway's state going OFFLINE and back, its
+  /// devices' uplinks held and flushed at reconnect). Off in a replay whose alerts are
+  /// asserted exactly and that does not judge gateways.
+  bool gateway_outages = true;
 };
 
 struct traffic {

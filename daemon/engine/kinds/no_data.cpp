@@ -37,7 +37,7 @@ void no_data::on_report(const rule& r, const context& c, core& k, std::vector<si
   st->active = false;
   st->back = {};
   st->dropouts = 0;
-  std::map<std::string, std::string> vars{{"last_seen", k.local_time(c.rep->ts)}};
+  args vars{{"last_seen", i18n::arg::of_time(c.rep->ts)}};
   out.push_back(k.make_signal(r, c, {}, std::move(vars), signal::kind::clear));
 }
 
@@ -71,14 +71,14 @@ time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<sig
       st.dropouts = 0;
     }
     const auto c = k.tick_context(h, now);
-    std::map<std::string, std::string> vars;
-    vars["last_seen"] = k.local_when(d.last_seen, now);
+    args vars;
+    vars["last_seen"] = i18n::arg::of_time(d.last_seen);
     vars["since"] = vars["last_seen"];
-    vars["quiet_for"] = describe_duration(now - d.last_seen);
-    vars["interval"] = describe_duration(interval);
-    vars["declared"] = describe_duration(type->report_interval);
-    vars["window"] = describe_duration(window);
-    vars["dropouts"] = std::to_string(st.dropouts);
+    vars["quiet_for"] = i18n::arg::of_span(now - d.last_seen);
+    vars["interval"] = i18n::arg::of_span(interval);
+    vars["declared"] = i18n::arg::of_span(type->report_interval);
+    vars["window"] = i18n::arg::of_span(window);
+    vars["dropouts"] = i18n::arg::of_number(st.dropouts);
     out.push_back(k.make_signal(r, c, {}, std::move(vars)));
   });
   by_device(out, first);
@@ -101,7 +101,10 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return n;
 }
 
-const kind_registration registered{{"no_data", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"last_seen", "since",    "quiet_for", "interval",
+                                        "window",    "declared", "dropouts"};
+const kind_registration registered{{"no_data", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds
