@@ -21,9 +21,9 @@ TEST_CASE("two weeks of a community with activity sensors raise exactly the expe
   sim::traffic_options o;
   o.start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 19} + std::chrono::hours{16};
   o.days = 14;
-  // A gateway outage's expectation needs gateway state, which hearth-sim does not send yet
-  // (tools/hearth-sim/README.md, known gaps): with it, every meter behind the gateway would
-  // be device-offline and no gateway-offline would open.
+  // Gateway outages are left out of this exact set: hearth-sim now sends each gateway's
+  // state, and sim_month_test judges a dead gateway (one gateway-offline, no device-offline
+  // behind it).
   o.gateway_outages = false;
   const auto t = sim::make_traffic(c, o);
   const auto got = test::replay_sim(c, t);
