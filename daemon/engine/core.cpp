@@ -513,9 +513,8 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
     vars["place"] = words("place.building", {{"building", text(s.subject.building)}});
   else
     vars["place"] = words("place.device", {{"device_id", text(c.device_id)}});
-  vars.try_emplace("behind", arg::of_number(dev && is_gateway(c.h)
-                                                ? static_cast<double>(behind(c.h))
-                                                : 0.0));
+  vars.try_emplace("behind",
+                   arg::of_number(dev && is_gateway(c.h) ? static_cast<double>(behind(c.h)) : 0.0));
   vars.try_emplace("time", arg::of_time(c.at));
   const auto now = clock_.now();
   // A report that came late: when it happened, how late, and when it arrived. Said in

@@ -51,8 +51,8 @@ TEST_CASE("a button that checks in every 6 h while its type says 2 h is judged o
   REQUIRE(fired(dead) == keys{"device-offline|sos-1"});
   CHECK(dead[0].texts.at("en").summary.find(
             "it usually reports every 6 h 40 min (its type declares 2 h)") != std::string::npos);
-  CHECK(dead[0].texts.at("zh-CN").summary.find("它通常每 6小时40分报告一次（其类型声明为每 2小时）") !=
-        std::string::npos);
+  CHECK(dead[0].texts.at("zh-CN").summary.find(
+            "它通常每 6小时40分报告一次（其类型声明为每 2小时）") != std::string::npos);
 }
 
 TEST_CASE("the type's interval is the floor: a device that reports more often is not judged faster",

@@ -57,7 +57,8 @@ TEST_CASE("gas-leak fires on the alarm or at 20 %LEL, not at 19 %LEL", "[engine]
   auto s = f.send("gas-1", {{metric::gas_alarm, 1}, {metric::gas_lel_pct, 3}});
   REQUIRE(fired(s) == keys{"gas-leak|gas-1"});
   CHECK(s[0].summary == "The gas detector in B1 unit 101 (kitchen) reported gas alarm at 00:00.");
-  CHECK(s[0].texts.at("zh-CN").summary == "B1栋101室（kitchen）的燃气报警器在 00:00 报告燃气报警。");
+  CHECK(s[0].texts.at("zh-CN").summary ==
+        "B1栋101室（kitchen）的燃气报警器在 00:00 报告燃气报警。");
 }
 
 // ---------------------------------------------------------------- threshold
@@ -150,7 +151,8 @@ TEST_CASE(
         "No message from the SOS button sos-1 (bedroom, B1 unit 101) since 00:00 (4 h); it "
         "usually reports every 2 h (its type declares 2 h).");
   CHECK(s[0].texts.at("zh-CN").summary ==
-        "B1栋101室（bedroom）的SOS 按键（sos-1）自 00:00 起没有消息（已 4小时）；它通常每 2小时报告一次（其类型声明为每 2小时）。");
+        "B1栋101室（bedroom）的SOS 按键（sos-1）自 00:00 起没有消息（已 4小时）；它通常每 "
+        "2小时报告一次（其类型声明为每 2小时）。");
   CHECK(f.run_for(3h, 10min).empty());
   // Back: one message is not yet a device that keeps its cadence. The episode clears on the
   // first message after it has been back one interval.
@@ -219,7 +221,8 @@ TEST_CASE("lone elder with no water for 12 h raises a priority-2 alert", "[engin
         "Water used since 06:10: 2 L in 12 h, less than 10 L; no quiet spell at this time of day "
         "in the last 28 d is on record. The water meter is still reporting (last reading 18:10).");
   CHECK(s[0].texts.at("zh-CN").summary ==
-        "自 06:10 起用水 2 升（12小时内，少于 10 升）；近 28天内同一时段没有安静期记录。水表仍在上报（最近"
+        "自 06:10 起用水 2 升（12小时内，少于 10 升）；近 "
+        "28天内同一时段没有安静期记录。水表仍在上报（最近"
         "一次读数 18:10）。");
   REQUIRE(s[0].evidence.size() == 2);
   CHECK(s[0].evidence[0].value == 120'340);
