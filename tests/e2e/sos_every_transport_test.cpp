@@ -55,10 +55,12 @@ TEST_CASE("an SOS from every transport takes the priority lane under a meter flo
   for (const auto& e : std::filesystem::directory_iterator(HEARTH_SOURCE_DIR "/devices"))
     std::filesystem::copy_file(e.path(), devices / e.path().filename());
   write_file(devices / "lora.sos-button.yaml",
-             "type: lora.sos-button\ntransport: chirpstack\nfields:\n"
+             "type: lora.sos-button\nname: {zh-CN: LoRa SOS 按键, en: LoRa SOS button}\n"
+             "transport: chirpstack\nfields:\n"
              "  - { path: sos, metric: sos.pressed }\n");
   write_file(devices / "tts.sos-button.yaml",
-             "type: tts.sos-button\ntransport: tts\ntopic: \"v3/sos-buttons@ttn/devices/+/up\"\n"
+             "type: tts.sos-button\nname: {zh-CN: TTS SOS 按键, en: TTS SOS button}\ntransport: "
+             "tts\ntopic: \"v3/sos-buttons@ttn/devices/+/up\"\n"
              "fields:\n  - { path: sos, metric: sos.pressed }\n");
   const auto registry = dir / "registry";
   std::filesystem::create_directories(registry);

@@ -149,7 +149,8 @@ TEST_CASE("which gateways a device sits behind survives a restart", "[engine]") 
 
 TEST_CASE("a rule naming types only narrows it", "[engine]") {
   auto rule = rule_from(
-      "id: tilt-b-only\npriority: 3\nkind: baseline\ntitle: t\nsummary: s\n"
+      "id: tilt-b-only\npriority: 3\nkind: baseline\ntitle: {zh-CN: t, en: t}\nsummary: {zh-CN: s, "
+      "en: s}\n"
       "select: {device_types: [tts.tilt-sensor]}\nfraction: 0.5\n");
   auto types =
       types_with({"type: lora.tilt-sensor\ntransport: chirpstack\nfields:\n"
