@@ -279,7 +279,7 @@ community make_community(const community_options& o) {
     d.gateway = static_cast<int>(gi);
     g.device = add_device(std::move(d));
   }
-  if (!c.buildings.empty()) {
+  if (o.bridge && !c.buildings.empty()) {
     device d;
     d.kind = device_kind::bridge;
     d.id = "bridge-1";

@@ -123,6 +123,11 @@ struct community_options {
   /// another registry (the demo's sample: B3) starts past its buildings, so that no
   /// household, resident or device id is given twice.
   int first_building = 1;
+  /// Whether the community registers its Zigbee2MQTT bridge (`bridge-1`, base topic
+  /// `zigbee2mqtt`). A community that sits beside another registry on the same broker
+  /// shares that registry's bridge (the demo's sample has `bridge-b3` on
+  /// `zigbee2mqtt/bridge`): one base topic is one bridge, so it is registered once.
+  bool bridge = true;
 };
 
 struct community {

@@ -114,6 +114,7 @@ struct sim_args {
   std::uint64_t seed = 7;
   std::string start;  ///< RFC 3339, or "now"
   bool no_incidents = false;
+  bool no_bridge = false;
   double incident_rate = 1;
   double death_rate = 0;
   std::string out;
@@ -126,6 +127,9 @@ void add_sim_options(CLI::App* cmd, sim_args& a) {
                   "number of the first building (B1 by default); start past another "
                   "registry's buildings so that no id is given twice")
       ->check(CLI::Range(1, 100'000));
+  cmd->add_flag("--no-bridge", a.no_bridge,
+                "register no Zigbee2MQTT bridge: the community shares another registry's "
+                "bridge on zigbee2mqtt/bridge (the demo's sample bridge-b3)");
   cmd->add_option("--days", a.days, "simulated days (fractions allowed)")
       ->check(CLI::Range(0.0, 366.0));
   cmd->add_option("--seed", a.seed, "random seed: the same seed gives byte-identical output");
@@ -156,7 +160,7 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 
 /// Writes DIR/registry/*.csv, DIR/capture.jsonl, DIR/incidents.json, DIR/community.json.
 sim::traffic generate(const sim_args& a, time_point start, bool write_capture) {
-  const auto c = sim::make_community({a.households, a.seed, a.first_building});
+  const auto c = sim::make_community({a.households, a.seed, a.first_building, !a.no_bridge});
   sim::traffic_options to;
   to.start = start;
   to.days = a.days;
