@@ -196,12 +196,18 @@ class generator {
         break;
       case device_kind::energy:
       case device_kind::door:
-      case device_kind::motion:
+      case device_kind::motion: {
+        // An energy meter's counter carries on from the period before (a month is made a
+        // day at a time): restarting it would count backwards at every midnight.
+        activity_window w{o_.start, end_, o_.utc_offset_hours, c_.options.seed};
+        if (const auto* from = carried(index); from && from->kwh >= 0) w.kwh = from->kwh;
+        double kwh_end = -1;
         for (auto& m :
-             activity_stream(c_, index, {o_.start, end_, o_.utc_offset_hours, c_.options.seed},
-                             plans_[static_cast<std::size_t>(index)].act))
+             activity_stream(c_, index, w, plans_[static_cast<std::size_t>(index)].act, &kwh_end))
           emit(m.ts, std::move(m.topic), std::move(m.payload), index);
+        out_.end_state[static_cast<std::size_t>(index)].kwh = kwh_end;
         break;
+      }
       default:
         zigbee(index);
         break;

@@ -49,7 +49,8 @@ struct resume {
   double litres = 0, battery = 0;
   std::uint32_t frame_counter = 0;
   bool dead =
-      false;  ///< it died: it never sends again (for a gateway: nothing is heard through it)
+      false;        ///< it died: it never sends again (for a gateway: nothing is heard through it)
+  double kwh = -1;  ///< energy meters: the cumulative kWh (< 0: not an energy meter)
 };
 
 struct traffic_options {
