@@ -73,6 +73,7 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
   manual_clock clock(base);
   telemetry tel;
   engine::engine eng(defs.rules, clock, "Asia/Shanghai");
+  eng.set_messages(defs.messages, "zh-CN");
   alerts::book book(clock, 0);
   book.set_rule_policies(app::rule_policies(defs.rules));
   app::pipeline pipe(clock, tel, nullptr, nullptr, eng, book);
@@ -106,8 +107,18 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
     if (o.gateway_death) t.gateway_death_at = month_start + std::chrono::hours(12 * o.days);
     if (!state.empty()) t.from = &state;
     auto traffic = make_traffic(c, t);
+    // A social worker marks the residents of the away incidents away as they leave (the
+    // incident expects no alert only then), as the two-week replay test does.
+    std::vector<const incident*> aways;
+    for (const auto& inc : traffic.incidents)
+      if (!inc.away_resident_id.empty()) aways.push_back(&inc);
+    std::sort(aways.begin(), aways.end(), [](auto* a, auto* b) { return a->at < b->at; });
     for (const auto& m : traffic.messages) {
       clock.set(m.ts);
+      while (!aways.empty() && aways.front()->at <= m.ts) {
+        eng.set_away(aways.front()->away_resident_id, aways.front()->away_until);
+        aways.erase(aways.begin());
+      }
       pipe.tick(m.ts);  // as replay does before each capture line
       pipe.on_message(m.topic, m.payload, m.ts);
       operator_works(m.ts);
