@@ -479,6 +479,20 @@ result<away> book::set_away(away a, const std::string& channel) {
   return a;
 }
 
+result<away> book::end_away(const std::string& resident_id, const std::string& actor,
+                            const std::string& channel) {
+  const auto now = clock_.now();
+  auto it = aways_.find(resident_id);
+  if (it == aways_.end() || it->second.until <= now)
+    return make_error("not-found", fmt::format("{} is not away", resident_id.substr(0, 40)));
+  auto ended = it->second;
+  ended.until = now;
+  journal_.push_back({now, actor, "away-ended", "", "resident:" + resident_id,
+                      "ended early; welfare rules re-armed", channel});
+  aways_.erase(it);
+  return ended;
+}
+
 std::vector<away> book::aways() const {
   std::vector<away> out;
   for (const auto& [id, a] : aways_)

@@ -48,7 +48,7 @@ response alerts_list(context& c, const call& k) {
   const auto& reg = c.pipeline.devices();
   json::array arr;
   for (const auto& a : list)
-    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a));
+    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a, c.book.policy()));
   json::object o;
   o["alerts"] = std::move(arr);
   return json_ok(o);
@@ -69,7 +69,7 @@ std::optional<alerts::alert> visible_alert(context& c, const std::string& id,
 response alert_one(context& c, const std::string& id, const auth::principal& who) {
   auto a = visible_alert(c, id, who);
   if (!a) return json_error(404, "not-found", fmt::format("no alert {}", id.substr(0, 40)));
-  auto v = alert_view(*a);
+  auto v = alert_view(*a, c.book.policy());
   v["timeline"] = store::timeline_json(c.store.audit_for_alert(a->id));
   if (auth::allowed(who.role, auth::permission::read_personal_data)) {
     // The call sheet: who, where, whom to call. Each resident shown is an audited read.

@@ -138,6 +138,18 @@ response resident_away(context& c, const std::string& id, const request& r,
   return json_ok(o);
 }
 
+response resident_away_end(context& c, const std::string& id, const auth::principal& who) {
+  const auto* res = c.pipeline.devices().find_resident(id);
+  if (!res || !auth::resident_in_scope(who, *res))
+    return json_error(404, "not-found", "no such resident");
+  auto ended = c.book.end_away(id, who.user, "api");
+  if (!ended) return error_response(ended.err());
+  c.store.end_away(id, ended->until);
+  c.pipeline.end_away(*ended);
+  c.pipeline.record({});
+  return no_content();
+}
+
 }  // namespace
 
 std::vector<route> silence_routes(context& c) {
@@ -151,6 +163,8 @@ std::vector<route> silence_routes(context& c) {
        [&c](const call& k) { return silence_delete(c, k.arg(), k.who); }},
       {"POST", "residents/{}/away", set_away, "set a resident away",
        [&c](const call& k) { return resident_away(c, k.arg(), k.req, k.who); }},
+      {"DELETE", "residents/{}/away", set_away, "end a resident's away",
+       [&c](const call& k) { return resident_away_end(c, k.arg(), k.who); }},
   };
 }
 

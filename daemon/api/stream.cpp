@@ -65,7 +65,7 @@ void stream_hub::on_transition(const alerts::transition& t) {
     }
     if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
       if (text.empty()) {
-        auto o = alert_view(t.after);
+        auto o = alert_view(t.after, context_.book.policy());
         o["transition"] = alerts::transition_name(t.what);
         o["action"] = t.action;
         text = json::serialize(o);

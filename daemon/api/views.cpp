@@ -8,9 +8,11 @@
 namespace hearth::api {
 namespace json = boost::json;
 
-json::object alert_view(const alerts::alert& a) {
+json::object alert_view(const alerts::alert& a, const alerts::escalation_policy& policy) {
   auto o = alerts::to_json(a).as_object();
-  o["lifecycle"] = alerts::lifecycle_json(a);
+  auto life = alerts::lifecycle_json(a);
+  life["claim_target_at"] = format_rfc3339(policy.claim_due(a.priority, a.opened_at));
+  o["lifecycle"] = std::move(life);
   return o;
 }
 

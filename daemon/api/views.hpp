@@ -14,8 +14,10 @@
 
 namespace hearth::api {
 
-/// The alert as the API shows it: the published JSON plus its escalation state.
-boost::json::object alert_view(const alerts::alert& a);
+/// The alert as the API shows it: the published JSON plus its escalation state, with
+/// `lifecycle.claim_target_at`, the first target it had (claim by then, from `policy`):
+/// the console measures the wait against it, however often the alert has escalated since.
+boost::json::object alert_view(const alerts::alert& a, const alerts::escalation_policy& policy);
 /// id, rule, priority, state, title, opened_at, outcome: for lists inside other resources.
 boost::json::object alert_brief(const alerts::alert& a);
 

@@ -70,6 +70,11 @@ INSERT OR REPLACE INTO readings_v4(bucket, device, ts, metric, value)
 DROP TABLE readings;
 ALTER TABLE readings_v4 RENAME TO readings;
 )sql",
+    // 6: each console user's language (issue 15), beside the user rather than in its row
+    R"sql(
+CREATE TABLE user_settings (name TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE,
+  locale TEXT NOT NULL);
+)sql",
 };
 
 int sqlite_version(connection& c) {

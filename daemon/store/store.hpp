@@ -108,6 +108,11 @@ class store {
   void delete_token(std::string_view hash);
   /// Removes sessions that expired before `now`; returns how many.
   std::int64_t delete_expired_tokens(time_point now);
+  /// The language the user picked in the console ("zh-CN", "en"), or nullopt (none picked:
+  /// the browser's language applies). user_settings.cpp.
+  std::optional<std::string> user_locale(std::string_view name);
+  /// Remembers the user's language; nullopt forgets it. False when there is no such user.
+  bool set_user_locale(std::string_view name, const std::optional<std::string>& locale);
 
   // --- silences and away (silences.cpp), which the alert book keeps in memory.
   void save_silence(const alerts::silence& s);
@@ -117,6 +122,8 @@ class store {
   std::vector<alerts::silence> load_silences(time_point now);
   std::uint64_t max_silence_id();
   void save_away(const alerts::away& a);
+  /// Ends a resident's away at `at` (the record stays, with its end moved forward).
+  void end_away(const std::string& resident_id, time_point at);
   std::vector<alerts::away> load_aways(time_point now);
 
   // --- readings, quarantine and unknown devices (readings.cpp), written by `writer`.

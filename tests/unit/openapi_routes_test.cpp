@@ -28,7 +28,9 @@ using route_key = std::pair<std::string, std::string>;  // method, path with "{}
 /// The routes answered before the table, in routes::handle; `anyone` may call them.
 const std::set<route_key> k_fixed = {
     {"POST", "/api/v1/login"}, {"GET", "/healthz"}, {"GET", "/metrics"},  {"GET", "/"},
-    {"GET", "/index.html"},    {"GET", "/app.js"},  {"GET", "/style.css"}};
+    {"GET", "/index.html"},    {"GET", "/app.js"},  {"GET", "/style.css"},
+    {"GET", "/{}"},  // the console's other files (its screens' modules)
+    {"GET", "/lib/chart.js"}};
 
 const YAML::Node& spec() {
   static const YAML::Node s = YAML::LoadFile(HEARTH_SOURCE_DIR "/docs/openapi.yaml");
