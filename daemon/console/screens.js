@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// The console's screens and the router between them. A screen is a module that calls
+// `register` once; the router shows it for its address (`#queue`, `#resident/R-1001`),
+// and the tab bar lists the screens that have a `nav` entry for the logged-in role. A
+// screen of another part (the supervisor's desk) plugs in the same way: a module file that
+// registers its screens, listed in app.js.
+//
+//   register({
+//     id: 'history',                       // the first segment of the address
+//     nav: { label: 'console.nav.history', key: 'h', order: 20 },  // optional tab
+//     roles: ['operator', 'supervisor', 'admin'],   // optional; default: everyone
+//     render(container, args) { ... },      // draws into an empty <section>
+//     leave() { ... },                      // optional: the screen is left
+//     refresh() { ... },                    // optional: redraw in a new language
+//   });
+'use strict';
+
+import { $, el, link, state } from './core.js';
+import { t } from './i18n.js';
+
+const screens = new Map();
+let current = null;  // {screen, args, container}
+
+export function register(screen) {
+  screens.set(screen.id, screen);
+}
+
+function allowed(s) {
+  return !!state.me && (!s.roles || s.roles.includes(state.me.role));
+}
+
+/** The screens with a tab for this role, in their order. */
+export function tabs() {
+  return [...screens.values()].filter((s) => s.nav && allowed(s))
+    .sort((a, b) => (a.nav.order || 0) - (b.nav.order || 0));
+}
+
+/** The address of the current screen, split: ['resident', 'R-1001']. */
+export function address() {
+  return location.hash.replace(/^#/, '').split('/').filter(Boolean).map(decodeURIComponent);
+}
+
+export function go(hash) {
+  if (location.hash === '#' + hash) show();
+  else location.hash = hash;
+}
+
+export function currentId() {
+  return current ? current.screen.id : null;
+}
+
+/** Draws the tab bar for the logged-in role. */
+export function drawTabs() {
+  const nav = $('tabs');
+  nav.replaceChildren();
+  nav.setAttribute('aria-label', t('console.nav.label'));
+  for (const s of tabs()) {
+    const a = link(t(s.nav.label), s.id, 'tab');
+    a.dataset.screen = s.id;
+    if (s.nav.key) a.append(' ', el('kbd', s.nav.key));
+    if (current && current.screen.id === s.id) a.setAttribute('aria-current', 'page');
+    nav.append(a);
+  }
+  nav.hidden = false;
+}
+
+/** Shows the screen of the address (the first tab when there is none or it is not allowed). */
+export async function show() {
+  if (!state.me) return;
+  const [id, ...args] = address();
+  let s = screens.get(id);
+  if (!s || !allowed(s)) s = tabs()[0];
+  if (!s) return;
+  if (current && current.screen.leave) current.screen.leave();
+  const container = el('section', undefined, 'screen screen-' + s.id);
+  container.id = 'screen-' + s.id;
+  $('screen').replaceChildren(container);
+  current = { screen: s, args, container };
+  drawTabs();
+  await s.render(container, args);
+}
+
+/** Redraws the current screen (after a change of language). */
+export async function redraw() {
+  drawTabs();
+  if (!current) return;
+  if (current.screen.refresh) await current.screen.refresh();
+  else await show();
+}
+
+export function leaveAll() {
+  if (current && current.screen.leave) current.screen.leave();
+  current = null;
+  $('screen').replaceChildren();
+  $('tabs').hidden = true;
+}
+
+/** Handles a key for the tab shortcuts; true when it was one. */
+export function tabKey(key) {
+  const s = tabs().find((x) => x.nav.key === key);
+  if (!s) return false;
+  go(s.id);
+  return true;
+}
+
+window.addEventListener('hashchange', () => { show(); });
