@@ -11,9 +11,12 @@ using namespace std::chrono_literals;
 
 std::string_view series_kind_name(series_kind k) {
   switch (k) {
-    case series_kind::use: return "use";
-    case series_kind::count: return "count";
-    case series_kind::mean: return "mean";
+    case series_kind::use:
+      return "use";
+    case series_kind::count:
+      return "count";
+    case series_kind::mean:
+      return "mean";
   }
   return "mean";
 }
@@ -52,8 +55,8 @@ std::vector<std::optional<double>> hourly(metric m,
         for (auto t = std::max(prev->ts, from); t < std::min(r.ts, to);) {
           const auto b = bucket(t);
           const auto end = std::min({from + std::chrono::hours(b + 1), r.ts, to});
-          const double share = used * static_cast<double>((end - t).count()) /
-                               static_cast<double>(span.count());
+          const double share =
+              used * static_cast<double>((end - t).count()) / static_cast<double>(span.count());
           auto& cell = out[static_cast<std::size_t>(b)];
           cell = cell.value_or(0) + share;
           t = end;

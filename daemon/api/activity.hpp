@@ -36,7 +36,8 @@ std::vector<metric> activity_metrics();
 /// `hours` hourly values of metric `m` from `from` (a whole hour), from `readings` (any
 /// metrics, oldest first; readings before `from` give the first step). `wrap` is a
 /// counter's modulus.
-std::vector<std::optional<double>> hourly(metric m, const std::vector<store::stored_reading>& readings,
+std::vector<std::optional<double>> hourly(metric m,
+                                          const std::vector<store::stored_reading>& readings,
                                           time_point from, std::size_t hours,
                                           std::optional<double> wrap);
 

@@ -117,7 +117,8 @@ response search(context& c, const call& k) {
   if (!limit) return error_response(limit.err());
   const auto& reg = c.pipeline.devices();
   const auto found = registry::search(
-      reg, q->second, [&](const registry::resident& x) { return auth::resident_in_scope(k.who, x); },
+      reg, q->second,
+      [&](const registry::resident& x) { return auth::resident_in_scope(k.who, x); },
       static_cast<std::size_t>(*limit));
   // Whether someone found has an alert waiting: the first thing an operator asks.
   std::map<std::string_view, json::array> open;
@@ -176,16 +177,16 @@ response household_activity(context& c, const std::string& id, const call& k) {
     const auto* type = c.pipeline.types().find(d.type);
     // One step before the window gives the first hour's use (an hourly meter, a 30-minute
     // plug): readings from six hours earlier.
-    const auto readings = c.store.readings(std::string(d.id), from - std::chrono::hours(6), end,
-                                           200'000);
+    const auto readings =
+        c.store.readings(std::string(d.id), from - std::chrono::hours(6), end, 200'000);
     for (const auto m : metrics) {
       if (std::none_of(readings.begin(), readings.end(),
                        [&](const auto& x) { return x.metric == m; }))
         continue;
       json::array values;
-      for (const auto& v : hourly(m, readings, from, n,
-                                  type && m == metric::water_total_l ? type->counter_wrap
-                                                                     : std::nullopt))
+      for (const auto& v :
+           hourly(m, readings, from, n,
+                  type && m == metric::water_total_l ? type->counter_wrap : std::nullopt))
         values.push_back(v ? json::value(std::round(*v * 1000) / 1000) : json::value(nullptr));
       json::object s;
       s["device_id"] = d.id;

@@ -63,7 +63,7 @@ class routes {
   struct options {
     duration session_ttl = std::chrono::hours(12);  ///< a console session lasts one shift
     auth::login_guard::options login_limits;
-    std::string console_dir;  ///< static console files; empty: no console
+    std::string console_dir;       ///< static console files; empty: no console
     std::string timezone = "UTC";  ///< the community's, told to the console (GET me)
   };
 

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
@@ -204,13 +203,13 @@ response sessions::set_me(const call& k) {
   auto body = parse_json_body(k.req.body, {"locale"}, {"locale"});
   if (!body) return error_response(body.err());
   const auto locale = get(*body, "locale");
-  if (!locale.empty() && std::find(std::begin(k_locales), std::end(k_locales), locale) ==
-                             std::end(k_locales))
+  if (!locale.empty() &&
+      std::find(std::begin(k_locales), std::end(k_locales), locale) == std::end(k_locales))
     return json_error(400, "bad-request",
                       fmt::format("'locale' must be one of {}, or empty for the browser's language",
                                   fmt::join(k_locales, ", ")));
-  if (!context_.store.set_user_locale(k.who.user, locale.empty() ? std::nullopt
-                                                                 : std::optional(locale)))
+  if (!context_.store.set_user_locale(k.who.user,
+                                      locale.empty() ? std::nullopt : std::optional(locale)))
     return json_error(404, "not-found", "the user no longer exists");
   return me(k.who);
 }

@@ -10,9 +10,9 @@
 ///   failed attempts are rate-limited per user name and per remote address
 ///   (auth::login_guard). A wrong name takes as long as a wrong password.
 /// - `routes`: POST logout (ends the credential and the streams opened with it), GET me
-///   (who, role, expiry, the community's time zone and the language the user picked: null until they pick one, when
-///   the console follows the browser) and PATCH me `{"locale"}` ("zh-CN", "en", or "" to
-///   forget it): each user's language is kept with the user, on every node.
+///   (who, role, expiry, the community's time zone and the language the user picked: null until
+///   they pick one, when the console follows the browser) and PATCH me `{"locale"}` ("zh-CN", "en",
+///   or "" to forget it): each user's language is kept with the user, on every node.
 ///
 /// Threading: domain thread, apart from the password check (see above).
 

@@ -53,8 +53,9 @@ std::vector<engine::learned_spell> engine::learned_spells(std::string_view devic
       }
     }
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return std::tie(a.start, a.rule) < std::tie(b.start, b.rule); });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.start, a.rule) < std::tie(b.start, b.rule);
+  });
   return out;
 }
 

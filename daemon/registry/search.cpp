@@ -22,7 +22,7 @@ bool phone_like(std::string_view t) {
   int digits = 0;
   bool dash = false;
   for (char c : t) {
-    dash |= c == '-';
+    dash |= c == '-' || c == ' ';
     if (std::isdigit(static_cast<unsigned char>(c)))
       ++digits;
     else if (c != '+' && c != '-' && c != '.' && c != ' ' && c != '(' && c != ')')
@@ -138,14 +138,22 @@ std::optional<std::pair<int, match_field>> best(const term& t, const resident& r
 
 std::string_view match_field_name(match_field f) {
   switch (f) {
-    case match_field::phone: return "phone";
-    case match_field::emergency_phone: return "emergency_phone";
-    case match_field::resident_id: return "resident_id";
-    case match_field::household_id: return "household_id";
-    case match_field::name: return "name";
-    case match_field::emergency_contact: return "emergency_contact";
-    case match_field::unit: return "unit";
-    case match_field::building: return "building";
+    case match_field::phone:
+      return "phone";
+    case match_field::emergency_phone:
+      return "emergency_phone";
+    case match_field::resident_id:
+      return "resident_id";
+    case match_field::household_id:
+      return "household_id";
+    case match_field::name:
+      return "name";
+    case match_field::emergency_contact:
+      return "emergency_contact";
+    case match_field::unit:
+      return "unit";
+    case match_field::building:
+      return "building";
   }
   return "name";
 }
@@ -167,7 +175,14 @@ search_result search(const registry& reg, std::string_view query,
                      const std::function<bool(const resident&)>& visible, std::size_t limit) {
   search_result out;
   std::vector<term> terms;
-  for (auto& t : terms_of(query)) {
+  // A number typed as it is said, in groups ("+86 138 0013 8000"), is one number.
+  const auto first = query.find_first_not_of(" \t");
+  const auto last = query.find_last_not_of(" \t");
+  const auto trimmed =
+      first == std::string_view::npos ? std::string_view{} : query.substr(first, last - first + 1);
+  auto split =
+      phone_like(trimmed) ? std::vector<std::string>{std::string(trimmed)} : terms_of(query);
+  for (auto& t : split) {
     term x{lower(t), {}};
     if (phone_like(t)) x.digits = phone_digits(t);
     terms.push_back(std::move(x));

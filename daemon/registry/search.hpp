@@ -6,10 +6,11 @@
 /// thousand residents, so a community of 4,500 answers well within a keystroke.
 ///
 /// A query is split into terms at white space (and "3栋502" / "3号楼502" into a building
-/// and a unit); a resident matches when every term matches one of their fields. A term
-/// matches
+/// and a unit), unless it is one phone number typed in groups ("+86 138 0013 8000"); a
+/// resident matches when every term matches one of their fields. A term matches
 ///  - a phone number (the resident's or the emergency contact's) when it has at least four
-///    digits and nothing but digits, '+', '-', '.', spaces and brackets: the digits are
+///    digits (seven with a '-' or a space, so that "3-502" stays a building and a unit)
+///    and nothing but digits, '+', '-', '.', spaces and brackets: the digits are
 ///    compared without a leading 86/0086 country code, whole (best) or as a part;
 ///  - an id (resident or household, case-insensitive) whole, or a household id's last
 ///    parts ("3-502" finds H-3-502);
