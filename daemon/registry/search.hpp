@@ -2,8 +2,7 @@
 #pragma once
 /// Finding a resident while they are on the phone (issue 15): by name, unit, building,
 /// household or resident id, or the number they are calling from (their own phone or their
-/// emergency contact's). Pure: a scan of one registry snapshot, a few microseconds per
-/// thousand residents, so a community of 4,500 answers well within a keystroke.
+/// emergency contact's). Pure: a scan of one registry snapshot in memory, nothing on disk.
 ///
 /// A query is split into terms at white space (and "3栋502" / "3号楼502" into a building
 /// and a unit), unless it is one phone number typed in groups ("+86 138 0013 8000"); a
