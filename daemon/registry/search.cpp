@@ -67,7 +67,7 @@ std::vector<std::string> terms_of(std::string_view q) {
     }
     for (std::string_view suffix : {"号楼", "栋", "室", "号"})
       if (t.size() > suffix.size() && std::string_view(t).ends_with(suffix)) {
-        t.resize(t.size() - suffix.size());
+        t.erase(t.size() - suffix.size());
         break;
       }
     if (!t.empty()) out.push_back(std::move(t));
