@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "api/activity.hpp"
+#include "api/messages.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -23,10 +24,11 @@ namespace {
 
 /// The newest alerts (any state) about a resident or a household, newest first.
 json::array recent_alerts(store::store& st, const std::string& resident_id,
-                          const std::string& household_id, std::size_t limit = 20) {
+                          const std::string& household_id, std::string_view locale,
+                          std::size_t limit = 20) {
   json::array out;
   for (const auto& a : st.alerts_about(resident_id, household_id, limit))
-    out.push_back(alert_brief(a));
+    out.push_back(alert_brief(a, locale));
   return out;
 }
 
@@ -47,19 +49,21 @@ response residents_list(context& c, const auth::principal& who) {
   return json_ok(o);
 }
 
-response resident_one(context& c, const std::string& id, const auth::principal& who) {
+response resident_one(context& c, const std::string& id, const auth::principal& who,
+                      std::string_view locale) {
   const auto& reg = c.pipeline.devices();
   const auto* r = reg.find_resident(id);
   if (!r || !auth::resident_in_scope(who, *r))
     return json_error(404, "not-found", "no such resident");
   const auto aways = c.book.aways();
   auto o = resident_json(*r, reg, away_of(aways, r->id, c.book.now()));
-  o["recent_alerts"] = recent_alerts(c.store, std::string(r->id), {});
+  o["recent_alerts"] = recent_alerts(c.store, std::string(r->id), {}, locale);
   c.audit_reads(who.user, {std::string(r->id)});
   return json_ok(o);
 }
 
-response household_one(context& c, const std::string& id, const auth::principal& who) {
+response household_one(context& c, const std::string& id, const auth::principal& who,
+                       std::string_view locale) {
   const auto& reg = c.pipeline.devices();
   const auto* h = reg.find_household(id);
   if (!h || !auth::household_in_scope(who, reg, id))
@@ -85,7 +89,7 @@ response household_one(context& c, const std::string& id, const auth::principal&
       devs.push_back(std::move(x));
     }
   o["devices"] = std::move(devs);
-  o["recent_alerts"] = recent_alerts(c.store, {}, id);
+  o["recent_alerts"] = recent_alerts(c.store, {}, id, locale);
   c.audit_reads(who.user, shown);
   return json_ok(o);
 }
@@ -122,10 +126,11 @@ response search(context& c, const call& k) {
       static_cast<std::size_t>(*limit));
   // Whether someone found has an alert waiting: the first thing an operator asks.
   std::map<std::string_view, json::array> open;
+  const auto locale = caller_locale(r, c.locale);
   const auto queue = c.book.queue();
   for (const auto& a : queue)
     for (const auto& rid : a.subject.resident_ids)
-      open[rid].push_back(alert_brief(a));
+      open[rid].push_back(alert_brief(a, locale));
   const auto aways = c.book.aways();
   const auto now = c.book.now();
   json::array arr;
@@ -143,7 +148,7 @@ response search(context& c, const call& k) {
   o["query"] = q->second;
   o["results"] = std::move(arr);
   o["truncated"] = found.truncated;
-  return json_ok(o);
+  return in_language(json_ok(o), locale);
 }
 
 /// A household's days as hourly figures, with what the rules learned and the alerts, for
@@ -209,8 +214,9 @@ response household_activity(context& c, const std::string& id, const call& k) {
     }
   }
   json::array alerts;
+  const auto locale = caller_locale(r, c.locale);
   for (const auto& a : c.store.alerts_about({}, id, 200))
-    if (a.opened_at >= from && a.opened_at < end) alerts.push_back(alert_brief(a));
+    if (a.opened_at >= from && a.opened_at < end) alerts.push_back(alert_brief(a, locale));
   std::vector<std::string> shown;
   for (const auto* x : reg.residents_of(id))
     if (auth::resident_in_scope(k.who, *x)) shown.emplace_back(x->id);
@@ -224,7 +230,7 @@ response household_activity(context& c, const std::string& id, const call& k) {
   o["series"] = std::move(series);
   o["quiet_spells"] = std::move(spells);
   o["alerts"] = std::move(alerts);
-  return json_ok(o);
+  return in_language(json_ok(o), locale);
 }
 
 }  // namespace
@@ -236,9 +242,13 @@ std::vector<route> resident_routes(context& c) {
       {"GET", "residents", list_residents, "list residents",
        [&c](const call& k) { return residents_list(c, k.who); }},
       {"GET", "residents/{}", read_personal_data, personal,
-       [&c](const call& k) { return resident_one(c, k.arg(), k.who); }},
+       [&c](const call& k) {
+         return resident_one(c, k.arg(), k.who, caller_locale(k.req, c.locale));
+       }},
       {"GET", "households/{}", read_personal_data, personal,
-       [&c](const call& k) { return household_one(c, k.arg(), k.who); }},
+       [&c](const call& k) {
+         return household_one(c, k.arg(), k.who, caller_locale(k.req, c.locale));
+       }},
       {"GET", "households/{}/activity", read_personal_data, personal,
        [&c](const call& k) { return household_activity(c, k.arg(), k); }},
       {"GET", "search", read_personal_data, "search residents",
