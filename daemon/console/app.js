@@ -69,6 +69,7 @@ function showLogin(messageKey) {
   $('who').textContent = '';
   $('p1-banner').hidden = true;
   setLive('off');
+  $('app-view').hidden = true;
   $('login-view').hidden = false;
   $('login-error').textContent = messageKey ? t(messageKey) : '';
   $('login-user').focus();
@@ -108,6 +109,7 @@ async function start(me) {
   // The user's own language when they picked one; otherwise the one in use (the browser's).
   if (me.locale && me.locale !== i18n.locale()) await useLanguage(me.locale);
   $('login-view').hidden = true;
+  $('app-view').hidden = false;
   $('logout').hidden = false;
   $('search-form').hidden = !['operator', 'supervisor', 'social_worker', 'admin'].includes(me.role);
   drawWho();

@@ -36,6 +36,9 @@ export async function loadLocale(l) {
   known = data.locales || known;
   setApiLanguage(current);
   document.documentElement.lang = current;
+  // For the console's other parts (the desk, desk.js), which read the language from here.
+  document.documentElement.dataset.locale = current;
+  try { window.localStorage.setItem('hearth.locale', current); } catch { /* private mode */ }
   apply(document);
   document.title = t('console.app_name');
 }

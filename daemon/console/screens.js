@@ -49,19 +49,22 @@ export function currentId() {
   return current ? current.screen.id : null;
 }
 
-/** Draws the tab bar for the logged-in role. */
+/**
+ * Draws the tab bar for the logged-in role: this router's tabs first, then whatever tabs
+ * another part put there (the desk's, `[data-desk-screen]`), which are left as they are.
+ */
 export function drawTabs() {
   const nav = $('tabs');
-  nav.replaceChildren();
+  for (const old of nav.querySelectorAll('[data-screen]')) old.remove();
   nav.setAttribute('aria-label', t('console.nav.label'));
+  const before = nav.firstChild;
   for (const s of tabs()) {
     const a = link(t(s.nav.label), s.id, 'tab');
     a.dataset.screen = s.id;
     if (s.nav.key) a.append(' ', el('kbd', s.nav.key));
     if (current && current.screen.id === s.id) a.setAttribute('aria-current', 'page');
-    nav.append(a);
+    nav.insertBefore(a, before);
   }
-  nav.hidden = false;
 }
 
 /** Shows the screen of the address (the first tab when there is none or it is not allowed). */
@@ -72,6 +75,11 @@ export async function show() {
   if (!s || !allowed(s)) s = tabs()[0];
   if (!s) return;
   if (current && current.screen.leave) current.screen.leave();
+  // Another part's screen may be showing in #app-view: it is told to leave (the event), and
+  // this router's own view shows.
+  document.dispatchEvent(new CustomEvent('hearth:screen', { detail: { id: s.id } }));
+  for (const other of $('app-view').querySelectorAll(':scope > .desk-screen')) other.hidden = true;
+  $('screen').hidden = false;
   const container = el('section', undefined, 'screen screen-' + s.id);
   container.id = 'screen-' + s.id;
   $('screen').replaceChildren(container);
@@ -92,7 +100,7 @@ export function leaveAll() {
   if (current && current.screen.leave) current.screen.leave();
   current = null;
   $('screen').replaceChildren();
-  $('tabs').hidden = true;
+  for (const old of $('tabs').querySelectorAll('[data-screen]')) old.remove();
 }
 
 /** Handles a key for the tab shortcuts; true when it was one. */
