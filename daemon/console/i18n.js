@@ -39,6 +39,7 @@ export async function loadLocale(l) {
   // For the console's other parts (the desk, desk.js), which read the language from here.
   document.documentElement.dataset.locale = current;
   try { window.localStorage.setItem('hearth.locale', current); } catch { /* private mode */ }
+  document.dispatchEvent(new CustomEvent('hearth:locale', { detail: { locale: current } }));
   apply(document);
   document.title = t('console.app_name');
 }

@@ -13,6 +13,13 @@
 //     leave() { ... },                      // optional: the screen is left
 //     refresh() { ... },                    // optional: redraw in a new language
 //   });
+//
+// A part with its own script (the desk, desk.js) may instead put its tabs into `nav.tabs`
+// (after this router's, which are `[data-screen]`) and its screens into `#app-view` (shown
+// while someone is logged in). The router tells it when one of its own screens is shown
+// (document event `hearth:screen`, `detail.id`) and hides it; i18n.js tells it when the
+// language changes (`hearth:locale`, `detail.locale`; also `<html data-locale>` and
+// localStorage `hearth.locale`).
 'use strict';
 
 import { $, el, link, state } from './core.js';
