@@ -573,16 +573,16 @@ result<away> book::set_away(away a, const std::string& channel) {
 
 result<away> book::end_away(const std::string& resident_id, const std::string& actor,
                             const std::string& channel) {
+  const auto it = aways_.find(resident_id);
   const auto now = clock_.now();
-  auto it = aways_.find(resident_id);
   if (it == aways_.end() || it->second.until <= now)
-    return make_error("not-found", fmt::format("{} is not away", resident_id.substr(0, 40)));
-  auto ended = it->second;
-  ended.until = now;
+    return make_error("not-found", "the resident is not away");
+  auto a = it->second;
+  a.until = now;
   journal_.push_back({now, actor, "away-ended", "", "resident:" + resident_id,
                       "ended early; welfare rules re-armed", channel});
   aways_.erase(it);
-  return ended;
+  return a;
 }
 
 std::vector<away> book::aways() const {

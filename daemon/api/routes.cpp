@@ -32,12 +32,14 @@ routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeli
 
 routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeline& p,
                std::function<health()> health_probe, options o)
-    : context_{book, st, tel, p},
+    : context_{book, st, tel, p, o.desk},
       health_(std::move(health_probe)),
       options_(std::move(o)),
       streams_(context_),
-      sessions_(context_, streams_,
+      sessions_(context_, streams_, work_,
                 {options_.session_ttl, options_.login_limits, options_.timezone}) {
+  context_.work = &work_;
+  context_.close_streams = [this](std::string_view user) { streams_.close_user(user); };
   table_.add(sessions_.routes());
   table_.add(streams_.routes());
   table_.add(alert_routes(context_));
@@ -45,10 +47,11 @@ routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeli
   table_.add(device_routes(context_));
   table_.add(silence_routes(context_));
   table_.add(user_routes(context_));
+  table_.add(report_routes(context_));
 }
 
 void routes::set_executor(boost::asio::any_io_executor ex) {
-  sessions_.set_executor(std::move(ex));
+  work_.set_executor(std::move(ex));
 }
 
 response routes::handle(const request& r) {

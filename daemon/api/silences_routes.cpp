@@ -8,6 +8,7 @@
 
 #include "api/reply.hpp"
 #include "api/resources.hpp"
+#include "api/views.hpp"
 #include "app/pipeline.hpp"
 #include "base/time.hpp"
 
@@ -24,18 +25,6 @@ bool building_known(const registry::registry& reg, const std::string& b) {
                      [&](const auto& h) { return h.building == b; }) ||
          std::any_of(t.devices.begin(), t.devices.end(),
                      [&](const auto& d) { return d.building == b; });
-}
-
-json::object silence_json(const alerts::silence& s) {
-  json::object o, scope;
-  scope[alerts::scope_name(s.kind)] = s.target;
-  o["id"] = s.id;
-  o["scope"] = std::move(scope);
-  o["created_at"] = format_rfc3339(s.created_at);
-  o["until"] = format_rfc3339(s.until);
-  o["reason"] = s.reason;
-  o["author"] = s.author;
-  return o;
 }
 
 response silences_list(context& c) {
@@ -145,7 +134,7 @@ response resident_away_end(context& c, const std::string& id, const auth::princi
     return json_error(404, "not-found", "no such resident");
   auto ended = c.book.end_away(id, who.user, "api");
   if (!ended) return error_response(ended.err());
-  c.store.end_away(id, ended->until);
+  c.store.save_away(*ended);  // kept with `until` now, so a restart does not restore it
   c.pipeline.end_away(*ended);
   c.pipeline.record({});
   return no_content();

@@ -76,15 +76,6 @@ void store::save_away(const alerts::away& a) {
   tx.commit();
 }
 
-void store::end_away(const std::string& resident_id, time_point at) {
-  transaction tx(*db_);
-  db_->prepare("UPDATE aways SET until = ?2 WHERE resident_id = ?1 AND until > ?2")
-      .bind(1, resident_id)
-      .bind(2, to_ms(at))
-      .run();
-  tx.commit();
-}
-
 std::vector<alerts::away> store::load_aways(time_point now) {
   std::vector<alerts::away> out;
   auto st = db_->prepare(

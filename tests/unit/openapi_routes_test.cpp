@@ -34,6 +34,7 @@ const std::set<route_key> k_fixed = {
     {"GET", "/"},
     {"GET", "/index.html"},
     {"GET", "/app.js"},
+    {"GET", "/desk.js"},
     {"GET", "/style.css"},
     {"GET", "/{}"},  // the console's other files (its screens' modules)
     {"GET", "/lib/chart.js"},
