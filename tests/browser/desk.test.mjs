@@ -293,7 +293,7 @@ async function main() {
 
   await step('an operator gets no desk screens, and the API refuses the desk to them', async () => {
     const { ctx, page, errors } = await login('op-zhou', 'operator-zhou-password');
-    await page.locator('#tab-queue').waitFor({ timeout: 5000 });
+    await page.locator('nav.tabs [data-screen="queue"]').waitFor({ timeout: 5000 });  // the console's own tab
     for (const tab of ['sla', 'handover', 'silences', 'away', 'users'])
       assert.equal(await page.locator(`#tab-${tab}`).count(), 0, `an operator sees the ${tab} tab`);
     const statuses = await page.evaluate(async () => {
