@@ -20,6 +20,7 @@
 /// Threading: every call runs on the domain thread (the io_context). Time comes only from
 /// the injected `clock` and from event times in reports; nothing here reads the wall clock.
 
+#include <bitset>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,10 +98,12 @@ class engine {
   std::vector<learned_spell> learned_spells(std::string_view device_id) const;
 
  private:
+  void bind();
   std::vector<rule> rules_;
   std::string timezone_;
-  std::unique_ptr<core> core_;    ///< state and the services rule kinds use
-  std::vector<std::string> out_;  ///< sorted keys being handed out in slices
+  std::vector<std::bitset<64>> reads_;  ///< by rule: the metrics it reads (none: every report)
+  std::unique_ptr<core> core_;          ///< state and the services rule kinds use
+  std::vector<std::string> out_;        ///< sorted keys being handed out in slices
   std::size_t next_out_ = 0;
 };
 
