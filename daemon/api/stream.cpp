@@ -84,7 +84,7 @@ void stream_hub::on_transition(const alerts::transition& t) {
     if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
       auto& mine = text[it->locale];
       if (mine.empty()) {
-        auto o = alert_view(t.after, it->locale);
+        auto o = alert_view(t.after, context_.book.policy(), it->locale);
         o["transition"] = alerts::transition_name(t.what);
         o["action"] = t.action;
         mine = json::serialize(o);

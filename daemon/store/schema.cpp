@@ -80,6 +80,11 @@ CREATE TABLE handovers (id INTEGER PRIMARY KEY, from_ms INTEGER NOT NULL, to_ms 
 ALTER TABLE users ADD COLUMN disabled_at INTEGER;
 ALTER TABLE users ADD COLUMN caseload TEXT NOT NULL DEFAULT '';
 )sql",
+    // 7: each console user's language (issue 15), beside the user rather than in its row
+    R"sql(
+CREATE TABLE user_settings (name TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE,
+  locale TEXT NOT NULL);
+)sql",
 };
 
 int sqlite_version(connection& c) {

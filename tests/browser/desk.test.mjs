@@ -143,8 +143,10 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const login = async (user, password, locale) => {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    if (locale) await ctx.addInitScript((l) => localStorage.setItem('hearth.locale', l), locale);
+    // The console starts in the browser's language (the user has picked none): a Chinese
+    // call centre's browsers are zh-CN; the admin's is English.
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 },
+      locale: locale === 'en' ? 'en-US' : 'zh-CN' });
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -291,7 +293,7 @@ async function main() {
 
   await step('an operator gets no desk screens, and the API refuses the desk to them', async () => {
     const { ctx, page, errors } = await login('op-zhou', 'operator-zhou-password');
-    await page.locator('#tab-queue').waitFor({ timeout: 5000 });
+    await page.locator('nav.tabs [data-screen="queue"]').waitFor({ timeout: 5000 });  // the console's own tab
     for (const tab of ['sla', 'handover', 'silences', 'away', 'users'])
       assert.equal(await page.locator(`#tab-${tab}`).count(), 0, `an operator sees the ${tab} tab`);
     const statuses = await page.evaluate(async () => {
