@@ -15,62 +15,17 @@
 //  6. Every screen in both languages: a screenshot ($SCREENSHOT_DIR) and axe-core with no
 //     serious or critical violation.
 // Every wait has a deadline; nothing sleeps a fixed time.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, appendFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { Run, source, hearthd, shots, chromiumPath, freePort, eventually } from './support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const source = resolve(here, '..', '..');
-const hearthd = process.env.HEARTHD || join(source, 'build', 'hearthd');
-const shots = process.env.SCREENSHOT_DIR || join(source, 'build', 'browser-screenshots');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-mkdirSync(shots, { recursive: true });
-
-const work = mkdtempSync(join(tmpdir(), 'hearth-browser-'));
-const children = [];
+const run = new Run('hearth-browser-');
+const work = run.work;
 const HOUR = 3600 * 1000;
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
-  });
-}
-
-function start(cmd, args, log) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = [];
-  child.stdout.on('data', (d) => out.push(d));
-  child.stderr.on('data', (d) => out.push(d));
-  child.on('exit', () => writeFileSync(join(work, log), Buffer.concat(out)));
-  children.push(child);
-  child.output = () => Buffer.concat(out).toString();
-  return child;
-}
-
-/** Polls `ok` until it returns a truthy value or `ms` pass (timer-paced, no fixed sleep). */
-async function eventually(what, ok, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try { const v = await ok(); if (v) return v; } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));  // poll interval, not a wait for an outcome
-  }
-}
-
-function addUser(config, name, role, password) {
-  const pw = join(work, `password-${name}`);
-  writeFileSync(pw, password + '\n');
-  const out = execFileSync(hearthd, ['users', 'add', name, '--role', role, '--config', config, '--password-file', pw]);
-  return out.toString().trim().split('\n').pop();
-}
 
 function publish(port, topic, payload) {
   execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-m', payload]);
@@ -135,20 +90,6 @@ async function axe(page, where) {
 }
 
 let browser;
-let failed = false;
-async function step(name, fn) {
-  process.stdout.write(`- ${name} ... `);
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed = true;
-    console.log('FAILED');
-    console.error(e);
-  }
-}
-
 async function newPage(locale) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale });
   const page = await ctx.newPage();
@@ -174,7 +115,7 @@ async function main() {
   const mqttPort = await freePort();
   const httpPort = await freePort();
   writeFileSync(join(work, 'mosquitto.conf'), `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n`);
-  const mosquitto = start('mosquitto', ['-c', join(work, 'mosquitto.conf')], 'mosquitto.log');
+  const mosquitto = run.start('mosquitto', ['-c', join(work, 'mosquitto.conf')], 'mosquitto.log');
   const registry = join(work, 'registry');
   writeRegistry(registry);
   const config = join(work, 'hearth.yaml');
@@ -192,11 +133,11 @@ async function main() {
     'escalation: { claim: { p1: 3s } }',
     '',
   ].join('\n'));
-  addUser(config, 'op-wang', 'operator', 'operator-password');
-  addUser(config, 'op-li', 'operator', 'operator-password-2');
-  addUser(config, 'sw-lu', 'social_worker', 'social-worker-password');
-  const admin = addUser(config, 'admin-1', 'admin', 'admin-password-1');
-  const daemon = start(hearthd, ['run', '--config', config], 'hearthd.log');
+  run.addUser(config, 'op-wang', 'operator', 'operator-password');
+  run.addUser(config, 'op-li', 'operator', 'operator-password-2');
+  run.addUser(config, 'sw-lu', 'social_worker', 'social-worker-password');
+  const admin = run.addUser(config, 'admin-1', 'admin', 'admin-password-1');
+  const daemon = run.start(hearthd, ['run', '--config', config], 'hearthd.log');
   const base = `http://127.0.0.1:${httpPort}`;
   await eventually('hearthd connected to the broker', async () => {
     const r = await fetch(`${base}/metrics`);
@@ -225,7 +166,7 @@ async function main() {
       '--autoplay-policy=no-user-gesture-required'],
   });
 
-  await step('zh-CN: an operator works an SOS that stays red after its first target passes', async () => {
+  await run.step('zh-CN: an operator works an SOS that stays red after its first target passes', async () => {
     const page = await newPage('zh-CN');
     const res = await page.goto(base + '/');
     assert.match(res.headers()['content-security-policy'], /default-src 'self'/);
@@ -303,7 +244,7 @@ async function main() {
     await page.context().close();
   });
 
-  await step('en: a smoke alarm with a mute; the language chosen follows the user', async () => {
+  await run.step('en: a smoke alarm with a mute; the language chosen follows the user', async () => {
     const page = await newPage('en-US');
     await page.goto(base + '/');
     await page.locator('body[data-ready="true"]').waitFor({ timeout: 10000 });
@@ -350,7 +291,7 @@ async function main() {
     await other.context().close();
   });
 
-  await step('search by the number a resident calls from finds her, rare characters and all', async () => {
+  await run.step('search by the number a resident calls from finds her, rare characters and all', async () => {
     const page = await newPage('zh-CN');
     await login(page, base, 'op-wang', 'operator-password');
     await page.keyboard.press('/');
@@ -377,7 +318,7 @@ async function main() {
     await page.context().close();
   });
 
-  await step('the resident page charts the water actually used, hour by hour', async () => {
+  await run.step('the resident page charts the water actually used, hour by hour', async () => {
     const page = await newPage('zh-CN');
     await login(page, base, 'op-wang', 'operator-password');
     await page.goto(base + '/#resident/R-1001');
@@ -407,7 +348,7 @@ async function main() {
     await page.context().close();
   });
 
-  await step('a social worker sees only her caseload, sets an away and ends it early', async () => {
+  await run.step('a social worker sees only her caseload, sets an away and ends it early', async () => {
     const page = await newPage('zh-CN');
     await login(page, base, 'sw-lu', 'social-worker-password');
     await page.keyboard.press('w');
@@ -443,7 +384,7 @@ async function main() {
   // same in both, and each run of it costs seconds a screen on a 2-core CI machine.
   for (const locale of ['zh-CN', 'en']) {
     const check = locale === 'zh-CN' ? axe : async () => {};
-    await step(`${locale}: every screen, a screenshot${locale === 'zh-CN' ? ' and axe-core' : ''}`, async () => {
+    await run.step(`${locale}: every screen, a screenshot${locale === 'zh-CN' ? ' and axe-core' : ''}`, async () => {
       const page = await newPage(locale);
       await page.goto(base + '/');
       await page.locator('body[data-ready="true"]').waitFor({ timeout: 10000 });
@@ -481,7 +422,7 @@ async function main() {
   await browser.close();
   daemon.kill('SIGTERM');
   mosquitto.kill('SIGTERM');
-  if (failed) {
+  if (run.failed) {
     console.error('hearthd log:\n' + daemon.output());
   }
 }
@@ -489,13 +430,11 @@ async function main() {
 try {
   await main();
 } catch (e) {
-  failed = true;
+  run.failed = true;
   console.error(e);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  if (!failed) rmSync(work, { recursive: true, force: true });
-  else console.error(`work folder kept: ${work}`);
+  run.finish();
 }
-console.log(failed ? 'browser tests FAILED' : 'browser tests passed');
-process.exit(failed ? 1 : 0);
+console.log(run.failed ? 'browser tests FAILED' : 'browser tests passed');
+process.exit(run.failed ? 1 : 0);
