@@ -183,7 +183,7 @@ transition book::retire(alert& a, const std::string& action) {
   a.due_at = {};
   transition t{transition::kind::resolved, a, action, std::nullopt};
   by_key_.erase(a.key);
-  told_.erase(a.id);
+  forget_repeats(a.id);
   alert copy = std::move(a);
   active_.erase(copy.id);  // `a` refers into active_: nothing may touch it after this line
   remember(std::move(copy));
@@ -237,7 +237,10 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
     if (press) a.urgency += 1;
     auto& q = told_[a.id];
     if (now - q.last_told < k_renotify_every) {
-      if (q.repeats == 0) q.first_occurrence = a.occurrences;
+      if (q.repeats == 0) {
+        q.first_occurrence = a.occurrences;
+        repeats_due_.emplace(q.last_told + k_renotify_every, a.id);
+      }
       q.repeats += 1;
       if (press) q.presses += 1;
       transition t{transition::kind::updated, a, press ? "urgency-raised" : "repeated",
@@ -246,6 +249,7 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
       out.push_back(std::move(t));
       return out;
     }
+    if (q.repeats > 0) repeats_due_.erase({q.last_told + k_renotify_every, a.id});
     q = {now, 0, 0, 0};
     if (press) {
       record(a, "urgency-raised", k_daemon,
@@ -296,6 +300,7 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
   a.evidence = s.evidence;
   a.due_at = policy_.claim_due(a.priority, now);
   by_key_[a.key] = a.id;
+  forget_repeats(a.id);
   told_[a.id] = {now, 0, 0, 0};
   record(a, "opened", k_daemon, s.title, "rule");
   out.push_back({transition::kind::opened, a, "opened", tier::operator_desk});
@@ -460,8 +465,7 @@ std::optional<time_point> book::next_deadline() const {
     take(s.until);
   for (const auto& [id, a] : aways_)
     take(a.until);
-  for (const auto& [id, q] : told_)
-    if (q.repeats > 0) take(q.last_told + k_renotify_every);
+  if (!repeats_due_.empty()) take(repeats_due_.begin()->first);
   return t;
 }
 
@@ -519,9 +523,19 @@ void book::release_held(std::vector<transition>& out) {
 
 std::vector<transition> book::publish_repeats(time_point now) {
   std::vector<transition> out;
-  for (auto& [id, a] : active_)
-    flush_repeats(a, now, out);
+  while (!repeats_due_.empty() && repeats_due_.begin()->first <= now) {
+    const auto id = repeats_due_.begin()->second;
+    repeats_due_.erase(repeats_due_.begin());
+    if (auto it = active_.find(id); it != active_.end()) flush_repeats(it->second, now, out);
+  }
   return out;
+}
+
+void book::forget_repeats(const std::string& id) {
+  auto it = told_.find(id);
+  if (it == told_.end()) return;
+  if (it->second.repeats > 0) repeats_due_.erase({it->second.last_told + k_renotify_every, id});
+  told_.erase(it);
 }
 
 void book::flush_repeats(alert& a, time_point now, std::vector<transition>& out) {

@@ -29,6 +29,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -227,6 +228,11 @@ class book {
     int first_occurrence = 0;  ///< the occurrence the uncounted run starts at
   };
   std::map<std::string, quiet_repeats> told_;
+  /// The alerts with repeats nobody has been told of, by when they are told: what
+  /// publish_repeats and next_deadline look at, so that neither walks every open alert
+  /// (replay calls them between every two capture lines).
+  std::set<std::pair<time_point, std::string>> repeats_due_;
+  void forget_repeats(const std::string& id);
 };
 
 /// Orders alerts for the operator queue: priority, then age, then id.

@@ -304,6 +304,9 @@ void pipeline::end_away(const alerts::away& a) {
 void pipeline::record(const std::vector<alerts::transition>& ts) {
   if (store_) {
     auto rows = book_.take_journal();
+    // Nothing to write and nothing failing: no transaction (replay records between every
+    // two capture lines; the daemon's tick calls this each second).
+    if (ts.empty() && rows.empty() && unsaved_.empty() && !store_failing_) return;
     try {
       // The store writer steps aside for this one (a P1 must not queue behind meter rows).
       std::optional<store::writer::hold_guard> hold;
@@ -366,6 +369,7 @@ void pipeline::flush_journal() {
 }
 
 void pipeline::store_failed(const store::store_error& e) {
+  store_failing_ = true;
   telemetry_.add("hearth_store_write_errors_total");
   if (auto* h = store_->health_board())
     h->failed("domain", e.what());
@@ -374,6 +378,7 @@ void pipeline::store_failed(const store::store_error& e) {
 }
 
 void pipeline::store_recovered() {
+  store_failing_ = false;
   if (auto* h = store_->health_board()) h->recovered("domain");
 }
 

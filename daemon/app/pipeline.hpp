@@ -120,6 +120,8 @@ class pipeline {
   identities recent_ids_;
   /// Alerts whose last write failed (store failing); bounded by the number of alerts.
   std::map<std::string, alerts::alert> unsaved_;
+  bool store_failing_ =
+      false;  ///< the last write failed: the next record() retries even when empty
 };
 
 }  // namespace hearth::app

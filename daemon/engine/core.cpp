@@ -88,13 +88,13 @@ void core::set_registry(std::shared_ptr<const registry::registry> r) {
   extra_handles_ = std::move(extra_handles);
   registry_ = std::move(r);
   link_bridges();
-  next_due_ = {};
+  due_now();
 }
 
 void core::set_catalog(std::shared_ptr<const catalog::catalog> c) {
   catalog_ = std::move(c);
   link_bridges();
-  next_due_ = {};
+  due_now();
 }
 
 void core::link_bridges() {
@@ -318,7 +318,7 @@ void core::set_away(const std::string& resident_id, std::optional<time_point> un
   else
     away_.erase(resident_id);
   dirty_keys_.insert("a|" + resident_id);
-  next_due_ = {};
+  due_now();
 }
 
 bool core::is_gateway(handle h) const {
@@ -427,7 +427,7 @@ std::optional<meter_step> core::on_report(const report& rep, context& c) {
     if (is_gateway(c.h) && d.online && !was) {
       // Back online: the devices behind it get a full interval to speak before they count
       // as offline, so a reconnect never turns into a wave of device-offline alerts.
-      next_due_ = {};
+      due_now();
       for (handle h = 0; h < devices_.size(); ++h) {
         auto& st = devices_[h];
         if (h == c.h || !sits_behind(h, c.h) || !st.present || !st.seen) continue;
@@ -552,6 +552,18 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
 
 // --- persistence --------------------------------------------------------------------------
 
+void core::deadline_queue::push(time_point at, handle h) {
+  heap.emplace_back(at, h);
+  std::push_heap(heap.begin(), heap.end(), std::greater<>{});
+}
+
+std::pair<time_point, handle> core::deadline_queue::pop() {
+  std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+  const auto top = heap.back();
+  heap.pop_back();
+  return top;
+}
+
 void core::bind_rules(const std::vector<rule>& rules) {
   table_of_rule_.clear();
   last_rule_ = nullptr;
@@ -656,7 +668,7 @@ std::vector<state_row> core::all_rows() {
 
 void core::restore(const std::vector<state_row>& rows, const std::vector<rule>& rules,
                    state_factory new_state) {
-  next_due_ = {};
+  due_now();
   for (const auto& row : rows) {
     if (row.key.size() < 3 || row.json.empty()) continue;
     boost::system::error_code ec;

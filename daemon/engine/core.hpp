@@ -186,7 +186,23 @@ class core {
   // --- deadlines --------------------------------------------------------------------------
   /// Something is due at `t`: `tick` must not skip it.
   void due(time_point t) { next_due_ = std::min(next_due_, t); }
-  void due_now() { next_due_ = {}; }
+  void due_now() {
+    next_due_ = {};
+    ++due_resets_;
+  }
+  /// How often everything was made due at once (rules, registry, catalog, an away, a
+  /// gateway back, a restore): a kind that keeps its own queue of deadlines builds it again
+  /// from every device when this has changed since it last did.
+  std::uint64_t due_resets() const { return due_resets_; }
+  /// A rule's deadlines by device, soonest first (a min-heap); a kind may keep one
+  /// (no_data does, so that a tick looks only at the devices that are due).
+  struct deadline_queue {
+    std::vector<std::pair<time_point, handle>> heap;
+    std::uint64_t built_at = ~std::uint64_t{0};  ///< due_resets() when it was built
+    void push(time_point at, handle h);
+    std::pair<time_point, handle> pop();
+  };
+  deadline_queue& deadlines(const rule& r) { return table(r).deadlines; }
   time_point next_due() const { return next_due_; }
   void set_next_due(time_point t) { next_due_ = t; }
   /// The engine is alive at `now` (ticks): kept as a row at most once a minute, so that
@@ -246,6 +262,7 @@ class core {
     std::uint32_t id = 0;
     std::string rule_id;
     std::unordered_map<handle, std::unique_ptr<instance_state>> rows;
+    deadline_queue deadlines;
   };
   instance_table& table(const rule& r) {
     if (last_rule_ == &r) return *last_table_;
@@ -307,6 +324,7 @@ class core {
   std::vector<std::pair<time_point, time_point>> downtimes_;
   /// Nothing is due before this: `tick` returns at once until then (replay ticks per line).
   time_point next_due_{};
+  std::uint64_t due_resets_ = 0;
 };
 
 }  // namespace hearth::engine

@@ -123,16 +123,13 @@ void cadence::add(duration gap) {
   gaps[next] = static_cast<std::uint16_t>(std::min<std::int64_t>(m, 65535));
   next = static_cast<std::uint8_t>((next + 1) % k_size);
   if (count < k_size) ++count;
-}
-
-std::optional<duration> cadence::learned() const {
-  if (count < k_min_gaps) return std::nullopt;
+  if (count < k_min_gaps) return;
   std::uint16_t sorted[k_size];
   std::copy(gaps, gaps + count, sorted);
   std::sort(sorted, sorted + count);
   // The rank ceil(0.85 n): the second largest of 8, the third largest of 16.
   const std::size_t rank = (count * 85 + 99) / 100;
-  return std::chrono::duration_cast<duration>(std::chrono::minutes(sorted[rank - 1]));
+  percentile = sorted[rank - 1];
 }
 
 std::vector<std::uint16_t> cadence::in_order() const {

@@ -49,11 +49,17 @@ struct cadence {
   std::uint16_t gaps[k_size] = {};
   std::uint8_t count = 0;  ///< gaps recorded, at most k_size
   std::uint8_t next = 0;   ///< where the next gap goes (a ring)
+  /// learned(), in minutes (0: not yet), worked out when a gap is added: the offline rule
+  /// reads it for every device at each of its deadlines, far more often than gaps come.
+  std::uint16_t percentile = 0;
 
   /// Records a gap (ignored under a minute: bursts say nothing of the cadence).
   void add(duration gap);
   /// The 85th percentile of the recorded gaps; nullopt until k_min_gaps are known.
-  std::optional<duration> learned() const;
+  std::optional<duration> learned() const {
+    if (percentile == 0) return std::nullopt;
+    return std::chrono::duration_cast<duration>(std::chrono::minutes(percentile));
+  }
   /// Oldest first.
   std::vector<std::uint16_t> in_order() const;
 };

@@ -14,10 +14,14 @@ void no_data_state::read(const json::object& o) {
   dropouts = static_cast<std::uint32_t>(int_of(o, "dropouts"));
 }
 
-void no_data::on_any_report(const rule&, const context& c, core& k) const {
+void no_data::on_any_report(const rule& r, const context& c, core& k) const {
   if (c.only_offline || !c.type || c.type->report_interval.count() <= 0) return;
-  if (const auto* d = k.find_device(c.h))
-    k.due(k.silent_since(*d) + allowed(k.interval_of(*d, *c.type)));
+  if (const auto* d = k.find_device(c.h)) {
+    const auto at = k.silent_since(*d) + allowed(k.interval_of(*d, *c.type));
+    k.due(at);
+    // Its earlier deadline stays in the queue; `tick` drops it as no longer the device's.
+    if (auto& q = k.deadlines(r); q.built_at == k.due_resets()) q.push(at, c.h);
+  }
 }
 
 void no_data::on_report(const rule& r, const context& c, core& k, std::vector<signal>& out) const {
@@ -42,25 +46,30 @@ void no_data::on_report(const rule& r, const context& c, core& k, std::vector<si
 }
 
 time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<signal>& out) const {
-  auto soonest = time_point::max();
+  // Each device's deadline is queued when it reports, so a tick looks only at those due
+  // (replay ticks at every deadline; at a million devices a scan of all is the cost). The
+  // queue is built again from every device whenever everything was made due at once.
+  auto& q = k.deadlines(r);
+  if (q.built_at != k.due_resets()) {
+    q.heap.clear();
+    k.for_each_device([&](handle h, device_state& d) {
+      if (auto at = deadline(k, h, d)) q.push(*at, h);
+    });
+    q.built_at = k.due_resets();
+  }
   const auto first = out.size();
-  k.for_each_device([&](handle h, device_state& d) {
-    if (!d.seen) return;
+  while (!q.heap.empty() && q.heap.front().first <= now) {
+    const auto [at, h] = q.pop();
+    const auto* d = k.find_device(h);
+    // Not the device's deadline any more (it spoke since, or its cadence changed): its
+    // current one is queued too.
+    if (!d || deadline(k, h, *d) != at) continue;
     const auto* dev = k.device_of(h);
-    if (!dev) return;
     const auto* type = k.types().find(dev->type);
-    if (!type || type->report_interval.count() <= 0) return;
-    if (!k.selected(r, dev->type, type, dev, now)) return;
-    const auto interval = k.interval_of(d, *type);
-    const auto window = allowed(interval);
-    const auto since = k.silent_since(d);
-    if (now < since + window) {
-      soonest = std::min(soonest, since + window);
-      return;
-    }
+    if (!k.selected(r, dev->type, type, dev, now)) continue;
     auto* open = k.find_instance<no_data_state>(r, h);
-    if (open && open->active && open->back == time_point{}) return;  // still the same silence
-    if (k.is_gateway(h) || k.behind_offline_gateway(h)) return;  // gateway-offline speaks for them
+    if (open && open->active && open->back == time_point{}) continue;  // the same silence
+    if (k.is_gateway(h) || k.behind_offline_gateway(h)) continue;      // gateway-offline speaks
     auto& st = k.instance<no_data_state>(r, h);
     if (st.active) {
       ++st.dropouts;  // back, then silent again before it was steady: the same episode
@@ -70,19 +79,36 @@ time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<sig
       st.fired_at = now;
       st.dropouts = 0;
     }
+    const auto interval = k.interval_of(*d, *type);
     const auto c = k.tick_context(h, now);
     args vars;
-    vars["last_seen"] = i18n::arg::of_time(d.last_seen);
+    vars["last_seen"] = i18n::arg::of_time(d->last_seen);
     vars["since"] = vars["last_seen"];
-    vars["quiet_for"] = i18n::arg::of_span(now - d.last_seen);
+    vars["quiet_for"] = i18n::arg::of_span(now - d->last_seen);
     vars["interval"] = i18n::arg::of_span(interval);
     vars["declared"] = i18n::arg::of_span(type->report_interval);
-    vars["window"] = i18n::arg::of_span(window);
+    vars["window"] = i18n::arg::of_span(allowed(interval));
     vars["dropouts"] = i18n::arg::of_number(st.dropouts);
     out.push_back(k.make_signal(r, c, {}, std::move(vars)));
-  });
+  }
   by_device(out, first);
-  return soonest;
+  // The soonest deadline that is still a device's: a stale one would only wake the engine
+  // (and replay, which steps to each) for nothing.
+  while (!q.heap.empty()) {
+    const auto [at, h] = q.heap.front();
+    const auto* d = k.find_device(h);
+    if (d && deadline(k, h, *d) == at) return at;
+    q.pop();
+  }
+  return time_point::max();
+}
+
+std::optional<time_point> no_data::deadline(core& k, handle h, const device_state& d) const {
+  if (!d.seen) return std::nullopt;
+  const auto* dev = k.device_of(h);
+  const auto* type = dev ? k.types().find(dev->type) : nullptr;
+  if (!type || type->report_interval.count() <= 0) return std::nullopt;
+  return k.silent_since(d) + allowed(k.interval_of(d, *type));
 }
 
 namespace {

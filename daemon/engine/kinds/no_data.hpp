@@ -37,6 +37,9 @@ class no_data final : public behaviour {
   }
 
  private:
+  /// When the device is offline if it stays silent; nullopt: it is not judged (never seen,
+  /// not registered, or its type reports only events).
+  std::optional<time_point> deadline(core& k, handle h, const device_state& d) const;
   duration allowed(duration interval) const {
     return std::chrono::duration_cast<duration>(interval * intervals);
   }
