@@ -151,6 +151,21 @@ response search(context& c, const call& k) {
   return in_language(json_ok(o), locale);
 }
 
+/// The learned spells that overlap [from, end), each with the device it was learned from
+/// (none: the household's, from all its sensors).
+void add_spells(json::array& out, const std::vector<engine::engine::learned_spell>& learned,
+                std::string_view device_id, time_point from, time_point end) {
+  for (const auto& sp : learned) {
+    if (sp.start + sp.length <= from || sp.start >= end) continue;
+    json::object o;
+    o["rule"] = sp.rule;
+    if (!device_id.empty()) o["device_id"] = device_id;
+    o["start"] = format_rfc3339(sp.start);
+    o["end"] = format_rfc3339(sp.start + sp.length);
+    out.push_back(std::move(o));
+  }
+}
+
 /// A household's days as hourly figures, with what the rules learned and the alerts, for
 /// the resident page's charts and a welfare alert's last 48 h.
 response household_activity(context& c, const std::string& id, const call& k) {
@@ -203,16 +218,10 @@ response household_activity(context& c, const std::string& id, const call& k) {
       s["values"] = std::move(values);
       series.push_back(std::move(s));
     }
-    for (const auto& sp : c.pipeline.rules_engine().learned_spells(d.id)) {
-      if (sp.start + sp.length <= from || sp.start >= end) continue;
-      json::object o;
-      o["rule"] = sp.rule;
-      o["device_id"] = d.id;
-      o["start"] = format_rfc3339(sp.start);
-      o["end"] = format_rfc3339(sp.start + sp.length);
-      spells.push_back(std::move(o));
-    }
+    add_spells(spells, c.pipeline.rules_engine().learned_spells(d.id), d.id, from, end);
   }
+  // What the activity rules learned of the whole household (every sensor quiet at once).
+  add_spells(spells, c.pipeline.rules_engine().learned_spells("@" + id), "", from, end);
   json::array alerts;
   const auto locale = caller_locale(r, c.locale);
   for (const auto& a : c.store.alerts_about({}, id, 200))

@@ -68,7 +68,8 @@ async function charts(box, householdId) {
     const id = `chart-${s.metric.replace(/\W/g, '-')}-${s.device_id.replace(/\W/g, '-')}`;
     const water = s.metric === 'water.total_l';
     hourlyChart(box, id, act, s, {
-      shade: water ? act.quiet_spells.filter((q) => q.device_id === s.device_id) : [],
+      // A meter's own spells, and the household's (no sign of life on any sensor) on every chart.
+      shade: act.quiet_spells.filter((q) => (water && q.device_id === s.device_id) || !q.device_id),
       shadeLabel: t('console.chart.learned'),
       marks,
     });

@@ -93,8 +93,9 @@ class engine {
     time_point start;  ///< the start of the local hour it began in
     duration length;
   };
-  /// Every spell the inactivity rules have learned for `device_id`, oldest first; read from
-  /// the rules' state rows, so it is what survives a restart.
+  /// Every spell the inactivity rules have learned for `device_id` (a meter), or the
+  /// activity rules for a household (`"@" + household_id`), oldest first; read from the
+  /// rules' state rows, so it is what survives a restart.
   std::vector<learned_spell> learned_spells(std::string_view device_id) const;
 
  private:

@@ -31,7 +31,8 @@ std::vector<engine::learned_spell> engine::learned_spells(std::string_view devic
     zone = date::locate_zone("UTC");
   }
   for (const auto& r : rules_) {
-    if (r.kind != "inactivity") continue;
+    // kind inactivity learns a meter's spells; kind activity a household's ("@<id>").
+    if (r.kind != "inactivity" && r.kind != "activity") continue;
     const auto row = core_->row("i|" + r.id + "|" + std::string(device_id));
     if (row.json.empty()) continue;
     boost::system::error_code ec;

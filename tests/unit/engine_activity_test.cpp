@@ -349,6 +349,34 @@ TEST_CASE("the standby load and the quiet spells learned survive a restart", "[e
   CHECK(first_fire(hb.out, "lone-elder-inactive|H-4")->at == at("2026-11-21T08:30:00+08:00"));
 }
 
+TEST_CASE("the household's learned quiet spells are there for its chart (learned_spells)",
+          "[engine]") {
+  fixture f(welfare_rules(), at(k_start), signs_community());
+  household h{f};
+  h.run_until("2026-11-18T00:00:00+08:00");
+  // Every night from the last water (the hour to 21:00) to the kettle at 07:00 is a spell of
+  // the household as a whole (kind activity), none of the water meter alone (kind inactivity
+  // does not judge a household with other sensors).
+  const auto spells = f.eng.learned_spells("@H-4");
+  std::size_t nights = 0;
+  std::string all;
+  for (const auto& sp : spells)
+    all += format_rfc3339(sp.start) + " " + std::to_string(sp.length.count() / 60000) + " min; ";
+  INFO(all);
+  for (const auto& sp : spells) {
+    CHECK(sp.rule == "lone-elder-inactive");
+    // Each is kept by the local hour it began in; the night's is the longest.
+    if (local_minute(sp.start) == 21 * 60) {
+      ++nights;
+      CHECK(sp.length == duration(std::chrono::hours(10)));
+    } else {
+      CHECK(sp.length < duration(std::chrono::hours(10)));
+    }
+  }
+  CHECK(nights == 1);  // the 16th's; the 17th's is not over at midnight
+  CHECK(f.eng.learned_spells("meter-4").empty());
+}
+
 // ---------------------------------------------------------------- door-open-at-night
 
 TEST_CASE("door-open-at-night fires 30 min into the night hours, from tick, and clears on closing",
