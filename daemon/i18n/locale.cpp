@@ -5,15 +5,10 @@
 #include <charconv>
 #include <string>
 
+#include "base/text.hpp"
+
 namespace hearth::i18n {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -26,7 +21,7 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 std::optional<std::string_view> locale_from_tag(std::string_view tag) {
-  const auto t = lower(trim(tag));
+  const auto t = ascii_lower(trim(tag));
   // Subtags are separated by '-' (BCP 47) or, as some clients send, '_'.
   auto is = [&](std::string_view prefix) {
     return t == prefix || (t.size() > prefix.size() && t.starts_with(prefix) &&

@@ -5,17 +5,11 @@
 #include <cctype>
 #include <optional>
 
+#include "base/text.hpp"
+
 namespace hearth::registry {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  // ASCII only: CJK text has no case, and UTF-8 continuation bytes are left alone.
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool phone_like(std::string_view t) {
   // "3-502" is a building and a unit, not the end of a phone number.
@@ -107,8 +101,8 @@ std::optional<std::pair<int, match_field>> best(const term& t, const resident& r
         take(60 + own, field);
     }
   }
-  const auto rid = lower(r.id);
-  const auto hid = lower(r.household_id);
+  const auto rid = ascii_lower(r.id);
+  const auto hid = ascii_lower(r.household_id);
   if (rid == t.text) take(95, match_field::resident_id);
   if (hid == t.text || (hid.size() > t.text.size() && hid.ends_with(t.text) &&
                         hid[hid.size() - t.text.size() - 1] == '-'))
@@ -116,7 +110,7 @@ std::optional<std::pair<int, match_field>> best(const term& t, const resident& r
   for (auto [text, field] : {std::pair{r.name, match_field::name},
                              std::pair{r.emergency_contact, match_field::emergency_contact}}) {
     if (text.empty()) continue;
-    const auto n = lower(text);
+    const auto n = ascii_lower(text);
     const int own = field == match_field::name ? 5 : 0;
     if (n == t.text)
       take(85 + own, field);
@@ -126,8 +120,8 @@ std::optional<std::pair<int, match_field>> best(const term& t, const resident& r
       take(50 + own, field);
   }
   if (h) {
-    if (lower(h->unit) == t.text) take(40, match_field::unit);
-    const auto bld = lower(h->building);
+    if (ascii_lower(h->unit) == t.text) take(40, match_field::unit);
+    const auto bld = ascii_lower(h->building);
     if (bld == t.text || (!t.text.empty() && strip_letters(bld) == t.text))
       take(bld == t.text ? 30 : 25, match_field::building);
   }
@@ -183,7 +177,7 @@ search_result search(const registry& reg, std::string_view query,
   auto split =
       phone_like(trimmed) ? std::vector<std::string>{std::string(trimmed)} : terms_of(query);
   for (auto& t : split) {
-    term x{lower(t), {}};
+    term x{ascii_lower(t), {}};
     if (phone_like(t)) x.digits = phone_digits(t);
     terms.push_back(std::move(x));
   }

@@ -157,6 +157,25 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
   // that began before it. The warm-up's alerts take their incidents too (and are not
   // counted), so that an incident of the warm-up cannot take a later alert of the same
   // device, and that one the next, down to the month's last incident.
+  // What a device or home went through before `until` (an earlier quiet day is what a
+  // welfare rule's baseline learns from) and its other alerts of `rule`, with hearth's words,
+  // for the report's false and missed lines.
+  auto history = [&](const std::string& device_id, const std::string& household_id,
+                     time_point until, const opened_alert* self, const std::string& rule) {
+    const auto same = [&](const std::string& dev, const std::string& home) {
+      return (!device_id.empty() && dev == device_id) ||
+             (!household_id.empty() && home == household_id);
+    };
+    std::string out;
+    for (const auto& inc : incidents)
+      if (inc.at < until && same(inc.device_id, inc.household_id))
+        out += fmt::format("{}{} {}", out.empty() ? "; before it: " : ", ", inc.kind,
+                           format_rfc3339(inc.at));
+    for (const auto& o : alerts)
+      if (&o != self && o.rule == rule && same(o.subject.device_id, o.subject.household_id))
+        out += fmt::format("; also {} (\"{}\")", format_rfc3339(o.at), o.summary);
+    return out;
+  };
   std::set<std::pair<std::size_t, std::string>> used;
   for (const auto& a : alerts) {
     std::optional<std::size_t> best;
@@ -171,17 +190,7 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
     if (best) {
       ++r.matched;
     } else {
-      // With what happened to that device, household or building before it.
-      std::string before;
-      for (const auto& inc : incidents)
-        if (inc.at <= a.at &&
-            ((!inc.device_id.empty() && inc.device_id == a.subject.device_id) ||
-             (!inc.household_id.empty() && inc.household_id == a.subject.household_id)))
-          before += fmt::format("{}{} {}", before.empty() ? "; before it: " : ", ", inc.kind,
-                                format_rfc3339(inc.at));
-      for (const auto& o : alerts)
-        if (&o != &a && o.rule == a.rule && o.subject.household_id == a.subject.household_id)
-          before += fmt::format("; also {} (\"{}\")", format_rfc3339(o.at), o.summary);
+      const auto before = history(a.subject.device_id, a.subject.household_id, a.at, &a, a.rule);
       r.false_alerts.push_back(label(a) + before + " (\"" + a.summary + "\")");
       ++r.false_by_rule[a.rule];
     }
@@ -192,21 +201,7 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
     for (const auto& rule : inc.expected_rules) {
       ++r.incidents;
       if (used.contains({i, rule})) continue;
-      // With what the same home or device went through before it (an earlier quiet day is
-      // what a welfare rule's baseline learns from) and the alerts it had.
-      std::string before;
-      for (const auto& other : incidents)
-        if (&other != &inc && other.at < inc.at &&
-            ((!inc.device_id.empty() && other.device_id == inc.device_id) ||
-             (!inc.household_id.empty() && other.household_id == inc.household_id)))
-          before += fmt::format("{}{} {}", before.empty() ? "; before it: " : ", ", other.kind,
-                                format_rfc3339(other.at));
-      for (const auto& a : alerts)
-        if ((!inc.device_id.empty() && a.subject.device_id == inc.device_id) ||
-            (!inc.household_id.empty() && a.subject.household_id == inc.household_id))
-          before += fmt::format("{}{} {}",
-                                before.find("alerts:") == std::string::npos ? "; alerts: " : ", ",
-                                a.rule, format_rfc3339(a.at));
+      const auto before = history(inc.device_id, inc.household_id, inc.at, nullptr, rule);
       r.missed.push_back(fmt::format("{} {} {} at {}{}", inc.kind, rule, inc.device_id,
                                      format_rfc3339(inc.at), before));
     }

@@ -17,7 +17,7 @@ void no_data_state::read(const json::object& o) {
 void no_data::on_any_report(const rule& r, const context& c, core& k) const {
   if (c.only_offline || !c.type || c.type->report_interval.count() <= 0) return;
   if (const auto* d = k.find_device(c.h)) {
-    const auto at = k.silent_since(*d) + allowed(k.interval_of(*d, *c.type));
+    const auto at = deadline(k, *d, *c.type);
     k.due(at);
     // Its earlier deadline stays in the queue; `tick` drops it as no longer the device's.
     if (auto& q = k.deadlines(r); q.built_at == k.due_resets()) q.push(at, c.h);
@@ -108,7 +108,12 @@ std::optional<time_point> no_data::deadline(core& k, handle h, const device_stat
   const auto* dev = k.device_of(h);
   const auto* type = dev ? k.types().find(dev->type) : nullptr;
   if (!type || type->report_interval.count() <= 0) return std::nullopt;
-  return k.silent_since(d) + allowed(k.interval_of(d, *type));
+  return deadline(k, d, *type);
+}
+
+time_point no_data::deadline(const core& k, const device_state& d,
+                             const catalog::device_type& type) const {
+  return k.silent_since(d) + allowed(k.interval_of(d, type));
 }
 
 namespace {

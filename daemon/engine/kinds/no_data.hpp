@@ -40,6 +40,9 @@ class no_data final : public behaviour {
   /// When the device is offline if it stays silent; nullopt: it is not judged (never seen,
   /// not registered, or its type reports only events).
   std::optional<time_point> deadline(core& k, handle h, const device_state& d) const;
+  /// The same for a device of `type`: the one formula behind both the deadline queued when
+  /// it reports and the check of a queued one (they must agree to the millisecond).
+  time_point deadline(const core& k, const device_state& d, const catalog::device_type& type) const;
   duration allowed(duration interval) const {
     return std::chrono::duration_cast<duration>(interval * intervals);
   }
