@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "api/page.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -18,9 +19,31 @@ namespace json = boost::json;
 
 namespace {
 
+/// The queue's sort key (priority, then age, then id) as a cursor, and back.
+std::vector<std::string> alert_key(const alerts::alert& a) {
+  return {std::to_string(a.priority), std::to_string(a.opened_at.time_since_epoch().count()), a.id};
+}
+std::optional<alerts::alert> alert_at(const std::vector<std::string>& key) {
+  alerts::alert a;
+  std::int64_t ms = 0;
+  const auto& p = key[0];
+  const auto& t = key[1];
+  if (std::from_chars(p.data(), p.data() + p.size(), a.priority).ec != std::errc{} ||
+      std::from_chars(t.data(), t.data() + t.size(), ms).ec != std::errc{})
+    return std::nullopt;
+  a.opened_at = time_point(duration(ms));
+  a.id = key[2];
+  return a;
+}
+
 response alerts_list(context& c, const call& k) {
   const auto& r = k.req;
-  if (auto bad = check_query(r, {"state", "priority", "building"})) return *bad;
+  if (auto bad = check_query(r, {"state", "priority", "building", "limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 3);
+  if (!pg) return error_response(pg.err());
+  std::optional<alerts::alert> after;
+  if (!pg->after.empty() && !(after = alert_at(pg->after)))
+    return json_error(400, "bad-request", "cursor is not one this endpoint gave");
   alerts::queue_filter f;
   if (auto it = r.query.find("state"); it != r.query.end() && !it->second.empty()) {
     f.state = alerts::state_from_name(it->second);
@@ -46,11 +69,17 @@ response alerts_list(context& c, const call& k) {
     list = c.book.queue(f);
   }
   const auto& reg = c.pipeline.devices();
+  std::erase_if(list, [&](const auto& a) { return !auth::alert_in_scope(k.who, reg, a); });
+  const auto page = take_page<alerts::alert>(
+      list, *pg,
+      [&](const alerts::alert& a, const auto&) { return alerts::queue_order(*after, a); },
+      alert_key);
   json::array arr;
-  for (const auto& a : list)
-    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a));
+  for (const auto* a : page.items)
+    arr.push_back(alert_view(*a));
   json::object o;
   o["alerts"] = std::move(arr);
+  set_next_cursor(o, page.next);
   return json_ok(o);
 }
 
@@ -70,8 +99,15 @@ response alert_one(context& c, const std::string& id, const auth::principal& who
   auto a = visible_alert(c, id, who);
   if (!a) return json_error(404, "not-found", fmt::format("no alert {}", id.substr(0, 40)));
   auto v = alert_view(*a);
-  v["timeline"] = store::timeline_json(store::audit_for_alert(c.store.db(), a->id));
-  if (auth::allowed(who.role, auth::permission::read_personal_data)) {
+  auto timeline = store::timeline_json(store::audit_for_alert(c.store.db(), a->id));
+  const bool personal = auth::allowed(who.role, auth::permission::read_personal_data);
+  // Operators' notes are free text ("her daughter says she fell last week"): for the roles
+  // that see residents' personal data only. An integrator sees that a note was written.
+  if (!personal)
+    for (auto& row : timeline)
+      row.as_object()["note"] = nullptr;
+  v["timeline"] = std::move(timeline);
+  if (personal) {
     // The call sheet: who, where, whom to call. Each resident shown is an audited read.
     const auto& reg = c.pipeline.devices();
     const auto aways = c.book.aways();

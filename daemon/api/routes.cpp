@@ -34,7 +34,8 @@ routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeli
       health_(std::move(health_probe)),
       options_(std::move(o)),
       streams_(context_),
-      sessions_(context_, streams_, {options_.session_ttl, options_.login_limits}) {
+      sessions_(context_, streams_,
+                {options_.session_ttl, options_.login_limits, options_.secure_cookie}) {
   table_.add(sessions_.routes());
   table_.add(streams_.routes());
   table_.add(alert_routes(context_));

@@ -63,7 +63,8 @@ class routes {
   struct options {
     duration session_ttl = std::chrono::hours(12);  ///< a console session lasts one shift
     auth::login_guard::options login_limits;
-    std::string console_dir;  ///< static console files; empty: no console
+    bool secure_cookie = false;  ///< the session cookie is always `Secure` (HTTPS in front)
+    std::string console_dir;     ///< static console files; empty: no console
   };
 
   routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeline& p,

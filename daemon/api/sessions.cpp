@@ -55,7 +55,7 @@ void sessions::set_executor(boost::asio::any_io_executor ex) {
 
 std::vector<route> sessions::routes() {
   return {
-      {"POST", "logout", std::nullopt, "", [this](const call& k) { return logout(k.who); }},
+      {"POST", "logout", std::nullopt, "", [this](const call& k) { return logout(k.req, k.who); }},
       {"GET", "me", std::nullopt, "", [this](const call& k) { return me(k.who); }},
   };
 }
@@ -84,7 +84,9 @@ result<auth::principal> sessions::authenticate(const request& r) {
 
 response sessions::login(const request& r) {
   if (r.body.size() > k_max_login_body)
-    return json_error(413, "too-large", "the body is too large");
+    return json_error(
+        413, "too-large",
+        fmt::format("the login body is larger than {} KiB (the limit)", k_max_login_body / 1024));
   auto body = parse_json_body(r.body, {"user", "password"}, {"user", "password"});
   if (!body) return error_response(body.err());
   const auto user = get(*body, "user");
@@ -93,10 +95,13 @@ response sessions::login(const request& r) {
     return json_error(401, "bad-credentials", "wrong user name or password");
   const auto now = context_.book.now();
   if (auto until = guard_.locked_until(user, r.remote, now)) {
-    auto res =
-        json_error(429, "too-many-attempts", "too many failed logins; wait a minute and try again");
-    const auto secs = std::chrono::ceil<std::chrono::seconds>(*until - now).count();
-    res.headers["Retry-After"] = std::to_string(std::max<long long>(1, secs));
+    const auto secs =
+        std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(*until - now).count());
+    auto res = json_error(429, "too-many-attempts",
+                          fmt::format("too many failed logins for this user from this address; "
+                                      "try again in {} s",
+                                      secs));
+    res.headers["Retry-After"] = std::to_string(secs);
     return res;
   }
   const auto u = auth::find_user(context_.store.db(), user);
@@ -104,16 +109,17 @@ response sessions::login(const request& r) {
       u && !u->password_hash.empty() ? u->password_hash : std::string(k_dummy_hash);
   const bool has_password = u && !u->password_hash.empty();
   const auto remote = r.remote;
+  const bool secure = r.https || options_.secure_cookie;
   if (!executor_) {
     const bool ok = auth::verify_password(password, stored) && has_password;
-    return finish_login(user, remote, ok);
+    return finish_login(user, remote, secure, ok);
   }
   if (pending_logins_ >= k_max_pending_logins)
     return json_error(503, "busy", "too many logins at once; try again");
   ++pending_logins_;
   response res;
-  res.deferred = [this, user, remote, password, stored, has_password](responder done) {
-    boost::asio::post(*hasher_, [this, user, remote, password, stored, has_password,
+  res.deferred = [this, user, remote, secure, password, stored, has_password](responder done) {
+    boost::asio::post(*hasher_, [this, user, remote, secure, password, stored, has_password,
                                  done = std::move(done)]() mutable {
       bool ok = false;
       try {
@@ -121,21 +127,23 @@ response sessions::login(const request& r) {
       } catch (const std::exception&) {
         ok = false;
       }
-      boost::asio::post(*executor_, [this, user, remote, ok, done = std::move(done)]() noexcept {
-        --pending_logins_;
-        try {
-          done(finish_login(user, remote, ok));
-        } catch (const std::exception& e) {
-          fmt::print(stderr, "hearthd: login failed: {}\n", e.what());
-          done(json_error(500, "internal", "the login failed; see the daemon log"));
-        }
-      });
+      boost::asio::post(
+          *executor_, [this, user, remote, secure, ok, done = std::move(done)]() noexcept {
+            --pending_logins_;
+            try {
+              done(finish_login(user, remote, secure, ok));
+            } catch (const std::exception& e) {
+              fmt::print(stderr, "hearthd: login failed: {}\n", e.what());
+              done(json_error(500, "internal", "the login failed; see the daemon log"));
+            }
+          });
     });
   };
   return res;
 }
 
-response sessions::finish_login(const std::string& user, const std::string& remote, bool ok) {
+response sessions::finish_login(const std::string& user, const std::string& remote, bool secure,
+                                bool ok) {
   auto& book = context_.book;
   auto& db = context_.store.db();
   const auto now = book.now();
@@ -145,7 +153,7 @@ response sessions::finish_login(const std::string& user, const std::string& remo
     context_.pipeline.record({});
     return json_error(401, "bad-credentials", "wrong user name or password");
   }
-  guard_.succeeded(user);
+  guard_.succeeded(user, remote);
   const auto u = auth::find_user(db, user);
   if (!u) return json_error(401, "bad-credentials", "wrong user name or password");
   auth::delete_expired_tokens(db, now);
@@ -162,19 +170,20 @@ response sessions::finish_login(const std::string& user, const std::string& remo
   auto res = json_ok(o);
   const auto max_age =
       std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl).count();
-  res.headers["Set-Cookie"] =
-      fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", k_cookie, token, max_age);
+  res.headers["Set-Cookie"] = fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                                          k_cookie, token, max_age, secure ? "; Secure" : "");
   return res;
 }
 
-response sessions::logout(const auth::principal& p) {
+response sessions::logout(const request& r, const auth::principal& p) {
   auth::delete_token(context_.store.db(), p.token_hash);
   streams_.close_token(p.token_hash);
   context_.book.journal({context_.book.now(), p.user, "logout", "", "user:" + p.user, "", "api"});
   context_.pipeline.record({});
   auto res = no_content();
   res.headers["Set-Cookie"] =
-      fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", k_cookie);
+      fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", k_cookie,
+                  r.https || options_.secure_cookie ? "; Secure" : "");
   return res;
 }
 

@@ -7,8 +7,11 @@
 ///   `unauthenticated`.
 /// - `login` (POST /api/v1/login, before authentication): the password is checked on a
 ///   worker thread when an executor is set (live mode) and the answer comes back on it;
-///   failed attempts are rate-limited per user name and per remote address
-///   (auth::login_guard). A wrong name takes as long as a wrong password.
+///   failed attempts are rate-limited per (user name, client address) pair
+///   (auth::login_guard; the client address is X-Forwarded-For from a trusted proxy, see
+///   api/forwarded.hpp). A wrong name takes as long as a wrong password. The session cookie
+///   is `Secure` when a trusted proxy says the client used HTTPS, or always with
+///   `secure_cookie`.
 /// - `routes`: POST logout (ends the credential and the streams opened with it) and
 ///   GET me.
 ///
@@ -34,6 +37,7 @@ class sessions {
   struct options {
     duration session_ttl = std::chrono::hours(12);
     auth::login_guard::options login_limits;
+    bool secure_cookie = false;  ///< `Secure` on the cookie even without X-Forwarded-Proto
   };
   sessions(context& c, stream_hub& streams, options o);
   ~sessions();
@@ -45,8 +49,8 @@ class sessions {
   std::vector<route> routes();
 
  private:
-  response finish_login(const std::string& user, const std::string& remote, bool ok);
-  response logout(const auth::principal& p);
+  response finish_login(const std::string& user, const std::string& remote, bool secure, bool ok);
+  response logout(const request& r, const auth::principal& p);
   response me(const auth::principal& p);
 
   context& context_;

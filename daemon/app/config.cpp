@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
+#include "api/forwarded.hpp"
 #include "base/time.hpp"
 #include "base/yaml_reader.hpp"
 
@@ -217,6 +219,33 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
         h.error(h.get("listen"), fmt::format("'listen' must be host:port, not '{}'", *l));
       c.http.listen = *l;
     }
+    for (auto [key, dest, least] :
+         {std::tuple{"max_connections", &c.http.max_connections, 1LL},
+          std::tuple{"max_connections_per_address", &c.http.max_connections_per_address, 1LL},
+          std::tuple{"max_response_bytes", &c.http.max_response_bytes, 1LL << 20}}) {
+      auto v = h.integer(key, false);
+      if (!v) continue;
+      if (*v < least || *v > (1LL << 40))
+        h.error(h.get(key), fmt::format("'{}' must be a number from {}", key, least));
+      else
+        *dest = static_cast<std::size_t>(*v);
+    }
+    for (auto [key, dest] : {std::pair{"header_timeout", &c.http.header_timeout},
+                             std::pair{"body_timeout", &c.http.body_timeout},
+                             std::pair{"write_timeout", &c.http.write_timeout}}) {
+      auto d = h.duration_value(key, false);
+      if (!d) continue;
+      if (d->count() <= 0 || *d > std::chrono::hours(1))
+        h.error(h.get(key), fmt::format("'{}' must be more than 0 and at most 1h", key));
+      else
+        *dest = *d;
+    }
+    if (auto t = h.strings("trusted_proxies", false)) {
+      if (auto set = api::address_set::parse(*t); !set)
+        h.error(h.get("trusted_proxies"), fmt::format("'trusted_proxies': {}", set.err().message));
+      c.http.trusted_proxies = *t;
+    }
+    if (auto b = h.boolean("secure_cookie", false)) c.http.secure_cookie = *b;
     h.finish();
   }
   if (const auto n = doc.get("escalation"); n.IsDefined()) parse_escalation(n, file, out, c);

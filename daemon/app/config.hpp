@@ -40,8 +40,21 @@ struct ingest_config {
   std::size_t priority_session_topics = 50'000;
 };
 
+/// The HTTP API's listener and its bounds (api::server_options, issue 18).
 struct http_config {
   std::string listen = "127.0.0.1:8080";  ///< host:port; port 0 picks a free one
+  std::size_t max_connections = 1024;     ///< lowered at start to what descriptors allow
+  std::size_t max_connections_per_address = 128;
+  duration header_timeout = std::chrono::seconds(10);
+  duration body_timeout = std::chrono::seconds(30);
+  duration write_timeout = std::chrono::seconds(20);
+  std::size_t max_response_bytes = 64u << 20;
+  /// Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
+  /// CIDR blocks, checked when the config is loaded.
+  std::vector<std::string> trusted_proxies;
+  /// The session cookie gets `Secure` always (true), or only when a trusted proxy says
+  /// the client used HTTPS (false, the default).
+  bool secure_cookie = false;
 };
 
 /// A webhook that receives every alert transition (POST, the alert JSON as the body).

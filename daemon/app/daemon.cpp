@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <boost/asio.hpp>
 #include <csignal>
@@ -57,6 +58,46 @@ std::string check_database_at_start(const std::string& path) {
     fmt::print(stderr, "hearthd: {} is {} MiB: header and schema checked, quick_check skipped\n",
                path, size >> 20);
   return problem;
+}
+
+/// Raises the soft limit on open files to the hard one (systemd's LimitNOFILE= sets both;
+/// a shell usually gives 1,024 soft) and returns it.
+std::size_t raise_descriptor_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20
+                                      : static_cast<std::size_t>(rl.rlim_cur);
+}
+
+/// The HTTP server's bounds from the config. Connections may use the descriptors left
+/// after a reserve for the database, the broker, webhooks and the password worker; a
+/// configured limit above that is lowered, and the log says so.
+api::server_options http_options(const config& c, telemetry& tel) {
+  api::server_options o;
+  o.max_connections = c.http.max_connections;
+  o.max_connections_per_address = c.http.max_connections_per_address;
+  o.header_timeout = c.http.header_timeout;
+  o.body_timeout = c.http.body_timeout;
+  o.write_timeout = c.http.write_timeout;
+  o.max_response_bytes = c.http.max_response_bytes;
+  o.trusted_proxies = *api::address_set::parse(c.http.trusted_proxies);  // checked at load
+  o.tel = &tel;
+  const std::size_t fds = raise_descriptor_limit();
+  const std::size_t reserve = 64 + 8 * c.webhooks.size();
+  const std::size_t room = fds > reserve + 16 ? fds - reserve : 16;
+  if (o.max_connections > room) {
+    fmt::print(stderr,
+               "hearthd: http.max_connections {} lowered to {}: the open-file limit is {} "
+               "(raise LimitNOFILE= in the unit to allow more)\n",
+               o.max_connections, room, fds);
+    o.max_connections = room;
+  }
+  return o;
 }
 
 }  // namespace
@@ -170,6 +211,7 @@ int run_daemon(const std::string& config_file) {
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
   api::routes::options api_options;
   api_options.console_dir = cfg->console_dir;
+  api_options.secure_cookie = cfg->http.secure_cookie;
   api::routes routes(
       book, *st, tel, pipe,
       [&] {
@@ -186,7 +228,12 @@ int run_daemon(const std::string& config_file) {
   std::unique_ptr<api::http_server> http;
   try {
     http = std::make_unique<api::http_server>(
-        io, listen->first, listen->second, [&](const api::request& r) { return routes.handle(r); });
+        io, listen->first, listen->second, [&](const api::request& r) { return routes.handle(r); },
+        http_options(*cfg, tel));
+  } catch (const boost::system::system_error& e) {
+    // code().message(), not what(): that would end in a Boost source path.
+    fmt::print(stderr, "hearthd: cannot listen on {}: {}\n", cfg->http.listen, e.code().message());
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearthd: cannot listen on {}: {}\n", cfg->http.listen, e.what());
     return 1;

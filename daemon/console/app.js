@@ -33,6 +33,23 @@ async function api(method, path, body) {
   return { status: res.status, ok: res.ok, data };
 }
 
+// Every list of the API comes in pages (at most 1,000 items; `next_cursor` continues):
+// the whole list, one page after the other.
+async function apiAll(path, key) {
+  const items = [];
+  let cursor = null;
+  for (let pages = 0; pages < 100; ++pages) {
+    const sep = path.includes('?') ? '&' : '?';
+    const r = await api('GET', path + sep + 'limit=1000' +
+                        (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    if (!r.ok) return r;
+    items.push(...r.data[key]);
+    cursor = r.data.next_cursor;
+    if (!cursor) break;
+  }
+  return { status: 200, ok: true, data: { [key]: items } };
+}
+
 // --- time ------------------------------------------------------------------------------
 
 function clock(ms) {
@@ -146,7 +163,7 @@ function showTab(which) {
 // --- the queue -------------------------------------------------------------------------
 
 async function loadQueue() {
-  const r = await api('GET', 'alerts');
+  const r = await apiAll('alerts', 'alerts');
   if (!r.ok) return;
   state.alerts.clear();
   for (const a of r.data.alerts) state.alerts.set(a.id, a);
@@ -391,7 +408,7 @@ async function onResolve() {
 // --- caseload (social workers) ---------------------------------------------------------
 
 async function loadCaseload() {
-  const r = await api('GET', 'residents');
+  const r = await apiAll('residents', 'residents');
   if (!r.ok) return;
   const list = $('caseload');
   list.replaceChildren();
