@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "api/connections.hpp"
+#include "base/log.hpp"
 
 namespace hearth::api {
 namespace asio = boost::asio;
@@ -128,7 +129,7 @@ class ws_session : public ws_peer, public std::enable_shared_from_this<ws_sessio
       try {
         self->on_open_(self);
       } catch (const std::exception& e) {
-        fmt::print(stderr, "hearthd: websocket open handler failed: {}\n", e.what());
+        log::error("api", "websocket open handler failed: {}", e.what());
         self->close();
         return;
       }
@@ -330,7 +331,7 @@ class session : public std::enable_shared_from_this<session> {
         res = state_->handle(to_request(req, peer_, options().trusted_proxies));
       } catch (const std::exception& e) {
         res = internal_error();
-        fmt::print(stderr, "hearthd: http handler failed: {}\n", e.what());
+        log::error("api", "http handler failed: {}", e.what());
       }
       if (res.upgrade && websocket::is_upgrade(req)) {
         stream_.expires_never();  // the WebSocket keeps its own timeouts
@@ -351,7 +352,7 @@ class session : public std::enable_shared_from_this<session> {
                        });
           });
         } catch (const std::exception& e) {
-          fmt::print(stderr, "hearthd: http handler failed: {}\n", e.what());
+          log::error("api", "http handler failed: {}", e.what());
           write(internal_error(), keep_alive, version);
         }
         return;
@@ -408,7 +409,7 @@ class session : public std::enable_shared_from_this<session> {
                           self->read_header();
                         });
     } catch (const std::exception& e) {
-      fmt::print(stderr, "hearthd: http write failed: {}\n", e.what());
+      log::error("api", "http write failed: {}", e.what());
       close();
     }
   }

@@ -10,6 +10,7 @@
 #include "app/pipeline.hpp"
 #include "auth/credentials.hpp"
 #include "auth/users.hpp"
+#include "base/log.hpp"
 #include "base/time.hpp"
 
 namespace hearth::api {
@@ -133,7 +134,7 @@ response sessions::login(const request& r) {
             try {
               done(finish_login(user, remote, secure, ok));
             } catch (const std::exception& e) {
-              fmt::print(stderr, "hearthd: login failed: {}\n", e.what());
+              log::error("api", "login failed: {}", e.what());
               done(json_error(500, "internal", "the login failed; see the daemon log"));
             }
           });

@@ -14,6 +14,7 @@
 #include "app/definitions.hpp"
 #include "app/pipeline.hpp"
 #include "app/ticker.hpp"
+#include "base/log.hpp"
 #include "ingest/mqtt_ingest.hpp"
 #include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
@@ -52,11 +53,11 @@ std::string check_database_at_start(const std::string& path) {
   if (path == ":memory:" || !fs::exists(path, ec)) return {};
   const auto size = fs::file_size(path, ec);
   const bool full = !ec && size <= (512u << 20);
-  if (auto note = store::wal_note(path); !note.empty()) fmt::print(stderr, "hearthd: {}\n", note);
+  if (auto note = store::wal_note(path); !note.empty()) log::warn("app", "{}", note);
   auto problem = store::check_database_file(path, full);
   if (problem.empty() && !full)
-    fmt::print(stderr, "hearthd: {} is {} MiB: header and schema checked, quick_check skipped\n",
-               path, size >> 20);
+    log::info("app", "{} is {} MiB: header and schema checked, quick_check skipped", path,
+              size >> 20);
   return problem;
 }
 
@@ -91,10 +92,10 @@ api::server_options http_options(const config& c, telemetry& tel) {
   const std::size_t reserve = 64 + 8 * c.webhooks.size();
   const std::size_t room = fds > reserve + 16 ? fds - reserve : 16;
   if (o.max_connections > room) {
-    fmt::print(stderr,
-               "hearthd: http.max_connections {} lowered to {}: the open-file limit is {} "
-               "(raise LimitNOFILE= in the unit to allow more)\n",
-               o.max_connections, room, fds);
+    log::warn("app",
+              "http.max_connections {} lowered to {}: the open-file limit is {} "
+              "(raise LimitNOFILE= in the unit to allow more)",
+              o.max_connections, room, fds);
     o.max_connections = room;
   }
   return o;
@@ -118,19 +119,19 @@ int run_daemon(const std::string& config_file) {
   // A damaged file is refused before anything writes to it: no migration, no WAL
   // recovery written back, no new file in its place.
   if (auto problem = check_database_at_start(cfg->database); !problem.empty()) {
-    fmt::print(stderr,
-               "hearthd: the database is damaged: {}\n"
-               "hearthd: refusing to start; the file has not been changed. To recover: stop "
-               "hearthd, move {} (and any -wal/-shm beside it) aside, copy the last `hearthd "
-               "backup` file to that path, and start hearthd (README, \"Storage and privacy\").\n",
-               problem, cfg->database);
+    log::error("store", "the database is damaged: {}", problem);
+    log::error("store",
+               "refusing to start; the file has not been changed. To recover: stop hearthd, move "
+               "{} (and any -wal/-shm beside it) aside, copy the last `hearthd backup` file to "
+               "that path, and start hearthd (README, \"Storage and privacy\").",
+               cfg->database);
     return k_exit_damaged_database;
   }
   std::unique_ptr<store::store> st;
   try {
     st = std::make_unique<store::store>(cfg->database);
   } catch (const store::store_error& e) {
-    fmt::print(stderr, "hearthd: cannot use database {}: {}\n", cfg->database, e.what());
+    log::error("app", "cannot use database {}: {}", cfg->database, e.what());
     return e.code == SQLITE_CORRUPT || e.code == SQLITE_NOTADB ? k_exit_damaged_database : 1;
   }
   // The domain thread never waits long for a lock held elsewhere: a write that fails is
@@ -232,13 +233,13 @@ int run_daemon(const std::string& config_file) {
         http_options(*cfg, tel));
   } catch (const boost::system::system_error& e) {
     // code().message(), not what(): that would end in a Boost source path.
-    fmt::print(stderr, "hearthd: cannot listen on {}: {}\n", cfg->http.listen, e.code().message());
+    log::error("app", "cannot listen on {}: {}", cfg->http.listen, e.code().message());
     return 1;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "hearthd: cannot listen on {}: {}\n", cfg->http.listen, e.what());
+    log::error("app", "cannot listen on {}: {}", cfg->http.listen, e.what());
     return 1;
   }
-  fmt::print(stderr, "hearthd: http listening on {}:{}\n", listen->first, http->port());
+  log::info("app", "http listening on {}:{}", listen->first, http->port());
 
   const ingest::lane_limits limits{cfg->ingest.bulk_queue_messages, cfg->ingest.bulk_queue_bytes,
                                    cfg->ingest.priority_queue_messages};
@@ -278,15 +279,14 @@ int run_daemon(const std::string& config_file) {
   // Loading the registry made and freed hundreds of MB of short strings (the rows read from
   // the database); hand the free pages back rather than keeping them as resident memory.
   malloc_trim(0);
-  fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}{}\n",
-             defs.types->types().size(), defs.rules.size(), pipe.devices().all().devices.size(),
-             cfg->mqtt.uri,
-             conn.username.empty() ? std::string() : fmt::format(" as {}", conn.username));
+  log::info("app", "{} device types, {} rules, {} devices; broker {}{}", defs.types->types().size(),
+            defs.rules.size(), pipe.devices().all().devices.size(), cfg->mqtt.uri,
+            conn.username.empty() ? std::string() : fmt::format(" as {}", conn.username));
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    fmt::print(stderr, "hearthd: signal {}, shutting down\n", sig);
+    log::info("app", "signal {}, shutting down", sig);
     notify::stopping();
     mqtt->stop();
     escalations.stop();
@@ -310,12 +310,12 @@ int run_daemon(const std::string& config_file) {
         mqtt->set_topics(fresh.types->subscriptions());
         classify();
         malloc_trim(0);  // as at start: the rows read for the new snapshot are gone
-        fmt::print(stderr, "hearthd: reloaded: {} device types, {} rules, {} devices\n",
-                   pipe.types().types().size(), eng.rules().size(),
-                   pipe.devices().all().devices.size());
+        log::info("app", "reloaded: {} device types, {} rules, {} devices",
+                  pipe.types().types().size(), eng.rules().size(),
+                  pipe.devices().all().devices.size());
       } else {
         print(d);
-        fmt::print(stderr, "hearthd: reload rejected; the previous definitions stay in force\n");
+        log::warn("app", "reload rejected; the previous definitions stay in force");
       }
       notify::reloaded();
       wait_hup();
@@ -364,8 +364,8 @@ int run_daemon(const std::string& config_file) {
   io.run();
   pipe.persist_engine_state();
   if (!writer.flush(std::chrono::seconds(10)))
-    fmt::print(stderr, "hearthd: the store did not take every queued row within 10 s\n");
-  fmt::print(stderr, "hearthd: stopped\n");
+    log::warn("app", "the store did not take every queued row within 10 s");
+  log::info("app", "stopped");
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/log.hpp"
 #include "base/time.hpp"
 #include "store/audit.hpp"
 
@@ -290,8 +291,7 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
         unsaved_.insert_or_assign(t.after.id, t.after);
       // The operator must still hear of it: publish anyway, and report the store as unhealthy.
       store_failed(e);
-      fmt::print(stderr, "hearthd: could not persist {} alert transition(s): {}\n", ts.size(),
-                 e.what());
+      log::error("app", "could not persist {} alert transition(s): {}", ts.size(), e.what());
       // The audit rows wait for the next write rather than being lost.
       telemetry_.add("hearth_audit_rows_dropped_total", {},
                      static_cast<double>(book_.requeue_journal(std::move(rows))));
@@ -323,7 +323,7 @@ void pipeline::flush_journal() {
     store_recovered();
   } catch (const store::store_error& e) {
     store_failed(e);
-    fmt::print(stderr, "hearthd: could not append {} audit row(s): {}\n", rows.size(), e.what());
+    log::error("app", "could not append {} audit row(s): {}", rows.size(), e.what());
     telemetry_.add("hearth_audit_rows_dropped_total", {},
                    static_cast<double>(book_.requeue_journal(std::move(rows))));
   }
@@ -357,7 +357,7 @@ bool pipeline::persist_engine_state(std::size_t max) {
     store_recovered();
   } catch (const store::store_error& e) {
     store_failed(e);
-    fmt::print(stderr, "hearthd: could not persist rule state: {}\n", e.what());
+    log::error("app", "could not persist rule state: {}", e.what());
   }
   return engine_.changed();
 }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "base/log.hpp"
+
 namespace hearth::app {
 
 void ticker::start() {
@@ -21,7 +23,7 @@ void ticker::fire() noexcept {
   try {
     pipe_.record(book_.tick(clock_.now()));
   } catch (const std::exception& e) {
-    fmt::print(stderr, "hearthd: escalation tick failed: {}\n", e.what());
+    log::error("app", "escalation tick failed: {}", e.what());
   }
   schedule();
 }

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <mqtt/async_client.h>
 
+#include "base/log.hpp"
+
 namespace hearth::notify {
 
 struct mqtt_publisher::impl : public virtual mqtt::callback {
@@ -45,8 +47,7 @@ void mqtt_publisher::start() {
   try {
     impl_->client.connect(opts);
   } catch (const mqtt::exception& e) {
-    fmt::print(stderr, "hearthd: MQTT output connect to {} failed: {}\n", impl_->conn.uri,
-               e.what());
+    log::error("notify", "MQTT output connect to {} failed: {}", impl_->conn.uri, e.what());
   }
 }
 
