@@ -3,11 +3,7 @@
 // sockets: idle connections shed oldest first (per address and in total), a short header
 // timeout, a write timeout and a response byte budget for readers that stop reading, accept
 // backing off when descriptors run out, and 413 answers that name the limit.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,7 +14,9 @@
 
 #include "api/http_server.hpp"
 #include "base/telemetry.hpp"
+#include "support/descriptors.hpp"
 #include "support/harness.hpp"
+#include "support/raw_client.hpp"
 
 using namespace hearth;
 using namespace hearth::test;
@@ -57,71 +55,19 @@ struct server {
   std::thread thread;
 };
 
-/// A raw TCP client, optionally bound to a source address (any of 127.0.0.0/8 works on lo).
-struct client {
-  explicit client(unsigned short port, const char* from = nullptr, int rcvbuf = 0) {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    if (from) {
-      sockaddr_in src{};
-      src.sin_family = AF_INET;
-      ::inet_pton(AF_INET, from, &src.sin_addr);
-      REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) == 0);
-    }
-    sockaddr_in dst{};
-    dst.sin_family = AF_INET;
-    dst.sin_port = htons(port);
-    ::inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) == 0);
-  }
-  ~client() {
-    if (fd >= 0) ::close(fd);
-  }
-  client(const client&) = delete;
-  client& operator=(const client&) = delete;
-
-  void send(const std::string& bytes) const {
-    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(bytes.size()));
-  }
-  /// Whether the server has closed this connection (EOF or reset), without waiting.
-  bool closed_by_server() const {
-    char c;
-    for (;;) {
-      const auto n = ::recv(fd, &c, 1, MSG_DONTWAIT);
-      if (n == 0) return true;
-      if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
-      // data (an answer): drain and look again
-    }
-  }
-  /// Reads until the server closes or `limit` passes; what arrived.
-  std::string read_all(std::chrono::milliseconds limit = 5s) const {
-    std::string out;
-    const auto end = std::chrono::steady_clock::now() + limit;
-    char buf[4096];
-    while (std::chrono::steady_clock::now() < end) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const auto n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-  int fd = -1;
-};
+using client = raw_client;
 
 std::string get(const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  return get_request(path);
 }
 
 /// One complete request on a fresh connection: the answer's first line and body.
 std::string ask(unsigned short port, const std::string& path = "/small",
                 const char* from = nullptr) {
   client c(port, from);
-  c.send(get(path));
-  return c.read_all();
+  REQUIRE(c.connected());
+  REQUIRE(c.send(get(path)));
+  return c.read();
 }
 
 }  // namespace
@@ -226,37 +172,11 @@ TEST_CASE("answers held for slow readers share a byte budget; the longest-waitin
   CHECK(s.metric("hearth_http_response_bytes") <= static_cast<double>(20u << 20));
   CHECK(eventually([&] { return s.metric("hearth_http_connections") == 2; }, 5s));
   // The first one is the one that went: it is closed once its kernel buffers drain.
-  std::string got = first.read_all(3s);
+  std::string got = first.read(3s);
   CHECK(got.size() < (8u << 20));
 }
 
 namespace {
-/// Uses up this process's file descriptors (soft limit lowered to `limit`) until destroyed.
-struct descriptor_famine {
-  explicit descriptor_famine(rlim_t limit) {
-    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
-    rlimit low = saved;
-    low.rlim_cur = limit;
-    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
-    for (;;) {
-      const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-      if (fd < 0) break;
-      fds.push_back(fd);
-    }
-    REQUIRE(errno == EMFILE);
-  }
-  void release_one() {
-    ::close(fds.back());
-    fds.pop_back();
-  }
-  ~descriptor_famine() {
-    for (int fd : fds)
-      ::close(fd);
-    ::setrlimit(RLIMIT_NOFILE, &saved);
-  }
-  rlimit saved{};
-  std::vector<int> fds;
-};
 
 double cpu_seconds() {
   rusage u{};
@@ -365,7 +285,7 @@ TEST_CASE("a 413 names the limit that was hit", "[http][limits]") {
   {
     client c(s.port);
     c.send("GET /small HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(9000, 'a') + "\r\n\r\n");
-    const auto got = c.read_all();
+    const auto got = c.read();
     CHECK(got.find("413") != std::string::npos);
     CHECK(got.find("the request header is larger than 8 KiB (the limit)") != std::string::npos);
   }
@@ -373,7 +293,7 @@ TEST_CASE("a 413 names the limit that was hit", "[http][limits]") {
     client c(s.port);
     c.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n" +
            std::string(70000, 'b'));
-    const auto got = c.read_all();
+    const auto got = c.read();
     CHECK(got.find("413") != std::string::npos);
     CHECK(got.find("the request body is larger than 64 KiB (the limit)") != std::string::npos);
   }
