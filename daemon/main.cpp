@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -21,8 +22,10 @@
 #include "auth/credentials.hpp"
 #include "auth/users.hpp"
 #include "normalize/examples.hpp"
+#include "registry/registry.hpp"
 #include "store/audit.hpp"
 #include "store/privacy.hpp"
+#include "store/sqlite_file.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -37,6 +40,20 @@ std::string default_devices_dir() {
   for (const auto* p : {"devices", "/usr/share/hearth/devices"})
     if (std::filesystem::is_directory(p)) return p;
   return HEARTH_SOURCE_DIR "/devices";
+}
+
+/// `hearthd run` without `--config`: how to start, and EX_USAGE.
+int run_usage() {
+  fmt::print(stderr,
+             "hearthd run needs a config file:\n"
+             "  hearthd run --config /etc/hearth/hearth.yaml\n"
+             "Installed from the package, the service runs it: systemctl start hearthd (the "
+             "config is /etc/hearth/hearth.yaml).\n"
+             "To try hearth from a clone: scripts/demo (a broker, hearthd and a simulated "
+             "community).\n"
+             "A config to start from: config/hearth.yaml in the source, or the installed "
+             "/etc/hearth/hearth.yaml; check it with hearthd check --config F.\n");
+  return k_exit_usage;
 }
 
 int cmd_check(const std::string& config_file) {
@@ -143,7 +160,7 @@ int with_store(const std::string& config_file,
 /// `hearthd audit verify`: walks the hash chain; exit 0 when intact, 1 naming the first bad row.
 int cmd_audit_verify(const std::string& config_file) {
   return with_store(config_file, [](const app::config&, store::store& st) {
-    const auto v = store::verify_audit(st.db());
+    const auto v = st.verify_audit();
     if (v.ok()) {
       fmt::print("audit trail intact: {} rows verified\n", v.rows);
       return 0;
@@ -156,13 +173,13 @@ int cmd_audit_verify(const std::string& config_file) {
 /// `hearthd audit export --alert ID`: the alert's timeline as JSON on stdout.
 int cmd_audit_export(const std::string& config_file, const std::string& alert_id) {
   return with_store(config_file, [&](const app::config&, store::store& st) {
-    auto a = store::load_alert(st.db(), alert_id);
+    auto a = st.load_alert(alert_id);
     if (!a) {
       fmt::print(stderr, "no alert {}\n", alert_id);
       return 1;
     }
     auto o = alerts::to_json(*a).as_object();
-    o["timeline"] = store::timeline_json(store::audit_for_alert(st.db(), a->id));
+    o["timeline"] = store::timeline_json(st.audit_for_alert(a->id));
     fmt::print("{}\n", boost::json::serialize(o));
     return 0;
   });
@@ -205,6 +222,19 @@ std::optional<std::string> read_password(const std::string& file, std::string& p
   return pw;
 }
 
+/// True when some resident names `user` as their social worker: in the database's registry,
+/// or in the config's registry folder (imported when hearthd next starts or reloads).
+bool names_social_worker(const app::config& cfg, store::store& st, const std::string& user) {
+  auto names = [&](const registry::tables& t) {
+    return std::any_of(t.residents.begin(), t.residents.end(),
+                       [&](const registry::resident_row& r) { return r.social_worker == user; });
+  };
+  if (names(st.load_registry())) return true;
+  if (cfg.registry_dir.empty()) return false;
+  diagnostics ignored;  // `hearthd check` reports a broken registry; here it only counts
+  return names(registry::parse_csv_files(app::registry_files(cfg.registry_dir), ignored));
+}
+
 /// `hearthd users add NAME --role R`: prints the API token once.
 int cmd_users_add(const std::string& config_file, const std::string& name,
                   const std::string& role_text, const std::string& password_file) {
@@ -235,19 +265,25 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
     store::store st(cfg->database);
     const auto now = wall_clock{}.now();
     const auto token = auth::new_token();
-    store::transaction tx(st.db());
+    store::transaction tx(st);
     if (auto added = auth::add_user(
-            st.db(), {name, *r, pw->empty() ? std::string() : auth::hash_password(*pw), now});
+            st, {name, *r, pw->empty() ? std::string() : auth::hash_password(*pw), now});
         !added) {
       fmt::print(stderr, "user {} already exists\n", name);
       return 1;
     }
-    auth::add_token(st.db(), {auth::token_hash(token), name, "api", now, std::nullopt});
-    store::append_audit(st.db(), {{now, "cli", "user-added", "", "user:" + name,
-                                   std::string(auth::role_name(*r)), "cli"}});
+    auth::add_token(st, {auth::token_hash(token), name, "api", now, std::nullopt});
+    st.append_audit(
+        {{now, "cli", "user-added", "", "user:" + name, std::string(auth::role_name(*r)), "cli"}});
     tx.commit();
     fmt::print("user {} ({}) added; {}\n", name, auth::role_name(*r),
                pw->empty() ? "no console password (API token only)" : "console password set");
+    if (*r == auth::role::social_worker && !names_social_worker(*cfg, st, name))
+      fmt::print(stderr,
+                 "warning: no resident in the registry has social_worker '{}' (residents.csv): "
+                 "until one does, {} sees no residents and no alerts. A social worker's user "
+                 "name must be the name in that column.\n",
+                 name, name);
     fmt::print("API token (shown once; send it as 'Authorization: Bearer <token>'):\n{}\n", token);
     return 0;
   } catch (const std::exception& e) {
@@ -258,7 +294,7 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
 
 int cmd_users_list(const std::string& config_file) {
   return with_store(config_file, [](const app::config&, store::store& st) {
-    for (const auto& u : auth::list_users(st.db()))
+    for (const auto& u : auth::list_users(st))
       fmt::print("{}\t{}\n", u.name, auth::role_name(u.role));
     return 0;
   });
@@ -279,7 +315,7 @@ int cmd_backup(const std::string& config_file, const std::string& dest) {
   try {
     store::backup(cfg->database, dest);
     store::store copy(dest);
-    const auto v = store::verify_audit(copy.db());
+    const auto v = copy.verify_audit();
     fmt::print("backed up {} to {} ({} readings; audit trail {}: {} rows)\n", cfg->database, dest,
                copy.count_readings(), v.ok() ? "intact" : "BROKEN", v.rows);
     return v.ok() ? 0 : 1;
@@ -301,7 +337,7 @@ std::string cli_actor(const std::string& given) {
 int cmd_residents_export(const std::string& config_file, const std::string& id, bool full,
                          const std::string& actor) {
   return with_store(config_file, [&](const app::config&, store::store& st) {
-    auto out = store::export_resident(st.db(), id, cli_actor(actor), wall_clock{}.now(), full);
+    auto out = store::export_resident(st, id, cli_actor(actor), wall_clock{}.now(), full);
     if (!out) {
       fmt::print(stderr, "no resident {}\n", id);
       return 1;
@@ -335,7 +371,7 @@ int cmd_residents_erase(const std::string& config_file, const std::string& id,
   }
   try {
     store::store st(cfg->database);
-    auto out = store::erase_resident(st.db(), id, cli_actor(actor), wall_clock{}.now());
+    auto out = store::erase_resident(st, id, cli_actor(actor), wall_clock{}.now());
     if (!out) {
       fmt::print(stderr, "no resident {}\n", id);
       return 1;
@@ -364,7 +400,8 @@ int main(int argc, char** argv) {
   std::string config_file = "/etc/hearth/hearth.yaml";
 
   auto* run = app.add_subcommand("run", "run the daemon");
-  run->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  // Not required(): without it, `run` explains how to start instead of CLI11's one line.
+  auto* run_config = run->add_option("--config,-c", config_file, "config file (YAML)");
 
   auto* check = app.add_subcommand("check", "validate config, device types, rules and registry");
   check->add_option("--config,-c", config_file, "config file (YAML)")->required();
@@ -432,7 +469,13 @@ int main(int argc, char** argv) {
   rerase->add_option("id", resident_id, "resident id")->required();
   rerase->add_option("--actor", cli_actor_name, "who asks (audit trail); default: login name");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help answers 0; any other command-line mistake is a usage error (EX_USAGE).
+    return app.exit(e) == 0 ? 0 : k_exit_usage;
+  }
+  if (*run && run_config->count() == 0) return run_usage();
   try {
     if (*backup) return cmd_backup(config_file, backup_file);
     if (*rexport)

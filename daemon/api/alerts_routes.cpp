@@ -90,7 +90,7 @@ std::optional<alerts::alert> visible_alert(context& c, const std::string& id,
   if (const auto* known = c.book.find(id))
     a = *known;
   else
-    a = store::load_alert(c.store.db(), id);
+    a = c.store.load_alert(id);
   if (!a || !auth::alert_in_scope(p, c.pipeline.devices(), *a)) return std::nullopt;
   return a;
 }
@@ -99,7 +99,7 @@ response alert_one(context& c, const std::string& id, const auth::principal& who
   auto a = visible_alert(c, id, who);
   if (!a) return json_error(404, "not-found", fmt::format("no alert {}", id.substr(0, 40)));
   auto v = alert_view(*a);
-  auto timeline = store::timeline_json(store::audit_for_alert(c.store.db(), a->id));
+  auto timeline = store::timeline_json(c.store.audit_for_alert(a->id));
   const bool personal = auth::allowed(who.role, auth::permission::read_personal_data);
   // Operators' notes are free text ("her daughter says she fell last week"): for the roles
   // that see residents' personal data only. An integrator sees that a note was written.
@@ -134,7 +134,7 @@ response alert_one(context& c, const std::string& id, const auth::principal& who
 /// Makes a resolved alert that only the store still has known to the book.
 void recall(context& c, const std::string& id) {
   if (c.book.find(id)) return;
-  if (auto a = store::load_alert(c.store.db(), id); a && a->state == alerts::state::resolved)
+  if (auto a = c.store.load_alert(id); a && a->state == alerts::state::resolved)
     c.book.remember(*a);
 }
 

@@ -16,27 +16,11 @@ namespace json = boost::json;
 namespace {
 
 /// The newest alerts (any state) about a resident or a household, newest first.
-json::array recent_alerts(store::connection& db, const std::string& resident_id,
+json::array recent_alerts(store::store& st, const std::string& resident_id,
                           const std::string& household_id, std::size_t limit = 20) {
-  // A cheap text prefilter in SQL, then an exact check on the parsed subject.
-  auto st = db.prepare(
-      "SELECT body FROM alerts WHERE instr(body, ?1) > 0 OR instr(body, ?2) > 0 "
-      "ORDER BY opened_at DESC, id DESC LIMIT 200");
-  st.bind(1, "\"" + (resident_id.empty() ? std::string("\x01") : resident_id) + "\"");
-  st.bind(2, "\"" + (household_id.empty() ? std::string("\x01") : household_id) + "\"");
   json::array out;
-  while (st.step() && out.size() < limit) {
-    boost::system::error_code ec;
-    auto v = json::parse(st.text(0), ec);
-    if (ec) continue;
-    auto a = alerts::alert_from_json(v);
-    if (!a) continue;
-    const auto& ids = a->subject.resident_ids;
-    const bool about =
-        (!resident_id.empty() && std::find(ids.begin(), ids.end(), resident_id) != ids.end()) ||
-        (!household_id.empty() && a->subject.household_id == household_id);
-    if (about) out.push_back(alert_brief(*a));
-  }
+  for (const auto& a : st.alerts_about(resident_id, household_id, limit))
+    out.push_back(alert_brief(a));
   return out;
 }
 
@@ -74,7 +58,7 @@ response resident_one(context& c, const std::string& id, const auth::principal& 
     return json_error(404, "not-found", "no such resident");
   const auto aways = c.book.aways();
   auto o = resident_json(*r, reg, away_of(aways, r->id, c.book.now()));
-  o["recent_alerts"] = recent_alerts(c.store.db(), std::string(r->id), {});
+  o["recent_alerts"] = recent_alerts(c.store, std::string(r->id), {});
   c.audit_reads(who.user, {std::string(r->id)});
   return json_ok(o);
 }
@@ -105,7 +89,7 @@ response household_one(context& c, const std::string& id, const auth::principal&
       devs.push_back(std::move(x));
     }
   o["devices"] = std::move(devs);
-  o["recent_alerts"] = recent_alerts(c.store.db(), {}, id);
+  o["recent_alerts"] = recent_alerts(c.store, {}, id);
   c.audit_reads(who.user, shown);
   return json_ok(o);
 }

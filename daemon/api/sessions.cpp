@@ -75,7 +75,7 @@ result<auth::principal> sessions::authenticate(const request& r) {
     return make_error("unauthenticated", "log in, or send Authorization: Bearer <token>");
   if (token.size() > 256) return make_error("unauthenticated", "the token is not valid");
   const auto now = context_.book.now();
-  auto& db = context_.store.db();
+  auto& db = context_.store;
   auto t = auth::find_token(db, auth::token_hash(token), now);
   if (!t) return make_error("unauthenticated", "the token is unknown or has expired; log in again");
   auto u = auth::find_user(db, t->user);
@@ -105,7 +105,7 @@ response sessions::login(const request& r) {
     res.headers["Retry-After"] = std::to_string(secs);
     return res;
   }
-  const auto u = auth::find_user(context_.store.db(), user);
+  const auto u = auth::find_user(context_.store, user);
   std::string stored =
       u && !u->password_hash.empty() ? u->password_hash : std::string(k_dummy_hash);
   const bool has_password = u && !u->password_hash.empty();
@@ -146,7 +146,7 @@ response sessions::login(const request& r) {
 response sessions::finish_login(const std::string& user, const std::string& remote, bool secure,
                                 bool ok) {
   auto& book = context_.book;
-  auto& db = context_.store.db();
+  auto& db = context_.store;
   const auto now = book.now();
   if (!ok) {
     guard_.failed(user, remote, now);
@@ -177,7 +177,7 @@ response sessions::finish_login(const std::string& user, const std::string& remo
 }
 
 response sessions::logout(const request& r, const auth::principal& p) {
-  auth::delete_token(context_.store.db(), p.token_hash);
+  auth::delete_token(context_.store, p.token_hash);
   streams_.close_token(p.token_hash);
   context_.book.journal({context_.book.now(), p.user, "logout", "", "user:" + p.user, "", "api"});
   context_.pipeline.record({});

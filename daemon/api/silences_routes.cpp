@@ -11,7 +11,6 @@
 #include "api/resources.hpp"
 #include "app/pipeline.hpp"
 #include "base/time.hpp"
-#include "store/audit.hpp"
 
 namespace hearth::api {
 namespace json = boost::json;
@@ -113,7 +112,7 @@ response silence_create(context& c, const request& r, const auth::principal& who
         fmt::format("no {} '{}'", alerts::scope_name(s.kind), s.target.substr(0, 40)));
   auto made = c.book.add_silence(std::move(s), "api");
   if (!made) return error_response(made.err());
-  store::save_silence(c.store.db(), *made);
+  c.store.save_silence(*made);
   c.pipeline.record({});
   auto res = json_ok(silence_json(*made));
   res.status = 201;
@@ -122,7 +121,7 @@ response silence_create(context& c, const request& r, const auth::principal& who
 
 response silence_delete(context& c, const std::string& id, const auth::principal& who) {
   if (auto st = c.book.remove_silence(id, who.user, "api"); !st) return error_response(st.err());
-  store::delete_silence(c.store.db(), id, who.user, c.book.now());
+  c.store.delete_silence(id, who.user, c.book.now());
   c.pipeline.record({});
   return no_content();
 }
@@ -138,7 +137,7 @@ response resident_away(context& c, const std::string& id, const request& r,
   if (!until) return json_error(400, "bad-request", "'until' must be an RFC 3339 time");
   auto set = c.book.set_away({id, {}, *until, get(*body, "reason"), who.user}, "api");
   if (!set) return error_response(set.err());
-  store::save_away(c.store.db(), *set);
+  c.store.save_away(*set);
   c.pipeline.set_away(*set);
   c.pipeline.record({});
   json::object o;

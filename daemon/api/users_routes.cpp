@@ -17,7 +17,7 @@ response users_list(context& c, const request& r) {
   if (auto bad = check_query(r, {"limit", "cursor"})) return *bad;
   auto pg = read_page(r, 1);
   if (!pg) return error_response(pg.err());
-  const auto all = auth::list_users(c.store.db());  // by name
+  const auto all = auth::list_users(c.store);  // by name
   const auto page = take_page<auth::user>(
       all, *pg, [](const auth::user& u, const auto& key) { return u.name > key[0]; },
       [](const auth::user& u) { return std::vector<std::string>{u.name}; });

@@ -271,6 +271,18 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
       doc.error(doc.get(key), fmt::format("'{}' is not a folder: {}", key, *dir));
     }
   }
+  // SQLite creates the file, not its folder: a missing folder would otherwise surface as
+  // "unable to open database file" at start (under systemd, StateDirectory= makes it).
+  if (!c.database.empty() && c.database != ":memory:" &&
+      c.database.find("://") == std::string::npos) {
+    const auto folder = fs::path(c.database).parent_path();
+    std::error_code ec;
+    if (!folder.empty() && !fs::is_directory(folder, ec))
+      doc.error(doc.get("database"),
+                fmt::format("the folder of 'database' does not exist: {} (create it, or under "
+                            "systemd let StateDirectory= make it)",
+                            folder.string()));
+  }
   if (out.size() != before) return std::nullopt;
   return c;
 }

@@ -18,7 +18,7 @@
 #include "ingest/mqtt_ingest.hpp"
 #include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
-#include "store/audit.hpp"
+#include "store/sqlite_file.hpp"
 
 namespace hearth::app {
 namespace asio = boost::asio;
@@ -129,17 +129,19 @@ int run_daemon(const std::string& config_file) {
   }
   std::unique_ptr<store::store> st;
   try {
-    st = std::make_unique<store::store>(cfg->database);
+    // The domain thread never waits long for a lock held elsewhere: a write that fails is
+    // retried by the 1-second tick, and alerts are published meanwhile. The storage writer
+    // checkpoints between its own transactions (writer_options): an alert commit must never
+    // be the one that runs a checkpoint and its fsync.
+    store::store_options so;
+    so.busy_timeout = std::chrono::milliseconds(250);
+    so.writer_checkpoints = true;
+    st = std::make_unique<store::store>(cfg->database, so);
   } catch (const store::store_error& e) {
     log::error("app", "cannot use database {}: {}", cfg->database, e.what());
-    return e.code == SQLITE_CORRUPT || e.code == SQLITE_NOTADB ? k_exit_damaged_database : 1;
+    return e.code == store::errc::corrupt || e.code == store::errc::notadb ? k_exit_damaged_database
+                                                                           : 1;
   }
-  // The domain thread never waits long for a lock held elsewhere: a write that fails is
-  // retried by the 1-second tick, and alerts are published meanwhile.
-  st->db().set_busy_timeout(250);
-  // The storage writer checkpoints between its own transactions (writer_options): an alert
-  // commit must never be the one that runs a checkpoint and its fsync.
-  st->db().exec("PRAGMA wal_autocheckpoint=0");
   if (!import_registry_dir(*cfg, *st, *defs.types, diags)) {
     print(diags);
     return k_exit_config;
@@ -160,14 +162,14 @@ int run_daemon(const std::string& config_file) {
   book.set_rule_policies(rule_policies(defs.rules));
   book.restore(st->load_alerts(alerts::state::open, 1'000'000));
   book.restore(st->load_alerts(alerts::state::acknowledged, 1'000'000));
-  book.restore_silences(store::load_silences(st->db(), clk.now()), store::max_silence_id(st->db()));
-  book.restore_aways(store::load_aways(st->db(), clk.now()));
+  book.restore_silences(st->load_silences(clk.now()), st->max_silence_id());
+  book.restore_aways(st->load_aways(clk.now()));
   pipeline pipe(clk, tel, st.get(), &writer, eng, book);
   pipe.set_catalog(defs.types);
   pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
   // Rule state from before a restart; a deadline that passed while we were down fires now.
   eng.restore(st->load_engine_state());
-  for (const auto& a : store::load_aways(st->db(), clk.now()))
+  for (const auto& a : st->load_aways(clk.now()))
     pipe.set_away(a);  // the book's away table is the source of truth
   pipe.tick(clk.now());
   pipe.persist_engine_state();

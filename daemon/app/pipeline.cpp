@@ -8,7 +8,6 @@
 
 #include "base/log.hpp"
 #include "base/time.hpp"
-#include "store/audit.hpp"
 
 namespace hearth::app {
 using namespace std::chrono_literals;
@@ -275,12 +274,12 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
       std::optional<store::writer::hold_guard> hold;
       if (writer_) hold.emplace(writer_->hold());
       // Durable before anyone is told: the alert and its audit rows commit together.
-      store::transaction tx(store_->db());
+      store::transaction tx(*store_);
       for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
         store_->save_alert(a);
       for (const auto& t : ts)
         store_->save_alert(t.after);
-      store::append_audit(store_->db(), rows);
+      store_->append_audit(rows);
       tx.commit();
       unsaved_.clear();
       store_recovered();
@@ -317,8 +316,8 @@ void pipeline::flush_journal() {
   try {
     std::optional<store::writer::hold_guard> hold;
     if (writer_) hold.emplace(writer_->hold());
-    store::transaction tx(store_->db());
-    store::append_audit(store_->db(), rows);
+    store::transaction tx(*store_);
+    store_->append_audit(rows);
     tx.commit();
     store_recovered();
   } catch (const store::store_error& e) {

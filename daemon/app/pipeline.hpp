@@ -23,6 +23,7 @@
 #include "normalize/normalizer.hpp"
 #include "registry/registry.hpp"
 #include "store/store.hpp"
+#include "store/writer.hpp"
 
 namespace hearth::app {
 

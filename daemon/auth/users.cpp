@@ -8,13 +8,6 @@ namespace hearth::auth {
 namespace {
 constexpr std::string_view k_roles[] = {"operator", "supervisor", "social_worker", "integrator",
                                         "admin"};
-
-std::int64_t ms(time_point t) {
-  return t.time_since_epoch().count();
-}
-time_point at_ms(std::int64_t v) {
-  return time_point{duration{v}};
-}
 }  // namespace
 
 std::string_view role_name(role r) {
@@ -34,66 +27,42 @@ bool valid_user_name(std::string_view name) {
   });
 }
 
-status add_user(store::connection& c, const user& u) {
-  if (find_user(c, u.name)) return make_error("conflict", "a user with this name exists");
-  c.prepare("INSERT INTO users (name, role, password_hash, created_at) VALUES (?1,?2,?3,?4)")
-      .bind(1, u.name)
-      .bind(2, role_name(u.role))
-      .bind(3, u.password_hash)
-      .bind(4, ms(u.created_at))
-      .run();
+status add_user(store::store& st, const user& u) {
+  if (!st.add_user({u.name, std::string(role_name(u.role)), u.password_hash, u.created_at}))
+    return make_error("conflict", "a user with this name exists");
   return ok();
 }
 
-std::optional<user> find_user(store::connection& c, std::string_view name) {
-  auto st = c.prepare("SELECT name, role, password_hash, created_at FROM users WHERE name=?1");
-  st.bind(1, name);
-  if (!st.step()) return std::nullopt;
-  auto r = role_from_name(st.text(1));
+std::optional<user> find_user(store::store& st, std::string_view name) {
+  auto row = st.find_user(name);
+  if (!row) return std::nullopt;
+  auto r = role_from_name(row->role);
   if (!r) return std::nullopt;  // a role this hearthd does not know grants nothing
-  return user{st.text(0), *r, st.text(2), at_ms(st.int64(3))};
+  return user{std::move(row->name), *r, std::move(row->password_hash), row->created_at};
 }
 
-std::vector<user> list_users(store::connection& c) {
+std::vector<user> list_users(store::store& st) {
   std::vector<user> out;
-  auto st = c.prepare("SELECT name, role, created_at FROM users ORDER BY name");
-  while (st.step())
-    if (auto r = role_from_name(st.text(1)))
-      out.push_back({st.text(0), *r, {}, at_ms(st.int64(2))});
+  for (auto& row : st.list_users())
+    if (auto r = role_from_name(row.role))
+      out.push_back({std::move(row.name), *r, {}, row.created_at});
   return out;
 }
 
-void add_token(store::connection& c, const token& t) {
-  auto st = c.prepare(
-      "INSERT INTO tokens (hash, user, kind, created_at, expires_at) VALUES (?1,?2,?3,?4,?5)");
-  st.bind(1, t.hash).bind(2, t.user).bind(3, t.kind).bind(4, ms(t.created_at));
-  if (t.expires_at)
-    st.bind(5, ms(*t.expires_at));
-  else
-    st.bind_null(5);
-  st.run();
+void add_token(store::store& st, const token& t) {
+  st.add_token(t);
 }
 
-std::optional<token> find_token(store::connection& c, std::string_view hash, time_point now) {
-  auto st = c.prepare(
-      "SELECT hash, user, kind, created_at, expires_at FROM tokens WHERE hash=?1 AND "
-      "(expires_at IS NULL OR expires_at > ?2)");
-  st.bind(1, hash).bind(2, ms(now));
-  if (!st.step()) return std::nullopt;
-  token t{st.text(0), st.text(1), st.text(2), at_ms(st.int64(3)), std::nullopt};
-  if (!st.is_null(4)) t.expires_at = at_ms(st.int64(4));
-  return t;
+std::optional<token> find_token(store::store& st, std::string_view hash, time_point now) {
+  return st.find_token(hash, now);
 }
 
-void delete_token(store::connection& c, std::string_view hash) {
-  c.prepare("DELETE FROM tokens WHERE hash=?1").bind(1, hash).run();
+void delete_token(store::store& st, std::string_view hash) {
+  st.delete_token(hash);
 }
 
-int delete_expired_tokens(store::connection& c, time_point now) {
-  c.prepare("DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ?1")
-      .bind(1, ms(now))
-      .run();
-  return sqlite3_changes(c.raw());
+int delete_expired_tokens(store::store& st, time_point now) {
+  return static_cast<int>(st.delete_expired_tokens(now));
 }
 
 }  // namespace hearth::auth

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// Users, roles, tokens and sessions (issue 6), kept in the `users` and `tokens` tables of
-/// the one SQLite file.
+/// Users, roles, tokens and sessions (issue 6), kept in the store's `users` and `tokens`
+/// tables (store/users_table.cpp); this part gives them meaning.
 ///
 /// - A user has a name (for a social worker, the name used in the registry's
 ///   `social_worker` column, e.g. "sw-lu"), a role, and optionally a console password hash
@@ -10,9 +10,9 @@
 ///   `hearthd users add`) or a console session (kind "session", from POST /api/v1/login,
 ///   with an expiry). Only the token's SHA-256 is stored.
 ///
-/// Threading: the caller's connection (the domain thread's store, or a CLI command).
-/// SQLite errors are `store_error` exceptions, as elsewhere in store/; a duplicate user is
-/// the value `conflict`.
+/// Threading: the caller's store (the domain thread's, or a CLI command's).
+/// Database errors are `store_error` exceptions, as in store/; a duplicate user is the value
+/// `conflict`.
 
 #include <optional>
 #include <string>
@@ -21,7 +21,7 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
-#include "store/sqlite.hpp"
+#include "store/store.hpp"
 
 namespace hearth::auth {
 
@@ -39,23 +39,17 @@ struct user {
   time_point created_at;
 };
 
-struct token {
-  std::string hash;  ///< hex SHA-256 of the token
-  std::string user;
-  std::string kind;  ///< "api" or "session"
-  time_point created_at;
-  std::optional<time_point> expires_at;  ///< none for API tokens
-};
+using token = store::token_row;
 
-status add_user(store::connection& c, const user& u);
-std::optional<user> find_user(store::connection& c, std::string_view name);
-std::vector<user> list_users(store::connection& c);
+status add_user(store::store& st, const user& u);
+std::optional<user> find_user(store::store& st, std::string_view name);
+std::vector<user> list_users(store::store& st);
 
-void add_token(store::connection& c, const token& t);
+void add_token(store::store& st, const token& t);
 /// The token with this hash, if it exists and has not expired at `now`.
-std::optional<token> find_token(store::connection& c, std::string_view hash, time_point now);
-void delete_token(store::connection& c, std::string_view hash);
+std::optional<token> find_token(store::store& st, std::string_view hash, time_point now);
+void delete_token(store::store& st, std::string_view hash);
 /// Removes sessions that expired before `now` (housekeeping; returns how many).
-int delete_expired_tokens(store::connection& c, time_point now);
+int delete_expired_tokens(store::store& st, time_point now);
 
 }  // namespace hearth::auth

@@ -62,7 +62,9 @@ std::vector<std::pair<std::int64_t, json::object>> alerts_naming(connection& c,
                                                                  const std::string& id) {
   std::vector<std::pair<std::int64_t, json::object>> out;
   // LIKE narrows the scan to bodies that mention the id at all; the JSON decides.
-  auto st = c.prepare("SELECT id, body FROM alerts WHERE instr(body, ?1) > 0 ORDER BY id");
+  auto st = c.prepare(c.dialect() == dialect::sqlite
+                          ? "SELECT id, body FROM alerts WHERE instr(body, ?1) > 0 ORDER BY id"
+                          : "SELECT id, body FROM alerts WHERE strpos(body, ?1) > 0 ORDER BY id");
   st.bind(1, json::serialize(json::string(id)));
   while (st.step()) {
     boost::system::error_code ec;
@@ -85,28 +87,18 @@ std::vector<std::pair<std::int64_t, json::object>> alerts_naming(connection& c,
 std::string random_pseudonym() {
   unsigned char b[6];
   if (RAND_bytes(b, sizeof b) != 1)
-    throw store_error(SQLITE_ERROR, "no random bytes from OpenSSL for a pseudonym");
+    throw store_error(errc::error, "no random bytes from OpenSSL for a pseudonym");
   std::string out = "erased-";
   for (auto x : b)
     out += fmt::format("{:02x}", x);
   return out;
 }
 
-std::int64_t device_key(connection& c, const std::string& device_id) {
-  auto st = c.prepare("SELECT key FROM device_keys WHERE device_id = ?1");
-  st.bind(1, device_id);
-  return st.step() ? st.int64(0) : -1;
-}
-
-/// Rows of one device, hour by hour (the key is (bucket, device, ts, metric)).
-constexpr const char* k_device_rows =
-    "WITH RECURSIVE b(x) AS (SELECT (SELECT MIN(bucket) FROM readings) UNION ALL SELECT x + 1 "
-    "FROM b WHERE x < (SELECT MAX(bucket) FROM readings)) ";
-
 }  // namespace
 
-std::optional<json::object> export_resident(connection& c, const std::string& resident_id,
+std::optional<json::object> export_resident(store& s, const std::string& resident_id,
                                             const std::string& actor, time_point at, bool full) {
+  auto& c = s.db();
   transaction tx(c);
   auto p = find_resident(c, resident_id);
   if (!p) return std::nullopt;
@@ -133,35 +125,19 @@ std::optional<json::object> export_resident(connection& c, const std::string& re
                    {"external_id", st.text(1)},
                    {"type", st.text(2)},
                    {"location", st.text(3)}};
-    const auto key = device_key(c, id);
     json::array readings;
-    if (key >= 0 && full) {
-      auto rs = c.prepare(std::string(k_device_rows) +
-                          "SELECT r.metric, r.value, r.ts FROM b CROSS JOIN readings r ON "
-                          "r.bucket = b.x AND r.device = ?1 ORDER BY b.x, r.ts, r.metric");
-      rs.bind(1, key);
-      while (rs.step()) {
-        const auto m = static_cast<std::size_t>(rs.int64(0));
-        if (m >= k_metrics.size()) continue;
+    if (full) {
+      for (const auto& r : s.all_readings(id))
         readings.push_back(json::object{
-            {"metric", k_metrics[m].name}, {"value", rs.real(1)}, {"ts", when(rs.int64(2))}});
-      }
-    } else if (key >= 0) {
-      auto rs = c.prepare(std::string(k_device_rows) +
-                          "SELECT r.metric, COUNT(*), MIN(r.ts), MAX(r.ts), MIN(r.value), "
-                          "MAX(r.value) FROM b CROSS JOIN readings r ON r.bucket = b.x AND "
-                          "r.device = ?1 GROUP BY r.metric ORDER BY r.metric");
-      rs.bind(1, key);
-      while (rs.step()) {
-        const auto m = static_cast<std::size_t>(rs.int64(0));
-        if (m >= k_metrics.size()) continue;
-        readings.push_back(json::object{{"metric", k_metrics[m].name},
-                                        {"count", rs.int64(1)},
-                                        {"first", when(rs.int64(2))},
-                                        {"last", when(rs.int64(3))},
-                                        {"min", rs.real(4)},
-                                        {"max", rs.real(5)}});
-      }
+            {"metric", info(r.metric).name}, {"value", r.value}, {"ts", format_rfc3339(r.ts)}});
+    } else {
+      for (const auto& r : s.readings_summary(id))
+        readings.push_back(json::object{{"metric", info(r.metric).name},
+                                        {"count", r.count},
+                                        {"first", format_rfc3339(r.first)},
+                                        {"last", format_rfc3339(r.last)},
+                                        {"min", r.min},
+                                        {"max", r.max}});
     }
     d[full ? "readings" : "readings_summary"] = std::move(readings);
     devices.push_back(std::move(d));
@@ -207,14 +183,15 @@ std::optional<json::object> export_resident(connection& c, const std::string& re
     }
   }
   out["audit"] = std::move(audit);
-  append_audit(c, {{at, actor, "personal-data-exported", "", "resident:" + resident_id,
-                    full ? "full readings" : "readings summary", "cli"}});
+  s.append_audit({{at, actor, "personal-data-exported", "", "resident:" + resident_id,
+                   full ? "full readings" : "readings summary", "cli"}});
   tx.commit();
   return out;
 }
 
-std::optional<erasure> erase_resident(connection& c, const std::string& resident_id,
+std::optional<erasure> erase_resident(store& s, const std::string& resident_id,
                                       const std::string& actor, time_point at) {
+  auto& c = s.db();
   transaction tx(c);
   auto p = find_resident(c, resident_id);
   if (!p) return std::nullopt;
@@ -222,7 +199,7 @@ std::optional<erasure> erase_resident(connection& c, const std::string& resident
   for (const auto& [id, body] : named) {
     const auto* st = body.if_contains("state");
     if (st && st->is_string() && st->as_string() != "resolved")
-      throw store_error(SQLITE_CONSTRAINT,
+      throw store_error(errc::constraint,
                         fmt::format("alert {} about {} is still {}; resolve it first", id,
                                     resident_id, std::string_view(st->as_string())));
   }
@@ -232,10 +209,10 @@ std::optional<erasure> erase_resident(connection& c, const std::string& resident
   del_resident.bind(1, resident_id).run();
   auto del_away = c.prepare("DELETE FROM aways WHERE resident_id = ?1");
   del_away.bind(1, resident_id).run();
-  out.aways = sqlite3_changes(c.raw());
+  out.aways = c.changes();
   auto del_state = c.prepare("DELETE FROM engine_state WHERE key = ?1");
   del_state.bind(1, "a|" + resident_id).run();
-  out.state_rows += sqlite3_changes(c.raw());
+  out.state_rows += c.changes();
 
   auto upd = c.prepare("UPDATE alerts SET body = ?2 WHERE id = ?1");
   for (auto& [id, body] : named) {
@@ -253,35 +230,28 @@ std::optional<erasure> erase_resident(connection& c, const std::string& resident
   others.step();
   if (others.int64(0) == 0 && !p->household_id.empty()) {
     out.household_readings_erased = true;
-    auto del_rows = c.prepare(
-        std::string(k_device_rows) +
-        "DELETE FROM readings WHERE (bucket, device, ts, metric) IN (SELECT r.bucket, r.device, "
-        "r.ts, r.metric FROM b CROSS JOIN readings r ON r.bucket = b.x AND r.device = ?1)");
     auto del_keyed = c.prepare(
         "DELETE FROM engine_state WHERE key = 'd|' || ?1 OR (key LIKE 'i|%' AND (key LIKE '%|' "
         "|| ?1 OR key LIKE '%|' || ?1 || '|%'))");
     for (const auto& dev : household_devices(c, p->household_id)) {
-      if (const auto key = device_key(c, dev); key >= 0) {
-        del_rows.bind(1, key).run();
-        out.readings += sqlite3_changes(c.raw());
-      }
+      out.readings += s.erase_readings(dev);
       del_keyed.bind(1, dev).run();
-      out.state_rows += sqlite3_changes(c.raw());
+      out.state_rows += c.changes();
     }
     del_keyed.bind(1, p->household_id).run();
-    out.state_rows += sqlite3_changes(c.raw());
+    out.state_rows += c.changes();
   }
   // The trail says that an erasure happened and what it covered; it does not record the
   // pseudonym, so the re-labelled alerts cannot be tied back to the id through it.
-  append_audit(c, {{at, actor, "personal-data-erased", "", "resident:" + resident_id,
-                    fmt::format("registry row, {} away record(s), {} rule-state row(s){} erased; "
-                                "{} alert(s) re-labelled",
-                                out.aways, out.state_rows,
-                                out.household_readings_erased
-                                    ? fmt::format(", {} household reading(s)", out.readings)
-                                    : std::string(),
-                                out.alerts),
-                    "cli"}});
+  s.append_audit({{at, actor, "personal-data-erased", "", "resident:" + resident_id,
+                   fmt::format("registry row, {} away record(s), {} rule-state row(s){} erased; "
+                               "{} alert(s) re-labelled",
+                               out.aways, out.state_rows,
+                               out.household_readings_erased
+                                   ? fmt::format(", {} household reading(s)", out.readings)
+                                   : std::string(),
+                               out.alerts),
+                   "cli"}});
   tx.commit();
   return out;
 }

@@ -10,14 +10,14 @@
 /// what* by id ("resident:R-1001"), never names or phone numbers; it is append-only and
 /// hash-chained, so erasure appends a row instead of editing any.
 ///
-/// Threading: the caller's connection (a CLI command). Errors: store_error.
+/// Threading: the caller's store (a CLI command). Errors: store_error.
 
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 
 #include "base/clock.hpp"
-#include "store/sqlite.hpp"
+#include "store/store.hpp"
 
 namespace hearth::store {
 
@@ -25,7 +25,7 @@ namespace hearth::store {
 /// (per device and metric: count, first, last, min, max; or every reading when `full`),
 /// alerts naming them, aways, audit rows about them. Appends a `personal-data-exported`
 /// audit row in the same transaction. nullopt when there is no such resident.
-std::optional<boost::json::object> export_resident(connection& c, const std::string& resident_id,
+std::optional<boost::json::object> export_resident(store& s, const std::string& resident_id,
                                                    const std::string& actor, time_point at,
                                                    bool full);
 
@@ -40,7 +40,7 @@ struct erasure {
 /// readings and learned rule state. Appends a `personal-data-erased` audit row; the chain
 /// stays verifiable. Refuses (store_error) while an alert naming them is open or
 /// acknowledged. nullopt when there is no such resident.
-std::optional<erasure> erase_resident(connection& c, const std::string& resident_id,
+std::optional<erasure> erase_resident(store& s, const std::string& resident_id,
                                       const std::string& actor, time_point at);
 
 }  // namespace hearth::store

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <regex>
 
+#include "store/sqlite.hpp"
 #include "store/store.hpp"
 #include "support/harness.hpp"
 
@@ -20,7 +21,7 @@ namespace json = boost::json;
 constexpr const char* k_sos_topic = "zigbee2mqtt/0x00158d0008a1b2c3";
 
 std::int64_t scalar(const std::string& db, const std::string& sql) {
-  store::connection c(db);
+  store::sqlite_connection c(db);
   auto st = c.prepare(sql);
   st.step();
   return st.int64(0);
@@ -46,7 +47,7 @@ TEST_CASE("a locked database makes /healthz fail with a detail, and hearthd reco
   hearthd.wait_connected();
   REQUIRE(http_get(hearthd.http_port(), "/healthz").status == 200);
 
-  store::connection other(hearthd.database().string());
+  store::sqlite_connection other(hearthd.database().string());
   other.exec("BEGIN EXCLUSIVE");
   publish(mosquitto.uri(), k_sos_topic, R"({"action":"emergency","battery":88})");
   http_response h;

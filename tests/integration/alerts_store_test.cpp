@@ -17,6 +17,7 @@
 #include "base/time.hpp"
 #include "engine/engine.hpp"
 #include "store/audit.hpp"
+#include "store/sqlite.hpp"
 #include "store/store.hpp"
 #include "support/auth_support.hpp"
 
@@ -80,8 +81,8 @@ struct node {
   node(manual_clock& c, const std::string& db) : clock(c), st(db), book(c, st.max_alert_id()) {
     book.restore(st.load_alerts(alerts::state::open));
     book.restore(st.load_alerts(alerts::state::acknowledged));
-    book.restore_silences(store::load_silences(st.db(), c.now()), store::max_silence_id(st.db()));
-    book.restore_aways(store::load_aways(st.db(), c.now()));
+    book.restore_silences(st.load_silences(c.now()), st.max_silence_id());
+    book.restore_aways(st.load_aways(c.now()));
     pipe.set_registry(std::make_shared<registry::registry>(sample_registry()));
   }
   std::vector<alerts::transition> signal(const engine::signal& s) {
@@ -123,7 +124,7 @@ TEST_CASE("every lifecycle step is an audit row, and the chain verifies", "[aler
   n.pipe.record({});
   n.pipe.record(*n.book.resolve(id, "no-answer-visit-sent", "op-wang", "", "api"));
 
-  const auto rows = store::audit_for_alert(n.st.db(), id);
+  const auto rows = n.st.audit_for_alert(id);
   REQUIRE(rows.size() == 4);
   CHECK(rows[0].entry.action == "opened");
   CHECK(rows[1].entry.action == "claimed");
@@ -132,7 +133,7 @@ TEST_CASE("every lifecycle step is an audit row, and the chain verifies", "[aler
   CHECK(rows[3].entry.action == "resolved");
   CHECK(rows[0].prev_hash == store::k_genesis_hash);
   CHECK(rows[1].prev_hash == rows[0].hash);
-  const auto v = store::verify_audit(n.st.db());
+  const auto v = n.st.verify_audit();
   CHECK(v.ok());
   CHECK(v.rows == 4);
   const auto timeline = store::timeline_json(rows);
@@ -168,13 +169,13 @@ TEST_CASE("audit verify catches a modified row in a real SQLite file and names i
 
   {
     // An attacker with the file: drops the guard and rewrites who claimed the alert.
-    store::connection c(db);
+    store::sqlite_connection c(db);
     c.exec("DROP TRIGGER audit_no_update");
     c.exec("UPDATE audit SET actor = 'op-li' WHERE seq = 2");
   }
   {
-    store::connection c(db);
-    const auto v = store::verify_audit(c);
+    store::store st(db);
+    const auto v = st.verify_audit();
     REQUIRE_FALSE(v.ok());
     CHECK(*v.bad == 2);
   }
@@ -193,10 +194,13 @@ TEST_CASE("audit verify catches a deleted row", "[alerts][store]") {
     n.pipe.record(*n.book.claim(id, "op-wang", "", "api"));
     n.pipe.record(*n.book.resolve(id, "help-arrived", "op-wang", "", "api"));
   }
-  store::connection c(db);
-  c.exec("DROP TRIGGER audit_no_delete");
-  c.exec("DELETE FROM audit WHERE seq = 2");
-  const auto v = store::verify_audit(c);
+  {
+    store::sqlite_connection c(db);
+    c.exec("DROP TRIGGER audit_no_delete");
+    c.exec("DELETE FROM audit WHERE seq = 2");
+  }
+  store::store st(db);
+  const auto v = st.verify_audit();
   REQUIRE_FALSE(v.ok());
   CHECK(*v.bad == 3);
   CHECK(v.problem.find("missing") != std::string::npos);
@@ -224,11 +228,11 @@ TEST_CASE("an escalation deadline survives a restart and fires at once when over
   CHECK(t[0].action == "escalated");
   CHECK(t[0].after.tier == alerts::tier::supervisor);
   // The new tier and deadline are persisted too, and the trail still chains.
-  auto stored = store::load_alert(again.st.db(), id);
+  auto stored = again.st.load_alert(id);
   REQUIRE(stored);
   CHECK(stored->tier == alerts::tier::supervisor);
   CHECK(stored->due_at == clock.now() + 60s);
-  CHECK(store::verify_audit(again.st.db()).ok());
+  CHECK(again.st.verify_audit().ok());
   // New alerts after the restart get fresh ids.
   CHECK(again.signal(fire("gas-leak", 1, "gas-3-502", metric::gas_alarm))[0].after.id != id);
 }
@@ -265,10 +269,10 @@ TEST_CASE("silences and away survive a restart", "[alerts][store]") {
     s.author = "sup-zhao";
     auto made = n.book.add_silence(s, "api");
     REQUIRE(made.ok());
-    store::save_silence(n.st.db(), *made);
+    n.st.save_silence(*made);
     auto away = n.book.set_away({"R-1001", {}, clock.now() + 24h, "hospital", "sw-lu"}, "api");
     REQUIRE(away.ok());
-    store::save_away(n.st.db(), *away);
+    n.st.save_away(*away);
   }
   node again(clock, db);
   REQUIRE(again.book.silences().size() == 1);
@@ -296,7 +300,7 @@ struct api_node : node {
     const auto who = actor.empty() ? std::string("op-anon") : actor;
     if (who != "-")
       r.headers["authorization"] =
-          "Bearer " + hearth::test::issue_token(st.db(), who, auth::role::supervisor);
+          "Bearer " + hearth::test::issue_token(st, who, auth::role::supervisor);
     return routes.handle(r);
   }
 };
@@ -422,7 +426,7 @@ TEST_CASE("a silence over the API never mutes priority 1, and can be deleted", "
 
   // Silence rows are in the audit trail with their author.
   bool created = false, deleted = false, silenced = false;
-  for (const auto& row : store::audit_rows(n.st.db())) {
+  for (const auto& row : n.st.audit_rows()) {
     created |= row.entry.action == "silence-created" && row.entry.actor == "sup-zhao";
     deleted |= row.entry.action == "silence-deleted" && row.entry.actor == "sup-zhao";
     silenced |= row.entry.action == "silenced";
@@ -459,11 +463,11 @@ TEST_CASE("a read of a resident's personal data is an audit row with its actor",
   manual_clock clock{at("2026-11-20T07:00:00Z")};
   api_node n(clock, d.file("hearth.db"));
   n.routes.audit_read("sw-lu", "R-1001");
-  const auto rows = store::audit_rows(n.st.db());
+  const auto rows = n.st.audit_rows();
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].entry.action == "read-personal-data");
   CHECK(rows[0].entry.actor == "sw-lu");
   CHECK(rows[0].entry.subject == "resident:R-1001");
   CHECK(rows[0].entry.channel == "api");
-  CHECK(store::verify_audit(n.st.db()).ok());
+  CHECK(n.st.verify_audit().ok());
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "store/schema.hpp"
 #include "store/store.hpp"
 #include "support/engine_fixture.hpp"
 

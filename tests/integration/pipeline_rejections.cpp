@@ -75,7 +75,7 @@ struct rig {
     r.method = "GET";
     r.path = path;
     r.headers["authorization"] =
-        "Bearer " + hearth::test::issue_token(st.db(), "integrator-1", auth::role::integrator);
+        "Bearer " + hearth::test::issue_token(st, "integrator-1", auth::role::integrator);
     auto res = routes.handle(r);
     REQUIRE(res.status == 200);
     return boost::json::parse(res.body);

@@ -10,6 +10,7 @@
 #include "app/definitions.hpp"
 #include "store/audit.hpp"
 #include "store/store.hpp"
+#include "store/writer.hpp"
 #include "support/harness.hpp"
 
 namespace {
@@ -34,13 +35,12 @@ struct community {
                                        registry::registry{}, &types, parsed, d));
     st.save_registry(parsed);
     st.save_alert(sos_alert(alerts::state::open));
-    store::append_audit(st.db(),
-                        {{k_t0, "hearthd", "opened", "1", "sos-pressed|sos-3-502", "", "rule"},
-                         {k_t0 + 1min, "op-wang", "noted", "1", "sos-pressed|sos-3-502",
-                          "called the resident, no answer", "api"},
-                         {k_t0 + 2min, "sw-lu", "away-set", "", "resident:R-1001",
-                          "until 2026-12-01T00:00:00Z", "api"}});
-    store::save_away(st.db(), {"R-1001", k_t0, k_t0 + 24h * 10, "in hospital", "sw-lu"});
+    st.append_audit({{k_t0, "hearthd", "opened", "1", "sos-pressed|sos-3-502", "", "rule"},
+                     {k_t0 + 1min, "op-wang", "noted", "1", "sos-pressed|sos-3-502",
+                      "called the resident, no answer", "api"},
+                     {k_t0 + 2min, "sw-lu", "away-set", "", "resident:R-1001",
+                      "until 2026-12-01T00:00:00Z", "api"}});
+    st.save_away({"R-1001", k_t0, k_t0 + 24h * 10, "in hospital", "sw-lu"});
     telemetry tel;
     store::writer wr(db, tel);
     std::vector<reading> rs;
@@ -85,7 +85,7 @@ TEST_CASE(
     "aways and audit rows, and is itself audited",
     "[store][privacy]") {
   community c;
-  auto out = store::export_resident(c.st.db(), "R-1001", "dpo-chen", k_t0 + 1h, false);
+  auto out = store::export_resident(c.st, "R-1001", "dpo-chen", k_t0 + 1h, false);
   REQUIRE(out);
   const json::value v = *out;
   CHECK(v.at("resident").at("name") == "Example Resident A");
@@ -108,24 +108,24 @@ TEST_CASE(
   CHECK(v.at("aways").at(0).at("reason") == "in hospital");
   CHECK(v.at("audit").as_array().size() == 3);  // opened, noted, away-set
 
-  auto full = store::export_resident(c.st.db(), "R-1001", "dpo-chen", k_t0 + 1h, true);
+  auto full = store::export_resident(c.st, "R-1001", "dpo-chen", k_t0 + 1h, true);
   REQUIRE(full);
   for (const auto& d : full->at("devices").as_array())
     if (d.at("device_id") == "sos-3-502") CHECK(d.at("readings").as_array().size() == 24);
 
-  const auto rows = store::audit_rows(c.st.db());
+  const auto rows = c.st.audit_rows();
   REQUIRE(rows.size() == 5);
   CHECK(rows.back().entry.action == "personal-data-exported");
   CHECK(rows.back().entry.actor == "dpo-chen");
   CHECK(rows.back().entry.subject == "resident:R-1001");
-  CHECK(store::verify_audit(c.st.db()).ok());
-  CHECK_FALSE(store::export_resident(c.st.db(), "R-9999", "dpo-chen", k_t0, false));
+  CHECK(c.st.verify_audit().ok());
+  CHECK_FALSE(store::export_resident(c.st, "R-9999", "dpo-chen", k_t0, false));
 }
 
 TEST_CASE("erasure is refused while an alert about the resident is still open",
           "[store][privacy]") {
   community c;
-  CHECK_THROWS_WITH(store::erase_resident(c.st.db(), "R-1001", "dpo-chen", k_t0 + 1h),
+  CHECK_THROWS_WITH(store::erase_resident(c.st, "R-1001", "dpo-chen", k_t0 + 1h),
                     Catch::Contains("resolve it first"));
   CHECK_THAT(c.everything(), Catch::Contains("Example Resident A"));  // nothing changed
 }
@@ -134,7 +134,7 @@ TEST_CASE("erasure removes the resident's personal data and the audit chain stil
           "[store][privacy]") {
   community c;
   c.st.save_alert(community::sos_alert(alerts::state::resolved));
-  auto done = store::erase_resident(c.st.db(), "R-1001", "dpo-chen", k_t0 + 1h);
+  auto done = store::erase_resident(c.st, "R-1001", "dpo-chen", k_t0 + 1h);
   REQUIRE(done);
   CHECK(done->pseudonym.starts_with("erased-"));
   CHECK(done->aways == 1);
@@ -146,20 +146,20 @@ TEST_CASE("erasure removes the resident's personal data and the audit chain stil
   for (const char* gone : {"Example Resident A", "+86-000-0000-0001", "Example Daughter",
                            "+86-000-0000-0002", "in hospital"})
     CHECK_THAT(all, !Catch::Contains(gone));
-  auto a = store::load_alert(c.st.db(), "1");
+  auto a = c.st.load_alert("1");
   REQUIRE(a);
   CHECK(a->subject.resident_ids == std::vector<std::string>{done->pseudonym});
   CHECK(c.st.readings("sos-3-502", k_t0, k_t0 + 48h).empty());
   CHECK(c.st.load_registry().residents.size() == 1);  // R-1002 stays
 
-  const auto verdict = store::verify_audit(c.st.db());
+  const auto verdict = c.st.verify_audit();
   CHECK(verdict.ok());
   CHECK(verdict.rows == 4);
-  const auto rows = store::audit_rows(c.st.db());
+  const auto rows = c.st.audit_rows();
   CHECK(rows.back().entry.action == "personal-data-erased");
   CHECK(rows.back().entry.subject == "resident:R-1001");
   CHECK_THAT(rows.back().entry.note, !Catch::Contains(done->pseudonym));
-  CHECK_FALSE(store::erase_resident(c.st.db(), "R-1001", "dpo-chen", k_t0 + 2h));
+  CHECK_FALSE(store::erase_resident(c.st, "R-1001", "dpo-chen", k_t0 + 2h));
 }
 
 TEST_CASE("audit rows about a resident never carry the away reason", "[store][privacy]") {

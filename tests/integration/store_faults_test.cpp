@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "store/sqlite.hpp"
+#include "store/sqlite_file.hpp"
 #include "store/store.hpp"
+#include "store/writer.hpp"
 #include "support/harness.hpp"
 
 namespace {
@@ -30,7 +33,7 @@ std::vector<reading> readings_of(const std::string& device, int first, int n) {
 }
 
 std::int64_t count_rows(const std::string& db) {
-  store::connection c(db);
+  store::sqlite_connection c(db);
   auto st = c.prepare("SELECT COUNT(*) FROM readings");
   st.step();
   return st.int64(0);
@@ -44,7 +47,7 @@ struct locked_writer {
   telemetry tel;
   store::store st{db};
   store::writer wr;
-  store::connection other{db};
+  store::sqlite_connection other{db};
   explicit locked_writer(store::writer_options o) : wr(db, tel, o) {
     other.exec("BEGIN EXCLUSIVE");
   }

@@ -4,6 +4,8 @@
 // previous schema keeps every reading, and a repeated reading is stored once.
 #include <catch2/catch.hpp>
 
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
 #include "store/store.hpp"
 #include "support/harness.hpp"
 
@@ -16,7 +18,7 @@ TEST_CASE("a version-3 database keeps its readings through the clustered-reading
   const auto db = (dir / "hearth.db").string();
   const time_point t0{std::chrono::sys_days{std::chrono::year{2026} / 11 / 20}};
   {
-    store::connection c(db);
+    store::sqlite_connection c(db);
     // The readings part of schema version 3, as migration 1 made it.
     c.exec(
         "CREATE TABLE device_keys (key INTEGER PRIMARY KEY, device_id TEXT NOT NULL UNIQUE);"

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "store/store.hpp"
+#include "store/writer.hpp"
 #include "support/harness.hpp"
 
 namespace {
@@ -55,7 +56,7 @@ TEST_CASE(
       auto hold = w.hold();
       waits.push_back(std::chrono::steady_clock::now() - t0);
       // The domain thread's own transaction, as pipeline::record writes an alert.
-      store::transaction tx(st.db());
+      store::transaction tx(st);
       tx.commit();
     }
   }

@@ -11,7 +11,7 @@
 namespace hearth::test {
 
 /// Makes `name` (role `role`, no console password) if needed and returns a fresh API token.
-inline std::string issue_token(store::connection& c, const std::string& name,
+inline std::string issue_token(store::store& c, const std::string& name,
                                auth::role role = auth::role::operator_desk) {
   if (!auth::find_user(c, name)) (void)auth::add_user(c, {name, role, "", {}});
   auto token = auth::new_token();

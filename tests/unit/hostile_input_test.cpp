@@ -202,7 +202,7 @@ TEST_CASE("each hostile HTTP request gets exactly its status and error code", "[
         r.open_alert();  // alert 1 exists, so what is judged is the body, not the id
         parsed.req.headers.try_emplace(
             "authorization",
-            "Bearer " + hearth::test::issue_token(r.st.db(), "admin-1", auth::role::admin));
+            "Bearer " + hearth::test::issue_token(r.st, "admin-1", auth::role::admin));
         const auto res = r.routes.handle(parsed.req);
         status = res.status;
         boost::system::error_code ec;

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// The alerts table: one row per alert, its latest state as the alert JSON plus the lifecycle
+// fields (tier, deadlines) that survive a restart.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "store/store.hpp"
+
+namespace hearth::store {
+namespace json = boost::json;
+
+namespace {
+
+/// The alert in a stored body, with its dedup key; nullopt when the body does not parse.
+std::optional<alerts::alert> parse_body(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  auto a = alerts::alert_from_json(v);
+  if (!a) return std::nullopt;
+  if (const auto* k = v.as_object().if_contains("key"); k && k->is_string())
+    a->key = k->as_string();
+  return a;
+}
+
+}  // namespace
+
+void store::save_alert(const alerts::alert& a) {
+  transaction tx(*db_);
+  auto st = db_->prepare(
+      "INSERT INTO alerts VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(id) DO UPDATE SET "
+      "state=excluded.state, priority=excluded.priority, updated_at=excluded.updated_at, "
+      "body=excluded.body");
+  st.bind(1, static_cast<std::int64_t>(std::stoll(a.id)))
+      .bind(2, a.key)
+      .bind(3, a.rule)
+      .bind(4, a.priority)
+      .bind(5, alerts::state_name(a.state))
+      .bind(6, to_ms(a.opened_at))
+      .bind(7, to_ms(a.updated_at));
+  json::object body = alerts::to_json(a).as_object();
+  body["key"] = a.key;
+  for (const auto& [k, v] : alerts::lifecycle_json(a))
+    body[k] = v;  // tier and deadlines survive restart
+  st.bind(8, json::serialize(body)).run();
+  tx.commit();
+}
+
+std::vector<alerts::alert> store::load_alerts(std::optional<alerts::state> s, std::size_t limit) {
+  std::vector<alerts::alert> out;
+  auto st =
+      s ? db_->prepare(
+              "SELECT body FROM alerts WHERE state=?1 ORDER BY priority, opened_at, id LIMIT ?2")
+        : db_->prepare("SELECT body FROM alerts ORDER BY priority, opened_at, id LIMIT ?2");
+  if (s) st.bind(1, alerts::state_name(*s));
+  st.bind(2, static_cast<std::int64_t>(limit));
+  while (st.step())
+    if (auto a = parse_body(st.text(0))) out.push_back(std::move(*a));
+  return out;
+}
+
+std::optional<alerts::alert> store::load_alert(const std::string& id) {
+  std::int64_t n = 0;
+  const auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+  if (ec != std::errc{} || p != id.data() + id.size()) return std::nullopt;
+  auto st = db_->prepare("SELECT body FROM alerts WHERE id = ?1");
+  st.bind(1, n);
+  if (!st.step()) return std::nullopt;
+  return parse_body(st.text(0));
+}
+
+std::vector<alerts::alert> store::alerts_about(const std::string& resident_id,
+                                               const std::string& household_id, std::size_t limit) {
+  // A cheap text prefilter in SQL (the quoted id appears in the body), then an exact check
+  // on the parsed subject.
+  auto st = db_->prepare(
+      db_->dialect() == dialect::sqlite
+          ? "SELECT body FROM alerts WHERE instr(body, ?1) > 0 OR instr(body, ?2) > 0 "
+            "ORDER BY opened_at DESC, id DESC LIMIT 200"
+          : "SELECT body FROM alerts WHERE strpos(body, ?1) > 0 OR strpos(body, ?2) > 0 "
+            "ORDER BY opened_at DESC, id DESC LIMIT 200");
+  st.bind(1, "\"" + (resident_id.empty() ? std::string("\x01") : resident_id) + "\"");
+  st.bind(2, "\"" + (household_id.empty() ? std::string("\x01") : household_id) + "\"");
+  std::vector<alerts::alert> out;
+  while (out.size() < limit && st.step()) {
+    auto a = parse_body(st.text(0));
+    if (!a) continue;
+    const auto& ids = a->subject.resident_ids;
+    const bool about =
+        (!resident_id.empty() && std::find(ids.begin(), ids.end(), resident_id) != ids.end()) ||
+        (!household_id.empty() && a->subject.household_id == household_id);
+    if (about) out.push_back(std::move(*a));
+  }
+  return out;
+}
+
+std::uint64_t store::max_alert_id() {
+  auto st = db_->prepare("SELECT COALESCE(MAX(id), 0) FROM alerts");
+  st.step();
+  return static_cast<std::uint64_t>(st.int64(0));
+}
+
+}  // namespace hearth::store

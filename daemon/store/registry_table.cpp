@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// The registry's tables: households, residents, devices, buildings.
+#include "store/store.hpp"
+
+namespace hearth::store {
+
+void store::save_registry(const registry::tables& t) {
+  transaction tx(*db_);
+  auto hh = db_->prepare(
+      "INSERT INTO households VALUES (?1,?2,?3,?4) ON CONFLICT(household_id) DO UPDATE SET "
+      "building=excluded.building, unit=excluded.unit, address=excluded.address");
+  for (const auto& h : t.households)
+    hh.bind(1, h.id).bind(2, h.building).bind(3, h.unit).bind(4, h.address).run();
+  auto rs = db_->prepare(
+      "INSERT INTO residents VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(resident_id) DO "
+      "UPDATE SET "
+      "household_id=excluded.household_id, name=excluded.name, birth_year=excluded.birth_year, "
+      "lives_alone=excluded.lives_alone, phone=excluded.phone, "
+      "emergency_contact=excluded.emergency_contact, "
+      "emergency_phone=excluded.emergency_phone, social_worker=excluded.social_worker");
+  for (const auto& r : t.residents)
+    rs.bind(1, r.id)
+        .bind(2, r.household_id)
+        .bind(3, r.name)
+        .bind(4, r.birth_year)
+        .bind(5, r.lives_alone ? 1 : 0)
+        .bind(6, r.phone)
+        .bind(7, r.emergency_contact)
+        .bind(8, r.emergency_phone)
+        .bind(9, r.social_worker)
+        .run();
+  auto dv = db_->prepare(
+      "INSERT INTO devices VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(device_id) DO UPDATE SET "
+      "external_id=excluded.external_id, type=excluded.type, household_id=excluded.household_id, "
+      "building=excluded.building, location=excluded.location");
+  for (const auto& d : t.devices)
+    dv.bind(1, d.id)
+        .bind(2, d.external_id)
+        .bind(3, d.type)
+        .bind(4, d.household_id)
+        .bind(5, d.building)
+        .bind(6, d.location)
+        .run();
+  auto bd = db_->prepare(
+      "INSERT INTO buildings VALUES (?1,?2,?3) ON CONFLICT(building) DO UPDATE SET "
+      "height_m=excluded.height_m, tilt_limit_permille=excluded.tilt_limit_permille");
+  for (const auto& b : t.buildings)
+    bd.bind(1, b.id).bind(2, b.height_m).bind(3, b.tilt_limit_permille).run();
+  tx.commit();
+}
+
+registry::tables store::load_registry() {
+  registry::tables t;
+  auto hh = db_->prepare(
+      "SELECT household_id, building, unit, address FROM households ORDER BY household_id");
+  while (hh.step())
+    t.households.push_back({hh.text(0), hh.text(1), hh.text(2), hh.text(3)});
+  auto rs = db_->prepare(
+      "SELECT resident_id, household_id, name, birth_year, lives_alone, phone, emergency_contact, "
+      "emergency_phone, social_worker FROM residents ORDER BY resident_id");
+  while (rs.step())
+    t.residents.push_back({rs.text(0), rs.text(1), rs.text(2), static_cast<int>(rs.int64(3)),
+                           rs.int64(4) != 0, rs.text(5), rs.text(6), rs.text(7), rs.text(8)});
+  auto dv = db_->prepare(
+      "SELECT device_id, external_id, type, household_id, building, location FROM devices ORDER BY "
+      "device_id");
+  while (dv.step())
+    t.devices.push_back({dv.text(0), dv.text(1), dv.text(2), dv.text(3), dv.text(4), dv.text(5)});
+  auto bd = db_->prepare(
+      "SELECT building, height_m, tilt_limit_permille FROM buildings ORDER BY building");
+  while (bd.step())
+    t.buildings.push_back({bd.text(0), bd.real(1), bd.real(2)});
+  return t;
+}
+
+}  // namespace hearth::store

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The backend half of `writer`: how one batch of high-volume rows becomes one transaction
+/// on SQLite or on PostgreSQL, how old rows are pruned, and what the backend does between
+/// transactions. The writer (writer.hpp) owns the queue, the memory bound, group commit,
+/// holds and retries, the same for both.
+///
+/// Threading: the writer's thread only. Errors: `store_error`; a failed `write` commits
+/// nothing (the writer keeps the batch and retries it).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/reading.hpp"
+#include "base/telemetry.hpp"
+#include "store/rows.hpp"
+
+namespace hearth::store {
+
+struct writer_options;
+
+/// What the writer stores: one message's readings, a quarantined message, or a sighting of
+/// an unregistered device.
+using row_item = std::variant<std::vector<reading>, quarantine_row, unknown_sighting>;
+
+/// An item in the writer's queue.
+struct queued_row {
+  row_item it;
+  bool life_safety = false;
+  std::size_t bytes = 0;
+  std::chrono::steady_clock::time_point at{};  ///< when it was pushed (commit lag)
+};
+
+class sink {
+ public:
+  virtual ~sink() = default;
+
+  struct written {
+    std::size_t items = 0;     ///< items of the batch committed (its first ones)
+    std::size_t readings = 0;  ///< reading rows among them
+  };
+  /// Writes `batch` in order in one transaction. After each item, stops early (and commits
+  /// what it has) when `yield()` says that an alert write is waiting.
+  virtual written write(std::span<const queued_row> batch, const std::function<bool()>& yield) = 0;
+
+  struct pruned {
+    std::int64_t readings = 0, quarantine = 0;
+  };
+  /// Removes some readings and quarantine rows older than `cutoff`: at most `batch` of each
+  /// in one short transaction (SQLite), or whole partitions (PostgreSQL).
+  virtual pruned prune(time_point cutoff, std::size_t batch) = 0;
+
+  /// Between transactions, with nothing else to do at once (SQLite: a WAL checkpoint).
+  virtual void idle() {}
+
+  /// True when the database takes one writer at a time (SQLite): then an alert write on
+  /// the domain connection waits for the writer's transaction (`writer::hold`) instead of
+  /// the busy handler. PostgreSQL writes side by side.
+  virtual bool single_writer() const = 0;
+};
+
+/// The sink for `database` (a SQLite path, or a PostgreSQL URI), on a connection of its own
+/// (backends.cpp). Throws store_error when it cannot connect.
+std::unique_ptr<sink> make_sink(const std::string& database, telemetry& t, const writer_options& o);
+std::unique_ptr<sink> make_sqlite_sink(const std::string& path, telemetry& t,
+                                       const writer_options& o);
+
+}  // namespace hearth::store

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// The writer's SQLite half: prepared statements reused across batches, device keys cached,
+// readings clustered on (hour bucket, device, ts, metric), retention in small deletes, and
+// WAL checkpoints between transactions instead of inside whichever commit crosses the limit.
+#include <fmt/format.h>
+
+#include <optional>
+#include <unordered_map>
+
+#include "store/schema.hpp"
+#include "store/sink.hpp"
+#include "store/sqlite.hpp"
+#include "store/writer.hpp"
+
+namespace hearth::store {
+namespace {
+
+class sqlite_sink final : public sink {
+ public:
+  sqlite_sink(const std::string& path, telemetry& t, const writer_options& o)
+      : db_(path), telemetry_(t), checkpoint_pages_(o.checkpoint_pages) {
+    db_.set_busy_timeout(static_cast<int>(o.busy_timeout.count()));
+    // The writer touches the pages of the current hour of readings; a bigger cache keeps
+    // them, and the device_keys index, in memory between batches.
+    db_.exec("PRAGMA cache_size=-32768");
+    migrate(db_);
+    if (!o.connection_sql.empty()) db_.exec(o.connection_sql);
+    if (checkpoint_pages_ > 0)  // replaces SQLite's auto-checkpoint on this connection
+      sqlite3_wal_hook(
+          db_.raw(),
+          [](void* self, sqlite3*, const char*, int pages) {
+            static_cast<sqlite_sink*>(self)->wal_pages_ = pages;
+            return SQLITE_OK;
+          },
+          this);
+    telemetry_.counter("hearth_store_checkpoints_total", {},
+                       "WAL checkpoints run by the writer between its transactions");
+  }
+
+  bool single_writer() const override { return true; }
+
+  written write(std::span<const queued_row> batch, const std::function<bool()>& yield) override {
+    fresh_keys_.clear();
+    try {
+      if (!insert_reading_) {
+        // Prepared once and reused across batches.
+        insert_reading_.emplace(
+            db_.prepare("INSERT OR REPLACE INTO readings(bucket, device, ts, metric, value) VALUES "
+                        "(?1,?2,?3,?4,?5)"));
+        insert_quarantine_.emplace(
+            db_.prepare("INSERT INTO quarantine(received_at, topic, reason, detail, payload) "
+                        "VALUES (?1,?2,?3,?4,?5)"));
+        upsert_unknown_.emplace(db_.prepare(
+            "INSERT INTO unknown_devices VALUES (?1,?2,?3,?3,1) ON CONFLICT(external_id) DO "
+            "UPDATE SET last_topic=excluded.last_topic, last_seen=MAX(last_seen, "
+            "excluded.last_seen), count=count+1"));
+      }
+      auto& rd = *insert_reading_;
+      transaction tx(db_);
+      written out;
+      for (const auto& e : batch) {
+        if (const auto* rs = std::get_if<std::vector<reading>>(&e.it)) {
+          const std::string* last_id = nullptr;
+          std::int64_t key = 0;
+          for (const auto& r : *rs) {
+            if (!last_id || r.device_id != *last_id) {  // one message: one device
+              key = device_key(r.device_id);
+              last_id = &r.device_id;
+            }
+            const auto t = to_ms(r.ts);
+            rd.bind(1, bucket_of(t))
+                .bind(2, key)
+                .bind(3, t)
+                .bind(4, static_cast<int>(r.metric))
+                .bind(5, r.value)
+                .run();
+            ++out.readings;
+          }
+        } else if (const auto* q = std::get_if<quarantine_row>(&e.it)) {
+          insert_quarantine_->bind(1, to_ms(q->received_at))
+              .bind(2, q->topic)
+              .bind(3, q->reason)
+              .bind(4, q->detail)
+              .bind_blob(5, q->payload)
+              .run();
+        } else if (const auto* u = std::get_if<unknown_sighting>(&e.it)) {
+          upsert_unknown_->bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
+        }
+        ++out.items;
+        if (yield()) break;
+      }
+      tx.commit();
+      return out;
+    } catch (const store_error&) {
+      // Keys made inside the failed transaction were rolled back too.
+      for (const auto& id : fresh_keys_)
+        keys_.erase(id);
+      for (auto* s : {&insert_reading_, &insert_quarantine_, &upsert_unknown_})
+        if (*s) (*s)->reset();
+      throw;
+    }
+  }
+
+  pruned prune(time_point cutoff, std::size_t batch) override {
+    // Small batches, each its own short transaction, so the writer never stalls readings
+    // for long; the oldest hours come first because they are the key's prefix.
+    auto rd = db_.prepare(
+        "DELETE FROM readings WHERE (bucket, device, ts, metric) IN (SELECT bucket, device, ts, "
+        "metric FROM readings WHERE bucket <= ?1 AND ts < ?2 LIMIT ?3)");
+    auto qr = db_.prepare(
+        "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE received_at < ?1 "
+        "ORDER BY received_at LIMIT ?2)");
+    const auto n = static_cast<std::int64_t>(batch);
+    const auto c = to_ms(cutoff);
+    pruned out;
+    transaction tx(db_);
+    rd.bind(1, bucket_of(c)).bind(2, c).bind(3, n).run();
+    out.readings = db_.changes();
+    qr.bind(1, c).bind(2, n).run();
+    out.quarantine = db_.changes();
+    tx.commit();
+    return out;
+  }
+
+  void idle() override {
+    if (checkpoint_pages_ <= 0 || wal_pages_ < checkpoint_pages_) return;
+    wal_pages_ = 0;
+    // PASSIVE: copies what no reader still needs and never waits for anyone. A domain-thread
+    // write may commit meanwhile (WAL lets one writer and a checkpoint run together).
+    if (sqlite3_wal_checkpoint_v2(db_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr) == SQLITE_OK)
+      telemetry_.add("hearth_store_checkpoints_total");
+  }
+
+ private:
+  std::int64_t device_key(const std::string& device_id) {
+    if (auto it = keys_.find(device_id); it != keys_.end()) return it->second;
+    auto ins = db_.prepare("INSERT OR IGNORE INTO device_keys(device_id) VALUES (?1)");
+    ins.bind(1, device_id).run();
+    auto sel = db_.prepare("SELECT key FROM device_keys WHERE device_id = ?1");
+    sel.bind(1, device_id);
+    sel.step();
+    const auto k = sel.int64(0);
+    keys_[device_id] = k;
+    fresh_keys_.push_back(device_id);
+    return k;
+  }
+
+  sqlite_connection db_;
+  telemetry& telemetry_;
+  int checkpoint_pages_;
+  int wal_pages_ = 0;  ///< WAL size after the last commit (wal hook)
+  std::optional<statement> insert_reading_, insert_quarantine_, upsert_unknown_;
+  std::unordered_map<std::string, std::int64_t> keys_;
+  std::vector<std::string> fresh_keys_;  ///< keys made in the current transaction
+};
+
+}  // namespace
+
+std::unique_ptr<sink> make_sqlite_sink(const std::string& path, telemetry& t,
+                                       const writer_options& o) {
+  return std::make_unique<sqlite_sink>(path, t, o);
+}
+
+}  // namespace hearth::store

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// What only a SQLite file has: a start-up check of the file, a note on a torn WAL, and the
+/// online backup. (A PostgreSQL database is checked, backed up and replicated with
+/// PostgreSQL's own tools.)
+
+#include <string>
+
+namespace hearth::store {
+
+/// Opens an existing database read-only and checks it can be used: the header, the schema
+/// and `PRAGMA quick_check`. Returns an empty string when usable, else a plain message.
+/// Used by `hearthd run` before anything writes, so a damaged file is refused, not
+/// overwritten. A missing file is fine (it will be created).
+std::string check_database_file(const std::string& path, bool full_check);
+
+/// A note when the file's -wal is not a whole number of frames (a torn tail that SQLite
+/// will ignore); empty otherwise.
+std::string wal_note(const std::string& path);
+
+/// `hearthd backup`: copies the live database to `dest` with the SQLite online-backup API,
+/// `pages_per_step` pages at a time, so the daemon's writers wait at most one step.
+/// Throws store_error. `dest` must not exist (a backup never overwrites).
+void backup(const std::string& source, const std::string& dest, int pages_per_step = 256);
+
+}  // namespace hearth::store
