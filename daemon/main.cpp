@@ -402,6 +402,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run the daemon");
   // Not required(): without it, `run` explains how to start instead of CLI11's one line.
   auto* run_config = run->add_option("--config,-c", config_file, "config file (YAML)");
+  bool run_init = false;
+  run->add_flag("--init", run_init,
+                "make a new database where the file is 0 bytes or cut short (it is moved "
+                "aside first)");
 
   auto* check = app.add_subcommand("check", "validate config, device types, rules and registry");
   check->add_option("--config,-c", config_file, "config file (YAML)")->required();
@@ -481,7 +485,7 @@ int main(int argc, char** argv) {
     if (*rexport)
       return cmd_residents_export(config_file, resident_id, export_full, cli_actor_name);
     if (*rerase) return cmd_residents_erase(config_file, resident_id, cli_actor_name);
-    if (*run) return app::run_daemon(config_file);
+    if (*run) return app::run_daemon(config_file, run_init);
     if (*check) return cmd_check(config_file);
     if (*dtest) return cmd_devices_test(type_files);
     if (*import) return cmd_import(config_file, csv_files);

@@ -103,7 +103,7 @@ api::server_options http_options(const config& c, telemetry& tel) {
 
 }  // namespace
 
-int run_daemon(const std::string& config_file) {
+int run_daemon(const std::string& config_file, bool init) {
   diagnostics diags;
   auto cfg = load_config(config_file, diags);
   if (!cfg) {
@@ -116,10 +116,35 @@ int run_daemon(const std::string& config_file) {
     return k_exit_config;
   }
 
+  // An empty or cut-short file is not a first start: SQLite would take it for an empty new
+  // database (or read the missing pages as never written) and hearthd would start with no
+  // alerts and no users. Only --init says that a new database is wanted there.
+  if (auto cut = store::empty_or_truncated(cfg->database); !cut.empty()) {
+    if (!init) {
+      log::error("store", "{}", cut);
+      log::error("store",
+                 "refusing to start; the file has not been changed. Copy the last `hearthd "
+                 "backup` file to {} and start hearthd, or start it with `hearthd run --init` "
+                 "to move this file aside and begin with an empty database.",
+                 cfg->database);
+      return k_exit_damaged_database;
+    }
+    try {
+      const auto aside = store::move_aside(
+          cfg->database,
+          "cut-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()));
+      log::warn("store", "{}; --init: moved it to {} and making a new database", cut, aside);
+    } catch (const store::store_error& e) {
+      log::error("store", "{}", e.what());
+      return 1;
+    }
+  }
   // A damaged file is refused before anything writes to it: no migration, no WAL
   // recovery written back, no new file in its place.
   if (auto problem = check_database_at_start(cfg->database); !problem.empty()) {
-    log::error("store", "the database is damaged: {}", problem);
+    log::error("store", "the database is damaged or unreadable: {}", problem);
     log::error("store",
                "refusing to start; the file has not been changed. To recover: stop hearthd, move "
                "{} (and any -wal/-shm beside it) aside, copy the last `hearthd backup` file to "

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "base/log.hpp"
+
 namespace hearth::store {
 
 namespace {
@@ -75,11 +77,11 @@ void writer::shed_locked(std::deque<entry>& from, const char* why) {
                  static_cast<double>(rows_of(e.it)));
   if (!shedding_) {
     shedding_ = true;
-    fmt::print(stderr,
-               "hearthd: store buffer full ({} MiB, {}): shedding the oldest {}; alerts and "
-               "life-safety readings are kept\n",
-               options_.max_queued_bytes >> 20, why,
-               from.front().life_safety ? "life-safety readings" : "ordinary rows");
+    log::warn("store",
+              "store buffer full ({} MiB, {}): shedding the oldest {}; alerts and "
+              "life-safety readings are kept",
+              options_.max_queued_bytes >> 20, why,
+              from.front().life_safety ? "life-safety readings" : "ordinary rows");
   }
   queued_bytes_ -= e.bytes;
   ++written_;  // counted as done for flush(): it will never be written
@@ -238,8 +240,7 @@ void writer::run() {
       }
     }
     if (lost > 0)
-      fmt::print(stderr, "hearthd: stopping with the store failing: {} rows were not stored\n",
-                 lost);
+      log::error("store", "stopping with the store failing: {} rows were not stored", lost);
     done_cv_.notify_all();  // flush() waiters, and hold() waiting for the transaction to end
     if (!ok && stopping) return;
     if (ok && batch.empty()) {
