@@ -340,6 +340,15 @@ void pipeline::store_recovered() {
   if (auto* h = store_->health_board()) h->recovered("domain");
 }
 
+void pipeline::check_store_files() {
+  const auto problem = store_->check_files();
+  if (problem.empty()) return;
+  if (auto* h = store_->health_board())
+    h->failed("files", problem);
+  else
+    telemetry_.set("hearth_store_healthy", {}, 0);
+}
+
 void pipeline::tick(time_point now) {
   apply(engine_.tick(now));
 }

@@ -60,6 +60,9 @@ class pipeline {
   /// Lets time-driven rules (no-data, `for:` windows) fire. Live mode calls it from a
   /// timer with the wall clock; replay calls it before each capture line.
   void tick(time_point now);
+  /// The 1-second tick: whether the database files are still the ones opened
+  /// (store::check_files); if not, the store is `failing` (part "files") for good.
+  void check_store_files();
 
   /// Writes the engine state changed since the last call to the store (no-op without one),
   /// at most `max` rows in one transaction. True when changed rows are left: the daemon

@@ -36,6 +36,7 @@ constexpr std::int64_t k_audit_lock = 0x6865617274;  // "heart"
 
 void store::append_audit(const std::vector<alerts::audit_entry>& rows) {
   if (rows.empty()) return;
+  refuse_if_files_lost();
   transaction tx(*db_);
   if (db_->dialect() == dialect::postgresql)
     db_->prepare("SELECT pg_advisory_xact_lock(?1)").bind(1, k_audit_lock).run();

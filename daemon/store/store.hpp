@@ -31,6 +31,7 @@
 #include "registry/registry.hpp"
 #include "store/audit.hpp"
 #include "store/health.hpp"
+#include "store/id_floor.hpp"
 #include "store/rows.hpp"
 #include "store/sql.hpp"
 
@@ -52,6 +53,8 @@ struct store_options {
   bool writer_checkpoints = false;
 };
 
+class file_watch;
+
 class store {
  public:
   /// Opens and migrates. Throws store_error with a clear message on failure.
@@ -66,6 +69,13 @@ class store {
   void set_health(health* h) { health_ = h; }
   health* health_board() const { return health_; }
 
+  /// Whether the database file or its -wal was removed or replaced under this process
+  /// (device and inode, looked at on each call: the daemon's 1-second tick). Once it was,
+  /// writes of alerts and audit rows throw store_error (they would go to a file nobody will
+  /// read again), so the pipeline keeps them in memory and /healthz says why. Empty when
+  /// all is well, and always on PostgreSQL. Issue 18, defect 1.
+  std::string check_files();
+
   // --- registry (registry_table.cpp): upserted in one transaction, loaded whole.
   void save_registry(const registry::tables& t);
   registry::tables load_registry();
@@ -75,6 +85,9 @@ class store {
   std::vector<alerts::alert> load_alerts(std::optional<alerts::state> st, std::size_t limit = 500);
   /// One alert by id, in any state (with its lifecycle fields), or nullopt.
   std::optional<alerts::alert> load_alert(const std::string& id);
+  /// The highest alert id ever handed out: the table's, or higher when the database has
+  /// lost rows (a deleted WAL, a restored backup) that `<file>.ids` remembers. The next
+  /// alert takes the one after it, so an id is never given twice.
   std::uint64_t max_alert_id();
   /// The newest alerts (any state) naming the resident or about the household, newest
   /// first; an empty id matches nothing.
@@ -137,6 +150,12 @@ class store {
  private:
   std::unique_ptr<connection> db_;
   health* health_ = nullptr;
+  /// SQLite files: the highest alert id handed out, beside the database (id_floor.hpp).
+  std::unique_ptr<id_floor> ids_;
+  /// SQLite files: whether the file or its -wal was removed or replaced (file_watch.hpp).
+  std::unique_ptr<file_watch> files_;
+  /// Throws store_error once `check_files()` found the files replaced.
+  void refuse_if_files_lost() const;
 };
 
 }  // namespace hearth::store
