@@ -71,7 +71,7 @@ struct node {
   alerts::book book{clock, st.max_alert_id()};
   app::pipeline pipe{clock, tel, &st, nullptr, eng, book};
   api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}}; }};
-  std::string supervisor = test::issue_token(st.db(), "sup-he", auth::role::supervisor);
+  std::string supervisor = test::issue_token(st, "sup-he", auth::role::supervisor);
 
   node() {
     st.save_registry(community());
@@ -91,7 +91,7 @@ struct node {
                                      clock.now() - std::chrono::seconds(i % 97)});
     REQUIRE(w.flush(30s));
     for (int i = 1; i < k_users; ++i)  // sup-he is the 30th
-      (void)test::issue_token(st.db(), fmt::format("op-{:02}", i), auth::role::operator_desk);
+      (void)test::issue_token(st, fmt::format("op-{:02}", i), auth::role::operator_desk);
     for (int i = 0; i < k_silences; ++i)
       REQUIRE(call("POST", "silences",
                    R"({"scope":{"building":"B1"},"until":"2026-11-21T07:00:00Z","reason":"works"})")
@@ -214,7 +214,7 @@ TEST_CASE(
 
 TEST_CASE("integrators see that a note was written, never what it says", "[api][privacy]") {
   node n;
-  const auto integrator = test::issue_token(n.st.db(), "integ-ma", auth::role::integrator);
+  const auto integrator = test::issue_token(n.st, "integ-ma", auth::role::integrator);
   const std::string note = "her daughter says she fell last week";
   REQUIRE(n.call("POST", "alerts/1/notes", json::serialize(json::object{{"text", note}})).status ==
           200);
