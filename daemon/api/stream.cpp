@@ -2,7 +2,9 @@
 #include "api/stream.hpp"
 
 #include <boost/json.hpp>
+#include <map>
 
+#include "api/messages.hpp"
 #include "api/reply.hpp"
 #include "api/views.hpp"
 #include "app/pipeline.hpp"
@@ -19,7 +21,8 @@ response stream_hub::open(const call& k) {
   if (!k.req.websocket_upgrade)
     return json_error(426, "upgrade-required", "open /api/v1/stream as a WebSocket");
   response res{101, "application/json", "", {}, {}, {}};
-  res.upgrade = [this, p = k.who](std::shared_ptr<ws_peer> peer) {
+  res.upgrade = [this, p = k.who, locale = std::string(caller_locale(k.req, context_.locale))](
+                    std::shared_ptr<ws_peer> peer) {
     std::erase_if(subscribers_, [](const subscriber& s) {
       auto l = s.peer.lock();
       return !l || !l->is_open();
@@ -29,7 +32,7 @@ response stream_hub::open(const call& k) {
     h["role"] = auth::role_name(p.role);
     hello["hello"] = std::move(h);
     peer->send(json::serialize(hello));
-    subscribers_.push_back({peer, p});
+    subscribers_.push_back({peer, p, locale});
   };
   return res;
 }
@@ -51,7 +54,7 @@ void stream_hub::close_token(std::string_view token_hash) {
 void stream_hub::on_transition(const alerts::transition& t) {
   if (subscribers_.empty()) return;
   const auto now = context_.book.now();
-  std::string text;
+  std::map<std::string, std::string, std::less<>> text;  // by locale, serialized once each
   for (auto it = subscribers_.begin(); it != subscribers_.end();) {
     auto peer = it->peer.lock();
     if (!peer || !peer->is_open()) {
@@ -64,13 +67,14 @@ void stream_hub::on_transition(const alerts::transition& t) {
       continue;
     }
     if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
-      if (text.empty()) {
-        auto o = alert_view(t.after);
+      auto& mine = text[it->locale];
+      if (mine.empty()) {
+        auto o = alert_view(t.after, it->locale);
         o["transition"] = alerts::transition_name(t.what);
         o["action"] = t.action;
-        text = json::serialize(o);
+        mine = json::serialize(o);
       }
-      peer->send(text);
+      peer->send(mine);
     }
     ++it;
   }

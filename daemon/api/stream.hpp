@@ -8,6 +8,7 @@
 /// Threading: domain thread only; nothing here blocks (each peer queues, see ws_peer).
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,7 @@ class stream_hub {
   struct subscriber {
     std::weak_ptr<ws_peer> peer;
     auth::principal who;
+    std::string locale;  ///< from the upgrade request's Accept-Language
   };
   response open(const call& k);
 

@@ -183,6 +183,7 @@ int run_daemon(const std::string& config_file, bool init) {
   wopts.clock = &clk;
   store::writer writer(cfg->database, tel, wopts);
   engine::engine eng(defs.rules, clk, cfg->timezone);
+  eng.set_messages(defs.messages, cfg->locale);
   alerts::book book(clk, st->max_alert_id(), cfg->escalation);
   book.set_rule_policies(rule_policies(defs.rules));
   book.restore(st->load_alerts(alerts::state::open, 1'000'000));
@@ -251,6 +252,7 @@ int run_daemon(const std::string& config_file, bool init) {
       },
       api_options);
   routes.set_executor(io.get_executor());  // password checks run off the domain thread
+  routes.set_messages(defs.messages, cfg->locale, cfg->timezone);
   pipe.on_transition([&](const alerts::transition& t) { routes.on_transition(t); });
   auto listen = split_listen(cfg->http.listen);
   std::unique_ptr<api::http_server> http;
@@ -331,6 +333,8 @@ int run_daemon(const std::string& config_file, bool init) {
       auto fresh = load_definitions(*cfg, d);
       if (d.empty() && import_registry_dir(*cfg, *st, *fresh.types, d)) {
         pipe.set_catalog(fresh.types);
+        routes.set_messages(fresh.messages, cfg->locale, cfg->timezone);
+        eng.set_messages(fresh.messages, cfg->locale);
         book.set_rule_policies(rule_policies(fresh.rules));
         eng.set_rules(std::move(fresh.rules));
         pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));
