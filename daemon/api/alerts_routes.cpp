@@ -8,6 +8,7 @@
 
 #include "api/messages.hpp"
 #include "api/page.hpp"
+#include "api/query_thread.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -37,6 +38,23 @@ std::optional<alerts::alert> alert_at(const std::vector<std::string>& key) {
   return a;
 }
 
+/// One page of `list` (in queue order) as the caller may see it.
+response alerts_page(std::vector<alerts::alert> list, const registry::registry& reg,
+                     const auth::principal& who, const page& pg,
+                     const std::optional<alerts::alert>& after, const std::string& locale) {
+  std::erase_if(list, [&](const auto& a) { return !auth::alert_in_scope(who, reg, a); });
+  const auto items = take_page<alerts::alert>(
+      list, pg, [&](const alerts::alert& a, const auto&) { return alerts::queue_order(*after, a); },
+      alert_key);
+  json::array arr;
+  for (const auto* a : items.items)
+    arr.push_back(alert_view(*a, locale));
+  json::object o;
+  o["alerts"] = std::move(arr);
+  set_next_cursor(o, items.next);
+  return in_language(json_ok(o), locale);
+}
+
 response alerts_list(context& c, const call& k) {
   const auto& r = k.req;
   if (auto bad = check_query(r, {"state", "priority", "building", "limit", "cursor"})) return *bad;
@@ -60,29 +78,21 @@ response alerts_list(context& c, const call& k) {
   }
   if (auto it = r.query.find("building"); it != r.query.end() && !it->second.empty())
     f.building = it->second;
-  const auto locale = caller_locale(r, c.locale);
-  std::vector<alerts::alert> list;
+  const auto locale = std::string(caller_locale(r, c.locale));
   if (f.state == alerts::state::resolved) {
-    for (auto& a : c.store.load_alerts(alerts::state::resolved))
-      if ((!f.priority || a.priority == *f.priority) &&
-          (!f.building || a.subject.building == *f.building))
-        list.push_back(std::move(a));
-  } else {
-    list = c.book.queue(f);
+    // From the database, off the domain thread (query_thread.hpp), with the registry as it
+    // is now (an immutable snapshot).
+    return run_query(c, [f, p = *pg, after, locale, who = k.who,
+                         reg = c.pipeline.devices_snapshot()](store::store& st) {
+      std::vector<alerts::alert> list;
+      for (auto& a : st.load_alerts(alerts::state::resolved))
+        if ((!f.priority || a.priority == *f.priority) &&
+            (!f.building || a.subject.building == *f.building))
+          list.push_back(std::move(a));
+      return alerts_page(std::move(list), *reg, who, p, after, locale);
+    });
   }
-  const auto& reg = c.pipeline.devices();
-  std::erase_if(list, [&](const auto& a) { return !auth::alert_in_scope(k.who, reg, a); });
-  const auto page = take_page<alerts::alert>(
-      list, *pg,
-      [&](const alerts::alert& a, const auto&) { return alerts::queue_order(*after, a); },
-      alert_key);
-  json::array arr;
-  for (const auto* a : page.items)
-    arr.push_back(alert_view(*a, locale));
-  json::object o;
-  o["alerts"] = std::move(arr);
-  set_next_cursor(o, page.next);
-  return in_language(json_ok(o), locale);
+  return alerts_page(c.book.queue(f), c.pipeline.devices(), k.who, *pg, after, locale);
 }
 
 /// The alert, from the book or the store, when `p` may see it.

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "api/page.hpp"
+#include "api/query_thread.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "app/pipeline.hpp"
@@ -26,24 +27,27 @@ response quarantine(context& c, const request& r) {
     if (std::from_chars(a.data(), a.data() + a.size(), skip).ec != std::errc{})
       return json_error(400, "bad-request", "cursor is not one this endpoint gave");
   }
-  const auto rows = c.store.quarantine(skip + pg->limit + 1);
-  json::array arr;
-  for (std::size_t i = skip; i < rows.size() && arr.size() < pg->limit; ++i) {
-    const auto& q = rows[i];
+  // Off the domain thread (query_thread.hpp).
+  return run_query(c, [skip, limit = pg->limit](store::store& st) {
+    const auto rows = st.quarantine(skip + limit + 1);
+    json::array arr;
+    for (std::size_t i = skip; i < rows.size() && arr.size() < limit; ++i) {
+      const auto& q = rows[i];
+      json::object o;
+      o["received_at"] = format_rfc3339(q.received_at);
+      o["topic"] = q.topic;
+      o["reason"] = q.reason;
+      o["detail"] = q.detail;
+      arr.push_back(std::move(o));
+    }
     json::object o;
-    o["received_at"] = format_rfc3339(q.received_at);
-    o["topic"] = q.topic;
-    o["reason"] = q.reason;
-    o["detail"] = q.detail;
-    arr.push_back(std::move(o));
-  }
-  json::object o;
-  const bool more = rows.size() > skip + pg->limit;
-  o["quarantine"] = std::move(arr);
-  set_next_cursor(o,
-                  more ? std::optional<std::vector<std::string>>({std::to_string(skip + pg->limit)})
-                       : std::nullopt);
-  return json_ok(o);
+    const bool more = rows.size() > skip + limit;
+    o["quarantine"] = std::move(arr);
+    set_next_cursor(o, more
+                           ? std::optional<std::vector<std::string>>({std::to_string(skip + limit)})
+                           : std::nullopt);
+    return json_ok(o);
+  });
 }
 
 response unknown_devices(context& c, const request& r) {
@@ -57,31 +61,32 @@ response unknown_devices(context& c, const request& r) {
     if (std::from_chars(a.data(), a.data() + a.size(), after_ms).ec != std::errc{})
       return json_error(400, "bad-request", "cursor is not one this endpoint gave");
   }
-  const auto all = c.store.unknown_devices();
-  const auto page = take_page<store::unknown_device>(
-      all, *pg,
-      [&](const store::unknown_device& u, const auto& key) {
-        const auto ms = u.last_seen.time_since_epoch().count();
-        return ms < after_ms || (ms == after_ms && u.external_id > key[1]);
-      },
-      [](const store::unknown_device& u) {
-        return std::vector<std::string>{std::to_string(u.last_seen.time_since_epoch().count()),
-                                        u.external_id};
-      });
-  json::array arr;
-  for (const auto* u : page.items) {
+  // The page in SQL (one more row: whether more follow), not the whole table, and off the
+  // domain thread (query_thread.hpp).
+  return run_query(c, [after_ms, p = *pg](store::store& st) {
+    const auto rows =
+        st.unknown_devices(after_ms, p.after.empty() ? std::string() : p.after[1], p.limit + 1);
+    const auto page = take_page<store::unknown_device>(
+        rows, p, [](const store::unknown_device&, const auto&) { return true; },
+        [](const store::unknown_device& u) {
+          return std::vector<std::string>{std::to_string(u.last_seen.time_since_epoch().count()),
+                                          u.external_id};
+        });
+    json::array arr;
+    for (const auto* u : page.items) {
+      json::object o;
+      o["external_id"] = u->external_id;
+      o["last_topic"] = u->last_topic;
+      o["first_seen"] = format_rfc3339(u->first_seen);
+      o["last_seen"] = format_rfc3339(u->last_seen);
+      o["count"] = u->count;
+      arr.push_back(std::move(o));
+    }
     json::object o;
-    o["external_id"] = u->external_id;
-    o["last_topic"] = u->last_topic;
-    o["first_seen"] = format_rfc3339(u->first_seen);
-    o["last_seen"] = format_rfc3339(u->last_seen);
-    o["count"] = u->count;
-    arr.push_back(std::move(o));
-  }
-  json::object o;
-  o["devices"] = std::move(arr);
-  set_next_cursor(o, page.next);
-  return json_ok(o);
+    o["devices"] = std::move(arr);
+    set_next_cursor(o, page.next);
+    return json_ok(o);
+  });
 }
 
 response devices(context& c, const request& r) {
@@ -138,35 +143,38 @@ response device_readings(context& c, const std::string& id, const request& r) {
       return json_error(400, "bad-request", "cursor is not one this endpoint gave");
     since = std::max(since, time_point(duration(after_ms)));
   }
-  const auto rows = c.store.readings(id, since, until, pg->limit + 64);
-  const auto page = take_page<store::stored_reading>(
-      rows, *pg,
-      [&](const store::stored_reading& rd, const auto&) {
-        const auto ms = rd.ts.time_since_epoch().count();
-        // The store orders equal times by the metric's number.
-        return ms > after_ms || (ms == after_ms && static_cast<int>(rd.metric) > after_metric);
-      },
-      [](const store::stored_reading& rd) {
-        return std::vector<std::string>{std::to_string(rd.ts.time_since_epoch().count()),
-                                        std::to_string(static_cast<int>(rd.metric))};
-      });
-  json::array arr;
-  for (const auto* rd : page.items) {
+  // Off the domain thread (query_thread.hpp).
+  return run_query(c, [id, since, until, after_ms, after_metric, p = *pg](store::store& st) {
+    const auto rows = st.readings(id, since, until, p.limit + 64);
+    const auto page = take_page<store::stored_reading>(
+        rows, p,
+        [&](const store::stored_reading& rd, const auto&) {
+          const auto ms = rd.ts.time_since_epoch().count();
+          // The store orders equal times by the metric's number.
+          return ms > after_ms || (ms == after_ms && static_cast<int>(rd.metric) > after_metric);
+        },
+        [](const store::stored_reading& rd) {
+          return std::vector<std::string>{std::to_string(rd.ts.time_since_epoch().count()),
+                                          std::to_string(static_cast<int>(rd.metric))};
+        });
+    json::array arr;
+    for (const auto* rd : page.items) {
+      json::object o;
+      o["metric"] = name(rd->metric);
+      if (info(rd->metric).boolean)
+        o["value"] = rd->value != 0;
+      else
+        o["value"] = rd->value;
+      o["unit"] = info(rd->metric).unit;
+      o["ts"] = format_rfc3339(rd->ts);
+      arr.push_back(std::move(o));
+    }
     json::object o;
-    o["metric"] = name(rd->metric);
-    if (info(rd->metric).boolean)
-      o["value"] = rd->value != 0;
-    else
-      o["value"] = rd->value;
-    o["unit"] = info(rd->metric).unit;
-    o["ts"] = format_rfc3339(rd->ts);
-    arr.push_back(std::move(o));
-  }
-  json::object o;
-  o["device_id"] = id;
-  o["readings"] = std::move(arr);
-  set_next_cursor(o, page.next);
-  return json_ok(o);
+    o["device_id"] = id;
+    o["readings"] = std::move(arr);
+    set_next_cursor(o, page.next);
+    return json_ok(o);
+  });
 }
 
 }  // namespace

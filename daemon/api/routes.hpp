@@ -76,6 +76,8 @@ class routes {
   /// Live mode: password checks then run on a worker thread and the login answer comes
   /// back on `ex` (the domain io_context). Without it (in-process tests) they run inline.
   void set_executor(boost::asio::any_io_executor ex);
+  /// Heavy list queries run there (may be null: inline). It must outlive the routes.
+  void set_queries(query_thread* q) { context_.queries = q; }
 
   response handle(const request& r);
 

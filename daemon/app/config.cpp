@@ -14,6 +14,7 @@
 #include "base/time.hpp"
 #include "base/yaml_reader.hpp"
 #include "i18n/locale.hpp"
+#include "store/audit_head.hpp"
 
 namespace hearth::app {
 namespace fs = std::filesystem;
@@ -111,6 +112,23 @@ std::optional<std::string> read_secret_file(const std::string& path) {
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
     line.pop_back();
   return line;
+}
+
+std::optional<std::string> read_audit_key(const config& c, std::string& why) {
+  if (c.audit.key_file.empty()) return std::string();
+  auto key = read_secret_file(c.audit.key_file);
+  if (!key) {
+    why = fmt::format("cannot read audit.key_file {}", c.audit.key_file);
+    return std::nullopt;
+  }
+  if (key->size() < store::k_min_head_key) {
+    why = fmt::format(
+        "audit.key_file {} holds {} bytes; an HMAC key needs at least {} (for "
+        "example the output of `openssl rand -hex 32`)",
+        c.audit.key_file, key->size(), store::k_min_head_key);
+    return std::nullopt;
+  }
+  return key;
 }
 
 std::string config::default_console_dir() {
@@ -220,7 +238,8 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
           std::pair{"bulk_queue_bytes", &c.ingest.bulk_queue_bytes},
           std::pair{"priority_queue_messages", &c.ingest.priority_queue_messages},
           std::pair{"store_backlog", &c.ingest.store_backlog},
-          std::pair{"priority_session_topics", &c.ingest.priority_session_topics}}) {
+          std::pair{"priority_session_topics", &c.ingest.priority_session_topics},
+          std::pair{"unknown_devices_max", &c.ingest.unknown_devices_max}}) {
       auto v = g.integer(key, false);
       if (!v) continue;
       if (*v < 1 || *v > (1LL << 40))
@@ -269,6 +288,16 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   }
   if (const auto n = doc.get("escalation"); n.IsDefined()) parse_escalation(n, file, out, c);
   if (const auto n = doc.get("webhooks"); n.IsDefined()) parse_webhooks(n, file, out, c);
+  if (const auto n = doc.get("audit"); n.IsDefined()) {
+    yaml_map a(n, file, out, "audit");
+    if (auto k = a.string("key_file", false)) {
+      c.audit.key_file = resolve(base, *k);
+      std::ifstream probe(c.audit.key_file, std::ios::binary);
+      if (!fs::is_regular_file(c.audit.key_file) || !probe)
+        a.error(a.get("key_file"), fmt::format("'key_file' cannot be read: {}", c.audit.key_file));
+    }
+    a.finish();
+  }
   if (auto r = doc.duration_value("retention", false)) {
     if (*r < std::chrono::days(1) || *r > std::chrono::days(36'500))
       doc.error(doc.get("retention"), "'retention' must be between 1d and 36500d");

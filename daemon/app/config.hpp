@@ -38,6 +38,8 @@ struct ingest_config {
   /// exact topics it subscribes to at most.
   bool priority_session = true;
   std::size_t priority_session_topics = 50'000;
+  /// Unregistered devices remembered at most (store::writer_options::max_unknown_devices).
+  std::size_t unknown_devices_max = 10'000;
 };
 
 /// The HTTP API's listener and its bounds (api::server_options, issue 18).
@@ -65,6 +67,14 @@ struct webhook_config {
   duration backoff = std::chrono::seconds(1);  ///< first retry delay; doubles, capped at 5 min
 };
 
+/// The audit chain's anchor (store/audit_head.hpp, issue 18).
+struct audit_config {
+  /// HMAC key of the published audit head: the first line of this file, at least 16
+  /// bytes. Keep it away from the database (another folder, mode 0600, backed up apart):
+  /// whoever has both can forge a head. Optional: without it the head is unsigned.
+  std::string key_file;
+};
+
 struct config {
   std::string file;  ///< the config file itself
   std::string timezone = "UTC";
@@ -84,6 +94,7 @@ struct config {
   /// Optional `escalation:` section; its time zone is `timezone`.
   alerts::escalation_policy escalation;
   std::vector<webhook_config> webhooks;  ///< optional `webhooks:` list
+  audit_config audit;                    ///< optional `audit:` section
   /// The console's static files (index.html, app.js, style.css). Default: the source tree's
   /// daemon/console when it exists (development), else /usr/share/hearth/console.
   std::string console_dir = default_console_dir();
@@ -101,6 +112,10 @@ std::optional<config> load_config(const std::string& file, diagnostics& out);
 /// The first line of a secret file (password), without its line ending. nullopt when the
 /// file cannot be read. The secret is never logged.
 std::optional<std::string> read_secret_file(const std::string& path);
+
+/// The audit head's key (`audit.key_file`): empty when none is configured; nullopt with
+/// `why` set when the file cannot be read or is shorter than store::k_min_head_key.
+std::optional<std::string> read_audit_key(const config& c, std::string& why);
 
 /// Splits "host:port"; nullopt when malformed.
 std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& listen);

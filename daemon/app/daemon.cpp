@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "api/query_thread.hpp"
 #include "api/routes.hpp"
 #include "app/config.hpp"
 #include "app/definitions.hpp"
@@ -141,6 +142,11 @@ int run_daemon(const std::string& config_file, bool init) {
       return 1;
     }
   }
+  if (!store::is_postgresql(cfg->database))
+    if (auto ro = store::not_writable(cfg->database); !ro.empty()) {
+      log::error("store", "cannot use database {}: {}", cfg->database, ro);
+      return 1;
+    }
   // A damaged file is refused before anything writes to it: no migration, no WAL
   // recovery written back, no new file in its place.
   if (auto problem = check_database_at_start(cfg->database); !problem.empty()) {
@@ -180,6 +186,7 @@ int run_daemon(const std::string& config_file, bool init) {
   store::writer_options wopts;
   wopts.health_board = &store_health;
   wopts.retention = cfg->retention;
+  wopts.max_unknown_devices = cfg->ingest.unknown_devices_max;
   wopts.clock = &clk;
   store::writer writer(cfg->database, tel, wopts);
   engine::engine eng(defs.rules, clk, cfg->timezone);
@@ -236,8 +243,30 @@ int run_daemon(const std::string& config_file, bool init) {
   pipe.on_transition([&](const alerts::transition& t) { outputs.publish(t, pipe.devices()); });
   publisher.start();
   ticker escalations(io, clk, book, pipe);
+  // The audit head, signed, on MQTT (retained) and beside the database (audit_anchor.hpp).
+  std::string key_problem;
+  const auto audit_key = read_audit_key(*cfg, key_problem);
+  if (!audit_key) {
+    fmt::print(stderr, "{}: {}\n", cfg->file, key_problem);
+    return k_exit_config;
+  }
+  if (audit_key->empty())
+    log::warn("store",
+              "audit.key_file is not set: the audit head on {} is unsigned, so whoever holds the "
+              "database could cut its trail and publish a matching head",
+              k_audit_head_topic);
+  const bool sqlite_file = cfg->database != ":memory:" && !store::is_postgresql(cfg->database);
+  audit_anchor anchor(
+      *st, *audit_key, sqlite_file ? cfg->database + ".head" : std::string(),
+      [&](const std::string& head) { publisher.publish(k_audit_head_topic, head, 1, true); });
+  escalations.set_anchor(&anchor);
 
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
+  // Heavy list queries on a thread and connection of their own (api/query_thread.hpp);
+  // a second connection would not see a ":memory:" database.
+  std::unique_ptr<api::query_thread> queries;
+  if (cfg->database != ":memory:")
+    queries = std::make_unique<api::query_thread>(cfg->database, io.get_executor());
   api::routes::options api_options;
   api_options.console_dir = cfg->console_dir;
   api_options.secure_cookie = cfg->http.secure_cookie;
@@ -252,6 +281,7 @@ int run_daemon(const std::string& config_file, bool init) {
       },
       api_options);
   routes.set_executor(io.get_executor());  // password checks run off the domain thread
+  routes.set_queries(queries.get());
   routes.set_messages(defs.messages, cfg->locale, cfg->timezone);
   pipe.on_transition([&](const alerts::transition& t) { routes.on_transition(t); });
   auto listen = split_listen(cfg->http.listen);

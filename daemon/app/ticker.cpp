@@ -23,6 +23,7 @@ void ticker::fire() noexcept {
   try {
     pipe_.check_store_files();
     pipe_.record(book_.tick(clock_.now()));
+    if (anchor_) anchor_->tick(clock_.now());
   } catch (const std::exception& e) {
     log::error("app", "escalation tick failed: {}", e.what());
   }

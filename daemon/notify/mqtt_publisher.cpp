@@ -51,9 +51,10 @@ void mqtt_publisher::start() {
   }
 }
 
-bool mqtt_publisher::publish(const std::string& topic, const std::string& payload, int qos) {
+bool mqtt_publisher::publish(const std::string& topic, const std::string& payload, int qos,
+                             bool retain) {
   try {
-    impl_->client.publish(topic, payload.data(), payload.size(), qos, false);
+    impl_->client.publish(topic, payload.data(), payload.size(), qos, retain);
     return true;
   } catch (const mqtt::exception& e) {
     impl_->tel.add("hearth_alert_publish_errors_total");

@@ -48,6 +48,7 @@ void store::save_alert(const alerts::alert& a) {
     body[k] = v;  // tier and deadlines survive restart
   if (!a.texts.empty()) body["texts"] = alerts::texts_json(a);  // every reader's language
   st.bind(8, json::serialize(body)).run();
+  record_alert_rows({std::stoll(a.id)}, a.updated_at);  // the chain covers the row (audit.hpp)
   tx.commit();
 }
 

@@ -2,6 +2,8 @@
 #include "store/sqlite_file.hpp"
 
 #include <fmt/format.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -11,6 +13,37 @@
 #include "store/sqlite.hpp"
 
 namespace hearth::store {
+
+std::string not_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path == ":memory:") return {};
+  auto dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return fmt::format(
+        "{} is on a file system mounted read-only: hearthd writes every alert "
+        "there. Remount it read-write, or set `database:` to a writable place",
+        path);
+  const auto who = fmt::format("uid {}", ::geteuid());
+  for (const char* tail : {"", "-wal", "-shm"}) {
+    const auto file = path + tail;
+    std::error_code ec;
+    if (fs::exists(file, ec) && ::access(file.c_str(), W_OK) != 0)
+      return fmt::format(
+          "{} is read-only for the user hearthd runs as ({}): {}. hearthd writes "
+          "every alert there; give that user (the unit's User=hearth) write "
+          "permission, e.g. chown hearth: {}",
+          file, who, std::strerror(errno), file);
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return fmt::format(
+        "the folder {} is read-only for the user hearthd runs as ({}): {}. "
+        "SQLite makes {}-wal and {}-shm there; give that user write permission "
+        "on the folder (the unit's StateDirectory=hearth does)",
+        dir.string(), who, std::strerror(errno), path, path);
+  return {};
+}
 
 std::string check_database_file(const std::string& path, bool full_check) {
   namespace fs = std::filesystem;
@@ -93,7 +126,7 @@ std::string empty_or_truncated(const std::string& path) {
 std::string move_aside(const std::string& path, const std::string& suffix) {
   namespace fs = std::filesystem;
   const auto to = path + "." + suffix;
-  for (const char* tail : {"", "-wal", "-shm"}) {
+  for (const char* tail : {"", "-wal", "-shm", ".head"}) {
     std::error_code ec;
     if (!fs::exists(path + tail, ec)) continue;
     fs::rename(path + tail, to + tail, ec);

@@ -21,6 +21,12 @@ std::string check_database_file(const std::string& path, bool full_check);
 /// database and reads a truncated one as if the missing pages were never written.
 std::string empty_or_truncated(const std::string& path);
 
+/// Why hearthd could not write the database at `path` (issue 18: "a read-only database at
+/// start gives a clear message"): the file, its -wal or -shm is read-only for this user,
+/// its folder is (SQLite makes the -wal and -shm there, and a first start the file), or the
+/// file system is mounted read-only. Empty when it can be written, and for ":memory:".
+std::string not_writable(const std::string& path);
+
 /// Moves `path` and any -wal/-shm beside it to `<path>.<suffix>` (and its -wal/-shm), so
 /// that a new database can be made in its place without a stale WAL being replayed into
 /// it. Returns the new name of the main file. Throws store_error.

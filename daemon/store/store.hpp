@@ -30,6 +30,7 @@
 #include "engine/engine.hpp"
 #include "registry/registry.hpp"
 #include "store/audit.hpp"
+#include "store/audit_head.hpp"
 #include "store/health.hpp"
 #include "store/id_floor.hpp"
 #include "store/rows.hpp"
@@ -98,12 +99,21 @@ class store {
   /// Appends rows in order, chaining each to the last, in the caller's transaction when one
   /// is open, so that rows and the state they describe commit together.
   void append_audit(const std::vector<alerts::audit_entry>& rows);
-  /// Rows about one alert, oldest first.
+  /// Rows about one alert, oldest first, without the `recorded` rows (its timeline).
   std::vector<audit_row> audit_for_alert(const std::string& alert_id);
+  /// Appends a `recorded` row per alert id with the digest of its row as it now is (see
+  /// audit.hpp); save_alert does this itself, other writers of alert rows call it.
+  void record_alert_rows(const std::vector<std::int64_t>& ids, time_point at);
+  /// Where the chain ends now (unsigned): its row count and last hash, and the highest
+  /// alert id in the alerts table. Two indexed reads.
+  audit_head audit_head_now(time_point at);
   /// Rows after `after_seq`, oldest first (export, tests).
   std::vector<audit_row> audit_rows(std::int64_t after_seq = 0, std::size_t limit = 100'000);
-  /// Walks the whole chain, a page at a time: memory does not grow with the table.
-  audit_verdict verify_audit();
+  /// Walks the whole chain, a page at a time, then the alerts table against the chain's
+  /// records of its rows (memory: one digest per alert). With `anchor`, also that the chain
+  /// still reaches the anchor's row count with its hash there, and that the alerts table
+  /// still holds its last alert id. The anchor's signature is the caller's to check.
+  audit_verdict verify_audit(const audit_head* anchor = nullptr);
 
   // --- rule-engine state (engine_state.cpp): pending windows, deadlines, baselines, one
   // JSON row per key; a row with empty json deletes its key. Written in one transaction.
@@ -133,7 +143,11 @@ class store {
   std::vector<alerts::away> load_aways(time_point now);
 
   // --- readings, quarantine and unknown devices (readings.cpp), written by `writer`.
-  std::vector<unknown_device> unknown_devices();
+  /// Unregistered devices, most recently seen first (then by external id), after the
+  /// key (`after_ms`, `after_id`; 0 and "" for the first page), `limit` at most.
+  std::vector<unknown_device> unknown_devices(std::int64_t after_ms = 0,
+                                              const std::string& after_id = {},
+                                              std::size_t limit = 100'000);
   std::vector<quarantine_row> quarantine(std::size_t limit = 100);
   std::vector<stored_reading> readings(const std::string& device_id, time_point since,
                                        time_point until, std::size_t limit = 10'000);

@@ -256,6 +256,9 @@ std::optional<std::size_t> writer::write(std::vector<entry>& batch) {
     const auto done =
         sink_->write(batch, [this] { return holds_.load(std::memory_order_relaxed) > 0; });
     telemetry_.add("hearth_readings_stored_total", {}, static_cast<double>(done.readings));
+    if (done.unknown_forgotten)
+      telemetry_.add("hearth_unknown_devices_forgotten_total", {},
+                     static_cast<double>(done.unknown_forgotten));
     health_->recovered("writer");
     return done.items;
   } catch (const store_error& e) {
@@ -276,8 +279,12 @@ void writer::prune() {
     const auto done = sink_->prune(now - options_.retention, options_.prune_batch);
     telemetry_.add("hearth_readings_pruned_total", {}, static_cast<double>(done.readings));
     telemetry_.add("hearth_quarantine_pruned_total", {}, static_cast<double>(done.quarantine));
+    telemetry_.add("hearth_unknown_devices_pruned_total", {},
+                   static_cast<double>(done.unknown_devices));
     // More to do: come back at once (between batches of new rows); else in a minute.
-    next_prune_ = done.readings >= n || done.quarantine >= n ? now : now + std::chrono::minutes(1);
+    next_prune_ = done.readings >= n || done.quarantine >= n || done.unknown_devices >= n
+                      ? now
+                      : now + std::chrono::minutes(1);
   } catch (const store_error& e) {
     health_->failed("writer", e.what());
     next_prune_ = now + std::chrono::seconds(10);

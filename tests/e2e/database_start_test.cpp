@@ -2,13 +2,17 @@
 // Issue 18, defect 6: a 0-byte database file started silently as an empty new database
 // (no alerts, no users). A missing file is a first start; an existing empty or cut-short
 // file is refused with exit 65 and left as it was, unless `hearthd run --init`; a database
-// whose schema is newer than the binary is refused even then.
+// whose schema is newer than the binary is refused even then. Also: a read-only database
+// at start is refused with a message that names the cause.
+#include <sys/mount.h>
+
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
 
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
+#include "store/store.hpp"
 #include "support/harness.hpp"
 
 namespace {
@@ -138,4 +142,41 @@ TEST_CASE("a -wal removed under the running daemon turns /healthz to failing, wi
   CHECK(http_get(hearthd.http_port(), "/api/v1/alerts").body.find("sos-pressed") !=
         std::string::npos);
   CHECK(hearthd.proc().running());
+}
+
+TEST_CASE(
+    "a database on a read-only file system is refused at start with a message naming "
+    "the cause",
+    "[e2e][store][start]") {
+  temp_dir dir;
+  temp_dir logs;
+  const auto data = dir / "data";
+  fs::create_directories(data);
+  // A tmpfs of its own for the database, made read-only once the database is in it.
+  struct tmpfs {
+    fs::path at;
+    bool mounted = false;
+    explicit tmpfs(fs::path p) : at(std::move(p)) {
+      mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, "size=8m") == 0;
+    }
+    ~tmpfs() {
+      if (mounted) ::umount(at.c_str());
+    }
+  } disk(data);
+  if (!disk.mounted) {
+    WARN("mount -t tmpfs failed (not root, or no mounts in this sandbox): not run");
+    return;
+  }
+  const auto db = (data / "hearth.db").string();
+  { store::store st(db); }  // a whole, migrated database
+  write_file(dir / "hearth.yaml", "database: " + db +
+                                      "\ndevices_dir: " HEARTH_SOURCE_DIR
+                                      "/devices\nrules_dir: " HEARTH_SOURCE_DIR "/rules\n");
+  REQUIRE(::mount(nullptr, data.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) == 0);
+  process p({HEARTHD_BINARY, "run", "--config", (dir / "hearth.yaml").string()}, logs / "run.log");
+  const auto code = p.wait(30s);
+  INFO(p.log());
+  CHECK(code == 1);
+  CHECK_THAT(p.log(), Catch::Contains("cannot use database " + db + ": " + db +
+                                      " is on a file system mounted read-only"));
 }
