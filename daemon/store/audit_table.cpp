@@ -111,12 +111,12 @@ void store::record_alert_rows(const std::vector<std::int64_t>& ids, time_point a
   if (ids.empty()) return;
   transaction tx(*db_);
   std::vector<alerts::audit_entry> rows;
-  auto st = db_->prepare(std::string(k_alert_columns) + "WHERE id = ?1");
+  auto st = db_->prepare(fmt::format("{}WHERE id = ?1", k_alert_columns));
   for (const auto id : ids) {
     st.bind(1, id);
     if (st.step())
       rows.push_back({at, "hearthd", std::string(k_recorded_action), std::to_string(id),
-                      std::string(k_recorded_prefix) + alert_row_digest(st), "", "store"});
+                      fmt::format("{}{}", k_recorded_prefix, alert_row_digest(st)), "", "store"});
     st.reset();
   }
   append_audit(rows);
@@ -142,8 +142,8 @@ audit_head store::audit_head_now(time_point at) {
 
 std::vector<audit_row> store::audit_for_alert(const std::string& alert_id) {
   std::vector<audit_row> out;
-  auto st = db_->prepare(std::string(k_select) + "WHERE alert_id = ?1 AND action <> '" +
-                         std::string(k_recorded_action) + "' ORDER BY seq");
+  auto st = db_->prepare(fmt::format("{}WHERE alert_id = ?1 AND action <> '{}' ORDER BY seq",
+                                     k_select, k_recorded_action));
   st.bind(1, alert_id);
   while (st.step())
     out.push_back(read_row(st));
@@ -152,7 +152,7 @@ std::vector<audit_row> store::audit_for_alert(const std::string& alert_id) {
 
 std::vector<audit_row> store::audit_rows(std::int64_t after_seq, std::size_t limit) {
   std::vector<audit_row> out;
-  auto st = db_->prepare(std::string(k_select) + "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  auto st = db_->prepare(fmt::format("{}WHERE seq > ?1 ORDER BY seq LIMIT ?2", k_select));
   st.bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
   while (st.step())
     out.push_back(read_row(st));
@@ -207,7 +207,7 @@ audit_verdict store::verify_audit(const audit_head* anchor) {
   }
   // The alerts table against the chain's record of each row.
   std::int64_t after_id = 0, highest = 0;
-  auto st = db_->prepare(std::string(k_alert_columns) + "WHERE id > ?1 ORDER BY id LIMIT ?2");
+  auto st = db_->prepare(fmt::format("{}WHERE id > ?1 ORDER BY id LIMIT ?2", k_alert_columns));
   while (true) {
     st.bind(1, after_id).bind(2, k_alert_page);
     std::int64_t n = 0;
