@@ -2,8 +2,10 @@
 #pragma once
 /// GET /api/v1/stream: a WebSocket that pushes every alert transition the caller may see
 /// (the alert JSON plus "transition" and "action") as `on_transition` is called. The first
-/// message is {"hello":{"user","role"}}. A subscriber whose session has expired is closed
-/// at the next transition; logging out closes the streams opened with that credential.
+/// message is {"hello":{"user","role"}}. A subscriber whose credential has expired or been
+/// deleted, or whose user was disabled or removed (also from the command line), is closed
+/// at the next transition; logging out closes the streams opened with that credential, and
+/// disabling a user over the API closes that user's streams at once.
 ///
 /// Threading: domain thread only; nothing here blocks (each peer queues, see ws_peer).
 
@@ -29,6 +31,8 @@ class stream_hub {
   std::size_t subscribers();
   /// Closes every stream opened with the credential whose hash is `token_hash`.
   void close_token(std::string_view token_hash);
+  /// Closes every stream of `user`.
+  void close_user(std::string_view user);
 
  private:
   struct subscriber {
@@ -37,6 +41,8 @@ class stream_hub {
     std::string locale;  ///< from the upgrade request's Accept-Language
   };
   response open(const call& k);
+  /// The subscriber's credential and user still let it in.
+  bool still_valid(const subscriber& s, time_point now);
 
   context& context_;
   std::vector<subscriber> subscribers_;

@@ -19,6 +19,7 @@
 #include "ingest/mqtt_ingest.hpp"
 #include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
+#include "reports/sla_meter.hpp"
 #include "store/sqlite_file.hpp"
 
 namespace hearth::app {
@@ -241,6 +242,11 @@ int run_daemon(const std::string& config_file, bool init) {
   notify::alert_outputs outputs(&publisher, &hooks, clk,
                                 [&](alerts::audit_entry e) { book.journal(std::move(e)); });
   pipe.on_transition([&](const alerts::transition& t) { outputs.publish(t, pipe.devices()); });
+  reports::sla_meter sla(tel, cfg->desk.figures, book.policy(), [&](const alerts::alert& a) {
+    const auto* d = pipe.devices().find_device(a.subject.device_id);
+    return d ? std::string(d->type) : std::string();
+  });
+  pipe.on_transition([&](const alerts::transition& t) { sla.on_transition(t); });
   publisher.start();
   ticker escalations(io, clk, book, pipe);
   // The audit head, signed, on MQTT (retained) and beside the database (audit_anchor.hpp).
@@ -270,6 +276,7 @@ int run_daemon(const std::string& config_file, bool init) {
   api::routes::options api_options;
   api_options.console_dir = cfg->console_dir;
   api_options.secure_cookie = cfg->http.secure_cookie;
+  api_options.desk = cfg->desk;
   api::routes routes(
       book, *st, tel, pipe,
       [&] {

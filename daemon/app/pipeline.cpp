@@ -265,6 +265,10 @@ void pipeline::set_away(const alerts::away& a) {
   engine_.set_away(a.resident_id, a.until);
 }
 
+void pipeline::end_away(const std::string& resident_id) {
+  engine_.set_away(resident_id, std::nullopt);
+}
+
 void pipeline::record(const std::vector<alerts::transition>& ts) {
   if (store_) {
     auto rows = book_.take_journal();

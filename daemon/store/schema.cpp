@@ -70,6 +70,16 @@ INSERT OR REPLACE INTO readings_v4(bucket, device, ts, metric, value)
 DROP TABLE readings;
 ALTER TABLE readings_v4 RENAME TO readings;
 )sql",
+    // 6: the supervisor's desk (issue 16): alerts by period, acknowledged handovers, users
+    // that can be disabled and given an extra caseload
+    R"sql(
+CREATE INDEX alerts_by_opened ON alerts(opened_at);
+CREATE INDEX alerts_by_update ON alerts(state, updated_at);
+CREATE TABLE handovers (id INTEGER PRIMARY KEY, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,
+  acknowledged_by TEXT NOT NULL, acknowledged_at INTEGER NOT NULL, note TEXT NOT NULL);
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+ALTER TABLE users ADD COLUMN caseload TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int sqlite_version(connection& c) {
