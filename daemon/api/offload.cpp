@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "api/reply.hpp"
+#include "base/log.hpp"
 
 namespace hearth::api {
 
@@ -36,7 +37,7 @@ response offload::run(std::function<std::string()> slow,
       try {
         got = slow();
       } catch (const std::exception& e) {
-        fmt::print(stderr, "hearthd: a background step failed: {}\n", e.what());
+        log::error("api", "a background step failed: {}", e.what());
       }
       boost::asio::post(*executor_, [this, got = std::move(got), then = std::move(then),
                                      done = std::move(done)]() noexcept {
@@ -45,7 +46,7 @@ response offload::run(std::function<std::string()> slow,
           done(got ? then(*got)
                    : json_error(500, "internal", "the request failed; see the daemon log"));
         } catch (const std::exception& e) {
-          fmt::print(stderr, "hearthd: a request failed: {}\n", e.what());
+          log::error("api", "a request failed: {}", e.what());
           done(json_error(500, "internal", "the request failed; see the daemon log"));
         }
       });

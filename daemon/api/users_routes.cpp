@@ -66,7 +66,9 @@ struct user_body {
 
 result<user_body> parse_user_body(std::string_view body,
                                   std::initializer_list<std::string_view> allowed) {
-  if (body.size() > k_max_body) return make_error("too-large", "the body is too large");
+  if (body.size() > k_max_body)
+    return make_error("too-large",
+                      fmt::format("the body is larger than {} KiB (the limit)", k_max_body / 1024));
   user_body out;
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return out;
   boost::system::error_code ec;
