@@ -238,12 +238,13 @@ TEST_CASE(
   const auto kept = st.unknown_devices();
   REQUIRE(kept.size() == 100);
   CHECK(kept.front().external_id == "0x0000");
-  CHECK(kept.front().count == 2);
   CHECK(kept[1].external_id == fmt::format("0x{:04x}", 249));
   CHECK(kept.back().external_id == fmt::format("0x{:04x}", 151));
-  // 150 forgotten; 151 when 0x0000 was forgotten before it was seen again (batching).
+  // 150 forgotten; 151 when 0x0000 was forgotten before it was seen again (batching), and
+  // then it is remembered anew, seen once.
   const auto forgotten = tel.value("hearth_unknown_devices_forgotten_total");
   CHECK((forgotten == 150 || forgotten == 151));
+  CHECK(kept.front().count == (forgotten == 150 ? 2 : 1));
   // A page of them in SQL, after a key.
   const auto page = st.unknown_devices(store::to_ms(kept[9].last_seen), kept[9].external_id, 5);
   REQUIRE(page.size() == 5);
