@@ -133,10 +133,18 @@ response sessions::finish_login(const std::string& user, const std::string& remo
     context_.pipeline.record({});
     return json_error(403, "disabled", "this user is disabled; ask a supervisor");
   }
-  auth::delete_expired_tokens(db, now);
   const auto token = auth::new_token();
   const auto expires = now + options_.session_ttl;
-  auth::add_token(db, {auth::token_hash(token), user, "session", now, expires});
+  {
+    // The store writer steps aside, as for an alert: under a flood of readings the domain
+    // thread would otherwise wait in SQLite's busy handler (every SOS behind it) and the
+    // login fail after the busy timeout.
+    const auto hold = context_.pipeline.hold_writes();
+    store::transaction tx(db);
+    auth::delete_expired_tokens(db, now);
+    auth::add_token(db, {auth::token_hash(token), user, "session", now, expires});
+    tx.commit();
+  }
   book.journal({now, user, "login", "", "user:" + user, "", "api"});
   context_.pipeline.record({});
   json::object o;
@@ -153,7 +161,10 @@ response sessions::finish_login(const std::string& user, const std::string& remo
 }
 
 response sessions::logout(const request& r, const auth::principal& p) {
-  auth::delete_token(context_.store, p.token_hash);
+  {
+    const auto hold = context_.pipeline.hold_writes();  // as at login
+    auth::delete_token(context_.store, p.token_hash);
+  }
   streams_.close_token(p.token_hash);
   context_.book.journal({context_.book.now(), p.user, "logout", "", "user:" + p.user, "", "api"});
   context_.pipeline.record({});

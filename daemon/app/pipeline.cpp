@@ -307,8 +307,7 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     auto rows = book_.take_journal();
     try {
       // The store writer steps aside for this one (a P1 must not queue behind meter rows).
-      std::optional<store::writer::hold_guard> hold;
-      if (writer_) hold.emplace(writer_->hold());
+      const auto hold = hold_writes();
       // Durable before anyone is told: the alert and its audit rows commit together.
       store::transaction tx(*store_);
       for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
@@ -343,6 +342,12 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
   flush_journal();
 }
 
+std::optional<store::writer::hold_guard> pipeline::hold_writes() {
+  std::optional<store::writer::hold_guard> hold;
+  if (writer_) hold.emplace(writer_->hold());
+  return hold;
+}
+
 void pipeline::flush_journal() {
   if (!store_) {
     (void)book_.take_journal();  // replay without storage keeps no trail
@@ -351,8 +356,7 @@ void pipeline::flush_journal() {
   auto rows = book_.take_journal();
   if (rows.empty()) return;
   try {
-    std::optional<store::writer::hold_guard> hold;
-    if (writer_) hold.emplace(writer_->hold());
+    const auto hold = hold_writes();
     store::transaction tx(*store_);
     store_->append_audit(rows);
     tx.commit();
@@ -396,8 +400,7 @@ bool pipeline::persist_engine_state(std::size_t max) {
   if (rows.empty()) return false;
   try {
     // Held briefly so that the domain thread never sleeps in SQLite's busy handler.
-    std::optional<store::writer::hold_guard> hold;
-    if (writer_) hold.emplace(writer_->hold());
+    const auto hold = hold_writes();
     store_->save_engine_state(rows);
     store_recovered();
   } catch (const store::store_error& e) {

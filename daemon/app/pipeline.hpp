@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -83,6 +84,13 @@ class pipeline {
   /// (notifications). Every change to the book goes through here: signals, operator
   /// actions, escalation ticks.
   void record(const std::vector<alerts::transition>& ts);
+
+  /// Keeps the store writer from starting a transaction while the caller writes on the
+  /// domain connection (a login's session token, as `record` does for alerts), so that the
+  /// domain thread waits at most for the writer's current transaction, never in SQLite's
+  /// busy handler behind a flood's rows (where it would hold up every SOS, and fail after
+  /// the busy timeout). Empty without a writer.
+  std::optional<store::writer::hold_guard> hold_writes();
 
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);

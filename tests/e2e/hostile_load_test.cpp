@@ -245,8 +245,7 @@ TEST_CASE(
     // A new press each time (Zigbee2MQTT presses have no identity: the same bytes within
     // 2 s are one press), on no open alert (a press on an open one is told again only
     // after 30 s): the previous probe resolved its alert.
-    const auto payload =
-        fmt::format(R"({{"action": "emergency", "battery": {}}})", 90 - presses++);
+    const auto payload = fmt::format(R"({{"action": "emergency", "battery": {}}})", 90 - presses++);
     const auto t0 = std::chrono::steady_clock::now();
     sos_button.publish(mqtt::make_message(k_sos_topic, payload, 1, false));
     std::optional<json::object> opened;
@@ -269,8 +268,7 @@ TEST_CASE(
               .status == 200);
     // Its push, so that the next probe reads only what comes after it.
     while (const auto m = queue.next(5s))
-      if (m->contains("id") && m->at("id").as_string() == id && m->at("state") == "resolved")
-        break;
+      if (m->contains("id") && m->at("id").as_string() == id && m->at("state") == "resolved") break;
   };
 
   // The flood starts; the sockets arrive while it runs.
