@@ -15,6 +15,8 @@
 
 using namespace hearth::test;
 namespace json = boost::json;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
 using namespace std::chrono_literals;
 
 namespace {
