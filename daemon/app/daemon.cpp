@@ -192,7 +192,7 @@ int run_daemon(const std::string& config_file, bool init) {
   store::writer writer(cfg->database, tel, wopts);
   engine::engine eng(defs.rules, clk, cfg->timezone);
   eng.set_messages(defs.messages, cfg->locale);
-  alerts::book book(clk, st->max_alert_id(), cfg->escalation);
+  alerts::book book(clk, st->alert_id_floor(), cfg->escalation);
   book.set_rule_policies(rule_policies(defs.rules));
   book.restore(st->load_alerts(alerts::state::open, 1'000'000));
   book.restore(st->load_alerts(alerts::state::acknowledged, 1'000'000));

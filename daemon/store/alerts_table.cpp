@@ -103,7 +103,11 @@ std::vector<alerts::alert> store::alerts_about(const std::string& resident_id,
 std::uint64_t store::max_alert_id() {
   auto st = db_->prepare("SELECT COALESCE(MAX(id), 0) FROM alerts");
   st.step();
-  const auto in_table = static_cast<std::uint64_t>(st.int64(0));
+  return static_cast<std::uint64_t>(st.int64(0));
+}
+
+std::uint64_t store::alert_id_floor() {
+  const auto in_table = max_alert_id();
   return ids_ ? std::max(in_table, ids_->reserved()) : in_table;
 }
 

@@ -87,10 +87,13 @@ class store {
   std::vector<alerts::alert> load_alerts(std::optional<alerts::state> st, std::size_t limit = 500);
   /// One alert by id, in any state (with its lifecycle fields), or nullopt.
   std::optional<alerts::alert> load_alert(const std::string& id);
-  /// The highest alert id ever handed out: the table's, or higher when the database has
-  /// lost rows (a deleted WAL, a restored backup) that `<file>.ids` remembers. The next
-  /// alert takes the one after it, so an id is never given twice.
+  /// The newest alert's id in the table (0: none).
   std::uint64_t max_alert_id();
+  /// The highest alert id ever handed out or reserved: the table's, or higher when the
+  /// database has lost rows (a deleted WAL, a restored backup) or ids are reserved in
+  /// blocks, as `<file>.ids` remembers. The next alert takes the one after it, so an id is
+  /// never given twice.
+  std::uint64_t alert_id_floor();
   /// The newest alerts (any state) naming the resident or about the household, newest
   /// first; an empty id matches nothing.
   std::vector<alerts::alert> alerts_about(const std::string& resident_id,
