@@ -110,7 +110,7 @@ TEST_CASE("a database whose schema is newer than hearthd is refused with exit 65
     c.exec("PRAGMA user_version=" + std::to_string(store::latest_schema_version() + 1));
   }
   const auto before = read_file(db);
-  for (const std::vector<std::string> flags : {std::vector<std::string>{}, {"--init"}}) {
+  for (const std::vector<std::string>& flags : {std::vector<std::string>{}, {"--init"}}) {
     const auto [code, log] = run_refused(dir, flags);
     INFO(log);
     CHECK(code == 65);
