@@ -26,6 +26,7 @@
 #include "normalize/examples.hpp"
 #include "registry/registry.hpp"
 #include "store/audit.hpp"
+#include "store/audit_head.hpp"
 #include "store/privacy.hpp"
 #include "store/sqlite_file.hpp"
 #include "store/store.hpp"
@@ -159,16 +160,93 @@ int with_store(const std::string& config_file,
   }
 }
 
-/// `hearthd audit verify`: walks the hash chain; exit 0 when intact, 1 naming the first bad row.
-int cmd_audit_verify(const std::string& config_file) {
-  return with_store(config_file, [](const app::config&, store::store& st) {
-    const auto v = st.verify_audit();
-    if (v.ok()) {
-      fmt::print("audit trail intact: {} rows verified\n", v.rows);
-      return 0;
+/// Where hearthd keeps the last audit head beside a SQLite database; empty for others.
+std::string head_file_of(const app::config& cfg) {
+  if (cfg.database == ":memory:" || store::is_postgresql(cfg.database)) return {};
+  return cfg.database + ".head";
+}
+
+/// The head to check the chain against: `given` (a file holding one, or the head's JSON
+/// itself), else the database's own head file when it exists. Sets `why` when `given`
+/// is not a head; nullopt without `why` when there is none to check against.
+std::optional<store::audit_head> load_head(const app::config& cfg, const std::string& given,
+                                           std::string& source, std::string& why) {
+  std::string text;
+  source = given;
+  if (given.empty()) {
+    source = head_file_of(cfg);
+    std::error_code ec;
+    if (source.empty() || !std::filesystem::exists(source, ec)) return std::nullopt;
+  }
+  if (!given.empty() && given.front() == '{') {
+    text = given;
+    source = "--head";
+  } else {
+    std::ifstream in(source, std::ios::binary);
+    if (!in) {
+      why = fmt::format("cannot read the audit head {}", source);
+      return std::nullopt;
     }
-    fmt::print("audit trail BROKEN at row {}: {}\n", *v.bad, v.problem);
-    return 1;
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto h = store::parse_head(text, why);
+  if (!h) why = fmt::format("{}: {}", source, why);
+  return h;
+}
+
+/// `hearthd audit verify [--head H]`: walks the hash chain and checks the alerts table
+/// against it, and the chain against a signed head (issue 18); exit 0 when intact, 1
+/// naming the first bad row.
+int cmd_audit_verify(const std::string& config_file, const std::string& head_arg) {
+  return with_store(config_file, [&](const app::config& cfg, store::store& st) {
+    std::string why, source;
+    const auto key = app::read_audit_key(cfg, why);
+    if (!key) {
+      fmt::print(stderr, "{}: {}\n", cfg.file, why);
+      return k_exit_config;
+    }
+    const auto head = load_head(cfg, head_arg, source, why);
+    if (!why.empty()) {
+      fmt::print(stderr, "{}\n", why);
+      return k_exit_usage;
+    }
+    if (head && !head->hmac.empty() && !key->empty() &&
+        store::head_hmac(*head, *key) != head->hmac) {
+      fmt::print(
+          "audit head BROKEN: the head in {} is not signed with audit.key_file's key: it "
+          "was made elsewhere or edited\n",
+          source);
+      return 1;
+    }
+    if (head && head->hmac.empty() && !key->empty()) {
+      fmt::print(
+          "audit head BROKEN: the head in {} is unsigned, and hearthd signs every head it "
+          "makes with audit.key_file's key\n",
+          source);
+      return 1;
+    }
+    if (head && !head->hmac.empty() && key->empty())
+      fmt::print(stderr,
+                 "warning: the signature of the head in {} is not checked: audit.key_file is not "
+                 "set\n",
+                 source);
+    const auto v = st.verify_audit(head ? &*head : nullptr);
+    if (!v.ok()) {
+      fmt::print("audit trail BROKEN at row {}: {}\n", *v.bad, v.problem);
+      return 1;
+    }
+    fmt::print("audit trail intact: {} rows verified; {} alert rows match it{}\n", v.rows, v.alerts,
+               v.unrecorded_alerts
+                   ? fmt::format(" ({} older ones predate their records)", v.unrecorded_alerts)
+                   : std::string());
+    if (head)
+      fmt::print("it reaches the head in {} ({} rows at {}{})\n", source, head->rows,
+                 format_rfc3339(head->at), head->hmac.empty() ? ", unsigned" : ", signed");
+    else
+      fmt::print(
+          "no head to check its end against: give --head (from MQTT hearth/audit/head or "
+          "a backup's .head file)\n");
+    return 0;
   });
 }
 
@@ -403,7 +481,9 @@ int cmd_users_token(const std::string& config_file, const std::string& name,
       revoke ? "tokens-revoked" : "token-rotated");
 }
 
-/// `hearthd backup --config F FILE`: an online copy through the SQLite backup API.
+/// `hearthd backup --config F FILE`: an online copy through the SQLite backup API. The
+/// backup is an audit row (in the copy too), and the copy's signed audit head is written
+/// beside it as FILE.head.
 int cmd_backup(const std::string& config_file, const std::string& dest) {
   diagnostics d;
   auto cfg = app::load_config(config_file, d);
@@ -415,12 +495,31 @@ int cmd_backup(const std::string& config_file, const std::string& dest) {
     fmt::print(stderr, "the configured database is :memory:; there is nothing to back up\n");
     return 1;
   }
+  std::string why;
+  const auto key = app::read_audit_key(*cfg, why);
+  if (!key) {
+    fmt::print(stderr, "{}: {}\n", cfg->file, why);
+    return k_exit_config;
+  }
   try {
+    std::error_code ec;
+    if (std::filesystem::exists(dest, ec)) {
+      fmt::print(stderr, "hearthd backup: {} exists; a backup never overwrites a file\n", dest);
+      return 1;
+    }
+    const auto now = wall_clock{}.now();
+    {
+      store::store live(cfg->database);
+      live.append_audit({{now, cli_actor(""), "backup", "", "file:" + dest, "", "cli"}});
+    }
     store::backup(cfg->database, dest);
     store::store copy(dest);
     const auto v = copy.verify_audit();
-    fmt::print("backed up {} to {} ({} readings; audit trail {}: {} rows)\n", cfg->database, dest,
-               copy.count_readings(), v.ok() ? "intact" : "BROKEN", v.rows);
+    const auto head = store::signed_head(copy.audit_head_now(now), *key);
+    store::replace_file_synced(dest + ".head", store::head_json(head) + "\n");
+    fmt::print("backed up {} to {} ({} readings; audit trail {}: {} rows; head {}.head{})\n",
+               cfg->database, dest, copy.count_readings(), v.ok() ? "intact" : "BROKEN", v.rows,
+               dest, head.hmac.empty() ? ", unsigned" : ", signed");
     return v.ok() ? 0 : 1;
   } catch (const store::store_error& e) {
     fmt::print(stderr, "hearthd backup: {}\n", e.what());
@@ -505,6 +604,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run the daemon");
   // Not required(): without it, `run` explains how to start instead of CLI11's one line.
   auto* run_config = run->add_option("--config,-c", config_file, "config file (YAML)");
+  bool run_init = false;
+  run->add_flag("--init", run_init,
+                "make a new database where the file is 0 bytes or cut short (it is moved "
+                "aside first)");
 
   auto* check = app.add_subcommand("check", "validate config, device types, rules and registry");
   check->add_option("--config,-c", config_file, "config file (YAML)")->required();
@@ -534,6 +637,10 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   auto* averify = audit->add_subcommand("verify", "check the hash chain; names the first bad row");
   averify->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  std::string verify_head;
+  averify->add_option("--head", verify_head,
+                      "an audit head to check the chain against: a file holding one (a backup's "
+                      ".head) or its JSON (from MQTT hearth/audit/head); default <database>.head");
   auto* aexport = audit->add_subcommand("export", "print one alert and its timeline as JSON");
   aexport->add_option("--config,-c", config_file, "config file (YAML)")->required();
   std::string export_alert;
@@ -605,7 +712,7 @@ int main(int argc, char** argv) {
     if (*rexport)
       return cmd_residents_export(config_file, resident_id, export_full, cli_actor_name);
     if (*rerase) return cmd_residents_erase(config_file, resident_id, cli_actor_name);
-    if (*run) return app::run_daemon(config_file);
+    if (*run) return app::run_daemon(config_file, run_init);
     if (*check) return cmd_check(config_file);
     if (*dtest) return cmd_devices_test(type_files);
     if (*import) return cmd_import(config_file, csv_files);
@@ -614,7 +721,7 @@ int main(int argc, char** argv) {
                  ? app::run_replay(config_file, capture_file, std::cout, std::cerr)
                  : app::run_replay_compare(config_file, compare_rules, capture_file, std::cout,
                                            std::cerr);
-    if (*averify) return cmd_audit_verify(config_file);
+    if (*averify) return cmd_audit_verify(config_file, verify_head);
     if (*aexport) return cmd_audit_export(config_file, export_alert);
     if (*uadd)
       return cmd_users_add(config_file, user_name, user_role, password_file, token_expires);

@@ -7,6 +7,8 @@
 #include <charconv>
 
 #include "api/messages.hpp"
+#include "api/page.hpp"
+#include "api/query_thread.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -19,9 +21,49 @@ namespace json = boost::json;
 
 namespace {
 
+/// The queue's sort key (priority, then age, then id) as a cursor, and back.
+std::vector<std::string> alert_key(const alerts::alert& a) {
+  return {std::to_string(a.priority), std::to_string(a.opened_at.time_since_epoch().count()), a.id};
+}
+std::optional<alerts::alert> alert_at(const std::vector<std::string>& key) {
+  alerts::alert a;
+  std::int64_t ms = 0;
+  const auto& p = key[0];
+  const auto& t = key[1];
+  if (std::from_chars(p.data(), p.data() + p.size(), a.priority).ec != std::errc{} ||
+      std::from_chars(t.data(), t.data() + t.size(), ms).ec != std::errc{})
+    return std::nullopt;
+  a.opened_at = time_point(duration(ms));
+  a.id = key[2];
+  return a;
+}
+
+/// One page of `list` (in queue order) as the caller may see it.
+response alerts_page(std::vector<alerts::alert> list, const registry::registry& reg,
+                     const alerts::escalation_policy& policy, const auth::principal& who,
+                     const page& pg, const std::optional<alerts::alert>& after,
+                     const std::string& locale) {
+  std::erase_if(list, [&](const auto& a) { return !auth::alert_in_scope(who, reg, a); });
+  const auto items = take_page<alerts::alert>(
+      list, pg, [&](const alerts::alert& a, const auto&) { return alerts::queue_order(*after, a); },
+      alert_key);
+  json::array arr;
+  for (const auto* a : items.items)
+    arr.push_back(alert_view(*a, policy, locale));
+  json::object o;
+  o["alerts"] = std::move(arr);
+  set_next_cursor(o, items.next);
+  return in_language(json_ok(o), locale);
+}
+
 response alerts_list(context& c, const call& k) {
   const auto& r = k.req;
-  if (auto bad = check_query(r, {"state", "priority", "building"})) return *bad;
+  if (auto bad = check_query(r, {"state", "priority", "building", "limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 3);
+  if (!pg) return error_response(pg.err());
+  std::optional<alerts::alert> after;
+  if (!pg->after.empty() && !(after = alert_at(pg->after)))
+    return json_error(400, "bad-request", "cursor is not one this endpoint gave");
   alerts::queue_filter f;
   if (auto it = r.query.find("state"); it != r.query.end() && !it->second.empty()) {
     f.state = alerts::state_from_name(it->second);
@@ -37,23 +79,22 @@ response alerts_list(context& c, const call& k) {
   }
   if (auto it = r.query.find("building"); it != r.query.end() && !it->second.empty())
     f.building = it->second;
-  const auto locale = caller_locale(r, c.locale);
-  std::vector<alerts::alert> list;
+  const auto locale = std::string(caller_locale(r, c.locale));
   if (f.state == alerts::state::resolved) {
-    for (auto& a : c.store.load_alerts(alerts::state::resolved))
-      if ((!f.priority || a.priority == *f.priority) &&
-          (!f.building || a.subject.building == *f.building))
-        list.push_back(std::move(a));
-  } else {
-    list = c.book.queue(f);
+    // From the database, off the domain thread (query_thread.hpp), with the registry as it
+    // is now (an immutable snapshot).
+    return run_query(c, [f, p = *pg, after, locale, who = k.who, policy = c.book.policy(),
+                         reg = c.pipeline.devices_snapshot()](store::store& st) {
+      std::vector<alerts::alert> list;
+      for (auto& a : st.load_alerts(alerts::state::resolved))
+        if ((!f.priority || a.priority == *f.priority) &&
+            (!f.building || a.subject.building == *f.building))
+          list.push_back(std::move(a));
+      return alerts_page(std::move(list), *reg, policy, who, p, after, locale);
+    });
   }
-  const auto& reg = c.pipeline.devices();
-  json::array arr;
-  for (const auto& a : list)
-    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a, c.book.policy(), locale));
-  json::object o;
-  o["alerts"] = std::move(arr);
-  return in_language(json_ok(o), locale);
+  return alerts_page(c.book.queue(f), c.pipeline.devices(), c.book.policy(), k.who, *pg, after,
+                     locale);
 }
 
 /// The alert, from the book or the store, when `p` may see it.
@@ -78,8 +119,15 @@ response alert_one(context& c, const std::string& id, const call& k) {
   for (auto& row : c.store.audit_for_alert(a->id))
     rows.push_back(std::move(row.entry));
   const i18n::context words{*c.words, locale, i18n::zone(c.timezone), c.book.now()};
-  v["timeline"] = timeline_view(rows, words);
-  if (auth::allowed(who.role, auth::permission::read_personal_data)) {
+  auto timeline = timeline_view(rows, words);
+  const bool personal = auth::allowed(who.role, auth::permission::read_personal_data);
+  // Operators' notes are free text ("her daughter says she fell last week"): for the roles
+  // that see residents' personal data only. An integrator sees that a note was written.
+  if (!personal)
+    for (auto& row : timeline)
+      row.as_object()["note"] = nullptr;
+  v["timeline"] = std::move(timeline);
+  if (personal) {
     // The call sheet: who, where, whom to call. Each resident shown is an audited read.
     const auto& reg = c.pipeline.devices();
     const auto aways = c.book.aways();

@@ -23,6 +23,8 @@ class pipeline;
 namespace hearth::api {
 class offload;
 
+class query_thread;
+
 struct context {
   alerts::book& book;
   store::store& store;
@@ -38,6 +40,9 @@ struct context {
   std::shared_ptr<const i18n::catalogue> words = std::make_shared<i18n::catalogue>();
   std::string locale{"zh-CN"};
   std::string timezone{"UTC"};  ///< the config's: times in words are local
+  /// Where heavy list queries run (query_thread.hpp); null: inline, on `store` (tests,
+  /// ":memory:").
+  query_thread* queries = nullptr;
 
   /// Journals one read-personal-data row per resident (action `read-personal-data`,
   /// subject `resident:<id>`), then records them together. Nothing when `resident_ids` is

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "api/page.hpp"
+#include "api/query_thread.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "app/pipeline.hpp"
@@ -15,63 +17,109 @@ namespace json = boost::json;
 namespace {
 
 response quarantine(context& c, const request& r) {
-  if (auto bad = check_query(r, {"limit"})) return *bad;
-  std::size_t limit = 100;
-  if (auto it = r.query.find("limit"); it != r.query.end()) {
-    const auto& v = it->second;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (ec != std::errc{} || ptr != v.data() + v.size() || limit < 1 || limit > 1000)
-      return json_error(400, "bad-request", "limit must be 1 to 1000");
+  if (auto bad = check_query(r, {"limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 1);
+  if (!pg) return error_response(pg.err());
+  // Newest first. The cursor counts the rows already sent.
+  std::size_t skip = 0;
+  if (!pg->after.empty()) {
+    const auto& a = pg->after[0];
+    if (std::from_chars(a.data(), a.data() + a.size(), skip).ec != std::errc{})
+      return json_error(400, "bad-request", "cursor is not one this endpoint gave");
   }
-  json::array arr;
-  for (const auto& q : c.store.quarantine(limit)) {
+  // Off the domain thread (query_thread.hpp).
+  return run_query(c, [skip, limit = pg->limit](store::store& st) {
+    const auto rows = st.quarantine(skip + limit + 1);
+    json::array arr;
+    for (std::size_t i = skip; i < rows.size() && arr.size() < limit; ++i) {
+      const auto& q = rows[i];
+      json::object o;
+      o["received_at"] = format_rfc3339(q.received_at);
+      o["topic"] = q.topic;
+      o["reason"] = q.reason;
+      o["detail"] = q.detail;
+      arr.push_back(std::move(o));
+    }
     json::object o;
-    o["received_at"] = format_rfc3339(q.received_at);
-    o["topic"] = q.topic;
-    o["reason"] = q.reason;
-    o["detail"] = q.detail;
-    arr.push_back(std::move(o));
-  }
-  json::object o;
-  o["quarantine"] = std::move(arr);
-  return json_ok(o);
+    const bool more = rows.size() > skip + limit;
+    o["quarantine"] = std::move(arr);
+    set_next_cursor(o, more
+                           ? std::optional<std::vector<std::string>>({std::to_string(skip + limit)})
+                           : std::nullopt);
+    return json_ok(o);
+  });
 }
 
-response unknown_devices(context& c) {
-  json::array arr;
-  for (const auto& u : c.store.unknown_devices()) {
+response unknown_devices(context& c, const request& r) {
+  if (auto bad = check_query(r, {"limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 2);
+  if (!pg) return error_response(pg.err());
+  // Most recently seen first; the key is (last_seen, external_id).
+  std::int64_t after_ms = 0;
+  if (!pg->after.empty()) {
+    const auto& a = pg->after[0];
+    if (std::from_chars(a.data(), a.data() + a.size(), after_ms).ec != std::errc{})
+      return json_error(400, "bad-request", "cursor is not one this endpoint gave");
+  }
+  // The page in SQL (one more row: whether more follow), not the whole table, and off the
+  // domain thread (query_thread.hpp).
+  return run_query(c, [after_ms, p = *pg](store::store& st) {
+    const auto rows =
+        st.unknown_devices(after_ms, p.after.empty() ? std::string() : p.after[1], p.limit + 1);
+    const auto page = take_page<store::unknown_device>(
+        rows, p, [](const store::unknown_device&, const auto&) { return true; },
+        [](const store::unknown_device& u) {
+          return std::vector<std::string>{std::to_string(u.last_seen.time_since_epoch().count()),
+                                          u.external_id};
+        });
+    json::array arr;
+    for (const auto* u : page.items) {
+      json::object o;
+      o["external_id"] = u->external_id;
+      o["last_topic"] = u->last_topic;
+      o["first_seen"] = format_rfc3339(u->first_seen);
+      o["last_seen"] = format_rfc3339(u->last_seen);
+      o["count"] = u->count;
+      arr.push_back(std::move(o));
+    }
     json::object o;
-    o["external_id"] = u.external_id;
-    o["last_topic"] = u.last_topic;
-    o["first_seen"] = format_rfc3339(u.first_seen);
-    o["last_seen"] = format_rfc3339(u.last_seen);
-    o["count"] = u.count;
+    o["devices"] = std::move(arr);
+    set_next_cursor(o, page.next);
+    return json_ok(o);
+  });
+}
+
+response devices(context& c, const request& r) {
+  if (auto bad = check_query(r, {"limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 1);
+  if (!pg) return error_response(pg.err());
+  // By device id (the registry is loaded in that order).
+  const auto page = take_page<registry::device>(
+      c.pipeline.devices().all().devices, *pg,
+      [](const registry::device& d, const auto& key) { return d.id > key[0]; },
+      [](const registry::device& d) { return std::vector<std::string>{std::string(d.id)}; });
+  json::array arr;
+  for (const auto* d : page.items) {
+    json::object o;
+    o["device_id"] = d->id;
+    o["external_id"] = d->external_id;
+    o["type"] = d->type;
+    o["household_id"] =
+        d->household_id.empty() ? json::value(nullptr) : json::value(d->household_id);
+    o["building"] = d->building;
+    o["location"] = d->location;
     arr.push_back(std::move(o));
   }
   json::object o;
   o["devices"] = std::move(arr);
-  return json_ok(o);
-}
-
-response devices(context& c) {
-  json::array arr;
-  for (const auto& d : c.pipeline.devices().all().devices) {
-    json::object o;
-    o["device_id"] = d.id;
-    o["external_id"] = d.external_id;
-    o["type"] = d.type;
-    o["household_id"] = d.household_id.empty() ? json::value(nullptr) : json::value(d.household_id);
-    o["building"] = d.building;
-    o["location"] = d.location;
-    arr.push_back(std::move(o));
-  }
-  json::object o;
-  o["devices"] = std::move(arr);
+  set_next_cursor(o, page.next);
   return json_ok(o);
 }
 
 response device_readings(context& c, const std::string& id, const request& r) {
-  if (auto bad = check_query(r, {"since", "until"})) return *bad;
+  if (auto bad = check_query(r, {"since", "until", "limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 2);
+  if (!pg) return error_response(pg.err());
   if (!c.pipeline.devices().find_device(id)) return json_error(404, "not-found", "no such device");
   time_point since{}, until = time_point::max();
   if (auto it = r.query.find("since"); it != r.query.end() && !it->second.empty()) {
@@ -84,22 +132,49 @@ response device_readings(context& c, const std::string& id, const request& r) {
     if (!t) return json_error(400, "bad-request", "until must be an RFC 3339 time");
     until = *t;
   }
-  json::array arr;
-  for (const auto& rd : c.store.readings(id, since, until)) {
-    json::object o;
-    o["metric"] = name(rd.metric);
-    if (info(rd.metric).boolean)
-      o["value"] = rd.value != 0;
-    else
-      o["value"] = rd.value;
-    o["unit"] = info(rd.metric).unit;
-    o["ts"] = format_rfc3339(rd.ts);
-    arr.push_back(std::move(o));
+  // Oldest first; the key is (ts, metric). The next page starts at the cursor's time.
+  std::int64_t after_ms = 0;
+  int after_metric = 0;
+  if (!pg->after.empty()) {
+    const auto& a = pg->after[0];
+    const auto& m = pg->after[1];
+    if (std::from_chars(a.data(), a.data() + a.size(), after_ms).ec != std::errc{} ||
+        std::from_chars(m.data(), m.data() + m.size(), after_metric).ec != std::errc{})
+      return json_error(400, "bad-request", "cursor is not one this endpoint gave");
+    since = std::max(since, time_point(duration(after_ms)));
   }
-  json::object o;
-  o["device_id"] = id;
-  o["readings"] = std::move(arr);
-  return json_ok(o);
+  // Off the domain thread (query_thread.hpp).
+  return run_query(c, [id, since, until, after_ms, after_metric, p = *pg](store::store& st) {
+    const auto rows = st.readings(id, since, until, p.limit + 64);
+    const auto page = take_page<store::stored_reading>(
+        rows, p,
+        [&](const store::stored_reading& rd, const auto&) {
+          const auto ms = rd.ts.time_since_epoch().count();
+          // The store orders equal times by the metric's number.
+          return ms > after_ms || (ms == after_ms && static_cast<int>(rd.metric) > after_metric);
+        },
+        [](const store::stored_reading& rd) {
+          return std::vector<std::string>{std::to_string(rd.ts.time_since_epoch().count()),
+                                          std::to_string(static_cast<int>(rd.metric))};
+        });
+    json::array arr;
+    for (const auto* rd : page.items) {
+      json::object o;
+      o["metric"] = name(rd->metric);
+      if (info(rd->metric).boolean)
+        o["value"] = rd->value != 0;
+      else
+        o["value"] = rd->value;
+      o["unit"] = info(rd->metric).unit;
+      o["ts"] = format_rfc3339(rd->ts);
+      arr.push_back(std::move(o));
+    }
+    json::object o;
+    o["device_id"] = id;
+    o["readings"] = std::move(arr);
+    set_next_cursor(o, page.next);
+    return json_ok(o);
+  });
 }
 
 }  // namespace
@@ -108,9 +183,9 @@ std::vector<route> device_routes(context& c) {
   using enum auth::permission;
   constexpr std::string_view see = "see devices";
   return {
-      {"GET", "devices", read_devices, see, [&c](const call&) { return devices(c); }},
+      {"GET", "devices", read_devices, see, [&c](const call& k) { return devices(c, k.req); }},
       {"GET", "devices/unknown", read_devices, see,
-       [&c](const call&) { return unknown_devices(c); }},
+       [&c](const call& k) { return unknown_devices(c, k.req); }},
       {"GET", "devices/{}/readings", read_devices, see,
        [&c](const call& k) { return device_readings(c, k.arg(), k.req); }},
       {"GET", "quarantine", read_devices, see,

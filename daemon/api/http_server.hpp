@@ -2,7 +2,22 @@
 #pragma once
 /// A small HTTP/1.1 server on Boost.Beast. Connections run on the io_context that owns the
 /// domain state, so handlers may read it directly; a handler must not block.
-/// Request bodies are limited to 64 KiB; headers to 8 KiB.
+/// Request bodies are limited to 64 KiB; headers to 8 KiB (a 413 names the limit hit).
+///
+/// Bounded against hostile or broken clients (issue 18; `server_options`):
+/// - connections: a total and a per-address limit; over a limit the oldest idle connection
+///   is shed first (api/connections.hpp), so idle sockets never lock a console user out;
+/// - time: the request header must arrive within `header_timeout` of the connection
+///   becoming idle (a new one, or the end of the previous answer), the body within
+///   `body_timeout`, and an answer must be written within `write_timeout`: a reader that
+///   stops reading loses its own connection, nobody else's;
+/// - memory: answers being written hold at most `max_response_bytes` together; the
+///   slowest readers are shed when a new answer needs the room;
+/// - descriptors: when accept fails for lack of file descriptors (EMFILE, ENFILE), the
+///   oldest idle connection is shed and accept goes on; with nothing idle to shed, accept
+///   backs off (50 ms doubling to 1 s) instead of spinning.
+/// The client address a handler sees is the peer's, or, from a trusted proxy, the one in
+/// X-Forwarded-For (api/forwarded.hpp).
 ///
 /// Two ways to answer besides a plain response (issue 6):
 /// - `response::deferred`: the handler starts slow work elsewhere (a password hash on a
@@ -19,6 +34,10 @@
 #include <memory>
 #include <string>
 
+#include "api/forwarded.hpp"
+#include "base/clock.hpp"
+#include "base/telemetry.hpp"
+
 namespace hearth::api {
 
 struct request {
@@ -27,7 +46,8 @@ struct request {
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;  ///< lower-case names
   std::string body;
-  std::string remote;
+  std::string remote;  ///< the client: the TCP peer, or from a trusted proxy X-Forwarded-For
+  bool https = false;  ///< a trusted proxy says the client used HTTPS (X-Forwarded-Proto)
   bool websocket_upgrade = false;  ///< a WebSocket handshake request
 };
 
@@ -58,10 +78,26 @@ struct response {
 
 using handler = std::function<response(const request&)>;
 
+/// The server's bounds (see above); the config's `http:` section.
+struct server_options {
+  std::size_t max_connections = 1024;
+  std::size_t max_connections_per_address = 128;
+  duration header_timeout = std::chrono::seconds(10);
+  duration body_timeout = std::chrono::seconds(30);
+  duration write_timeout = std::chrono::seconds(20);
+  std::size_t max_response_bytes = 64u << 20;
+  /// Peers whose X-Forwarded-For / X-Forwarded-Proto are believed, and which count only
+  /// toward the total connection limit.
+  address_set trusted_proxies;
+  /// Gauges and counters (hearth_http_*); may be null.
+  telemetry* tel = nullptr;
+};
+
 class http_server {
  public:
   /// Binds and starts accepting. Throws boost::system::system_error when it cannot bind.
-  http_server(boost::asio::io_context& io, const std::string& host, unsigned short port, handler h);
+  http_server(boost::asio::io_context& io, const std::string& host, unsigned short port, handler h,
+              server_options o = {});
   ~http_server();
   unsigned short port() const;
   void stop();

@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 
 #include "api/reply.hpp"
+#include "base/log.hpp"
+#include "base/thread.hpp"
 
 namespace hearth::api {
 
@@ -19,7 +21,10 @@ offload::~offload() {
 
 void offload::set_executor(boost::asio::any_io_executor ex) {
   executor_ = std::move(ex);
-  if (!pool_) pool_ = std::make_unique<boost::asio::thread_pool>(1);
+  if (!pool_) {
+    pool_ = std::make_unique<boost::asio::thread_pool>(1);
+    boost::asio::post(*pool_, [] { set_thread_role("hearth-hash"); });
+  }
 }
 
 response offload::run(std::function<std::string()> slow,
@@ -36,7 +41,7 @@ response offload::run(std::function<std::string()> slow,
       try {
         got = slow();
       } catch (const std::exception& e) {
-        fmt::print(stderr, "hearthd: a background step failed: {}\n", e.what());
+        log::error("api", "a background step failed: {}", e.what());
       }
       boost::asio::post(*executor_, [this, got = std::move(got), then = std::move(then),
                                      done = std::move(done)]() noexcept {
@@ -45,7 +50,7 @@ response offload::run(std::function<std::string()> slow,
           done(got ? then(*got)
                    : json_error(500, "internal", "the request failed; see the daemon log"));
         } catch (const std::exception& e) {
-          fmt::print(stderr, "hearthd: a request failed: {}\n", e.what());
+          log::error("api", "a request failed: {}", e.what());
           done(json_error(500, "internal", "the request failed; see the daemon log"));
         }
       });

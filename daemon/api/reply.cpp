@@ -59,7 +59,8 @@ result<std::map<std::string, std::string>> parse_json_body(
     std::string_view body, std::initializer_list<std::string_view> allowed,
     std::initializer_list<std::string_view> required) {
   if (body.size() > k_max_body)
-    return make_error("too-large", fmt::format("the body is larger than {} bytes", k_max_body));
+    return make_error("too-large",
+                      fmt::format("the body is larger than {} KiB (the limit)", k_max_body / 1024));
   std::map<std::string, std::string> out;
   if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
     boost::system::error_code ec;

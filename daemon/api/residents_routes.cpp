@@ -10,6 +10,7 @@
 
 #include "api/activity.hpp"
 #include "api/messages.hpp"
+#include "api/page.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -32,20 +33,30 @@ json::array recent_alerts(store::store& st, const std::string& resident_id,
   return out;
 }
 
-response residents_list(context& c, const auth::principal& who) {
+response residents_list(context& c, const request& q, const auth::principal& who) {
+  if (auto bad = check_query(q, {"limit", "cursor"})) return *bad;
+  auto pg = read_page(q, 1);
+  if (!pg) return error_response(pg.err());
   const auto& reg = c.pipeline.devices();
   const auto aways = c.book.aways();
   const auto now = c.book.now();
+  // By resident id (the registry is loaded in that order); the caseload first, then the page.
+  std::vector<registry::resident> mine;
+  for (const auto& r : reg.all().residents)
+    if (auth::resident_in_scope(who, r)) mine.push_back(r);
+  const auto page = take_page<registry::resident>(
+      mine, *pg, [](const registry::resident& r, const auto& key) { return r.id > key[0]; },
+      [](const registry::resident& r) { return std::vector<std::string>{std::string(r.id)}; });
   json::array arr;
   std::vector<std::string> shown;
-  for (const auto& r : reg.all().residents) {
-    if (!auth::resident_in_scope(who, r)) continue;
-    arr.push_back(resident_json(r, reg, away_of(aways, r.id, now)));
-    shown.emplace_back(r.id);
+  for (const auto* r : page.items) {
+    arr.push_back(resident_json(*r, reg, away_of(aways, r->id, now)));
+    shown.emplace_back(r->id);
   }
   c.audit_reads(who.user, shown);
   json::object o;
   o["residents"] = std::move(arr);
+  set_next_cursor(o, page.next);
   return json_ok(o);
 }
 
@@ -249,7 +260,7 @@ std::vector<route> resident_routes(context& c) {
   constexpr std::string_view personal = "see residents' personal data";
   return {
       {"GET", "residents", list_residents, "list residents",
-       [&c](const call& k) { return residents_list(c, k.who); }},
+       [&c](const call& k) { return residents_list(c, k.req, k.who); }},
       {"GET", "residents/{}", read_personal_data, personal,
        [&c](const call& k) {
          return resident_one(c, k.arg(), k.who, caller_locale(k.req, c.locale));

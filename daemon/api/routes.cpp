@@ -37,7 +37,8 @@ routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeli
       options_(std::move(o)),
       streams_(context_),
       sessions_(context_, streams_, work_,
-                {options_.session_ttl, options_.login_limits, options_.timezone}) {
+                {options_.session_ttl, options_.login_limits, options_.timezone,
+                 options_.secure_cookie}) {
   context_.work = &work_;
   context_.close_streams = [this](std::string_view user) { streams_.close_user(user); };
   table_.add(sessions_.routes());

@@ -65,6 +65,7 @@ class routes {
   struct options {
     duration session_ttl = std::chrono::hours(12);  ///< a console session lasts one shift
     auth::login_guard::options login_limits;
+    bool secure_cookie = false;    ///< the session cookie is always `Secure` (HTTPS in front)
     std::string console_dir;       ///< static console files; empty: no console
     std::string timezone = "UTC";  ///< the community's, told to the console (GET me)
     app::desk_config desk;         ///< the SLA board's figures and the shifts
@@ -78,6 +79,8 @@ class routes {
   /// Live mode: password checks then run on a worker thread and the login answer comes
   /// back on `ex` (the domain io_context). Without it (in-process tests) they run inline.
   void set_executor(boost::asio::any_io_executor ex);
+  /// Heavy list queries run there (may be null: inline). It must outlive the routes.
+  void set_queries(query_thread* q) { context_.queries = q; }
 
   response handle(const request& r);
 

@@ -10,6 +10,7 @@
 #include "app/pipeline.hpp"
 #include "auth/credentials.hpp"
 #include "auth/users.hpp"
+#include "base/log.hpp"
 #include "base/time.hpp"
 
 namespace hearth::api {
@@ -47,7 +48,7 @@ sessions::sessions(context& c, stream_hub& streams, offload& work, options o)
 
 std::vector<route> sessions::routes() {
   return {
-      {"POST", "logout", std::nullopt, "", [this](const call& k) { return logout(k.who); }},
+      {"POST", "logout", std::nullopt, "", [this](const call& k) { return logout(k.req, k.who); }},
       {"GET", "me", std::nullopt, "", [this](const call& k) { return me(k.who); }},
       {"PATCH", "me", std::nullopt, "", [this](const call& k) { return set_me(k); }},
   };
@@ -78,7 +79,9 @@ result<auth::principal> sessions::authenticate(const request& r) {
 
 response sessions::login(const request& r) {
   if (r.body.size() > k_max_login_body)
-    return json_error(413, "too-large", "the body is too large");
+    return json_error(
+        413, "too-large",
+        fmt::format("the login body is larger than {} KiB (the limit)", k_max_login_body / 1024));
   auto body = parse_json_body(r.body, {"user", "password"}, {"user", "password"});
   if (!body) return error_response(body.err());
   const auto user = get(*body, "user");
@@ -87,10 +90,13 @@ response sessions::login(const request& r) {
     return json_error(401, "bad-credentials", "wrong user name or password");
   const auto now = context_.book.now();
   if (auto until = guard_.locked_until(user, r.remote, now)) {
-    auto res =
-        json_error(429, "too-many-attempts", "too many failed logins; wait a minute and try again");
-    const auto secs = std::chrono::ceil<std::chrono::seconds>(*until - now).count();
-    res.headers["Retry-After"] = std::to_string(std::max<long long>(1, secs));
+    const auto secs =
+        std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(*until - now).count());
+    auto res = json_error(429, "too-many-attempts",
+                          fmt::format("too many failed logins for this user from this address; "
+                                      "try again in {} s",
+                                      secs));
+    res.headers["Retry-After"] = std::to_string(secs);
     return res;
   }
   const auto u = auth::find_user(context_.store, user);
@@ -98,6 +104,7 @@ response sessions::login(const request& r) {
       u && !u->password_hash.empty() ? u->password_hash : std::string(k_dummy_hash);
   const bool has_password = u && !u->password_hash.empty();
   const auto remote = r.remote;
+  const bool secure = r.https || options_.secure_cookie;
   return work_.run(
       [password, stored, has_password]() -> std::string {
         try {
@@ -106,12 +113,13 @@ response sessions::login(const request& r) {
           return "";
         }
       },
-      [this, user, remote](const std::string& ok) {
-        return finish_login(user, remote, !ok.empty());
+      [this, user, remote, secure](const std::string& ok) {
+        return finish_login(user, remote, secure, !ok.empty());
       });
 }
 
-response sessions::finish_login(const std::string& user, const std::string& remote, bool ok) {
+response sessions::finish_login(const std::string& user, const std::string& remote, bool secure,
+                                bool ok) {
   auto& book = context_.book;
   auto& db = context_.store;
   const auto now = book.now();
@@ -121,7 +129,7 @@ response sessions::finish_login(const std::string& user, const std::string& remo
     context_.pipeline.record({});
     return json_error(401, "bad-credentials", "wrong user name or password");
   }
-  guard_.succeeded(user);
+  guard_.succeeded(user, remote);
   const auto u = auth::find_user(db, user);
   if (!u) return json_error(401, "bad-credentials", "wrong user name or password");
   if (u->disabled_at) {
@@ -129,10 +137,18 @@ response sessions::finish_login(const std::string& user, const std::string& remo
     context_.pipeline.record({});
     return json_error(403, "disabled", "this user is disabled; ask a supervisor");
   }
-  auth::delete_expired_tokens(db, now);
   const auto token = auth::new_token();
   const auto expires = now + options_.session_ttl;
-  auth::add_token(db, {auth::token_hash(token), user, "session", now, expires});
+  {
+    // The store writer steps aside, as for an alert: under a flood of readings the domain
+    // thread would otherwise wait in SQLite's busy handler (every SOS behind it) and the
+    // login fail after the busy timeout.
+    const auto hold = context_.pipeline.hold_writes();
+    store::transaction tx(db);
+    auth::delete_expired_tokens(db, now);
+    auth::add_token(db, {auth::token_hash(token), user, "session", now, expires});
+    tx.commit();
+  }
   book.journal({now, user, "login", "", "user:" + user, "", "api"});
   context_.pipeline.record({});
   json::object o;
@@ -145,19 +161,23 @@ response sessions::finish_login(const std::string& user, const std::string& remo
   auto res = json_ok(o);
   const auto max_age =
       std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl).count();
-  res.headers["Set-Cookie"] =
-      fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", k_cookie, token, max_age);
+  res.headers["Set-Cookie"] = fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                                          k_cookie, token, max_age, secure ? "; Secure" : "");
   return res;
 }
 
-response sessions::logout(const auth::principal& p) {
-  auth::delete_token(context_.store, p.token_hash);
+response sessions::logout(const request& r, const auth::principal& p) {
+  {
+    const auto hold = context_.pipeline.hold_writes();  // as at login
+    auth::delete_token(context_.store, p.token_hash);
+  }
   streams_.close_token(p.token_hash);
   context_.book.journal({context_.book.now(), p.user, "logout", "", "user:" + p.user, "", "api"});
   context_.pipeline.record({});
   auto res = no_content();
   res.headers["Set-Cookie"] =
-      fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", k_cookie);
+      fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", k_cookie,
+                  r.https || options_.secure_cookie ? "; Secure" : "");
   return res;
 }
 

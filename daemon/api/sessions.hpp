@@ -6,9 +6,11 @@
 ///   cookie (HttpOnly, SameSite=Strict); an unknown, expired or malformed credential is
 ///   `unauthenticated`.
 /// - `login` (POST /api/v1/login, before authentication): the password is checked off the
-///   domain thread (api::offload);
-///   failed attempts are rate-limited per user name and per remote address
-///   (auth::login_guard). A wrong name takes as long as a wrong password.
+///   domain thread (api::offload); failed attempts are rate-limited per (user name, client
+///   address) pair (auth::login_guard; the client address is X-Forwarded-For from a trusted
+///   proxy, see api/forwarded.hpp). A wrong name takes as long as a wrong password. The
+///   session cookie is `Secure` when a trusted proxy says the client used HTTPS, or always
+///   with `secure_cookie`.
 /// - `routes`: POST logout (ends the credential and the streams opened with it), GET me
 ///   (who, role, expiry, the community's time zone and the language the user picked: null until
 ///   they pick one, when the console follows the browser) and PATCH me `{"locale"}` ("zh-CN", "en",
@@ -37,6 +39,7 @@ class sessions {
     duration session_ttl = std::chrono::hours(12);
     auth::login_guard::options login_limits;
     std::string timezone = "UTC";  ///< the community's (config `timezone`), for the console
+    bool secure_cookie = false;    ///< `Secure` on the cookie even without X-Forwarded-Proto
   };
   sessions(context& c, stream_hub& streams, offload& work, options o);
 
@@ -45,8 +48,8 @@ class sessions {
   std::vector<route> routes();
 
  private:
-  response finish_login(const std::string& user, const std::string& remote, bool ok);
-  response logout(const auth::principal& p);
+  response finish_login(const std::string& user, const std::string& remote, bool secure, bool ok);
+  response logout(const request& r, const auth::principal& p);
   response me(const auth::principal& p);
   response set_me(const call& k);
   /// The user's picked language, or null.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "api/page.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -27,17 +28,27 @@ bool building_known(const registry::registry& reg, const std::string& b) {
                      [&](const auto& d) { return d.building == b; });
 }
 
-response silences_list(context& c) {
+response silences_list(context& c, const request& r) {
+  if (auto bad = check_query(r, {"limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 1);
+  if (!pg) return error_response(pg.err());
+  const auto all = c.book.silences();  // by id, as text
+  const auto page = take_page<alerts::silence>(
+      all, *pg, [](const alerts::silence& s, const auto& key) { return s.id > key[0]; },
+      [](const alerts::silence& s) { return std::vector<std::string>{s.id}; });
   json::array arr;
-  for (const auto& s : c.book.silences())
-    arr.push_back(silence_json(s));
+  for (const auto* s : page.items)
+    arr.push_back(silence_json(*s));
   json::object o;
   o["silences"] = std::move(arr);
+  set_next_cursor(o, page.next);
   return json_ok(o);
 }
 
 response silence_create(context& c, const request& r, const auth::principal& who) {
-  if (r.body.size() > k_max_body) return json_error(413, "too-large", "the body is too large");
+  if (r.body.size() > k_max_body)
+    return json_error(413, "too-large",
+                      fmt::format("the body is larger than {} KiB (the limit)", k_max_body / 1024));
   boost::system::error_code ec;
   auto v = json::parse(r.body, ec);
   if (ec || !v.is_object()) return json_error(400, "bad-request", "the body must be a JSON object");
@@ -146,7 +157,7 @@ std::vector<route> silence_routes(context& c) {
   using enum auth::permission;
   return {
       {"GET", "silences", read_silences, "see silences",
-       [&c](const call&) { return silences_list(c); }},
+       [&c](const call& k) { return silences_list(c, k.req); }},
       {"POST", "silences", manage_silences, "create silences",
        [&c](const call& k) { return silence_create(c, k.req, k.who); }},
       {"DELETE", "silences/{}", manage_silences, "end silences",

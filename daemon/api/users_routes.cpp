@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "api/offload.hpp"
+#include "api/page.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "app/pipeline.hpp"
@@ -65,7 +66,9 @@ struct user_body {
 
 result<user_body> parse_user_body(std::string_view body,
                                   std::initializer_list<std::string_view> allowed) {
-  if (body.size() > k_max_body) return make_error("too-large", "the body is too large");
+  if (body.size() > k_max_body)
+    return make_error("too-large",
+                      fmt::format("the body is larger than {} KiB (the limit)", k_max_body / 1024));
   user_body out;
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return out;
   boost::system::error_code ec;
@@ -127,13 +130,21 @@ result<std::optional<time_point>> expiry(const std::string& text, time_point now
   return std::optional<time_point>{now + **d};
 }
 
-response users_list(context& c) {
+response users_list(context& c, const request& r) {
+  if (auto bad = check_query(r, {"limit", "cursor"})) return *bad;
+  auto pg = read_page(r, 1);
+  if (!pg) return error_response(pg.err());
   const auto now = c.book.now();
+  const auto all = auth::list_users(c.store);  // by name
+  const auto page = take_page<auth::user>(
+      all, *pg, [](const auth::user& u, const auto& key) { return u.name > key[0]; },
+      [](const auth::user& u) { return std::vector<std::string>{u.name}; });
   json::array arr;
-  for (const auto& u : auth::list_users(c.store))
-    arr.push_back(user_json(c.store, u, now));
+  for (const auto* u : page.items)
+    arr.push_back(user_json(c.store, *u, now));
   json::object o;
   o["users"] = std::move(arr);
+  set_next_cursor(o, page.next);
   return json_ok(o);
 }
 
@@ -142,6 +153,7 @@ std::pair<std::string, std::optional<time_point>> issue_token(context& c, const 
                                                               std::optional<time_point> expires,
                                                               bool rotate) {
   auto& db = c.store;
+  const auto hold = c.pipeline.hold_writes();  // as at login (api/sessions.cpp)
   if (rotate) auth::delete_tokens(db, user, "api");
   const auto token = auth::new_token();
   auth::add_token(db, {auth::token_hash(token), user, "api", c.book.now(), expires});
@@ -311,7 +323,8 @@ std::vector<route> user_routes(context& c) {
   using enum auth::permission;
   constexpr std::string_view manage = "manage users";
   return {
-      {"GET", "users", manage_users, "list users", [&c](const call&) { return users_list(c); }},
+      {"GET", "users", manage_users, "list users",
+       [&c](const call& k) { return users_list(c, k.req); }},
       {"POST", "users", manage_users, manage, [&c](const call& k) { return user_add(c, k); }},
       {"PATCH", "users/{}", manage_users, manage,
        [&c](const call& k) { return user_change(c, k); }},

@@ -9,10 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
+#include "api/forwarded.hpp"
 #include "base/time.hpp"
 #include "base/yaml_reader.hpp"
 #include "i18n/locale.hpp"
+#include "store/audit_head.hpp"
 
 namespace hearth::app {
 namespace fs = std::filesystem;
@@ -176,6 +179,23 @@ std::optional<std::string> read_secret_file(const std::string& path) {
   return line;
 }
 
+std::optional<std::string> read_audit_key(const config& c, std::string& why) {
+  if (c.audit.key_file.empty()) return std::string();
+  auto key = read_secret_file(c.audit.key_file);
+  if (!key) {
+    why = fmt::format("cannot read audit.key_file {}", c.audit.key_file);
+    return std::nullopt;
+  }
+  if (key->size() < store::k_min_head_key) {
+    why = fmt::format(
+        "audit.key_file {} holds {} bytes; an HMAC key needs at least {} (for "
+        "example the output of `openssl rand -hex 32`)",
+        c.audit.key_file, key->size(), store::k_min_head_key);
+    return std::nullopt;
+  }
+  return key;
+}
+
 std::string config::default_console_dir() {
   std::error_code ec;
   const fs::path dev = HEARTH_SOURCE_DIR "/daemon/console";
@@ -283,7 +303,8 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
           std::pair{"bulk_queue_bytes", &c.ingest.bulk_queue_bytes},
           std::pair{"priority_queue_messages", &c.ingest.priority_queue_messages},
           std::pair{"store_backlog", &c.ingest.store_backlog},
-          std::pair{"priority_session_topics", &c.ingest.priority_session_topics}}) {
+          std::pair{"priority_session_topics", &c.ingest.priority_session_topics},
+          std::pair{"unknown_devices_max", &c.ingest.unknown_devices_max}}) {
       auto v = g.integer(key, false);
       if (!v) continue;
       if (*v < 1 || *v > (1LL << 40))
@@ -301,10 +322,47 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
         h.error(h.get("listen"), fmt::format("'listen' must be host:port, not '{}'", *l));
       c.http.listen = *l;
     }
+    for (auto [key, dest, least] :
+         {std::tuple{"max_connections", &c.http.max_connections, 1LL},
+          std::tuple{"max_connections_per_address", &c.http.max_connections_per_address, 1LL},
+          std::tuple{"max_response_bytes", &c.http.max_response_bytes, 1LL << 20}}) {
+      auto v = h.integer(key, false);
+      if (!v) continue;
+      if (*v < least || *v > (1LL << 40))
+        h.error(h.get(key), fmt::format("'{}' must be a number from {}", key, least));
+      else
+        *dest = static_cast<std::size_t>(*v);
+    }
+    for (auto [key, dest] : {std::pair{"header_timeout", &c.http.header_timeout},
+                             std::pair{"body_timeout", &c.http.body_timeout},
+                             std::pair{"write_timeout", &c.http.write_timeout}}) {
+      auto d = h.duration_value(key, false);
+      if (!d) continue;
+      if (d->count() <= 0 || *d > std::chrono::hours(1))
+        h.error(h.get(key), fmt::format("'{}' must be more than 0 and at most 1h", key));
+      else
+        *dest = *d;
+    }
+    if (auto t = h.strings("trusted_proxies", false)) {
+      if (auto set = api::address_set::parse(*t); !set)
+        h.error(h.get("trusted_proxies"), fmt::format("'trusted_proxies': {}", set.err().message));
+      c.http.trusted_proxies = *t;
+    }
+    if (auto b = h.boolean("secure_cookie", false)) c.http.secure_cookie = *b;
     h.finish();
   }
   if (const auto n = doc.get("escalation"); n.IsDefined()) parse_escalation(n, file, out, c);
   if (const auto n = doc.get("webhooks"); n.IsDefined()) parse_webhooks(n, file, out, c);
+  if (const auto n = doc.get("audit"); n.IsDefined()) {
+    yaml_map a(n, file, out, "audit");
+    if (auto k = a.string("key_file", false)) {
+      c.audit.key_file = resolve(base, *k);
+      std::ifstream probe(c.audit.key_file, std::ios::binary);
+      if (!fs::is_regular_file(c.audit.key_file) || !probe)
+        a.error(a.get("key_file"), fmt::format("'key_file' cannot be read: {}", c.audit.key_file));
+    }
+    a.finish();
+  }
   if (const auto n = doc.get("sla"); n.IsDefined()) parse_sla(n, file, out, c);
   if (const auto n = doc.get("shifts"); n.IsDefined()) parse_shifts(n, file, out, c);
   if (auto r = doc.duration_value("retention", false)) {

@@ -39,10 +39,25 @@ struct ingest_config {
   /// exact topics it subscribes to at most.
   bool priority_session = true;
   std::size_t priority_session_topics = 50'000;
+  /// Unregistered devices remembered at most (store::writer_options::max_unknown_devices).
+  std::size_t unknown_devices_max = 10'000;
 };
 
+/// The HTTP API's listener and its bounds (api::server_options, issue 18).
 struct http_config {
   std::string listen = "127.0.0.1:8080";  ///< host:port; port 0 picks a free one
+  std::size_t max_connections = 1024;     ///< lowered at start to what descriptors allow
+  std::size_t max_connections_per_address = 128;
+  duration header_timeout = std::chrono::seconds(10);
+  duration body_timeout = std::chrono::seconds(30);
+  duration write_timeout = std::chrono::seconds(20);
+  std::size_t max_response_bytes = 64u << 20;
+  /// Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
+  /// CIDR blocks, checked when the config is loaded.
+  std::vector<std::string> trusted_proxies;
+  /// The session cookie gets `Secure` always (true), or only when a trusted proxy says
+  /// the client used HTTPS (false, the default).
+  bool secure_cookie = false;
 };
 
 /// A webhook that receives every alert transition (POST, the alert JSON as the body).
@@ -51,6 +66,14 @@ struct webhook_config {
   duration timeout = std::chrono::seconds(5);
   int max_attempts = 8;                        ///< then the delivery is dropped and counted
   duration backoff = std::chrono::seconds(1);  ///< first retry delay; doubles, capped at 5 min
+};
+
+/// The audit chain's anchor (store/audit_head.hpp, issue 18).
+struct audit_config {
+  /// HMAC key of the published audit head: the first line of this file, at least 16
+  /// bytes. Keep it away from the database (another folder, mode 0600, backed up apart):
+  /// whoever has both can forge a head. Optional: without it the head is unsigned.
+  std::string key_file;
 };
 
 /// The supervisor's desk (issue 16): the SLA board's required shares and the shifts.
@@ -81,6 +104,7 @@ struct config {
   /// Optional `escalation:` section; its time zone is `timezone`.
   alerts::escalation_policy escalation;
   std::vector<webhook_config> webhooks;  ///< optional `webhooks:` list
+  audit_config audit;                    ///< optional `audit:` section
   desk_config desk;                      ///< optional `sla:` and `shifts:`
   /// The console's static files (index.html, app.js, style.css). Default: the source tree's
   /// daemon/console when it exists (development), else /usr/share/hearth/console.
@@ -99,6 +123,10 @@ std::optional<config> load_config(const std::string& file, diagnostics& out);
 /// The first line of a secret file (password), without its line ending. nullopt when the
 /// file cannot be read. The secret is never logged.
 std::optional<std::string> read_secret_file(const std::string& path);
+
+/// The audit head's key (`audit.key_file`): empty when none is configured; nullopt with
+/// `why` set when the file cannot be read or is shorter than store::k_min_head_key.
+std::optional<std::string> read_audit_key(const config& c, std::string& why);
 
 /// Splits "host:port"; nullopt when malformed.
 std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& listen);

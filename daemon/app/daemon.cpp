@@ -3,20 +3,23 @@
 
 #include <fmt/format.h>
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <boost/asio.hpp>
 #include <csignal>
 #include <filesystem>
 
+#include "api/query_thread.hpp"
 #include "api/routes.hpp"
-#include "reports/sla_meter.hpp"
 #include "app/config.hpp"
 #include "app/definitions.hpp"
 #include "app/pipeline.hpp"
 #include "app/ticker.hpp"
+#include "base/log.hpp"
 #include "ingest/mqtt_ingest.hpp"
 #include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
+#include "reports/sla_meter.hpp"
 #include "store/sqlite_file.hpp"
 
 namespace hearth::app {
@@ -52,17 +55,57 @@ std::string check_database_at_start(const std::string& path) {
   if (path == ":memory:" || !fs::exists(path, ec)) return {};
   const auto size = fs::file_size(path, ec);
   const bool full = !ec && size <= (512u << 20);
-  if (auto note = store::wal_note(path); !note.empty()) fmt::print(stderr, "hearthd: {}\n", note);
+  if (auto note = store::wal_note(path); !note.empty()) log::warn("app", "{}", note);
   auto problem = store::check_database_file(path, full);
   if (problem.empty() && !full)
-    fmt::print(stderr, "hearthd: {} is {} MiB: header and schema checked, quick_check skipped\n",
-               path, size >> 20);
+    log::info("app", "{} is {} MiB: header and schema checked, quick_check skipped", path,
+              size >> 20);
   return problem;
+}
+
+/// Raises the soft limit on open files to the hard one (systemd's LimitNOFILE= sets both;
+/// a shell usually gives 1,024 soft) and returns it.
+std::size_t raise_descriptor_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20
+                                      : static_cast<std::size_t>(rl.rlim_cur);
+}
+
+/// The HTTP server's bounds from the config. Connections may use the descriptors left
+/// after a reserve for the database, the broker, webhooks and the password worker; a
+/// configured limit above that is lowered, and the log says so.
+api::server_options http_options(const config& c, telemetry& tel) {
+  api::server_options o;
+  o.max_connections = c.http.max_connections;
+  o.max_connections_per_address = c.http.max_connections_per_address;
+  o.header_timeout = c.http.header_timeout;
+  o.body_timeout = c.http.body_timeout;
+  o.write_timeout = c.http.write_timeout;
+  o.max_response_bytes = c.http.max_response_bytes;
+  o.trusted_proxies = *api::address_set::parse(c.http.trusted_proxies);  // checked at load
+  o.tel = &tel;
+  const std::size_t fds = raise_descriptor_limit();
+  const std::size_t reserve = 64 + 8 * c.webhooks.size();
+  const std::size_t room = fds > reserve + 16 ? fds - reserve : 16;
+  if (o.max_connections > room) {
+    log::warn("app",
+              "http.max_connections {} lowered to {}: the open-file limit is {} "
+              "(raise LimitNOFILE= in the unit to allow more)",
+              o.max_connections, room, fds);
+    o.max_connections = room;
+  }
+  return o;
 }
 
 }  // namespace
 
-int run_daemon(const std::string& config_file) {
+int run_daemon(const std::string& config_file, bool init) {
   diagnostics diags;
   auto cfg = load_config(config_file, diags);
   if (!cfg) {
@@ -75,15 +118,45 @@ int run_daemon(const std::string& config_file) {
     return k_exit_config;
   }
 
+  // An empty or cut-short file is not a first start: SQLite would take it for an empty new
+  // database (or read the missing pages as never written) and hearthd would start with no
+  // alerts and no users. Only --init says that a new database is wanted there.
+  if (auto cut = store::empty_or_truncated(cfg->database); !cut.empty()) {
+    if (!init) {
+      log::error("store", "{}", cut);
+      log::error("store",
+                 "refusing to start; the file has not been changed. Copy the last `hearthd "
+                 "backup` file to {} and start hearthd, or start it with `hearthd run --init` "
+                 "to move this file aside and begin with an empty database.",
+                 cfg->database);
+      return k_exit_damaged_database;
+    }
+    try {
+      const auto aside = store::move_aside(
+          cfg->database,
+          "cut-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()));
+      log::warn("store", "{}; --init: moved it to {} and making a new database", cut, aside);
+    } catch (const store::store_error& e) {
+      log::error("store", "{}", e.what());
+      return 1;
+    }
+  }
+  if (!store::is_postgresql(cfg->database))
+    if (auto ro = store::not_writable(cfg->database); !ro.empty()) {
+      log::error("store", "cannot use database {}: {}", cfg->database, ro);
+      return 1;
+    }
   // A damaged file is refused before anything writes to it: no migration, no WAL
   // recovery written back, no new file in its place.
   if (auto problem = check_database_at_start(cfg->database); !problem.empty()) {
-    fmt::print(stderr,
-               "hearthd: the database is damaged: {}\n"
-               "hearthd: refusing to start; the file has not been changed. To recover: stop "
-               "hearthd, move {} (and any -wal/-shm beside it) aside, copy the last `hearthd "
-               "backup` file to that path, and start hearthd (README, \"Storage and privacy\").\n",
-               problem, cfg->database);
+    log::error("store", "the database is damaged or unreadable: {}", problem);
+    log::error("store",
+               "refusing to start; the file has not been changed. To recover: stop hearthd, move "
+               "{} (and any -wal/-shm beside it) aside, copy the last `hearthd backup` file to "
+               "that path, and start hearthd (README, \"Storage and privacy\").",
+               cfg->database);
     return k_exit_damaged_database;
   }
   std::unique_ptr<store::store> st;
@@ -97,7 +170,7 @@ int run_daemon(const std::string& config_file) {
     so.writer_checkpoints = true;
     st = std::make_unique<store::store>(cfg->database, so);
   } catch (const store::store_error& e) {
-    fmt::print(stderr, "hearthd: cannot use database {}: {}\n", cfg->database, e.what());
+    log::error("app", "cannot use database {}: {}", cfg->database, e.what());
     return e.code == store::errc::corrupt || e.code == store::errc::notadb ? k_exit_damaged_database
                                                                            : 1;
   }
@@ -114,11 +187,12 @@ int run_daemon(const std::string& config_file) {
   store::writer_options wopts;
   wopts.health_board = &store_health;
   wopts.retention = cfg->retention;
+  wopts.max_unknown_devices = cfg->ingest.unknown_devices_max;
   wopts.clock = &clk;
   store::writer writer(cfg->database, tel, wopts);
   engine::engine eng(defs.rules, clk, cfg->timezone);
   eng.set_messages(defs.messages, cfg->locale);
-  alerts::book book(clk, st->max_alert_id(), cfg->escalation);
+  alerts::book book(clk, st->alert_id_floor(), cfg->escalation);
   book.set_rule_policies(rule_policies(defs.rules));
   book.restore(st->load_alerts(alerts::state::open, 1'000'000));
   book.restore(st->load_alerts(alerts::state::acknowledged, 1'000'000));
@@ -175,11 +249,34 @@ int run_daemon(const std::string& config_file) {
   pipe.on_transition([&](const alerts::transition& t) { sla.on_transition(t); });
   publisher.start();
   ticker escalations(io, clk, book, pipe);
+  // The audit head, signed, on MQTT (retained) and beside the database (audit_anchor.hpp).
+  std::string key_problem;
+  const auto audit_key = read_audit_key(*cfg, key_problem);
+  if (!audit_key) {
+    fmt::print(stderr, "{}: {}\n", cfg->file, key_problem);
+    return k_exit_config;
+  }
+  if (audit_key->empty())
+    log::warn("store",
+              "audit.key_file is not set: the audit head on {} is unsigned, so whoever holds the "
+              "database could cut its trail and publish a matching head",
+              k_audit_head_topic);
+  const bool sqlite_file = cfg->database != ":memory:" && !store::is_postgresql(cfg->database);
+  audit_anchor anchor(
+      *st, *audit_key, sqlite_file ? cfg->database + ".head" : std::string(),
+      [&](const std::string& head) { publisher.publish(k_audit_head_topic, head, 1, true); });
+  escalations.set_anchor(&anchor);
 
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
+  // Heavy list queries on a thread and connection of their own (api/query_thread.hpp);
+  // a second connection would not see a ":memory:" database.
+  std::unique_ptr<api::query_thread> queries;
+  if (cfg->database != ":memory:")
+    queries = std::make_unique<api::query_thread>(cfg->database, io.get_executor());
   api::routes::options api_options;
   api_options.console_dir = cfg->console_dir;
   api_options.timezone = cfg->timezone;
+  api_options.secure_cookie = cfg->http.secure_cookie;
   api_options.desk = cfg->desk;
   api::routes routes(
       book, *st, tel, pipe,
@@ -192,18 +289,24 @@ int run_daemon(const std::string& config_file) {
       },
       api_options);
   routes.set_executor(io.get_executor());  // password checks run off the domain thread
+  routes.set_queries(queries.get());
   routes.set_messages(defs.messages, cfg->locale, cfg->timezone);
   pipe.on_transition([&](const alerts::transition& t) { routes.on_transition(t); });
   auto listen = split_listen(cfg->http.listen);
   std::unique_ptr<api::http_server> http;
   try {
     http = std::make_unique<api::http_server>(
-        io, listen->first, listen->second, [&](const api::request& r) { return routes.handle(r); });
+        io, listen->first, listen->second, [&](const api::request& r) { return routes.handle(r); },
+        http_options(*cfg, tel));
+  } catch (const boost::system::system_error& e) {
+    // code().message(), not what(): that would end in a Boost source path.
+    log::error("app", "cannot listen on {}: {}", cfg->http.listen, e.code().message());
+    return 1;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "hearthd: cannot listen on {}: {}\n", cfg->http.listen, e.what());
+    log::error("app", "cannot listen on {}: {}", cfg->http.listen, e.what());
     return 1;
   }
-  fmt::print(stderr, "hearthd: http listening on {}:{}\n", listen->first, http->port());
+  log::info("app", "http listening on {}:{}", listen->first, http->port());
 
   const ingest::lane_limits limits{cfg->ingest.bulk_queue_messages, cfg->ingest.bulk_queue_bytes,
                                    cfg->ingest.priority_queue_messages};
@@ -243,15 +346,14 @@ int run_daemon(const std::string& config_file) {
   // Loading the registry made and freed hundreds of MB of short strings (the rows read from
   // the database); hand the free pages back rather than keeping them as resident memory.
   malloc_trim(0);
-  fmt::print(stderr, "hearthd: {} device types, {} rules, {} devices; broker {}{}\n",
-             defs.types->types().size(), defs.rules.size(), pipe.devices().all().devices.size(),
-             cfg->mqtt.uri,
-             conn.username.empty() ? std::string() : fmt::format(" as {}", conn.username));
+  log::info("app", "{} device types, {} rules, {} devices; broker {}{}", defs.types->types().size(),
+            defs.rules.size(), pipe.devices().all().devices.size(), cfg->mqtt.uri,
+            conn.username.empty() ? std::string() : fmt::format(" as {}", conn.username));
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    fmt::print(stderr, "hearthd: signal {}, shutting down\n", sig);
+    log::info("app", "signal {}, shutting down", sig);
     notify::stopping();
     mqtt->stop();
     escalations.stop();
@@ -277,12 +379,12 @@ int run_daemon(const std::string& config_file) {
         mqtt->set_topics(fresh.types->subscriptions());
         classify();
         malloc_trim(0);  // as at start: the rows read for the new snapshot are gone
-        fmt::print(stderr, "hearthd: reloaded: {} device types, {} rules, {} devices\n",
-                   pipe.types().types().size(), eng.rules().size(),
-                   pipe.devices().all().devices.size());
+        log::info("app", "reloaded: {} device types, {} rules, {} devices",
+                  pipe.types().types().size(), eng.rules().size(),
+                  pipe.devices().all().devices.size());
       } else {
         print(d);
-        fmt::print(stderr, "hearthd: reload rejected; the previous definitions stay in force\n");
+        log::warn("app", "reload rejected; the previous definitions stay in force");
       }
       notify::reloaded();
       wait_hup();
@@ -331,8 +433,8 @@ int run_daemon(const std::string& config_file) {
   io.run();
   pipe.persist_engine_state();
   if (!writer.flush(std::chrono::seconds(10)))
-    fmt::print(stderr, "hearthd: the store did not take every queued row within 10 s\n");
-  fmt::print(stderr, "hearthd: stopped\n");
+    log::warn("app", "the store did not take every queued row within 10 s");
+  log::info("app", "stopped");
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/log.hpp"
 #include "base/time.hpp"
 #include "normalize/gateway.hpp"
 
@@ -309,8 +310,7 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     if (ts.empty() && rows.empty() && unsaved_.empty() && !store_failing_) return;
     try {
       // The store writer steps aside for this one (a P1 must not queue behind meter rows).
-      std::optional<store::writer::hold_guard> hold;
-      if (writer_) hold.emplace(writer_->hold());
+      const auto hold = hold_writes();
       // Durable before anyone is told: the alert and its audit rows commit together.
       store::transaction tx(*store_);
       for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
@@ -328,8 +328,7 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
         unsaved_.insert_or_assign(t.after.id, t.after);
       // The operator must still hear of it: publish anyway, and report the store as unhealthy.
       store_failed(e);
-      fmt::print(stderr, "hearthd: could not persist {} alert transition(s): {}\n", ts.size(),
-                 e.what());
+      log::error("app", "could not persist {} alert transition(s): {}", ts.size(), e.what());
       // The audit rows wait for the next write rather than being lost.
       telemetry_.add("hearth_audit_rows_dropped_total", {},
                      static_cast<double>(book_.requeue_journal(std::move(rows))));
@@ -346,6 +345,12 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
   flush_journal();
 }
 
+std::optional<store::writer::hold_guard> pipeline::hold_writes() {
+  std::optional<store::writer::hold_guard> hold;
+  if (writer_) hold.emplace(writer_->hold());
+  return hold;
+}
+
 void pipeline::flush_journal() {
   if (!store_) {
     (void)book_.take_journal();  // replay without storage keeps no trail
@@ -354,15 +359,14 @@ void pipeline::flush_journal() {
   auto rows = book_.take_journal();
   if (rows.empty()) return;
   try {
-    std::optional<store::writer::hold_guard> hold;
-    if (writer_) hold.emplace(writer_->hold());
+    const auto hold = hold_writes();
     store::transaction tx(*store_);
     store_->append_audit(rows);
     tx.commit();
     store_recovered();
   } catch (const store::store_error& e) {
     store_failed(e);
-    fmt::print(stderr, "hearthd: could not append {} audit row(s): {}\n", rows.size(), e.what());
+    log::error("app", "could not append {} audit row(s): {}", rows.size(), e.what());
     telemetry_.add("hearth_audit_rows_dropped_total", {},
                    static_cast<double>(book_.requeue_journal(std::move(rows))));
   }
@@ -382,6 +386,15 @@ void pipeline::store_recovered() {
   if (auto* h = store_->health_board()) h->recovered("domain");
 }
 
+void pipeline::check_store_files() {
+  const auto problem = store_->check_files();
+  if (problem.empty()) return;
+  if (auto* h = store_->health_board())
+    h->failed("files", problem);
+  else
+    telemetry_.set("hearth_store_healthy", {}, 0);
+}
+
 void pipeline::tick(time_point now) {
   apply(engine_.tick(now));
 }
@@ -392,13 +405,12 @@ bool pipeline::persist_engine_state(std::size_t max) {
   if (rows.empty()) return false;
   try {
     // Held briefly so that the domain thread never sleeps in SQLite's busy handler.
-    std::optional<store::writer::hold_guard> hold;
-    if (writer_) hold.emplace(writer_->hold());
+    const auto hold = hold_writes();
     store_->save_engine_state(rows);
     store_recovered();
   } catch (const store::store_error& e) {
     store_failed(e);
-    fmt::print(stderr, "hearthd: could not persist rule state: {}\n", e.what());
+    log::error("app", "could not persist rule state: {}", e.what());
   }
   return engine_.changed();
 }

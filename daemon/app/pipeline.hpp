@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -63,6 +64,9 @@ class pipeline {
   /// Lets time-driven rules (no-data, `for:` windows) fire. Live mode calls it from a
   /// timer with the wall clock; replay calls it before each capture line.
   void tick(time_point now);
+  /// The 1-second tick: whether the database files are still the ones opened
+  /// (store::check_files); if not, the store is `failing` (part "files") for good.
+  void check_store_files();
 
   /// Writes the engine state changed since the last call to the store (no-op without one),
   /// at most `max` rows in one transaction. True when changed rows are left: the daemon
@@ -83,6 +87,13 @@ class pipeline {
   /// (notifications). Every change to the book goes through here: signals, operator
   /// actions, escalation ticks.
   void record(const std::vector<alerts::transition>& ts);
+
+  /// Keeps the store writer from starting a transaction while the caller writes on the
+  /// domain connection (a login's session token, as `record` does for alerts), so that the
+  /// domain thread waits at most for the writer's current transaction, never in SQLite's
+  /// busy handler behind a flood's rows (where it would hold up every SOS, and fail after
+  /// the busy timeout). Empty without a writer.
+  std::optional<store::writer::hold_guard> hold_writes();
 
  private:
   void reject(std::string_view topic, std::string_view payload, const error& e, time_point at);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "base/log.hpp"
+
 namespace hearth::app {
 
 void ticker::start() {
@@ -19,9 +21,11 @@ void ticker::stop() {
 
 void ticker::fire() noexcept {
   try {
+    pipe_.check_store_files();
     pipe_.record(book_.tick(clock_.now()));
+    if (anchor_) anchor_->tick(clock_.now());
   } catch (const std::exception& e) {
-    fmt::print(stderr, "hearthd: escalation tick failed: {}\n", e.what());
+    log::error("app", "escalation tick failed: {}", e.what());
   }
   schedule();
 }

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "alerts/book.hpp"
+#include "app/audit_anchor.hpp"
 #include "app/pipeline.hpp"
 #include "base/clock.hpp"
 
@@ -22,6 +23,8 @@ class ticker {
       : timer_(io), clock_(clk), book_(book), pipe_(pipe) {}
   void start();
   void stop();
+  /// Anchors the audit head on each tick (may be null).
+  void set_anchor(audit_anchor* a) { anchor_ = a; }
 
  private:
   void fire() noexcept;
@@ -31,6 +34,7 @@ class ticker {
   const clock& clock_;
   alerts::book& book_;
   pipeline& pipe_;
+  audit_anchor* anchor_ = nullptr;
   bool stopped_ = false;
 };
 

@@ -56,7 +56,8 @@ export async function apiAll(path, key) {
   let cursor = null;
   for (let pages = 0; pages < 100; ++pages) {
     const sep = path.includes('?') ? '&' : '?';
-    const r = await api('GET', path + (cursor ? sep + 'cursor=' + encodeURIComponent(cursor) : ''));
+    const r = await api('GET', path + sep + 'limit=1000' +
+                        (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
     if (!r.ok) return r;
     items.push(...r.data[key]);
     cursor = r.data.next_cursor;

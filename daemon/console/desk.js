@@ -75,6 +75,20 @@
     return { status: res.status, ok: res.ok, data };
   }
 
+  // Lists come in pages (at most 1,000 items; `next_cursor` continues): the whole list.
+  async function apiAll(path, key) {
+    const items = [];
+    let cursor = null;
+    for (let pages = 0; pages < 100; ++pages) {
+      const r = await api('GET', path + '?limit=1000' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+      if (!r.ok) return r;
+      items.push(...r.data[key]);
+      cursor = r.data.next_cursor;
+      if (!cursor) break;
+    }
+    return { status: 200, ok: true, data: { [key]: items } };
+  }
+
   /** The words for a refused call: the status's own text, then the server's reason. */
   function problem(r) {
     const known = { 400: 'error.bad_request', 403: 'error.forbidden', 404: 'error.not_found',
@@ -344,7 +358,7 @@
     section.replaceChildren(el('h2', { id: 'desk-title-silences', tabindex: '-1', text: t('silences.title') }), form, list);
 
     async function load() {
-      const r = await api('GET', 'silences');
+      const r = await apiAll('silences', 'silences');
       if (!r.ok) { say(problem(r), true); return; }
       list.replaceChildren(table(t('silences.active', { n: r.data.silences.length }), [t('silences.scope'),
         t('silences.from'), t('silences.until'), t('silences.reason'), t('silences.author'), ''],
@@ -377,7 +391,7 @@
       el('p', { class: 'hint', text: t('away.explain') }), list);
 
     async function load() {
-      const r = await api('GET', 'residents');
+      const r = await apiAll('residents', 'residents');
       if (!r.ok) { say(problem(r), true); return; }
       const rows = r.data.residents.map((res) => {
         const until = el('input', { type: 'datetime-local', 'aria-label': t('away.until_for', { name: res.name }),
@@ -436,7 +450,7 @@
     }
 
     async function load() {
-      const r = await api('GET', 'users');
+      const r = await apiAll('users', 'users');
       if (!r.ok) { say(problem(r), true); return; }
       const rows = r.data.users.map((u) => {
         const path = 'users/' + encodeURIComponent(u.name);

@@ -2,6 +2,9 @@
 #include "ingest/mqtt_connection.hpp"
 
 #include <fmt/format.h>
+#include <mqtt/exception.h>
+
+#include "base/log.hpp"
 
 namespace hearth::ingest {
 
@@ -22,11 +25,33 @@ mqtt::connect_options make_connect_options(const mqtt_connection& c, bool persis
     ssl.verify(true);  // the certificate must name the host of the URI
     ssl.error_handler([](const std::string& msg) {
       // Paho's thread: one line, no secrets (OpenSSL's text names certificates, not keys).
-      fmt::print(stderr, "hearthd: MQTT TLS: {}\n", msg);
+      log::warn("ingest", "MQTT TLS: {}", msg);
     });
     b.ssl(ssl.finalize());
   }
   return b.finalize();
+}
+
+std::string describe_mqtt_failure(int rc) {
+  switch (rc) {
+    case -1:  // MQTTASYNC_FAILURE: the TCP connect, the TLS handshake or the CONNECT failed
+      return "the broker could not be reached (connection refused or lost, or the TLS "
+             "handshake failed)";
+    case 1:
+      return "the broker refused the MQTT protocol version";
+    case 2:
+      return "the broker refused the client id";
+    case 3:
+      return "the broker is unavailable";
+    case 4:
+      return "the broker refused the user name or password";
+    case 5:
+      return "the broker says this client is not authorized";
+    case -3:  // MQTTASYNC_DISCONNECTED
+      return "not connected to the broker";
+    default:
+      return fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
+  }
 }
 
 }  // namespace hearth::ingest

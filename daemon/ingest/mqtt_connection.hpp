@@ -36,4 +36,9 @@ inline constexpr std::chrono::seconds k_min_backoff{1}, k_max_backoff{5};
 /// host name verification when the URI is ssl:// or mqtts://.
 mqtt::connect_options make_connect_options(const mqtt_connection& c, bool persistent);
 
+/// Plain words for a failed Paho call's return code (issue 18: the log said `rc -1`):
+/// the CONNACK refusals of MQTT 3.1.1 (1 to 5) by what they mean, -1 as "could not reach
+/// the broker", and anything else by Paho's own text with the number.
+std::string describe_mqtt_failure(int rc);
+
 }  // namespace hearth::ingest

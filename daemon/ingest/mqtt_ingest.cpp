@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <mutex>
 
+#include "base/log.hpp"
 #include "ingest/copy_matcher.hpp"
 
 namespace hearth::ingest {
@@ -134,8 +135,8 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   struct subscribe_results : public virtual mqtt::iaction_listener {
     impl* owner = nullptr;
     void on_failure(const mqtt::token& tok) override {
-      fmt::print(stderr, "hearthd: MQTT priority session (un)subscribe failed (rc {})\n",
-                 tok.get_return_code());
+      log::error("ingest", "MQTT priority session (un)subscribe failed: {}",
+                 describe_mqtt_failure(tok.get_return_code()));
     }
     void on_success(const mqtt::token& tok) override {
       const auto n = static_cast<std::int64_t>(tok.get_topics() ? tok.get_topics()->size() : 0);
@@ -157,8 +158,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     try {
       client.connect(make_connect_options(settings.connection, true), nullptr, connect_result);
     } catch (const mqtt::exception& e) {
-      fmt::print(stderr, "hearthd: MQTT connect to {} failed: {}\n", settings.connection.uri,
-                 e.what());
+      log::error("ingest", "MQTT connect to {} failed: {}", settings.connection.uri, e.what());
       schedule_retry();
     }
   }
@@ -188,14 +188,14 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     try {
       client.subscribe(filters, qos, nullptr, *this);
     } catch (const mqtt::exception& e) {
-      fmt::print(stderr, "hearthd: subscribe failed: {}\n", e.what());
+      log::error("ingest", "subscribe failed: {}", e.what());
     }
   }
 
   // mqtt::callback — Paho's thread. Hand over and return.
   void connected(const std::string&) override {
     tel.add("hearth_mqtt_connects_total");
-    fmt::print(stderr, "hearthd: MQTT connected to {}\n", settings.connection.uri);
+    log::info("ingest", "MQTT connected to {}", settings.connection.uri);
     bool any = false;
     {
       std::lock_guard lock(topics_mutex);
@@ -212,8 +212,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   void connection_lost(const std::string& cause) override {
     is_connected = false;
     tel.set("mqtt_connected", {}, 0);
-    fmt::print(stderr, "hearthd: MQTT connection lost{}{}; reconnecting\n",
-               cause.empty() ? "" : ": ", cause);
+    log::warn("ingest", "MQTT connection lost{}{}; reconnecting", cause.empty() ? "" : ": ", cause);
   }
   void message_arrived(mqtt::const_message_ptr msg) override { arrived(session::main, msg); }
 
@@ -256,7 +255,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
       p1->connect(make_connect_options(settings.connection, false), nullptr, p1_connect_result);
     } catch (const mqtt::exception& e) {
       p1_started = false;  // tried again at the main session's next connect
-      fmt::print(stderr, "hearthd: MQTT priority session connect failed: {}\n", e.what());
+      log::error("ingest", "MQTT priority session connect failed: {}", e.what());
     }
   }
 
@@ -306,14 +305,14 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
       subscribe_chunked(*p1, add, settings.qos, false, p1_subscribed);
       p1_filters = std::move(want);
     } catch (const mqtt::exception& e) {
-      fmt::print(stderr, "hearthd: MQTT priority session subscribe failed: {}\n", e.what());
+      log::error("ingest", "MQTT priority session subscribe failed: {}", e.what());
     }
     p1_gauges();
     if (left_out > 0 && !add.empty())
-      fmt::print(stderr,
-                 "hearthd: {} life-safety topic(s) beyond priority_session_topics ({}) are "
-                 "received on the main session only\n",
-                 left_out, settings.priority_session_topics);
+      log::warn("ingest",
+                "{} life-safety topic(s) beyond priority_session_topics ({}) are "
+                "received on the main session only",
+                left_out, settings.priority_session_topics);
   }
 
   void delivery_complete(mqtt::delivery_token_ptr) override {}
@@ -330,8 +329,8 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
     depth_bulk.store(static_cast<double>(queue.depth(lane::bulk)), std::memory_order_relaxed);
     depth_priority.store(static_cast<double>(queue.depth(lane::priority)),
                          std::memory_order_relaxed);
-    fmt::print(stderr, "hearthd: overload: {} message(s) shed in the last second ({} lane full)\n",
-               n, which == lane::priority ? "priority" : "bulk");
+    log::warn("ingest", "overload: {} message(s) shed in the last second ({} lane full)", n,
+              which == lane::priority ? "priority" : "bulk");
     if (on_shed) {
       try {
         on_shed(inbound{msg->get_topic(),
@@ -342,7 +341,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
                         which == lane::priority},
                 n);
       } catch (const std::exception& e) {
-        fmt::print(stderr, "hearthd: recording shed messages failed: {}\n", e.what());
+        log::error("ingest", "recording shed messages failed: {}", e.what());
       }
     }
   }
@@ -365,8 +364,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
       } catch (const std::exception& e) {
         // Never let one message end the daemon: an exception escaping a handler would.
         tel.add("hearth_ingest_delivery_errors_total");
-        fmt::print(stderr, "hearthd: message on {} failed: {}\n", m->topic.substr(0, 200),
-                   e.what());
+        log::error("ingest", "message on {} failed: {}", m->topic.substr(0, 200), e.what());
       }
       if (n % 32 == 0) allowed = bulk_allowed();
       if (n >= k_drain_batch || std::chrono::steady_clock::now() - start >= k_drain_slice) {
@@ -405,7 +403,7 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
 
   // iaction_listener — subscription results.
   void on_failure(const mqtt::token& tok) override {
-    fmt::print(stderr, "hearthd: MQTT subscribe failed (rc {})\n", tok.get_return_code());
+    log::error("ingest", "MQTT subscribe failed: {}", describe_mqtt_failure(tok.get_return_code()));
   }
   void on_success(const mqtt::token&) override {
     // Connected *and* subscribed: only now is the session useful.
@@ -427,8 +425,8 @@ mqtt_ingest::mqtt_ingest(asio::io_context& io, mqtt_settings s, const clock& clk
     impl_->p1_subscribed.owner = impl_.get();
     impl_->p1->set_callback(impl_->p1_events);
     impl_->p1_connect_result.failed = [](const mqtt::token& tok) {
-      fmt::print(stderr, "hearthd: MQTT priority session connect failed (rc {}); retrying\n",
-                 tok.get_return_code());
+      log::error("ingest", "MQTT priority session connect failed: {}; retrying",
+                 describe_mqtt_failure(tok.get_return_code()));
     };
   }
   std::weak_ptr<impl> weak = impl_;
@@ -438,8 +436,8 @@ mqtt_ingest::mqtt_ingest(asio::io_context& io, mqtt_settings s, const clock& clk
     // Paho's thread. Paho itself retries (automatic reconnect covers the first connect
     // too), with the same backoff. rc 5 is "not authorized" (user name or password), 4
     // "bad credentials": logged without the credentials themselves.
-    fmt::print(stderr, "hearthd: MQTT connect to {} failed (rc {}); retrying\n",
-               self->settings.connection.uri, tok.get_return_code());
+    log::error("ingest", "MQTT connect to {} failed: {}; retrying", self->settings.connection.uri,
+               describe_mqtt_failure(tok.get_return_code()));
   };
 }
 

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <mqtt/async_client.h>
 
+#include "base/log.hpp"
+
 namespace hearth::notify {
 
 struct mqtt_publisher::impl : public virtual mqtt::callback {
@@ -45,14 +47,14 @@ void mqtt_publisher::start() {
   try {
     impl_->client.connect(opts);
   } catch (const mqtt::exception& e) {
-    fmt::print(stderr, "hearthd: MQTT output connect to {} failed: {}\n", impl_->conn.uri,
-               e.what());
+    log::error("notify", "MQTT output connect to {} failed: {}", impl_->conn.uri, e.what());
   }
 }
 
-bool mqtt_publisher::publish(const std::string& topic, const std::string& payload, int qos) {
+bool mqtt_publisher::publish(const std::string& topic, const std::string& payload, int qos,
+                             bool retain) {
   try {
-    impl_->client.publish(topic, payload.data(), payload.size(), qos, false);
+    impl_->client.publish(topic, payload.data(), payload.size(), qos, retain);
     return true;
   } catch (const mqtt::exception& e) {
     impl_->tel.add("hearth_alert_publish_errors_total");

@@ -26,8 +26,10 @@ class mqtt_publisher {
   mqtt_publisher& operator=(const mqtt_publisher&) = delete;
 
   void start();
-  /// QoS 1 by default. Returns false when Paho refused the message (counted).
-  bool publish(const std::string& topic, const std::string& payload, int qos = 1);
+  /// QoS 1 by default; `retain` asks the broker to keep it for later subscribers. Returns
+  /// false when Paho refused the message (counted).
+  bool publish(const std::string& topic, const std::string& payload, int qos = 1,
+               bool retain = false);
   void stop();
   bool connected() const;
 

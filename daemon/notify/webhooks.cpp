@@ -7,7 +7,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <deque>
 #include <thread>
+
+#include "base/log.hpp"
+#include "base/thread.hpp"
 
 namespace hearth::notify {
 namespace asio = boost::asio;
@@ -45,26 +49,85 @@ std::optional<parsed_url> parse_http_url(const std::string& url) {
   return p;
 }
 
+namespace {
+
+/// Whether an attempt failed here, not at the webhook: out of descriptors or buffers, no
+/// local port left, or the operation cancelled under us. Such a failure says nothing about
+/// the webhook, so it does not use up an attempt (issue 18: deliveries failed as
+/// "Operation canceled" while hearthd was out of descriptors, and were dropped).
+bool local_failure(const boost::system::error_code& ec) {
+  namespace errc = boost::system::errc;
+  return ec == asio::error::no_descriptors || ec == errc::too_many_files_open_in_system ||
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+         ec == errc::address_not_available || ec == asio::error::operation_aborted ||
+         ec == errc::resource_unavailable_try_again;
+}
+
+}  // namespace
+
 struct webhooks::impl : std::enable_shared_from_this<impl> {
-  impl(telemetry& t, std::function<void(const delivery_report&)> r)
-      : tel(t), report(std::move(r)) {}
+  impl(telemetry& t, std::function<void(const delivery_report&)> r, std::size_t targets)
+      : tel(t), report(std::move(r)), gates(targets) {}
 
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+  // Asio makes the reactor (an epoll and an eventfd) and the resolver's services on first
+  // use: made here, while descriptors are to be had, so that a delivery started when they
+  // have run out fails inside its attempt (and is retried) rather than before it.
+  asio::steady_timer reactor_made{io};
+  tcp::resolver resolver_made{io};
   std::thread thread;
   telemetry& tel;
   std::function<void(const delivery_report&)> report;
   std::atomic<std::size_t> pending{0};
+  bool stopping = false;  ///< webhook thread only
+
+  /// At most `k_in_flight` attempts per target at once (each holds a socket): a dead
+  /// webhook with thousands of deliveries waiting costs a few descriptors, not thousands.
+  struct gate {
+    int free = k_in_flight;
+    std::deque<asio::steady_timer*> waiting;
+  };
+  static constexpr int k_in_flight = 4;
+  std::vector<gate> gates;
+
+  asio::awaitable<void> acquire(gate& g) {
+    if (g.free > 0) {
+      --g.free;
+      co_return;
+    }
+    asio::steady_timer wake(co_await asio::this_coro::executor,
+                            asio::steady_timer::time_point::max());
+    g.waiting.push_back(&wake);
+    boost::system::error_code ec;
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Woken by release(): the slot was handed over.
+  }
+  void release(gate& g) {
+    if (g.waiting.empty()) {
+      ++g.free;
+      return;
+    }
+    auto* next = g.waiting.front();
+    g.waiting.pop_front();
+    next->cancel();
+  }
 
   struct delivery {
+    std::size_t target_index = 0;
     webhook_target target;
     parsed_url url;
     std::string alert_id, body;
     std::map<std::string, std::string> headers;
   };
 
-  /// One attempt. Returns "" on a 2xx answer, else what went wrong.
-  asio::awaitable<std::string> attempt(const delivery& d) {
+  struct outcome {
+    std::string error;  ///< empty: delivered
+    bool local = false;
+  };
+
+  /// One attempt. Delivered on a 2xx answer.
+  asio::awaitable<outcome> attempt(const delivery& d) {
     try {
       auto ex = co_await asio::this_coro::executor;
       tcp::resolver resolver(ex);
@@ -88,48 +151,65 @@ struct webhooks::impl : std::enable_shared_from_this<impl> {
       beast::error_code ec;
       stream.socket().shutdown(tcp::socket::shutdown_both, ec);
       const auto code = res.result_int();
-      if (code >= 200 && code < 300) co_return std::string{};
-      co_return fmt::format("HTTP {}", code);
+      if (code >= 200 && code < 300) co_return outcome{};
+      co_return outcome{fmt::format("HTTP {}", code), false};
     } catch (const boost::system::system_error& e) {
-      co_return e.code()
-          .message();  // what() also names Beast's source file: too much for a log line
+      // code().message(): what() also names Beast's source file, too much for a log line.
+      co_return outcome{e.code().message(), local_failure(e.code())};
     } catch (const std::exception& e) {
-      co_return std::string(e.what());
+      co_return outcome{std::string(e.what()), false};
     }
   }
 
   asio::awaitable<void> deliver(delivery d) {
     auto backoff = d.target.backoff;
+    auto local_backoff = duration(std::chrono::milliseconds(100));
     std::string last;
     int attempts = 0;
+    bool delivered = false;
     asio::steady_timer timer(co_await asio::this_coro::executor);
-    while (true) {
-      ++attempts;
-      last = co_await attempt(d);
-      if (last.empty()) {
+    auto& g = gates[d.target_index];
+    while (!stopping) {
+      co_await acquire(g);
+      const auto o = co_await attempt(d);
+      release(g);
+      if (o.error.empty()) {
+        ++attempts;
+        delivered = true;
         tel.add("hearth_webhook_deliveries_total", R"(result="delivered")");
         break;
       }
-      tel.add("hearth_webhook_attempt_errors_total");
-      if (attempts >= d.target.max_attempts) {
-        tel.add("hearth_webhook_deliveries_total", R"(result="dropped")");
-        fmt::print(stderr, "hearthd: webhook {} gave up on alert {} after {} attempts: {}\n",
-                   d.target.url, d.alert_id, attempts, last);
-        break;
+      last = o.error;
+      duration wait = backoff;
+      if (o.local) {
+        // Not the webhook's fault: retried until it goes through, without using up an
+        // attempt (100 ms doubling to 30 s, so it resumes soon after descriptors return).
+        tel.add("hearth_webhook_local_failures_total");
+        wait = local_backoff;
+        local_backoff = std::min<duration>(local_backoff * 2, std::chrono::seconds(30));
+      } else {
+        ++attempts;
+        tel.add("hearth_webhook_attempt_errors_total");
+        if (attempts >= d.target.max_attempts) {
+          tel.add("hearth_webhook_deliveries_total", R"(result="dropped")");
+          log::warn("notify", "webhook {} gave up on alert {} after {} attempts: {}", d.target.url,
+                    d.alert_id, attempts, last);
+          break;
+        }
+        backoff = std::min<duration>(backoff * 2, k_max_backoff);
       }
-      timer.expires_after(backoff);
+      timer.expires_after(wait);
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;  // shutting down
-      backoff = std::min<duration>(backoff * 2, k_max_backoff);
+      if (ec) co_return;  // shutting down: neither delivered nor given up
     }
+    if (stopping && !delivered) co_return;
     --pending;
     if (report) {
       try {
-        report(
-            {d.target.url, d.alert_id, last.empty(), attempts, last.empty() ? "delivered" : last});
+        report({d.target.url, d.alert_id, delivered, attempts, delivered ? "delivered" : last});
       } catch (const std::exception& e) {
-        fmt::print(stderr, "hearthd: webhook report failed: {}\n", e.what());
+        log::error("notify", "webhook report failed: {}", e.what());
       }
     }
   }
@@ -137,22 +217,25 @@ struct webhooks::impl : std::enable_shared_from_this<impl> {
 
 webhooks::webhooks(std::vector<webhook_target> targets, telemetry& tel,
                    std::function<void(const delivery_report&)> on_report)
-    : targets_(std::move(targets)), impl_(std::make_shared<impl>(tel, std::move(on_report))) {
+    : targets_(std::move(targets)),
+      impl_(std::make_shared<impl>(tel, std::move(on_report), targets_.size())) {
   if (targets_.empty()) return;
   impl_->thread = std::thread([i = impl_] {
+    set_thread_role("hearth-webhook");
     while (true) {
       try {
         i->io.run();
         return;
       } catch (const std::exception& e) {
         // Nothing should escape a delivery; if something does, keep the thread alive.
-        fmt::print(stderr, "hearthd: webhook thread: {}\n", e.what());
+        log::error("notify", "webhook thread: {}", e.what());
       }
     }
   });
 }
 
 webhooks::~webhooks() {
+  asio::post(impl_->io, [i = impl_] { i->stopping = true; });
   impl_->guard.reset();
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
@@ -160,7 +243,8 @@ webhooks::~webhooks() {
 
 void webhooks::send(const std::string& alert_id, std::string body,
                     std::map<std::string, std::string> headers) {
-  for (const auto& t : targets_) {
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    const auto& t = targets_[i];
     auto url = parse_http_url(t.url);
     if (!url) continue;  // rejected at config load; never here
     if (impl_->pending.load() >= k_max_pending) {
@@ -168,13 +252,13 @@ void webhooks::send(const std::string& alert_id, std::string body,
       continue;
     }
     ++impl_->pending;
-    impl::delivery d{t, *url, alert_id, body, headers};
+    impl::delivery d{i, t, *url, alert_id, body, headers};
     asio::co_spawn(impl_->io, impl_->deliver(std::move(d)), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& x) {
-        fmt::print(stderr, "hearthd: webhook delivery failed: {}\n", x.what());
+        log::error("notify", "webhook delivery failed: {}", x.what());
       }
     });
   }

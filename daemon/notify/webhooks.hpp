@@ -9,6 +9,11 @@
 ///   doubling each time (capped at 5 min), up to `max_attempts`; then it is dropped and
 ///   reported. Deliveries are independent, so one alert's updates may arrive out of
 ///   order after a retry: receivers order them by `updated_at`.
+/// - A failure on hearthd's side (out of file descriptors or buffers, no local port, the
+///   operation cancelled) is not the webhook's: it is retried (100 ms doubling to 30 s)
+///   without using up an attempt, so it is never the reason a delivery is dropped
+///   (`hearth_webhook_local_failures_total`).
+/// - At most 4 attempts per target are in flight at once; the others wait their turn.
 /// - At most 10,000 deliveries wait at once; beyond that new ones are dropped and counted.
 /// - Headers: `X-Hearth-Transition` (opened|updated|resolved), `X-Hearth-Action`
 ///   (claimed, escalated, ...), and `X-Hearth-Tier` when a tier is being notified.

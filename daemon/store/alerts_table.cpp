@@ -27,6 +27,9 @@ std::optional<alerts::alert> parse_body(const std::string& body) {
 }  // namespace
 
 void store::save_alert(const alerts::alert& a) {
+  refuse_if_files_lost();
+  // Before the row: a crash between the two skips ids, never repeats one.
+  if (ids_) ids_->cover(std::stoull(a.id));
   transaction tx(*db_);
   auto st = db_->prepare(
       "INSERT INTO alerts VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(id) DO UPDATE SET "
@@ -45,6 +48,7 @@ void store::save_alert(const alerts::alert& a) {
     body[k] = v;  // tier and deadlines survive restart
   if (!a.texts.empty()) body["texts"] = alerts::texts_json(a);  // every reader's language
   st.bind(8, json::serialize(body)).run();
+  record_alert_rows({std::stoll(a.id)}, a.updated_at);  // the chain covers the row (audit.hpp)
   tx.commit();
 }
 
@@ -100,6 +104,11 @@ std::uint64_t store::max_alert_id() {
   auto st = db_->prepare("SELECT COALESCE(MAX(id), 0) FROM alerts");
   st.step();
   return static_cast<std::uint64_t>(st.int64(0));
+}
+
+std::uint64_t store::alert_id_floor() {
+  const auto in_table = max_alert_id();
+  return ids_ ? std::max(in_table, ids_->reserved()) : in_table;
 }
 
 }  // namespace hearth::store

@@ -14,7 +14,16 @@
 namespace hearth::store {
 namespace json = boost::json;
 
-namespace {
+std::string lower_hex(const unsigned char* bytes, std::size_t n) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(hex[bytes[i] >> 4]);
+    out.push_back(hex[bytes[i] & 0xf]);
+  }
+  return out;
+}
 
 std::string sha256_hex(std::string_view data) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -24,17 +33,8 @@ std::string sha256_hex(std::string_view data) {
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1)
     throw store_error(errc::error, "SHA-256 is not available from OpenSSL");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 0xf]);
-  }
-  return out;
+  return lower_hex(digest, len);
 }
-
-}  // namespace
 
 std::string canonical_audit_row(std::int64_t seq, const alerts::audit_entry& e) {
   // boost::json keeps insertion order, so this serialization is stable.

@@ -8,6 +8,13 @@
 /// content only, never how a backend stores it, so a chain copied from SQLite into
 /// PostgreSQL (`hearthd migrate`) still verifies.
 ///
+/// The chain covers the alerts table too (issue 18, defect 4): every time an alert row is
+/// written (save_alert, erasure), a `recorded` row follows it in the same transaction with
+/// the digest of the row as stored (subject `row:<sha256>`). `verify_audit` compares each
+/// alert row with the chain's last record of it, so an outcome changed in the file, an
+/// alert added or deleted, breaks the trail. Timelines leave `recorded` rows out.
+/// Where the chain ends is anchored outside the database: see audit_head.hpp.
+///
 /// The table's reads and writes are `store` methods (store.hpp, audit.cpp); this header has
 /// the row types and the pure functions of the chain.
 
@@ -37,8 +44,21 @@ std::string canonical_audit_row(std::int64_t seq, const alerts::audit_entry& e);
 /// hex(SHA-256(prev_hash "\n" canonical_audit_row)), through OpenSSL EVP.
 std::string chain_hash(std::string_view prev_hash, std::int64_t seq, const alerts::audit_entry& e);
 
+/// The action of the row that records an alert row's digest, and its subject's prefix.
+inline constexpr std::string_view k_recorded_action = "recorded";
+inline constexpr std::string_view k_recorded_prefix = "row:";
+
+/// `n` bytes as lower-case hex.
+std::string lower_hex(const unsigned char* bytes, std::size_t n);
+/// hex(SHA-256(data)), through OpenSSL EVP.
+std::string sha256_hex(std::string_view data);
+
 struct audit_verdict {
-  std::int64_t rows = 0;            ///< rows checked
+  std::int64_t rows = 0;    ///< rows checked
+  std::int64_t alerts = 0;  ///< alert rows that match the chain's record of them
+  /// Alert rows older than the chain's records of alert rows (written before hearthd kept
+  /// them), which the chain cannot vouch for.
+  std::int64_t unrecorded_alerts = 0;
   std::optional<std::int64_t> bad;  ///< seq of the first row that does not verify
   std::string problem;              ///< what is wrong with it
   bool ok() const { return !bad; }

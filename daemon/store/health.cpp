@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/log.hpp"
 #include "base/time.hpp"
 
 namespace hearth::store {
@@ -16,8 +17,10 @@ void health::failed(const std::string& part, const std::string& what) {
   auto [it, fresh] = faults_.try_emplace(part, fault{what, wall_clock{}.now()});
   if (!fresh && it->second.what == what) return;
   it->second.what = what;
-  fmt::print(stderr, "hearthd: store FAILING ({}): {}; retrying, nothing committed is lost\n", part,
-             what);
+  if (part == "files")  // not a fault that a retry can mend: `what` says what to do
+    log::error("store", "store FAILING ({}): {}", part, what);
+  else
+    log::error("store", "store FAILING ({}): {}; retrying, nothing committed is lost", part, what);
   telemetry_.set("hearth_store_healthy", {}, 0);
 }
 
@@ -26,7 +29,7 @@ void health::recovered(const std::string& part) {
   auto it = faults_.find(part);
   if (it == faults_.end()) return;
   const auto secs = std::chrono::duration<double>(wall_clock{}.now() - it->second.since).count();
-  fmt::print(stderr, "hearthd: store recovered ({}) after {:.1f} s\n", part, secs);
+  log::info("store", "store recovered ({}) after {:.1f} s", part, secs);
   faults_.erase(it);
   if (faults_.empty()) telemetry_.set("hearth_store_healthy", {}, 1);
 }

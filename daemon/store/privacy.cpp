@@ -167,7 +167,8 @@ std::optional<json::object> export_resident(store& s, const std::string& residen
   {
     const auto subject = "resident:" + resident_id;
     auto st = c.prepare(
-        "SELECT seq, at, actor, action, alert_id, subject, note, channel FROM audit ORDER BY seq");
+        "SELECT seq, at, actor, action, alert_id, subject, note, channel FROM audit WHERE action "
+        "<> 'recorded' ORDER BY seq");  // records of alert rows are the chain's, not the person's
     while (st.step()) {
       const auto alert_id = st.text(4);
       const auto subj = st.text(5);
@@ -215,7 +216,9 @@ std::optional<erasure> erase_resident(store& s, const std::string& resident_id,
   out.state_rows += c.changes();
 
   auto upd = c.prepare("UPDATE alerts SET body = ?2 WHERE id = ?1");
+  std::vector<std::int64_t> relabelled;
   for (auto& [id, body] : named) {
+    relabelled.push_back(id);
     auto& ids = body["subject"].as_object()["resident_ids"].as_array();
     for (auto& r : ids)
       if (r.is_string() && r.as_string() == resident_id) r = out.pseudonym;
@@ -241,6 +244,7 @@ std::optional<erasure> erase_resident(store& s, const std::string& resident_id,
     del_keyed.bind(1, p->household_id).run();
     out.state_rows += c.changes();
   }
+  s.record_alert_rows(relabelled, at);  // the chain keeps covering the alert rows
   // The trail says that an erasure happened and what it covered; it does not record the
   // pseudonym, so the re-labelled alerts cannot be tied back to the id through it.
   s.append_audit({{at, actor, "personal-data-erased", "", "resident:" + resident_id,

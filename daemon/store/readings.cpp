@@ -38,11 +38,14 @@ const metric_info* metric_at(std::int64_t m) {
 
 }  // namespace
 
-std::vector<unknown_device> store::unknown_devices() {
+std::vector<unknown_device> store::unknown_devices(std::int64_t after_ms,
+                                                   const std::string& after_id, std::size_t limit) {
   std::vector<unknown_device> out;
   auto st = db_->prepare(
-      "SELECT external_id, last_topic, first_seen, last_seen, count FROM unknown_devices ORDER BY "
-      "last_seen DESC");
+      "SELECT external_id, last_topic, first_seen, last_seen, count FROM unknown_devices WHERE "
+      "?1 = 0 OR last_seen < ?1 OR (last_seen = ?1 AND external_id > ?2) ORDER BY last_seen DESC, "
+      "external_id LIMIT ?3");
+  st.bind(1, after_ms).bind(2, after_id).bind(3, static_cast<std::int64_t>(limit));
   while (st.step())
     out.push_back(
         {st.text(0), st.text(1), from_ms(st.int64(2)), from_ms(st.int64(3)), st.int64(4)});

@@ -45,16 +45,20 @@ class sink {
   struct written {
     std::size_t items = 0;     ///< items of the batch committed (its first ones)
     std::size_t readings = 0;  ///< reading rows among them
+    /// Unregistered devices forgotten (the oldest first) to keep within
+    /// writer_options::max_unknown_devices.
+    std::size_t unknown_forgotten = 0;
   };
   /// Writes `batch` in order in one transaction. After each item, stops early (and commits
   /// what it has) when `yield()` says that an alert write is waiting.
   virtual written write(std::span<const queued_row> batch, const std::function<bool()>& yield) = 0;
 
   struct pruned {
-    std::int64_t readings = 0, quarantine = 0;
+    std::int64_t readings = 0, quarantine = 0, unknown_devices = 0;
   };
-  /// Removes some readings and quarantine rows older than `cutoff`: at most `batch` of each
-  /// in one short transaction (SQLite), or whole partitions (PostgreSQL).
+  /// Removes some readings, quarantine rows and unregistered devices last seen before
+  /// `cutoff`: at most `batch` of each in one short transaction (SQLite), or whole
+  /// partitions (PostgreSQL).
   virtual pruned prune(time_point cutoff, std::size_t batch) = 0;
 
   /// Between transactions, with nothing else to do at once (SQLite: a WAL checkpoint).

@@ -18,7 +18,10 @@ namespace {
 class sqlite_sink final : public sink {
  public:
   sqlite_sink(const std::string& path, telemetry& t, const writer_options& o)
-      : db_(path), telemetry_(t), checkpoint_pages_(o.checkpoint_pages) {
+      : db_(path),
+        telemetry_(t),
+        checkpoint_pages_(o.checkpoint_pages),
+        max_unknown_(static_cast<std::int64_t>(o.max_unknown_devices)) {
     db_.set_busy_timeout(static_cast<int>(o.busy_timeout.count()));
     // The writer touches the pages of the current hour of readings; a bigger cache keeps
     // them, and the device_keys index, in memory between batches.
@@ -50,10 +53,17 @@ class sqlite_sink final : public sink {
         insert_quarantine_.emplace(
             db_.prepare("INSERT INTO quarantine(received_at, topic, reason, detail, payload) "
                         "VALUES (?1,?2,?3,?4,?5)"));
-        upsert_unknown_.emplace(db_.prepare(
+        // Insert, else update: so that new devices are counted without a COUNT(*).
+        insert_unknown_.emplace(db_.prepare(
             "INSERT INTO unknown_devices VALUES (?1,?2,?3,?3,1) ON CONFLICT(external_id) DO "
-            "UPDATE SET last_topic=excluded.last_topic, last_seen=MAX(last_seen, "
-            "excluded.last_seen), count=count+1"));
+            "NOTHING"));
+        upsert_unknown_.emplace(
+            db_.prepare("UPDATE unknown_devices SET last_topic=?2, last_seen=MAX(last_seen, ?3), "
+                        "count=count+1 WHERE external_id=?1"));
+        trim_unknown_.emplace(
+            db_.prepare("DELETE FROM unknown_devices WHERE external_id IN (SELECT external_id FROM "
+                        "unknown_devices ORDER BY last_seen, external_id LIMIT ?1)"));
+        count_unknown();
       }
       auto& rd = *insert_reading_;
       transaction tx(db_);
@@ -84,10 +94,20 @@ class sqlite_sink final : public sink {
               .bind_blob(5, q->payload)
               .run();
         } else if (const auto* u = std::get_if<unknown_sighting>(&e.it)) {
-          upsert_unknown_->bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
+          insert_unknown_->bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
+          if (db_.changes() > 0)
+            ++unknown_rows_;
+          else
+            upsert_unknown_->bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
         }
         ++out.items;
         if (yield()) break;
+      }
+      // Bounded: the devices seen longest ago are forgotten first.
+      if (unknown_rows_ > max_unknown_) {
+        trim_unknown_->bind(1, unknown_rows_ - max_unknown_).run();
+        out.unknown_forgotten = static_cast<std::size_t>(db_.changes());
+        unknown_rows_ -= db_.changes();
       }
       tx.commit();
       return out;
@@ -95,8 +115,10 @@ class sqlite_sink final : public sink {
       // Keys made inside the failed transaction were rolled back too.
       for (const auto& id : fresh_keys_)
         keys_.erase(id);
-      for (auto* s : {&insert_reading_, &insert_quarantine_, &upsert_unknown_})
+      for (auto* s : {&insert_reading_, &insert_quarantine_, &insert_unknown_, &upsert_unknown_,
+                      &trim_unknown_})
         if (*s) (*s)->reset();
+      if (insert_unknown_) count_unknown();  // the rolled-back inserts are not there
       throw;
     }
   }
@@ -110,6 +132,9 @@ class sqlite_sink final : public sink {
     auto qr = db_.prepare(
         "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE received_at < ?1 "
         "ORDER BY received_at LIMIT ?2)");
+    auto ud = db_.prepare(
+        "DELETE FROM unknown_devices WHERE external_id IN (SELECT external_id FROM "
+        "unknown_devices WHERE last_seen < ?1 LIMIT ?2)");
     const auto n = static_cast<std::int64_t>(batch);
     const auto c = to_ms(cutoff);
     pruned out;
@@ -118,7 +143,10 @@ class sqlite_sink final : public sink {
     out.readings = db_.changes();
     qr.bind(1, c).bind(2, n).run();
     out.quarantine = db_.changes();
+    ud.bind(1, c).bind(2, n).run();
+    out.unknown_devices = db_.changes();
     tx.commit();
+    unknown_rows_ -= out.unknown_devices;
     return out;
   }
 
@@ -133,6 +161,12 @@ class sqlite_sink final : public sink {
   }
 
  private:
+  void count_unknown() {
+    auto n = db_.prepare("SELECT COUNT(*) FROM unknown_devices");
+    n.step();
+    unknown_rows_ = n.int64(0);
+  }
+
   std::int64_t device_key(const std::string& device_id) {
     if (auto it = keys_.find(device_id); it != keys_.end()) return it->second;
     auto ins = db_.prepare("INSERT OR IGNORE INTO device_keys(device_id) VALUES (?1)");
@@ -150,7 +184,10 @@ class sqlite_sink final : public sink {
   telemetry& telemetry_;
   int checkpoint_pages_;
   int wal_pages_ = 0;  ///< WAL size after the last commit (wal hook)
-  std::optional<statement> insert_reading_, insert_quarantine_, upsert_unknown_;
+  std::optional<statement> insert_reading_, insert_quarantine_, insert_unknown_, upsert_unknown_,
+      trim_unknown_;
+  std::int64_t max_unknown_;
+  std::int64_t unknown_rows_ = 0;  ///< rows in unknown_devices (counted once, then kept)
   std::unordered_map<std::string, std::int64_t> keys_;
   std::vector<std::string> fresh_keys_;  ///< keys made in the current transaction
 };

@@ -2,13 +2,48 @@
 #include "store/sqlite_file.hpp"
 
 #include <fmt/format.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
 namespace hearth::store {
+
+std::string not_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path == ":memory:") return {};
+  auto dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return fmt::format(
+        "{} is on a file system mounted read-only: hearthd writes every alert "
+        "there. Remount it read-write, or set `database:` to a writable place",
+        path);
+  const auto who = fmt::format("uid {}", ::geteuid());
+  for (const char* tail : {"", "-wal", "-shm"}) {
+    const auto file = path + tail;
+    std::error_code ec;
+    if (fs::exists(file, ec) && ::access(file.c_str(), W_OK) != 0)
+      return fmt::format(
+          "{} is read-only for the user hearthd runs as ({}): {}. hearthd writes "
+          "every alert there; give that user (the unit's User=hearth) write "
+          "permission, e.g. chown hearth: {}",
+          file, who, std::strerror(errno), file);
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return fmt::format(
+        "the folder {} is read-only for the user hearthd runs as ({}): {}. "
+        "SQLite makes {}-wal and {}-shm there; give that user write permission "
+        "on the folder (the unit's StateDirectory=hearth does)",
+        dir.string(), who, std::strerror(errno), path, path);
+  return {};
+}
 
 std::string check_database_file(const std::string& path, bool full_check) {
   namespace fs = std::filesystem;
@@ -37,15 +72,69 @@ std::string check_database_file(const std::string& path, bool full_check) {
   if (rc != SQLITE_OK) {
     problem = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   } else {
-    std::string verdict;
+    std::string verdict, version;
     if (ask("SELECT count(*) FROM sqlite_schema", nullptr) &&
+        ask("PRAGMA user_version", &version) &&
         ask(full_check ? "PRAGMA quick_check(1)" : "PRAGMA user_version", &verdict) && full_check &&
         verdict != "ok")
       problem = verdict;
+    // A newer hearthd wrote it: this one would misread its tables (issue 18, defect 6).
+    if (problem.empty() && rc == SQLITE_OK && !version.empty() &&
+        std::stoll(version) > latest_schema_version())
+      problem = fmt::format(
+          "its schema version {} is newer than this hearthd's ({}): it was written by a newer "
+          "release; run that release, or restore a backup made by this one",
+          version, latest_schema_version());
   }
   sqlite3_close_v2(db);
   if (problem.empty() && rc == SQLITE_BUSY) return {};  // locked by a running peer: not damage
   return problem.empty() ? std::string() : fmt::format("{}: {}", path, problem);
+}
+
+std::string empty_or_truncated(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path == ":memory:" || !fs::is_regular_file(path, ec)) return {};
+  const auto size = fs::file_size(path, ec);
+  if (ec) return {};
+  if (size == 0) return fmt::format("{} is 0 bytes: it holds no database", path);
+  std::ifstream in(path, std::ios::binary);
+  unsigned char h[100] = {};
+  in.read(reinterpret_cast<char*>(h), sizeof h);
+  const auto got = static_cast<std::size_t>(in.gcount());
+  static constexpr char k_magic[] = "SQLite format 3";          // with its NUL: 16 bytes
+  if (got < 16 || std::memcmp(h, k_magic, 16) != 0) return {};  // not SQLite: not ours to say
+  if (got < sizeof h)
+    return fmt::format("{} is {} bytes, shorter than a database header: it was cut short", path,
+                       size);
+  std::uint64_t page = (std::uint64_t{h[16]} << 8) | h[17];
+  if (page == 1) page = 65536;
+  auto be32 = [&](int at) {
+    return (std::uint32_t{h[at]} << 24) | (std::uint32_t{h[at + 1]} << 16) |
+           (std::uint32_t{h[at + 2]} << 8) | std::uint32_t{h[at + 3]};
+  };
+  // The header's page count is to be believed only when "version-valid-for" matches the
+  // change counter (SQLite's file format, section 1.3.7).
+  const std::uint64_t pages = be32(92) == be32(24) ? be32(28) : 0;
+  if (size < page || size % page != 0 || size < pages * page)
+    return fmt::format(
+        "{} is {} bytes, but its header says {} pages of {} bytes ({} bytes): it was cut short",
+        path, size, pages, page, pages * page);
+  return {};
+}
+
+std::string move_aside(const std::string& path, const std::string& suffix) {
+  namespace fs = std::filesystem;
+  const auto to = path + "." + suffix;
+  for (const char* tail : {"", "-wal", "-shm", ".head"}) {
+    std::error_code ec;
+    if (!fs::exists(path + tail, ec)) continue;
+    fs::rename(path + tail, to + tail, ec);
+    if (ec)
+      throw store_error(errc::cantopen, fmt::format("cannot move {}{} to {}{}: {}", path, tail, to,
+                                                    tail, ec.message()));
+  }
+  return to;
 }
 
 std::string wal_note(const std::string& path) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/store.hpp"
 
+#include "store/file_watch.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -14,9 +15,23 @@ store::store(const std::string& database, store_options o) : db_(open_connection
   if (auto* lite = dynamic_cast<sqlite_connection*>(db_.get())) {
     lite->set_busy_timeout(static_cast<int>(o.busy_timeout.count()));
     if (o.writer_checkpoints) lite->exec("PRAGMA wal_autocheckpoint=0");
+    if (database != ":memory:") {
+      ids_ = std::make_unique<id_floor>(database + ".ids");
+      files_ = std::make_unique<file_watch>(database);
+    }
   }
 }
 
-store::~store() = default;
+std::string store::check_files() {
+  return files_ ? files_->check() : std::string();
+}
+
+void store::refuse_if_files_lost() const {
+  if (files_ && !files_->problem().empty()) throw store_error(errc::cantopen, files_->problem());
+}
+
+store::~store() {
+  if (ids_) ids_->release_unused();
+}
 
 }  // namespace hearth::store

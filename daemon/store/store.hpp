@@ -31,7 +31,9 @@
 #include "engine/engine.hpp"
 #include "registry/registry.hpp"
 #include "store/audit.hpp"
+#include "store/audit_head.hpp"
 #include "store/health.hpp"
+#include "store/id_floor.hpp"
 #include "store/rows.hpp"
 #include "store/sql.hpp"
 
@@ -53,6 +55,8 @@ struct store_options {
   bool writer_checkpoints = false;
 };
 
+class file_watch;
+
 class store {
  public:
   /// Opens and migrates. Throws store_error with a clear message on failure.
@@ -67,6 +71,13 @@ class store {
   void set_health(health* h) { health_ = h; }
   health* health_board() const { return health_; }
 
+  /// Whether the database file or its -wal was removed or replaced under this process
+  /// (device and inode, looked at on each call: the daemon's 1-second tick). Once it was,
+  /// writes of alerts and audit rows throw store_error (they would go to a file nobody will
+  /// read again), so the pipeline keeps them in memory and /healthz says why. Empty when
+  /// all is well, and always on PostgreSQL. Issue 18, defect 1.
+  std::string check_files();
+
   // --- registry (registry_table.cpp): upserted in one transaction, loaded whole.
   void save_registry(const registry::tables& t);
   registry::tables load_registry();
@@ -76,7 +87,13 @@ class store {
   std::vector<alerts::alert> load_alerts(std::optional<alerts::state> st, std::size_t limit = 500);
   /// One alert by id, in any state (with its lifecycle fields), or nullopt.
   std::optional<alerts::alert> load_alert(const std::string& id);
+  /// The newest alert's id in the table (0: none).
   std::uint64_t max_alert_id();
+  /// The highest alert id ever handed out or reserved: the table's, or higher when the
+  /// database has lost rows (a deleted WAL, a restored backup) or ids are reserved in
+  /// blocks, as `<file>.ids` remembers. The next alert takes the one after it, so an id is
+  /// never given twice.
+  std::uint64_t alert_id_floor();
   /// The newest alerts (any state) naming the resident or about the household, newest
   /// first; an empty id matches nothing.
   std::vector<alerts::alert> alerts_about(const std::string& resident_id,
@@ -86,12 +103,21 @@ class store {
   /// Appends rows in order, chaining each to the last, in the caller's transaction when one
   /// is open, so that rows and the state they describe commit together.
   void append_audit(const std::vector<alerts::audit_entry>& rows);
-  /// Rows about one alert, oldest first.
+  /// Rows about one alert, oldest first, without the `recorded` rows (its timeline).
   std::vector<audit_row> audit_for_alert(const std::string& alert_id);
+  /// Appends a `recorded` row per alert id with the digest of its row as it now is (see
+  /// audit.hpp); save_alert does this itself, other writers of alert rows call it.
+  void record_alert_rows(const std::vector<std::int64_t>& ids, time_point at);
+  /// Where the chain ends now (unsigned): its row count and last hash, and the highest
+  /// alert id in the alerts table. Two indexed reads.
+  audit_head audit_head_now(time_point at);
   /// Rows after `after_seq`, oldest first (export, tests).
   std::vector<audit_row> audit_rows(std::int64_t after_seq = 0, std::size_t limit = 100'000);
-  /// Walks the whole chain, a page at a time: memory does not grow with the table.
-  audit_verdict verify_audit();
+  /// Walks the whole chain, a page at a time, then the alerts table against the chain's
+  /// records of its rows (memory: one digest per alert). With `anchor`, also that the chain
+  /// still reaches the anchor's row count with its hash there, and that the alerts table
+  /// still holds its last alert id. The anchor's signature is the caller's to check.
+  audit_verdict verify_audit(const audit_head* anchor = nullptr);
 
   // --- rule-engine state (engine_state.cpp): pending windows, deadlines, baselines, one
   // JSON row per key; a row with empty json deletes its key. Written in one transaction.
@@ -154,7 +180,11 @@ class store {
   std::vector<alerts::away> load_aways(time_point now);
 
   // --- readings, quarantine and unknown devices (readings.cpp), written by `writer`.
-  std::vector<unknown_device> unknown_devices();
+  /// Unregistered devices, most recently seen first (then by external id), after the
+  /// key (`after_ms`, `after_id`; 0 and "" for the first page), `limit` at most.
+  std::vector<unknown_device> unknown_devices(std::int64_t after_ms = 0,
+                                              const std::string& after_id = {},
+                                              std::size_t limit = 100'000);
   std::vector<quarantine_row> quarantine(std::size_t limit = 100);
   std::vector<stored_reading> readings(const std::string& device_id, time_point since,
                                        time_point until, std::size_t limit = 10'000);
@@ -171,6 +201,12 @@ class store {
  private:
   std::unique_ptr<connection> db_;
   health* health_ = nullptr;
+  /// SQLite files: the highest alert id handed out, beside the database (id_floor.hpp).
+  std::unique_ptr<id_floor> ids_;
+  /// SQLite files: whether the file or its -wal was removed or replaced (file_watch.hpp).
+  std::unique_ptr<file_watch> files_;
+  /// Throws store_error once `check_files()` found the files replaced.
+  void refuse_if_files_lost() const;
 };
 
 }  // namespace hearth::store

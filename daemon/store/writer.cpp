@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "base/log.hpp"
+#include "base/thread.hpp"
+
 namespace hearth::store {
 
 namespace {
@@ -75,11 +78,11 @@ void writer::shed_locked(std::deque<entry>& from, const char* why) {
                  static_cast<double>(rows_of(e.it)));
   if (!shedding_) {
     shedding_ = true;
-    fmt::print(stderr,
-               "hearthd: store buffer full ({} MiB, {}): shedding the oldest {}; alerts and "
-               "life-safety readings are kept\n",
-               options_.max_queued_bytes >> 20, why,
-               from.front().life_safety ? "life-safety readings" : "ordinary rows");
+    log::warn("store",
+              "store buffer full ({} MiB, {}): shedding the oldest {}; alerts and "
+              "life-safety readings are kept",
+              options_.max_queued_bytes >> 20, why,
+              from.front().life_safety ? "life-safety readings" : "ordinary rows");
   }
   queued_bytes_ -= e.bytes;
   ++written_;  // counted as done for flush(): it will never be written
@@ -155,6 +158,7 @@ bool writer::flush(std::chrono::milliseconds limit) {
 
 void writer::run() {
   using namespace std::chrono_literals;
+  set_thread_role("hearth-writer", k_bulk_nice);
   std::vector<entry> batch;
   duration backoff{0};
   while (true) {
@@ -238,8 +242,7 @@ void writer::run() {
       }
     }
     if (lost > 0)
-      fmt::print(stderr, "hearthd: stopping with the store failing: {} rows were not stored\n",
-                 lost);
+      log::error("store", "stopping with the store failing: {} rows were not stored", lost);
     done_cv_.notify_all();  // flush() waiters, and hold() waiting for the transaction to end
     if (!ok && stopping) return;
     if (ok && batch.empty()) {
@@ -255,6 +258,9 @@ std::optional<std::size_t> writer::write(std::vector<entry>& batch) {
     const auto done =
         sink_->write(batch, [this] { return holds_.load(std::memory_order_relaxed) > 0; });
     telemetry_.add("hearth_readings_stored_total", {}, static_cast<double>(done.readings));
+    if (done.unknown_forgotten)
+      telemetry_.add("hearth_unknown_devices_forgotten_total", {},
+                     static_cast<double>(done.unknown_forgotten));
     health_->recovered("writer");
     return done.items;
   } catch (const store_error& e) {
@@ -275,8 +281,12 @@ void writer::prune() {
     const auto done = sink_->prune(now - options_.retention, options_.prune_batch);
     telemetry_.add("hearth_readings_pruned_total", {}, static_cast<double>(done.readings));
     telemetry_.add("hearth_quarantine_pruned_total", {}, static_cast<double>(done.quarantine));
+    telemetry_.add("hearth_unknown_devices_pruned_total", {},
+                   static_cast<double>(done.unknown_devices));
     // More to do: come back at once (between batches of new rows); else in a minute.
-    next_prune_ = done.readings >= n || done.quarantine >= n ? now : now + std::chrono::minutes(1);
+    next_prune_ = done.readings >= n || done.quarantine >= n || done.unknown_devices >= n
+                      ? now
+                      : now + std::chrono::minutes(1);
   } catch (const store_error& e) {
     health_->failed("writer", e.what());
     next_prune_ = now + std::chrono::seconds(10);

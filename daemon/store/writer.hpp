@@ -45,6 +45,10 @@ struct writer_options {
   duration retention{0};
   const hearth::clock* clock = nullptr;
   std::size_t prune_batch = 5'000;
+  /// Unregistered devices remembered at most (`unknown_devices`): past it the ones seen
+  /// longest ago are forgotten first (hearth_unknown_devices_forgotten_total). They are
+  /// also pruned with the quarantine, by `retention`.
+  std::size_t max_unknown_devices = 10'000;
   /// Shared with the domain connection; the writer keeps its own when null.
   health* health_board = nullptr;
   /// First retry after a failed batch; doubles up to `max_backoff`.

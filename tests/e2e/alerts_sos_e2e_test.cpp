@@ -18,6 +18,7 @@
 #include <fstream>
 #include <random>
 
+#include "store/audit_head.hpp"
 #include "support/harness.hpp"
 
 extern char** environ;
@@ -160,9 +161,12 @@ TEST_CASE("an SOS press reaches hearth/alerts and is claimed and resolved over H
       "rules_dir: {}\n"
       "registry_dir: {}\n"
       "mqtt: {{ uri: \"tcp://127.0.0.1:{}\", client_id: hearthd-e2e }}\n"
-      "http: {{ listen: \"127.0.0.1:{}\" }}\n",
+      "http: {{ listen: \"127.0.0.1:{}\" }}\n"
+      "audit: {{ key_file: {} }}\n",
       dir.file("hearth.db"), HEARTH_SOURCE_DIR "/devices", HEARTH_SOURCE_DIR "/rules",
-      HEARTH_TEST_DATA "/registry", broker_port, http_port);
+      HEARTH_TEST_DATA "/registry", broker_port, http_port, dir.file("audit.key"));
+  const std::string audit_key = "e2e-audit-key-0123456789abcdef";
+  std::ofstream(dir.file("audit.key")) << audit_key << "\n";
   const auto op_wang = hearth::test::add_user(dir.file("hearth.yaml"), "op-wang", "operator");
   const auto op_li = hearth::test::add_user(dir.file("hearth.yaml"), "op-li", "operator");
   REQUIRE(!op_wang.empty());
@@ -253,11 +257,46 @@ TEST_CASE("an SOS press reaches hearth/alerts and is claimed and resolved over H
   CHECK(std::find(actions.begin(), actions.end(), "claimed") != actions.end());
   CHECK(actions.back() == "resolved");
 
+  // The audit head (issue 18, defect 4): retained on hearth/audit/head, signed with the
+  // key of audit.key_file, and reaching the resolved alert.
+  mqtt::async_client auditor(fmt::format("tcp://127.0.0.1:{}", broker_port), "e2e-auditor");
+  auditor.start_consuming();
+  auditor.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait_for(10s);
+  REQUIRE(auditor.is_connected());
+  auditor.subscribe("hearth/audit/head", 1)->wait_for(10s);
+  std::optional<hearth::store::audit_head> head;
+  REQUIRE(eventually(
+      [&] {
+        auto msg = auditor.try_consume_message_for(2s);
+        if (!msg) return false;
+        std::string why;
+        head = hearth::store::parse_head(msg->get_payload_str(), why);
+        return head && head->last_alert_id == std::stoull(id) && head->rows >= 6;
+      },
+      10s));
+  CHECK(hearth::store::head_hmac(*head, audit_key) == head->hmac);
+  auditor.disconnect()->wait_for(5s);
+
   watcher.disconnect()->wait_for(5s);
   device.disconnect()->wait_for(5s);
   const int status = daemon.stop();
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+  // What was published is an anchor `audit verify` checks the chain against; so is the
+  // head hearthd left beside the database.
+  hearth::test::temp_dir scratch;
+  auto verified = hearth::test::run_command(
+      {HEARTHD_BINARY, "audit", "verify", "--config", dir.file("hearth.yaml"), "--head",
+       hearth::store::head_json(*head)},
+      scratch);
+  INFO(verified.output);
+  CHECK(verified.status == 0);
+  CHECK(verified.output.find("it reaches the head in --head") != std::string::npos);
+  verified = hearth::test::run_command(
+      {HEARTHD_BINARY, "audit", "verify", "--config", dir.file("hearth.yaml")}, scratch);
+  CHECK(verified.status == 0);
+  CHECK(verified.output.find("it reaches the head in " + dir.file("hearth.db") + ".head") !=
+        std::string::npos);
 
   // The trail the daemon wrote verifies.
   const auto verify = fmt::format("{} audit verify --config {} > {} 2>&1", HEARTHD_BINARY,

@@ -13,13 +13,13 @@
 
 #include "alerts/book.hpp"
 #include "api/routes.hpp"
+#include "api/views.hpp"
 #include "app/pipeline.hpp"
 #include "base/time.hpp"
 #include "engine/engine.hpp"
 #include "store/audit.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
-#include "api/views.hpp"
 #include "support/auth_support.hpp"
 #include "support/shipped.hpp"
 
@@ -133,11 +133,17 @@ TEST_CASE("every lifecycle step is an audit row, and the chain verifies", "[aler
   CHECK(rows[1].entry.actor == "op-wang");
   CHECK(rows[2].entry.action == "noted");
   CHECK(rows[3].entry.action == "resolved");
-  CHECK(rows[0].prev_hash == store::k_genesis_hash);
-  CHECK(rows[1].prev_hash == rows[0].hash);
+  // Each write of the alert row is recorded in the chain just before the row of the step.
+  const auto all = n.st.audit_rows();
+  REQUIRE(all.size() == 7);
+  CHECK(all[0].entry.action == "recorded");
+  CHECK(all[0].prev_hash == store::k_genesis_hash);
+  CHECK(all[1].seq == rows[0].seq);
+  CHECK(rows[0].prev_hash == all[0].hash);
   const auto v = n.st.verify_audit();
   CHECK(v.ok());
-  CHECK(v.rows == 4);
+  CHECK(v.rows == 7);
+  CHECK(v.alerts == 1);
   const auto timeline = store::timeline_json(rows);
   CHECK(timeline[2].as_object().at("note") == "called resident, no answer");
   CHECK(timeline[2].as_object().at("channel") == "api");
@@ -167,23 +173,23 @@ TEST_CASE("audit verify catches a modified row in a real SQLite file and names i
   int status = 0;
   auto out = run_cli("audit verify --config " + config, status);
   CHECK(status == 0);
-  CHECK(out.find("intact: 3 rows") != std::string::npos);
+  CHECK(out.find("intact: 6 rows") != std::string::npos);  // 3 steps, 3 records of the row
 
   {
     // An attacker with the file: drops the guard and rewrites who claimed the alert.
     store::sqlite_connection c(db);
     c.exec("DROP TRIGGER audit_no_update");
-    c.exec("UPDATE audit SET actor = 'op-li' WHERE seq = 2");
+    c.exec("UPDATE audit SET actor = 'op-li' WHERE seq = 4");  // 4: claimed
   }
   {
     store::store st(db);
     const auto v = st.verify_audit();
     REQUIRE_FALSE(v.ok());
-    CHECK(*v.bad == 2);
+    CHECK(*v.bad == 4);
   }
   out = run_cli("audit verify --config " + config, status);
   CHECK(status != 0);
-  CHECK(out.find("BROKEN at row 2") != std::string::npos);
+  CHECK(out.find("BROKEN at row 4") != std::string::npos);
 }
 
 TEST_CASE("audit verify catches a deleted row", "[alerts][store]") {

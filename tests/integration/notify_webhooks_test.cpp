@@ -11,92 +11,17 @@
 
 #include "notify/outputs.hpp"
 #include "notify/webhooks.hpp"
+#include "support/descriptors.hpp"
+#include "support/hook_server.hpp"
 
 namespace {
 using namespace hearth;
 using namespace std::chrono_literals;
+using hearth::test::hook_server;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-/// A local HTTP server answering each POST with the next status of `script` (then 200);
-/// with `hang`, it reads requests and never answers.
-class hook_server {
- public:
-  explicit hook_server(std::vector<int> script, bool hang = false)
-      : script_(std::move(script)), hang_(hang) {
-    acceptor_.open(tcp::v4());
-    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
-    acceptor_.listen();
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~hook_server() {
-    io_.stop();
-    thread_.join();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hook";
-  }
-  std::size_t requests() const { return count_.load(); }
-  std::vector<http::request<http::string_body>> received() const {
-    std::lock_guard lock(mutex_);
-    return received_;
-  }
-
- private:
-  struct conn : std::enable_shared_from_this<conn> {
-    conn(tcp::socket s, hook_server& h) : socket(std::move(s)), server(h) {}
-    tcp::socket socket;
-    hook_server& server;
-    beast::flat_buffer buf;
-    http::request<http::string_body> req;
-    http::response<http::string_body> res;
-    void start() {
-      http::async_read(
-          socket, buf, req, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return;
-            int status = 200;
-            {
-              std::lock_guard lock(self->server.mutex_);
-              self->server.received_.push_back(self->req);
-              const auto n = self->server.count_.load();
-              if (n < self->server.script_.size()) status = self->server.script_[n];
-            }
-            ++self->server.count_;
-            if (self->server.hang_) {
-              self->server.hung_.push_back(self);  // keep the socket open, never answer
-              return;
-            }
-            self->res = http::response<http::string_body>(static_cast<http::status>(status), 11);
-            self->res.body() = "{}";
-            self->res.prepare_payload();
-            http::async_write(self->socket, self->res, [self](beast::error_code, std::size_t) {
-              beast::error_code ec2;
-              self->socket.shutdown(tcp::socket::shutdown_both, ec2);
-            });
-          });
-    }
-  };
-  void accept() {
-    acceptor_.async_accept([this](beast::error_code ec, tcp::socket s) {
-      if (ec) return;
-      std::make_shared<conn>(std::move(s), *this)->start();
-      accept();
-    });
-  }
-
-  asio::io_context io_;
-  tcp::acceptor acceptor_{io_};
-  std::vector<int> script_;
-  bool hang_;
-  std::atomic<std::size_t> count_{0};
-  mutable std::mutex mutex_;
-  std::vector<http::request<http::string_body>> received_;
-  std::vector<std::shared_ptr<conn>> hung_;
-  std::thread thread_;
-};
 
 template <class F>
 bool eventually(F f, std::chrono::milliseconds limit = 10s) {
@@ -168,6 +93,54 @@ TEST_CASE("a webhook that never answers does not hold up send, and times out", "
   REQUIRE(eventually([&] { return done.load(); }));
   REQUIRE(eventually([&] { return hooks.pending() == 0; }));
   CHECK(tel.value("hearth_webhook_deliveries_total", R"(result="dropped")") == 50);
+}
+
+TEST_CASE("a webhook that fails for a local reason is retried until delivered, never dropped",
+          "[notify]") {
+  // Issue 18: out of descriptors, deliveries failed here, not at the webhook, and were
+  // dropped after max_attempts. Now they wait for descriptors without using up attempts.
+  hook_server server({});
+  telemetry tel;
+  std::mutex m;
+  std::vector<notify::delivery_report> reports;
+  notify::webhooks hooks({{server.url(), 2s, 2, 1ms}}, tel, [&](const notify::delivery_report& r) {
+    std::lock_guard lock(m);
+    reports.push_back(r);
+  });
+  {
+    test::descriptor_famine famine;
+    hooks.send("9", R"({"id":"9"})", {});
+    // Far more failures than max_attempts (2), and none of them counted as an attempt.
+    REQUIRE(eventually([&] { return tel.value("hearth_webhook_local_failures_total") >= 4; }));
+    std::lock_guard lock(m);
+    CHECK(reports.empty());
+    CHECK(hooks.pending() == 1);
+  }
+  REQUIRE(eventually(
+      [&] {
+        std::lock_guard lock(m);
+        return !reports.empty();
+      },
+      40s));
+  CHECK(reports[0].delivered);
+  CHECK(server.requests() == 1);
+  CHECK(tel.value("hearth_webhook_deliveries_total", R"(result="dropped")") == 0);
+  CHECK(tel.value("hearth_webhook_attempt_errors_total") == 0);
+}
+
+TEST_CASE("a dead webhook holds at most four sockets however many deliveries wait", "[notify]") {
+  hook_server server({}, true);  // reads and never answers
+  telemetry tel;
+  notify::webhooks hooks({{server.url(), 300ms, 1, 1ms}}, tel);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 40; ++i)
+    hooks.send(std::to_string(i), "{}", {});
+  REQUIRE(eventually([&] { return hooks.pending() == 0; }, 30s));
+  // Four at a time, each waiting out its 300 ms: ten rounds, 3 s at least. Forty sockets at
+  // once (no gate) would all have timed out together after 0.3 s.
+  CHECK(std::chrono::steady_clock::now() - t0 >= 2700ms);
+  CHECK(server.requests() == 40);
+  CHECK(tel.value("hearth_webhook_deliveries_total", R"(result="dropped")") == 40);
 }
 
 TEST_CASE("webhook URLs are http://host[:port][/path]", "[notify]") {

@@ -202,6 +202,8 @@ TEST_CASE("readings and quarantine rows older than the retention are pruned in t
   wr.push(store::quarantine_row{k_t0, "t/old", "malformed-json", "old", "x"});
   wr.push(
       store::quarantine_row{k_t0 + std::chrono::days(499), "t/new", "malformed-json", "new", "y"});
+  wr.push(store::unknown_sighting{"0xold", "zigbee2mqtt/0xold", k_t0});
+  wr.push(store::unknown_sighting{"0xnew", "zigbee2mqtt/0xnew", k_t0 + std::chrono::days(499)});
   REQUIRE(wr.flush(10s));
   REQUIRE(test::eventually([&] { return count_rows(db) == 30; }));
   CHECK(st.readings("meter-new", k_t0, k_t0 + std::chrono::days(600)).size() == 30);
@@ -209,6 +211,44 @@ TEST_CASE("readings and quarantine rows older than the retention are pruned in t
   REQUIRE(test::eventually([&] { return st.quarantine().size() == 1; }));
   CHECK(st.quarantine().front().topic == "t/new");
   CHECK(tel.value("hearth_readings_pruned_total") == 300);
+  // Unregistered devices go with the quarantine (issue 18): last seen 500 days ago.
+  REQUIRE(test::eventually([&] { return st.unknown_devices().size() == 1; }));
+  CHECK(st.unknown_devices().front().external_id == "0xnew");
+  CHECK(tel.value("hearth_unknown_devices_pruned_total") == 1);
+}
+
+TEST_CASE(
+    "unregistered devices are bounded: the ones seen longest ago are forgotten first, "
+    "and counted",
+    "[store][retention]") {
+  test::temp_dir dir;
+  const auto db = (dir / "hearth.db").string();
+  telemetry tel;
+  store::store st(db);
+  store::writer_options o;
+  o.max_unknown_devices = 100;
+  store::writer wr(db, tel, o);
+  for (int i = 0; i < 250; ++i) {
+    const auto id = fmt::format("0x{:04x}", i);
+    wr.push(store::unknown_sighting{id, "zigbee2mqtt/" + id, k_t0 + std::chrono::seconds(i)});
+  }
+  // The first one is seen again, last: it is the most recent now.
+  wr.push(store::unknown_sighting{"0x0000", "zigbee2mqtt/0x0000", k_t0 + std::chrono::hours(1)});
+  REQUIRE(wr.flush(10s));
+  const auto kept = st.unknown_devices();
+  REQUIRE(kept.size() == 100);
+  CHECK(kept.front().external_id == "0x0000");
+  CHECK(kept[1].external_id == fmt::format("0x{:04x}", 249));
+  CHECK(kept.back().external_id == fmt::format("0x{:04x}", 151));
+  // 150 forgotten; 151 when 0x0000 was forgotten before it was seen again (batching), and
+  // then it is remembered anew, seen once.
+  const auto forgotten = tel.value("hearth_unknown_devices_forgotten_total");
+  CHECK((forgotten == 150 || forgotten == 151));
+  CHECK(kept.front().count == (forgotten == 150 ? 2 : 1));
+  // A page of them in SQL, after a key.
+  const auto page = st.unknown_devices(store::to_ms(kept[9].last_seen), kept[9].external_id, 5);
+  REQUIRE(page.size() == 5);
+  CHECK(page.front().external_id == kept[10].external_id);
 }
 
 TEST_CASE("a damaged database file is refused at start and left as it was", "[store][faults]") {

@@ -44,7 +44,7 @@ TEST_CASE("the systemd unit has the service contract of DESIGN.md", "[systemd]")
         "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service",
         "MemoryDenyWriteExecute=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
         "ProtectKernelLogs=yes", "LockPersonality=yes", "RestrictNamespaces=yes",
-        "ReadWritePaths=/var/lib/hearth"}) {
+        "ReadWritePaths=/var/lib/hearth", "LimitNOFILE=65536"}) {
     INFO(line);
     CHECK(text.find(line) != std::string::npos);
   }

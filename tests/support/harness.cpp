@@ -349,7 +349,9 @@ daemon_process::daemon_process(const temp_dir& dir, const broker& b, options o)
            std::to_string(http_port_) + " }\n";
   else
     cfg += o.mqtt_config + "\n";
-  cfg += "http: { listen: \"127.0.0.1:" + std::to_string(http_port_) + "\" }\n";
+  cfg += "http: { listen: \"127.0.0.1:" + std::to_string(http_port_) + "\"" +
+         (o.http_extra.empty() ? "" : ", " + o.http_extra) + " }\n";
+  launcher_ = o.launcher;
   cfg += o.extra_config;
   write_file(config_, cfg);
   admin_token_ = add_user(config_, "test-admin", "admin");
@@ -384,8 +386,11 @@ std::map<std::string, std::string> bearer(const std::string& token) {
 }
 
 void daemon_process::start() {
-  proc_ = std::make_unique<process>(
-      std::vector<std::string>{HEARTHD_BINARY, "run", "--config", config_.string()}, log_);
+  auto argv = launcher_;
+  for (const auto& a :
+       {std::string(HEARTHD_BINARY), std::string("run"), std::string("--config"), config_.string()})
+    argv.push_back(a);
+  proc_ = std::make_unique<process>(std::move(argv), log_);
   wait_ready();
 }
 

@@ -165,6 +165,10 @@ class daemon_process {
     std::string rules_dir;     ///< default: the shipped rules/
     std::string extra_config;  ///< appended YAML
     std::string mqtt_config;   ///< replaces the `mqtt:` line (TLS tests); default: the broker
+    std::string http_extra;    ///< more keys of the `http:` mapping ("max_connections: 50")
+    /// Put before hearthd's argv: {"prlimit", "--nofile=256:256", "--"} runs it with fewer
+    /// file descriptors.
+    std::vector<std::string> launcher;
   };
   daemon_process(const temp_dir& dir, const broker& b, options o);
   daemon_process(const temp_dir& dir, const broker& b) : daemon_process(dir, b, options{}) {}
@@ -187,6 +191,7 @@ class daemon_process {
   std::filesystem::path config_, database_, log_;
   unsigned short http_port_;
   std::string admin_token_;
+  std::vector<std::string> launcher_;
   std::unique_ptr<process> proc_;
 };
 
