@@ -52,6 +52,14 @@ struct webhook_config {
   duration backoff = std::chrono::seconds(1);  ///< first retry delay; doubles, capped at 5 min
 };
 
+/// `ha:` several nodes on one PostgreSQL database, one active at a time (see ha/lease.hpp).
+struct ha_config {
+  std::string node;  ///< this node's name, unique among the nodes
+  /// How long the active node's lease lasts without a renewal (it renews every second):
+  /// a standby takes over this long after the active node stopped.
+  duration lease = std::chrono::seconds(3);
+};
+
 struct config {
   std::string file;  ///< the config file itself
   std::string timezone = "UTC";
@@ -71,6 +79,8 @@ struct config {
   /// `retention:` readings and quarantined messages older than this are pruned in the
   /// background (1 day to 100 years). Alerts and the audit trail are kept.
   duration retention = std::chrono::days(400);
+  /// Optional `ha:` section (needs a PostgreSQL `database`).
+  std::optional<ha_config> ha;
 };
 
 /// Parses config text. `file` names it in diagnostics and anchors relative paths.

@@ -79,6 +79,7 @@ function beep() {
 function showLogin(message) {
   state.me = null;
   if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
+  state.lastSeq = undefined;
   $('app-view').hidden = true;
   $('logout').hidden = true;
   $('who').textContent = '';
@@ -242,17 +243,31 @@ function setLive(on, text) {
 function connect() {
   if (!state.me) return;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/stream`);
+  // Resume where the last stream stopped (a failover, a network blip): the server sends the
+  // transitions numbered after lastSeq before the live ones, so none is missed.
+  const resume = state.lastSeq !== undefined;
+  const query = resume ? `?after=${state.lastSeq}` : '';
+  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/stream${query}`);
   state.ws = ws;
   ws.onopen = () => {
     state.wsDelay = 500;
     setLive(true, 'live');
-    loadQueue();  // catch up on whatever happened while the stream was down
   };
   ws.onmessage = (ev) => {
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
-    if (msg.transition) onTransition(msg);
+    if (msg.hello) {
+      // A first stream, or one that cannot be resumed (too much missed): reload the queue.
+      if (!resume || msg.resync) {
+        state.lastSeq = msg.hello.seq;
+        loadQueue();
+      }
+      return;
+    }
+    if (msg.transition) {
+      if (msg.seq) state.lastSeq = Math.max(state.lastSeq || 0, msg.seq);
+      onTransition(msg);
+    }
   };
   ws.onclose = () => {
     if (state.ws !== ws || !state.me) return;
@@ -261,8 +276,10 @@ function connect() {
     state.wsDelay = Math.min(state.wsDelay * 2, 10000);
     window.setTimeout(async () => {
       if (!state.me) return;
-      const me = await api('GET', 'me');
+      let me;
+      try { me = await api('GET', 'me'); } catch { me = { ok: false, status: 0 }; }
       if (me.ok) connect();
+      else if (me.status !== 401) ws.onclose();  // down, or the active node is changing: retry
     }, delay);
   };
 }

@@ -165,6 +165,9 @@ class daemon_process {
     std::string rules_dir;     ///< default: the shipped rules/
     std::string extra_config;  ///< appended YAML
     std::string mqtt_config;   ///< replaces the `mqtt:` line (TLS tests); default: the broker
+    std::string database;      ///< default: hearth.db in the folder; or a postgresql:// URI
+    /// An admin token made earlier (a second node on the same database): no user is added.
+    std::string admin_token;
   };
   daemon_process(const temp_dir& dir, const broker& b, options o);
   daemon_process(const temp_dir& dir, const broker& b) : daemon_process(dir, b, options{}) {}
@@ -182,6 +185,9 @@ class daemon_process {
   void kill9();
   /// `hearthd audit verify --config F`: its exit code (0: the chain is intact).
   int audit_verify();
+  /// GET /healthz's "role" ("active", "standby"; empty without a shared database or when
+  /// the node does not answer).
+  std::string role();
 
  private:
   std::filesystem::path config_, database_, log_;

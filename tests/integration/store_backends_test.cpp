@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+// The store's contract, table by table, on both backends: a real SQLite file and a real
+// PostgreSQL 15 database (a throwaway cluster started by the test executable). Each case
+// runs once per backend (GENERATE).
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+
+#include "store/schema.hpp"
+#include "store/store.hpp"
+#include "store/writer.hpp"
+#include "support/harness.hpp"
+#include "support/postgres.hpp"
+
+namespace {
+using namespace hearth;
+using namespace std::chrono_literals;
+using test::backend;
+
+const time_point k_t0 = time_point{std::chrono::sys_days{std::chrono::year{2026} / 11 / 20}};
+
+struct fixture {
+  backend kind;
+  test::temp_dir dir;
+  std::string db;
+  explicit fixture(backend b) : kind(b), db(test::fresh_database(b, dir)) {
+    // The case really runs on the backend it names.
+    REQUIRE((store::open_connection(db)->dialect() == store::dialect::postgresql) ==
+            (b == backend::postgresql));
+  }
+};
+
+alerts::alert an_alert(const std::string& id, alerts::state s, const std::string& resident,
+                       time_point opened) {
+  alerts::alert a;
+  a.id = id;
+  a.key = "sos-pressed|sos-" + id;
+  a.rule = "sos-pressed";
+  a.priority = 1;
+  a.state = s;
+  a.title = "SOS";
+  a.summary = "pressed";
+  a.subject = {"sos-" + id, "H-" + resident, "B3", {resident}};
+  a.opened_at = a.updated_at = opened;
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("a new database is migrated to the latest version, and migrating again does nothing",
+          "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  CHECK(store::schema_version(st.db()) == store::latest_schema_version());
+  store::store again(f.db);
+  CHECK(store::migrate(again.db()) == store::latest_schema_version());
+  CHECK(store::schema_version(again.db()) == store::latest_schema_version());
+}
+
+TEST_CASE("the registry is upserted and loaded whole", "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  registry::tables t;
+  t.households = {{"H-1", "B1", "101", "Building 1 Unit 101"}};
+  t.residents = {{"R-1", "H-1", "王秀英", 1941, true, "+86-000", "女儿", "+86-001", "sw-lu"}};
+  t.devices = {{"sos-1", "0x01", "z2m.sos-button", "H-1", "B1", "卧室"}};
+  t.buildings = {{"B1", 18.5, 4}};
+  st.save_registry(t);
+  t.residents[0].phone = "+86-999";
+  t.devices.push_back({"tilt-1", "a1", "lora.tilt-sensor", "", "B1", "roof"});
+  st.save_registry(t);
+  const auto back = st.load_registry();
+  REQUIRE(back.residents.size() == 1);
+  CHECK(back.residents[0].name == "王秀英");
+  CHECK(back.residents[0].phone == "+86-999");
+  CHECK(back.residents[0].lives_alone);
+  CHECK(back.devices.size() == 2);
+  CHECK(back.devices[0].location == "卧室");
+  REQUIRE(back.buildings.size() == 1);
+  CHECK(back.buildings[0].height_m == 18.5);
+}
+
+TEST_CASE("alerts are saved, updated, loaded by state and found by whom they are about",
+          "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  st.save_alert(an_alert("1", alerts::state::open, "R-1", k_t0));
+  st.save_alert(an_alert("2", alerts::state::open, "R-2", k_t0 + 1min));
+  auto claimed = an_alert("1", alerts::state::acknowledged, "R-1", k_t0);
+  claimed.assignee = "op-wang";
+  st.save_alert(claimed);
+  CHECK(st.max_alert_id() == 2);
+  const auto open = st.load_alerts(alerts::state::open);
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].id == "2");
+  const auto one = st.load_alert("1");
+  REQUIRE(one);
+  CHECK(one->assignee == "op-wang");
+  CHECK(one->key == "sos-pressed|sos-1");
+  CHECK_FALSE(st.load_alert("9"));
+  CHECK_FALSE(st.load_alert("x"));
+  const auto about = st.alerts_about("R-2", "", 10);
+  REQUIRE(about.size() == 1);
+  CHECK(about[0].id == "2");
+  CHECK(st.alerts_about("", "H-R-1", 10).size() == 1);
+  CHECK(st.alerts_about("R-3", "", 10).empty());
+}
+
+TEST_CASE("the audit chain verifies, refuses updates and deletes, and names a broken row",
+          "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  st.append_audit({{k_t0, "hearthd", "opened", "1", "sos|1", "", "rule"},
+                   {k_t0 + 1s, "op-wang", "claimed", "1", "sos|1", "在路上", "api"}});
+  st.append_audit({{k_t0 + 2s, "op-wang", "resolved", "1", "sos|1", "", "api"}});
+  CHECK(st.audit_rows().size() == 3);
+  CHECK(st.audit_for_alert("1").back().entry.action == "resolved");
+  auto v = st.verify_audit();
+  CHECK(v.ok());
+  CHECK(v.rows == 3);
+  CHECK_THROWS_AS(st.db().exec("UPDATE audit SET note = 'x' WHERE seq = 1"), store::store_error);
+  CHECK_THROWS_AS(st.db().exec("DELETE FROM audit WHERE seq = 1"), store::store_error);
+  // Someone with the database drops the guard and rewrites who claimed the alert.
+  if (f.kind == backend::sqlite)
+    st.db().exec("DROP TRIGGER audit_no_update");
+  else
+    st.db().exec("ALTER TABLE audit DISABLE TRIGGER audit_no_update");
+  st.db().exec("UPDATE audit SET actor = 'op-li' WHERE seq = 2");
+  v = st.verify_audit();
+  REQUIRE_FALSE(v.ok());
+  CHECK(*v.bad == 2);
+}
+
+TEST_CASE("a transaction inside another joins it, and its failure rolls both back",
+          "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  {
+    store::transaction outer(st);
+    st.save_alert(an_alert("1", alerts::state::open, "R-1", k_t0));  // joins
+    st.append_audit({{k_t0, "hearthd", "opened", "1", "sos|1", "", "rule"}});
+    outer.commit();
+  }
+  CHECK(st.max_alert_id() == 1);
+  try {
+    store::transaction outer(st);
+    st.save_alert(an_alert("2", alerts::state::open, "R-2", k_t0));
+    throw std::runtime_error("the caller fails before committing");
+  } catch (const std::runtime_error&) {
+  }
+  CHECK(st.max_alert_id() == 1);
+  CHECK(st.db().transaction_depth() == 0);
+}
+
+TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  st.save_engine_state({{"d|x", "{\"seen\":true}"}, {"a|R-1", "{\"until\":1}"}});
+  st.save_engine_state({{"a|R-1", ""}, {"d|x", "{\"seen\":false}"}});
+  CHECK(st.load_engine_state() == std::vector<engine::state_row>{{"d|x", "{\"seen\":false}"}});
+}
+
+TEST_CASE("users are unique; tokens are found until they expire", "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  CHECK(st.add_user({"op-wang", "operator", "hash", k_t0}));
+  CHECK_FALSE(st.add_user({"op-wang", "admin", "", k_t0}));
+  CHECK(st.find_user("op-wang")->role == "operator");
+  st.add_token({"t-api", "op-wang", "api", k_t0, std::nullopt});
+  st.add_token({"t-session", "op-wang", "session", k_t0, k_t0 + 1h});
+  CHECK(st.find_token("t-api", k_t0 + 100h));
+  CHECK(st.find_token("t-session", k_t0 + 59min));
+  CHECK_FALSE(st.find_token("t-session", k_t0 + 1h));
+  CHECK(st.delete_expired_tokens(k_t0 + 2h) == 1);
+  st.delete_token("t-api");
+  CHECK_FALSE(st.find_token("t-api", k_t0));
+  CHECK(st.list_users().size() == 1);
+}
+
+TEST_CASE("silences and aways are kept until they end or are deleted", "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  alerts::silence s;
+  s.id = "7";
+  s.kind = alerts::silence::scope::building;
+  s.target = "B3";
+  s.created_at = k_t0;
+  s.until = k_t0 + 2h;
+  s.reason = "维修";
+  s.author = "sup-zhao";
+  st.save_silence(s);
+  CHECK(st.max_silence_id() == 7);
+  CHECK(st.load_silences(k_t0 + 1h).size() == 1);
+  CHECK(st.load_silences(k_t0 + 3h).empty());
+  st.delete_silence("7", "sup-zhao", k_t0 + 10min);
+  CHECK(st.load_silences(k_t0 + 1h).empty());
+  st.save_away({"R-1", k_t0, k_t0 + 24h, "住院", "sw-lu"});
+  st.save_away({"R-1", k_t0, k_t0 + 48h, "住院", "sw-lu"});
+  const auto aways = st.load_aways(k_t0 + 30h);
+  REQUIRE(aways.size() == 1);
+  CHECK(aways[0].reason == "住院");
+}
+
+TEST_CASE(
+    "the writer stores readings once, quarantined payloads byte for byte, and counts "
+    "unknown senders",
+    "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  telemetry tel;
+  {
+    store::writer wr(f.db, tel);
+    for (int i = 0; i < 50; ++i)
+      wr.push(std::vector<reading>{{"meter-1", metric::water_total_l, 100.0 + i, k_t0 + 1h * i},
+                                   {"meter-1", metric::device_battery_pct, 90, k_t0 + 1h * i}});
+    // A redelivery of the first message: stored once.
+    wr.push(std::vector<reading>{{"meter-1", metric::water_total_l, 100.0, k_t0}});
+    const std::string payload("\x00\xff{\"bad\x01", 8);
+    wr.push(store::quarantine_row{k_t0, "zigbee2mqtt/\xc3(x", "malformed-json",
+                                  std::string("bad \xff byte"), payload});
+    for (int i = 0; i < 3; ++i)
+      wr.push(store::unknown_sighting{"0xdead", "zigbee2mqtt/x" + std::to_string(i), k_t0 + 1s * i});
+    REQUIRE(wr.flush(10s));
+  }
+  CHECK(st.count_readings() == 100);
+  const auto rows = st.readings("meter-1", k_t0 + 2h, k_t0 + 4h);
+  REQUIRE(rows.size() == 4);  // two metrics at 2 h and 3 h
+  CHECK(rows[0].ts == k_t0 + 2h);
+  CHECK(st.readings("meter-1", k_t0, k_t0 + 100h, 5).size() == 5);
+  CHECK(st.has_reading_at("meter-1", k_t0 + 7h));
+  CHECK_FALSE(st.has_reading_at("meter-1", k_t0 + 7h + 1s));
+  CHECK(st.all_readings("meter-1").size() == 100);
+  const auto summary = st.readings_summary("meter-1");
+  REQUIRE(summary.size() == 2);
+  CHECK(summary[0].count == 50);
+  CHECK(summary[0].max == 149.0);
+  const auto q = st.quarantine();
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].payload == std::string("\x00\xff{\"bad\x01", 8));
+  CHECK(q[0].reason == "malformed-json");
+  const auto unknown = st.unknown_devices();
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0].count == 3);
+  CHECK(unknown[0].last_topic == "zigbee2mqtt/x2");
+  CHECK(unknown[0].first_seen == k_t0);
+  CHECK(st.erase_readings("meter-1") == 100);
+  CHECK(st.count_readings() == 0);
+}
+
+TEST_CASE("retention prunes old readings and quarantine rows", "[store][backends]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  telemetry tel;
+  manual_clock clock{k_t0 + 24h * 10};
+  store::writer_options o;
+  o.retention = 24h * 3;
+  o.clock = &clock;
+  {
+    store::writer wr(f.db, tel);
+    for (int day = 0; day < 10; ++day) {
+      wr.push(std::vector<reading>{{"meter-1", metric::water_total_l, 1.0 * day, k_t0 + 24h * day}});
+      wr.push(store::quarantine_row{k_t0 + 24h * day, "t", "malformed-json", "d", "p"});
+    }
+    REQUIRE(wr.flush(10s));
+  }
+  REQUIRE(st.count_readings() == 10);
+  {
+    store::writer wr(f.db, tel, o);  // prunes when it is first idle
+    REQUIRE(test::eventually([&] { return st.count_readings() == 3; }, 10s));
+  }
+  CHECK(st.readings("meter-1", k_t0, k_t0 + 24h * 11).front().ts == k_t0 + 24h * 7);
+  CHECK(tel.value("hearth_readings_pruned_total") == 7);
+  CHECK(test::eventually([&] { return st.quarantine().size() == 3; }, 10s));
+}
