@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "auth/users.hpp"
 #include "ha/step_down.hpp"
 #include "normalize/examples.hpp"
+#include "registry/registry.hpp"
 #include "store/audit.hpp"
 #include "store/copy.hpp"
 #include "store/postgres.hpp"
@@ -41,6 +43,20 @@ std::string default_devices_dir() {
   for (const auto* p : {"devices", "/usr/share/hearth/devices"})
     if (std::filesystem::is_directory(p)) return p;
   return HEARTH_SOURCE_DIR "/devices";
+}
+
+/// `hearthd run` without `--config`: how to start, and EX_USAGE.
+int run_usage() {
+  fmt::print(stderr,
+             "hearthd run needs a config file:\n"
+             "  hearthd run --config /etc/hearth/hearth.yaml\n"
+             "Installed from the package, the service runs it: systemctl start hearthd (the "
+             "config is /etc/hearth/hearth.yaml).\n"
+             "To try hearth from a clone: scripts/demo (a broker, hearthd and a simulated "
+             "community).\n"
+             "A config to start from: config/hearth.yaml in the source, or the installed "
+             "/etc/hearth/hearth.yaml; check it with hearthd check --config F.\n");
+  return k_exit_usage;
 }
 
 int cmd_check(const std::string& config_file) {
@@ -209,6 +225,19 @@ std::optional<std::string> read_password(const std::string& file, std::string& p
   return pw;
 }
 
+/// True when some resident names `user` as their social worker: in the database's registry,
+/// or in the config's registry folder (imported when hearthd next starts or reloads).
+bool names_social_worker(const app::config& cfg, store::store& st, const std::string& user) {
+  auto names = [&](const registry::tables& t) {
+    return std::any_of(t.residents.begin(), t.residents.end(),
+                       [&](const registry::resident_row& r) { return r.social_worker == user; });
+  };
+  if (names(st.load_registry())) return true;
+  if (cfg.registry_dir.empty()) return false;
+  diagnostics ignored;  // `hearthd check` reports a broken registry; here it only counts
+  return names(registry::parse_csv_files(app::registry_files(cfg.registry_dir), ignored));
+}
+
 /// `hearthd users add NAME --role R`: prints the API token once.
 int cmd_users_add(const std::string& config_file, const std::string& name,
                   const std::string& role_text, const std::string& password_file) {
@@ -252,6 +281,12 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
     tx.commit();
     fmt::print("user {} ({}) added; {}\n", name, auth::role_name(*r),
                pw->empty() ? "no console password (API token only)" : "console password set");
+    if (*r == auth::role::social_worker && !names_social_worker(*cfg, st, name))
+      fmt::print(stderr,
+                 "warning: no resident in the registry has social_worker '{}' (residents.csv): "
+                 "until one does, {} sees no residents and no alerts. A social worker's user "
+                 "name must be the name in that column.\n",
+                 name, name);
     fmt::print("API token (shown once; send it as 'Authorization: Bearer <token>'):\n{}\n", token);
     return 0;
   } catch (const std::exception& e) {
@@ -399,7 +434,8 @@ int main(int argc, char** argv) {
   std::string config_file = "/etc/hearth/hearth.yaml";
 
   auto* run = app.add_subcommand("run", "run the daemon");
-  run->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  // Not required(): without it, `run` explains how to start instead of CLI11's one line.
+  auto* run_config = run->add_option("--config,-c", config_file, "config file (YAML)");
 
   auto* check = app.add_subcommand("check", "validate config, device types, rules and registry");
   check->add_option("--config,-c", config_file, "config file (YAML)")->required();
@@ -474,7 +510,13 @@ int main(int argc, char** argv) {
   migrate->add_option("--to", migrate_to, "postgresql://user@host/db, empty")->required();
   migrate->add_option("--config,-c", config_file, "config file (unused; accepted for symmetry)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help answers 0; any other command-line mistake is a usage error (EX_USAGE).
+    return app.exit(e) == 0 ? 0 : k_exit_usage;
+  }
+  if (*run && run_config->count() == 0) return run_usage();
   try {
     if (*migrate) return cmd_migrate(migrate_from, migrate_to);
     if (*backup) return cmd_backup(config_file, backup_file);

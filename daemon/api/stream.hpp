@@ -6,8 +6,9 @@
 /// being the last transition stored. `?after=N` resumes a stream that dropped (a failover,
 /// a network blip): after the hello come the stored transitions numbered above N, then the
 /// live ones, so none is missed; when they are more than `k_max_replay`, or older than
-/// what is kept, the hello carries "resync": true and the console reloads the queue. A subscriber whose session has expired is closed
-/// at the next transition; logging out closes the streams opened with that credential.
+/// what is kept, the hello carries "resync": true and the console reloads the queue. A subscriber
+/// whose session has expired is closed at the next transition; logging out closes the streams
+/// opened with that credential.
 ///
 /// Threading: domain thread only; nothing here blocks (each peer queues, see ws_peer).
 

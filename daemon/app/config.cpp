@@ -238,8 +238,7 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
                         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
                                ch == '_' || ch == '.';
                       });
-      if (!ok)
-        h.error(h.get("node"), "'node' is 1-64 letters, digits, '-', '_' or '.'");
+      if (!ok) h.error(h.get("node"), "'node' is 1-64 letters, digits, '-', '_' or '.'");
       ha.node = *node;
     }
     if (auto l = h.duration_value("lease", false)) {
@@ -267,6 +266,18 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
                                                 : "registry_dir";
       doc.error(doc.get(key), fmt::format("'{}' is not a folder: {}", key, *dir));
     }
+  }
+  // SQLite creates the file, not its folder: a missing folder would otherwise surface as
+  // "unable to open database file" at start (under systemd, StateDirectory= makes it).
+  if (!c.database.empty() && c.database != ":memory:" &&
+      c.database.find("://") == std::string::npos) {
+    const auto folder = fs::path(c.database).parent_path();
+    std::error_code ec;
+    if (!folder.empty() && !fs::is_directory(folder, ec))
+      doc.error(doc.get("database"),
+                fmt::format("the folder of 'database' does not exist: {} (create it, or under "
+                            "systemd let StateDirectory= make it)",
+                            folder.string()));
   }
   if (out.size() != before) return std::nullopt;
   return c;

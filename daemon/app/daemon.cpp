@@ -10,9 +10,9 @@
 #include <filesystem>
 
 #include "api/routes.hpp"
+#include "app/alert_ids.hpp"
 #include "app/config.hpp"
 #include "app/definitions.hpp"
-#include "app/alert_ids.hpp"
 #include "app/pipeline.hpp"
 #include "app/standby.hpp"
 #include "app/ticker.hpp"

@@ -12,7 +12,7 @@
 #include "app/config.hpp"
 #include "base/diagnostic.hpp"
 #include "catalog/device_type.hpp"
-#include "engine/rule.hpp"
+#include "engine/rule_file.hpp"
 #include "registry/registry.hpp"
 
 namespace hearth::app {

@@ -36,6 +36,8 @@ std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, teleme
     if (r.path == "/healthz" && r.method == "GET") {
       json::object o;
       o["status"] = db_ok ? "ok" : "failing";
+      o["mqtt_connected"] = false;  // a standby holds no MQTT session
+      o["store_ok"] = db_ok;
       o["role"] = "standby";
       o["node"] = lease.node();
       if (!seen.holder.empty() && seen.remaining.count() > 0) o["active"] = seen.holder;
@@ -70,8 +72,9 @@ std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, teleme
     try {
       won = lease.try_acquire();
       if (!won) seen = lease.view();
-      if (!db_ok) fmt::print(stderr, "hearthd: database reachable; lease held by {}\n",
-                             seen.holder.empty() ? std::string("nobody") : seen.holder);
+      if (!db_ok)
+        fmt::print(stderr, "hearthd: database reachable; lease held by {}\n",
+                   seen.holder.empty() ? std::string("nobody") : seen.holder);
       db_ok = true;
     } catch (const store::store_error& e) {
       if (db_ok || db_problem != e.what())

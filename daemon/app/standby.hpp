@@ -4,7 +4,8 @@
 /// HTTP up and tries for the lease four times a second.
 ///
 /// Meanwhile it answers:
-///  - GET /healthz: {"status":"ok"|"failing","role":"standby","node","active":<holder>}
+///  - GET /healthz: {"status":"ok"|"failing","mqtt_connected":false,"store_ok","role":
+///    "standby","node","active":<holder>}
 ///    (503 while the database cannot be reached);
 ///  - GET /metrics (loopback): hearth_ha_active 0 and the database's reachability;
 ///  - everything else: 503 {"error":"standby"}, and no MQTT, no rules, no writes. A load

@@ -9,6 +9,7 @@
 namespace hearth {
 
 inline constexpr int k_exit_config = 78;  // EX_CONFIG; the unit has RestartPreventExitStatus=78
+inline constexpr int k_exit_usage = 64;   // EX_USAGE: a command line hearthd does not understand
 
 struct diagnostic {
   std::string file;

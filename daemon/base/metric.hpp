@@ -27,6 +27,9 @@ enum class metric : std::uint8_t {
   device_battery_low,
   device_tamper,
   device_online,
+  // Appended, not sorted: the store keeps a metric as its position in this list.
+  power_total_kwh,
+  power_w,
 };
 
 struct metric_info {
@@ -38,7 +41,7 @@ struct metric_info {
   double max;
 };
 
-inline constexpr std::array<metric_info, 15> k_metrics{{
+inline constexpr std::array<metric_info, 17> k_metrics{{
     {metric::water_total_l, "water.total_l", "L", false, 0, 4294967295.0 * 1000},
     {metric::water_leak, "water.leak", "", true, 0, 1},
     {metric::water_burst, "water.burst", "", true, 0, 1},
@@ -54,6 +57,10 @@ inline constexpr std::array<metric_info, 15> k_metrics{{
     {metric::device_battery_low, "device.battery_low", "", true, 0, 1},
     {metric::device_tamper, "device.tamper", "", true, 0, 1},
     {metric::device_online, "device.online", "", true, 0, 1},
+    // Cumulative energy, a counter like water.total_l; instantaneous active power (negative
+    // when a meter sees export, e.g. solar).
+    {metric::power_total_kwh, "power.total_kwh", "kWh", false, 0, 1e9},
+    {metric::power_w, "power.w", "W", false, -100000, 100000},
 }};
 
 constexpr const metric_info& info(metric m) {

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/time.hpp"
 #include "base/yaml_reader.hpp"
 
 namespace hearth::catalog {
@@ -32,6 +33,8 @@ constexpr transport_profile k_transports[] = {
      "deviceInfo.devEui"},
     {transport::tts, "tts", "v3/+/devices/+/up", "end_device_ids.dev_eui"},
     {transport::native, "native", "hearth/v1/devices/{external_id}/up", ""},
+    // Any vendor platform's JSON: the type names the topic, the external id, the event time.
+    {transport::json, "json", "", ""},
 };
 
 /// Source units a field may declare, converted to the metric's canonical unit.
@@ -54,6 +57,13 @@ constexpr unit_conversion k_units[] = {
     {"%", "%", 1},
     {"%LEL", "%LEL", 1},
     {"ppm", "%LEL", 0.002},  // methane: 100 %LEL = 50,000 ppm
+    {"kWh", "kWh", 1},
+    {"Wh", "kWh", 0.001},
+    {"W", "W", 1},
+    {"kW", "W", 1000},
+    // Battery voltage: only for device.battery_pct, through the field's `empty` and `full`.
+    {"V", "V", 1},
+    {"mV", "V", 0.001},
 };
 
 std::optional<frame_field::kind> frame_kind(std::string_view s) {
@@ -87,9 +97,83 @@ std::size_t kind_width(frame_field::kind k) {
 bool valid_path(const std::string& p) {
   if (p.empty() || p.front() == '.' || p.back() == '.') return false;
   if (p.find("..") != std::string::npos) return false;
+  // ':' for keys such as Shelly's "switch:0".
   return std::all_of(p.begin(), p.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
+           c == ':';
   });
+}
+
+/// `unit: V` or `mV` on device.battery_pct, with the field's `empty` and `full` voltages
+/// (in that unit). Called for every field, so that `empty`/`full` are known keys.
+void parse_battery_curve(yaml_map& f, field_mapping& m, const std::optional<std::string>& unit,
+                         std::optional<hearth::metric> met, double unit_factor) {
+  const auto empty = f.number("empty", false);
+  const auto full = f.number("full", false);
+  const bool volts = unit && (*unit == "V" || *unit == "mV");
+  if (!volts) {
+    if (empty || full)
+      f.error(f.get(empty ? "empty" : "full"),
+              "'empty' and 'full' are battery voltages: they go with unit V or mV on "
+              "device.battery_pct");
+    return;
+  }
+  if (met && *met != metric::device_battery_pct) {
+    f.error(f.get("unit"), fmt::format("unit '{}' is a battery voltage: it maps to "
+                                       "device.battery_pct, not {}",
+                                       *unit, info(*met).name));
+    return;
+  }
+  if (!empty || !full) {
+    f.error(f.get("unit"),
+            fmt::format("a battery voltage in {} needs 'empty' and 'full' (the voltages of 0 % "
+                        "and 100 %)",
+                        *unit));
+    return;
+  }
+  if (*empty < 0 || *full <= *empty) {
+    f.error(f.get("full"),
+            fmt::format("'full' ({}) must be above 'empty' ({}), both 0 or more", *full, *empty));
+    return;
+  }
+  if (f.has("scale") || f.has("offset") || f.has("map"))
+    f.error(f.get(f.has("scale")    ? "scale"
+                  : f.has("offset") ? "offset"
+                                    : "map"),
+            "a battery voltage goes through 'empty' and 'full'; drop 'scale', 'offset' and 'map'");
+  m.battery = battery_curve{*empty * unit_factor, *full * unit_factor};
+}
+
+/// `event_time: {path, format}` of a json type.
+std::optional<event_time_spec> parse_event_time(yaml_map& doc) {
+  const YAML::Node n = doc.get("event_time");
+  if (!n.IsDefined()) return std::nullopt;
+  yaml_map et(n, doc.file(), doc.out(), "event_time");
+  if (!et.valid()) return std::nullopt;
+  event_time_spec spec;
+  auto path = et.string("path", true);
+  auto format = et.string("format", false).value_or("rfc3339");
+  bool ok = path.has_value();
+  if (path && !valid_path(*path)) {
+    et.error(et.get("path"), fmt::format("bad path '{}' for 'event_time'", *path));
+    ok = false;
+  }
+  using f = time_format;
+  if (format == "rfc3339")
+    spec.format = f::rfc3339;
+  else if (format == "epoch_s")
+    spec.format = f::epoch_s;
+  else if (format == "epoch_ms")
+    spec.format = f::epoch_ms;
+  else {
+    et.error(et.get("format"),
+             fmt::format("unknown time format '{}': use rfc3339, epoch_s or epoch_ms", format));
+    ok = false;
+  }
+  et.finish();
+  if (!ok) return std::nullopt;
+  spec.path = *path;
+  return spec;
 }
 
 /// YAML scalar or flow mapping given as an example payload: kept as the exact JSON text a
@@ -151,17 +235,22 @@ std::size_t parse_fields(yaml_map& doc, device_type& t) {
       if (!met) f.error(f.get("metric"), fmt::format("unknown metric '{}'", *metric_name));
     }
     double unit_factor = 1;
-    if (auto unit = f.string("unit", false); unit && met) {
+    const auto unit = f.string("unit", false);
+    if (unit && met) {
       auto it = std::find_if(std::begin(k_units), std::end(k_units),
                              [&](const auto& u) { return u.from == *unit; });
       if (it == std::end(k_units))
         f.error(f.get("unit"), fmt::format("unknown unit '{}'", *unit));
+      else if (it->to == "V")
+        unit_factor = it->factor;  // a battery voltage: parse_battery_curve checks the rest
       else if (it->to != info(*met).unit)
         f.error(f.get("unit"), fmt::format("unit '{}' does not convert to {} ({})", *unit,
                                            info(*met).name, info(*met).unit));
       else
         unit_factor = it->factor;
     }
+    // A battery voltage: scale holds the unit factor, so value x scale is in volts.
+    parse_battery_curve(f, m, unit, met, unit_factor);
     m.scale = f.number("scale", false).value_or(1) * unit_factor;
     m.offset = f.number("offset", false).value_or(0);
     m.required = f.boolean("required", false).value_or(false);
@@ -284,6 +373,15 @@ void parse_examples(yaml_map& doc, device_type& t) {
       ex.payload = *text;
     ex.rejected = e.string("rejected", false);
     if (auto fe = e.strings("field_errors", false)) ex.field_errors = *fe;
+    if (auto et = e.string("event_time", false)) {
+      ex.checks_event_time = true;
+      if (*et != "receipt") {
+        ex.event_time = parse_rfc3339(*et);
+        if (!ex.event_time)
+          e.error(e.get("event_time"),
+                  fmt::format("'event_time' must be an RFC 3339 time or 'receipt', not '{}'", *et));
+      }
+    }
     const YAML::Node r = e.get("readings");
     if (r.IsDefined() && !r.IsMap() && !(r.IsSequence() && r.size() == 0)) {
       e.error(r, "'readings' must map metric names to values");
@@ -368,7 +466,8 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
     if (!profile)
       doc.error(
           doc.get("transport"),
-          fmt::format("unknown transport '{}': use zigbee2mqtt, chirpstack, tts or native", *tr));
+          fmt::format("unknown transport '{}': use zigbee2mqtt, chirpstack, tts, native or json",
+                      *tr));
   }
   if (auto r = doc.string("role", false)) {
     if (*r == "bridge")
@@ -410,10 +509,28 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
       t.external_id_path = *p;
     }
   }
+  if (profile && profile->id == transport::json && !doc.has("topic")) {
+    doc.error(
+        "a json device type needs a 'topic' pattern, e.g. 'nbiot/watermeter/{external_id}/report'");
+    topic_ok = false;
+  }
   if (profile && topic_ok && !bridge && t.external_id_path.empty() &&
       t.topic.find("{external_id}") == std::string::npos)
     doc.error(doc.get("topic"),
               "the topic has no {external_id} segment and no 'external_id' payload path is set");
+  // Event time and frame counter: fixed by the other transports, declared by a json type.
+  t.event_time = parse_event_time(doc);
+  if (auto fc = doc.string("frame_counter", false)) {
+    if (!valid_path(*fc))
+      doc.error(doc.get("frame_counter"), fmt::format("bad path '{}' for 'frame_counter'", *fc));
+    else
+      t.frame_counter_path = *fc;
+  }
+  if (profile && profile->id != transport::json)
+    for (const char* key : {"event_time", "frame_counter"})
+      if (doc.has(key))
+        doc.error(doc.get(key), fmt::format("'{}' is for the json transport; {} fixes where it is",
+                                            key, profile->name));
   if (auto d = doc.duration_value("report_interval", false)) t.report_interval = *d;
   t.life_safety = doc.boolean("life_safety", false).value_or(false);
   if (auto w = doc.number("counter_wrap", false)) {

@@ -18,7 +18,7 @@
 
 namespace hearth::catalog {
 
-enum class transport { zigbee2mqtt, chirpstack, tts, native };
+enum class transport { zigbee2mqtt, chirpstack, tts, native, json };
 std::string_view transport_name(transport t);
 
 /// A binary frame field, decoded from the base64 uplink when the network server did not
@@ -49,6 +49,23 @@ struct frame_spec {
   std::size_t min_length = 0;  ///< derived: the frame must hold every field
 };
 
+/// A battery voltage read as `device.battery_pct`: linear from `empty_v` (0 %) to `full_v`
+/// (100 %), clamped to that span (a fresh cell reads a little above its nominal voltage).
+struct battery_curve {
+  double empty_v = 0;  ///< volts
+  double full_v = 0;   ///< volts; > empty_v
+};
+
+/// How a `json` type's event time is written: an RFC 3339 string, or epoch seconds or
+/// milliseconds (a number, or a string of digits).
+enum class time_format { rfc3339, epoch_s, epoch_ms };
+
+/// Where a `json` type reads the event time, and how it is written there.
+struct event_time_spec {
+  std::string path;  ///< dotted payload path
+  time_format format = time_format::rfc3339;
+};
+
 /// One payload field mapped onto a canonical metric.
 struct field_mapping {
   std::string path;  ///< dotted path from the transport's object root: "battery", "a.b"
@@ -61,6 +78,9 @@ struct field_mapping {
   /// values not in it produce no reading (e.g. z2m `action: single` on an SOS button).
   std::map<std::string, double> map;
   bool required = false;  ///< absence is a `missing-field` rejection
+  /// Unit V or mV on `device.battery_pct`: the value (times the unit factor, in volts) goes
+  /// through this curve instead of scale and offset.
+  std::optional<battery_curve> battery;
   int line = 0;
 };
 
@@ -73,6 +93,10 @@ struct example {
   std::optional<std::string> rejected;     ///< or: the rejection reason it must produce
   /// Reasons of single fields it must reject while keeping the rest ("out-of-range").
   std::vector<std::string> field_errors;
+  /// When `checks_event_time`: the event time the message must carry (nullopt: none, so the
+  /// reading is stored at its receipt time). Written `event_time: <RFC 3339>` or `receipt`.
+  bool checks_event_time = false;
+  std::optional<time_point> event_time;
   int line = 0;
 };
 
@@ -90,6 +114,11 @@ struct device_type {
   std::string topic;  ///< pattern with one "{external_id}" segment, or '+' wildcards
   /// Payload path of the external id; empty when the topic carries it.
   std::string external_id_path;
+  /// `json` only: where the event time is; nullopt (or absent from a message): receipt time.
+  std::optional<event_time_spec> event_time;
+  /// `json` only: payload path of a frame counter (a uint32 that a redelivery repeats), for
+  /// duplicate detection; empty: none.
+  std::string frame_counter_path;
   std::vector<field_mapping> fields;
   std::optional<frame_spec> frame;
   duration report_interval{0};         ///< 0: the device only reports events (no offline rule)

@@ -9,6 +9,9 @@
 /// alone decides (no-data deadlines, `for:` windows). Live mode calls `tick` from an Asio
 /// timer; replay calls it as capture time advances. Both share all rule code.
 ///
+/// The engine dispatches; each rule kind (engine/kinds/, behind `engine/kind.hpp`) decides.
+/// The state kinds keep lives in `engine/core.hpp`.
+///
 /// State that must survive a restart (pending `for:` windows, no-data deadlines, counter
 /// positions, learned quiet spells, tilt baselines, away periods) is kept per key and
 /// handed out as JSON by `take_changes`; `restore` reads it back. After a restart, the
@@ -17,47 +20,21 @@
 /// Threading: every call runs on the domain thread (the io_context). Time comes only from
 /// the injected `clock` and from event times in reports; nothing here reads the wall clock.
 
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
-#include "alerts/alert.hpp"
 #include "base/clock.hpp"
 #include "base/reading.hpp"
 #include "catalog/device_type.hpp"
 #include "engine/rule.hpp"
+#include "engine/signal.hpp"
 #include "registry/registry.hpp"
-
-namespace date {
-class time_zone;
-}
 
 namespace hearth::engine {
 
-/// A rule's verdict about one subject.
-struct signal {
-  enum class kind { fire, clear } what = kind::fire;
-  std::string rule;
-  int priority = 4;
-  std::string key;  ///< "rule|subject": the dedup key of the alert
-  alerts::subject subject;
-  std::string title, summary;
-  std::vector<alerts::evidence> evidence;
-  time_point at;              ///< event time of the report (or the tick) that produced it
-  bool auto_resolve = false;  ///< from the rule: a clear signal may resolve the alert
-  bool welfare = false;       ///< from the rule: paused while the resident is away
-};
-
-/// One persisted piece of engine state: `json` empty means "delete the key".
-struct state_row {
-  std::string key;
-  std::string json;
-  bool operator==(const state_row&) const = default;
-};
+class core;
 
 class engine {
  public:
@@ -68,15 +45,9 @@ class engine {
   engine& operator=(const engine&) = delete;
 
   /// Swaps in a new registry snapshot (after import or SIGHUP). The engine keeps a copy.
-  void set_registry(std::shared_ptr<const registry::registry> r) {
-    registry_ = std::move(r);
-    next_due_ = {};
-  }
+  void set_registry(std::shared_ptr<const registry::registry> r);
   /// Device types: report intervals (no-data), counter wraps and transports (gateways).
-  void set_catalog(std::shared_ptr<const catalog::catalog> c) {
-    catalog_ = std::move(c);
-    next_due_ = {};
-  }
+  void set_catalog(std::shared_ptr<const catalog::catalog> c);
   void set_rules(std::vector<rule> rules);
   const std::vector<rule>& rules() const { return rules_; }
 
@@ -95,7 +66,7 @@ class engine {
   /// State rows changed since the last call (for the store). Deterministic order.
   /// At most `max` rows; the rest stay changed for the next call (`changed()`).
   std::vector<state_row> take_changes(std::size_t max = static_cast<std::size_t>(-1));
-  bool changed() const { return !dirty_.empty() || next_out_ < out_.size(); }
+  bool changed() const;
   /// Every state row, for a full snapshot.
   std::vector<state_row> snapshot() const;
   /// Reads rows written by `take_changes`/`snapshot` (at start). Unreadable rows are skipped.
@@ -104,58 +75,11 @@ class engine {
   /// Local wall time of `t` as "07:05" (for summaries), in the engine's zone.
   std::string local_time(time_point t) const;
 
-  struct device_state;
-  struct instance_state;
-
  private:
-  struct meter_step;
-  struct context;
-
-  bool selected(const rule& r, std::string_view device_type, const registry::device* dev,
-                time_point at) const;
-  signal make_signal(const rule& r, const context& c, std::vector<alerts::evidence> evidence,
-                     std::map<std::string, std::string> vars,
-                     signal::kind what = signal::kind::fire) const;
-  bool paused(const rule& r, const registry::device* dev, time_point at) const;
-  std::optional<time_point> away_end_in(const registry::device* dev, time_point from,
-                                        time_point to) const;
-  std::optional<meter_step> step_counter(device_state& d, const report& rep,
-                                         const catalog::device_type* type);
-  bool behind_offline_gateway(const registry::device& dev) const;
-  void on_gateway(const registry::device& dev, bool online, time_point now);
-
-  void eval_event(const rule& r, const context& c, std::vector<signal>& out);
-  void eval_threshold(const rule& r, const context& c, std::vector<signal>& out);
-  void eval_inactivity(const rule& r, const context& c, const meter_step& s,
-                       std::vector<signal>& out);
-  void eval_slots(const rule& r, const context& c, const meter_step& s, std::vector<signal>& out);
-  void eval_daily(const rule& r, const context& c, const meter_step& s, std::vector<signal>& out);
-  void eval_baseline(const rule& r, const context& c, std::vector<signal>& out);
-  std::optional<duration> learned_longest(const instance_state& st, const rule& r, time_point since,
-                                          time_point now) const;
-  void learn_spell(instance_state& st, const rule& r, time_point start, duration length) const;
-  long long local_day(time_point t) const;
-  int local_hour(time_point t) const;
-  std::string local_when(time_point t, time_point now) const;
-
-  instance_state& instance(const rule& r, const std::string& device_id);
-  void touch(const std::string& key) { dirty_.insert(key); }
-
   std::vector<rule> rules_;
-  const clock& clock_;
-  const date::time_zone* tz_ = nullptr;
-  std::shared_ptr<const registry::registry> registry_ = std::make_shared<registry::registry>();
-  std::shared_ptr<const catalog::catalog> catalog_ = std::make_shared<catalog::catalog>();
-  std::map<std::string, std::unique_ptr<device_state>> devices_;      ///< by device id
-  std::map<std::string, std::unique_ptr<instance_state>> instances_;  ///< by "rule|device"
-  std::map<std::string, time_point, std::less<>> away_;               ///< resident -> until
-  /// Keys changed since they were last handed out ("d|..", "i|..", "a|.."): a hash set,
-  /// because every report touches one or two; sorted only when handed out.
-  std::unordered_set<std::string> dirty_;
+  std::unique_ptr<core> core_;    ///< state and the services rule kinds use
   std::vector<std::string> out_;  ///< sorted keys being handed out in slices
   std::size_t next_out_ = 0;
-  /// Nothing is due before this: `tick` returns at once until then (replay ticks per line).
-  time_point next_due_{};
 };
 
 }  // namespace hearth::engine

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// Rule definitions: YAML files in `rules/` (format in the README and
-/// `schemas/rule.schema.json`). Parsing is pure; templates are checked at load time, so a
-/// misspelt placeholder is a `file:line` error at start, not a broken alert at 3 a.m.
+/// A rule as loaded from its file (engine/rule_file.hpp): the keys every kind shares, and
+/// the kind's own behaviour and parameters (`how`, engine/kind.hpp).
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.hpp"
-#include "base/diagnostic.hpp"
 #include "base/metric.hpp"
 
 namespace hearth::engine {
@@ -24,17 +23,8 @@ struct condition {
   std::string describe() const;  ///< "gas.lel_pct ≥ 20"
 };
 
-/// The kinds of DESIGN.md / issue 4. See the README ("Rules") for one example of each.
-enum class rule_kind {
-  event,        ///< fires on every report where a `when` condition holds (unless excepted)
-  threshold,    ///< a state: `when` held for `for:`; ends when the `clear` conditions hold
-  inactivity,   ///< a counter kept reporting but changed < min_change for the window
-  no_data,      ///< nothing arrived for `intervals` × the type's report_interval
-  baseline,     ///< tilt change from the installation angles against a limit in ‰
-  slots,        ///< the counter rose in every `slot` for `span`
-  daily_total,  ///< the counter rose by at least `at_least` in one local day
-};
-std::string_view kind_name(rule_kind k);
+class behaviour;  // engine/kind.hpp: what a rule of its kind does
+
 enum class subject_scope { device, household, building };
 
 /// Which devices and residents a rule applies to.
@@ -48,7 +38,8 @@ struct selector {
 struct rule {
   std::string id;
   int priority = 4;
-  rule_kind kind = rule_kind::event;
+  /// `kind:`, one of the kinds registered in engine/kinds/ (`kind_names()`).
+  std::string kind;
   std::string title, summary;  ///< templates; placeholders checked at load
   subject_scope subject = subject_scope::device;
   selector select;
@@ -61,35 +52,9 @@ struct rule {
   bool auto_resolve = false;  ///< carried on clear signals: the book may resolve the alert
   std::string file;
   int line = 0;
-
-  // threshold
-  duration for_{0};  ///< `for:` the breach must last this long before it fires
-  // inactivity, slots, daily_total: the counter they read
-  hearth::metric counter = hearth::metric::water_total_l;
-  // inactivity
-  duration window{std::chrono::hours(12)};
-  double min_change = 10;
-  duration history{std::chrono::hours(24 * 28)};  ///< how far back quiet spells are learned
-  duration around{std::chrono::hours(1)};         ///< "the same time of day": start hour ± this
-  // no_data
-  double intervals = 2;
-  // baseline
-  std::optional<double> limit_permille;  ///< fixed limit; default: the building's (4 ‰)
-  double fraction = 1;                   ///< fires at limit × fraction
-  // slots
-  duration slot{std::chrono::minutes(30)};
-  duration span{std::chrono::hours(24)};
-  double min_per_slot = 1;  ///< litres per slot that count as flow
-  // daily_total
-  double daily_limit = 0;
-
-  /// Metrics this rule reads.
-  std::vector<hearth::metric> inputs() const;
+  /// What the rule does, with its kind's own parameters (`window:`, `for:`, ...). Shared
+  /// by copies of the rule; never null in a rule that `parse_rule` returned.
+  std::shared_ptr<const behaviour> how;
 };
-
-std::optional<rule> parse_rule(const std::string& text, const std::string& file, diagnostics& out);
-
-/// Loads every `*.yaml` in `dir`; ids must be unique.
-std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out);
 
 }  // namespace hearth::engine

@@ -39,10 +39,10 @@ void lease::prepare() {
 std::optional<std::int64_t> lease::try_acquire() {
   prepare();
   auto& c = db();
-  auto st = c.prepare(fmt::format(
-      "UPDATE ha_lease SET epoch = epoch + 1, holder = ?1, expires_at = {0} + ?2 "
-      "WHERE name = 'active' AND expires_at <= {0} RETURNING epoch",
-      k_now));
+  auto st = c.prepare(
+      fmt::format("UPDATE ha_lease SET epoch = epoch + 1, holder = ?1, expires_at = {0} + ?2 "
+                  "WHERE name = 'active' AND expires_at <= {0} RETURNING epoch",
+                  k_now));
   st.bind(1, node_).bind(2, static_cast<std::int64_t>(ttl_.count()));
   if (!st.step()) return std::nullopt;
   return st.int64(0);
@@ -65,8 +65,8 @@ void lease::release(std::int64_t epoch) {
 
 lease_view lease::view() {
   prepare();
-  auto st = db().prepare(
-      fmt::format("SELECT holder, epoch, expires_at - {} FROM ha_lease WHERE name = 'active'", k_now));
+  auto st = db().prepare(fmt::format(
+      "SELECT holder, epoch, expires_at - {} FROM ha_lease WHERE name = 'active'", k_now));
   lease_view v;
   if (st.step()) v = {st.text(0), st.int64(1), duration{st.int64(2)}};
   return v;
@@ -78,7 +78,8 @@ keeper::keeper(lease& l, std::int64_t epoch, std::function<void(const std::strin
     : lease_(l),
       epoch_(epoch),
       lost_(std::move(lost)),
-      certain_until_((steady::now() + l.ttl() - step_down_margin(l.ttl())).time_since_epoch().count()) {
+      certain_until_(
+          (steady::now() + l.ttl() - step_down_margin(l.ttl())).time_since_epoch().count()) {
   renewer_ = std::thread([this] { renew_loop(); });
   watcher_ = std::thread([this] { watch_loop(); });
 }

@@ -33,9 +33,9 @@
 namespace hearth::ha {
 
 struct lease_view {
-  std::string holder;        ///< empty: nobody has held it yet
+  std::string holder;  ///< empty: nobody has held it yet
   std::int64_t epoch = 0;
-  duration remaining{0};     ///< until it expires; zero or less: expired
+  duration remaining{0};  ///< until it expires; zero or less: expired
 };
 
 class lease {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "base/time.hpp"
 #include "normalize/normalizer.hpp"
 
 namespace hearth::normalize {
@@ -67,6 +68,13 @@ diagnostics run_examples(const catalog::device_type& t) {
           diff += fmt::format("- field rejected: {}\n", code);
         for (const auto& fe : res->field_errors)
           diff += fmt::format("+ field rejected: {} ({})\n", fe.code, fe.message);
+      }
+      if (ex.checks_event_time && res->event_time != ex.event_time) {
+        auto show_time = [](const std::optional<time_point>& t) {
+          return t ? format_rfc3339(*t) : std::string("receipt");
+        };
+        diff += fmt::format("- event_time: {}\n+ event_time: {}\n", show_time(ex.event_time),
+                            show_time(res->event_time));
       }
       if (!diff.empty() && diff.back() == '\n') diff.pop_back();
     }

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -88,6 +89,36 @@ result<time_point> time_field(const json::value& doc, std::string_view path, boo
                        fmt::format("'{}' is not an RFC 3339 time: '{}'", path,
                                    std::string_view(v->get_string()).substr(0, 40)));
   return *t;
+}
+
+/// The event time of a json type: absent or null means receipt time (nullopt); present but
+/// unusable rejects the message (`bad-timestamp`), since a wrong time misplaces every reading.
+result<std::optional<time_point>> json_event_time(const json::value& doc,
+                                                  const catalog::event_time_spec& spec) {
+  using f = catalog::time_format;
+  const auto* v = at_path(doc, spec.path);
+  if (!v || v->is_null()) return std::optional<time_point>{};
+  if (spec.format == f::rfc3339) {
+    auto t = time_field(doc, spec.path, false);
+    if (!t) return t.err();
+    return std::optional<time_point>{*t};
+  }
+  const char* unit = spec.format == f::epoch_s ? "seconds" : "milliseconds";
+  const auto n = v->is_bool() ? std::nullopt : number_of(*v);
+  if (!n || !std::isfinite(*n) || *n < 0)
+    return field_error(reason::bad_timestamp,
+                       fmt::format("'{}' is not a count of epoch {}", spec.path, unit));
+  const double ms = spec.format == f::epoch_s ? *n * 1000 : *n;
+  // Before 2000 (or past 9999) is no meter's clock: most likely seconds sent as milliseconds
+  // or the other way round, or a clock that was never set.
+  constexpr double k_2000_ms = 946'684'800'000.0, k_9999_ms = 253'402'300'799'000.0;
+  if (ms < k_2000_ms || ms > k_9999_ms)
+    return field_error(reason::bad_timestamp,
+                       fmt::format("'{}' = {} epoch {} is not between 2000 and 9999 (is the "
+                                   "format epoch_s or epoch_ms?)",
+                                   spec.path, *n, unit));
+  return std::optional<time_point>{
+      time_point{duration{static_cast<std::int64_t>(std::llround(ms))}}};
 }
 
 }  // namespace
@@ -327,6 +358,17 @@ result<envelope> open_envelope(const catalog::device_type& type, std::string_vie
       }
       break;
     }
+    case transport::json: {
+      if (type.event_time) {
+        auto t = json_event_time(doc, *type.event_time);
+        if (!t) return t.err();
+        env.event_time = *t;
+      }
+      if (!type.frame_counter_path.empty())
+        env.frame_counter = u32_at(doc, type.frame_counter_path);
+      env.object = std::move(doc);
+      break;
+    }
   }
   return env;
 }
@@ -350,6 +392,7 @@ std::optional<value> checked(metric m, double v, double min, double max, std::st
 
 result<decoded> map_fields(const catalog::device_type& type, const envelope& env) {
   decoded out;
+  out.event_time = env.event_time;
   if (type.transport == transport::native) {
     for (const auto& [key, v] : env.object.get_object()) {
       const auto m = metric_from_name(key);
@@ -392,6 +435,19 @@ result<decoded> map_fields(const catalog::device_type& type, const envelope& env
         continue;
       }
       d = *n * f.scale + f.offset;
+      if (f.battery) {
+        // d is in volts. Far outside the declared span is a mis-declared unit (mV sent as V),
+        // not a battery state: rejected alone, like any out-of-range value.
+        const auto [empty, full] = *f.battery;
+        if (!std::isfinite(d) || d < 0 || d > 1.5 * full) {
+          out.field_errors.push_back(field_error(
+              reason::out_of_range,
+              fmt::format("{} = {} V is not a plausible voltage for a battery that is full at {} V",
+                          f.path, d, full)));
+          continue;
+        }
+        d = std::clamp((d - empty) / (full - empty) * 100, 0.0, 100.0);
+      }
     }
     if (auto r = checked(f.metric, d, f.min, f.max, f.path, out.field_errors))
       out.values.push_back(*r);
@@ -405,7 +461,7 @@ result<decoded> decode(const catalog::device_type& type, std::string_view topic,
   if (type.transport == transport::zigbee2mqtt) {
     if (auto st = z2m_status_topic(topic, payload)) {
       if (!*st) return st->err();
-      return decoded{{value{metric::device_online, (*st)->online ? 1.0 : 0.0}}, {}};
+      return decoded{{value{metric::device_online, (*st)->online ? 1.0 : 0.0}}, {}, std::nullopt};
     }
   }
   auto doc = parse_json(payload);

@@ -6,8 +6,9 @@
 ///
 /// Two steps, so that the payload is parsed once:
 ///  1. `open_envelope` applies the transport (Zigbee2MQTT, ChirpStack v4, The Things
-///     Stack v3, native): external id, event time, frame counter, and the object the
-///     field paths read (the decoded object, or fields decoded from the binary frame).
+///     Stack v3, native, json): external id, event time, frame counter, and the object the
+///     field paths read (the decoded object, or fields decoded from the binary frame; for
+///     json the whole payload, with the time and counter where the type declares them).
 ///  2. `map_fields` applies the device type's field mappings to that object.
 
 #include <boost/json/value.hpp>
@@ -47,7 +48,7 @@ inline constexpr const char* overload = "overload";
 struct envelope {
   std::string external_id;
   std::optional<time_point> event_time;        ///< from the payload; nullopt: use receipt time
-  std::optional<std::uint32_t> frame_counter;  ///< LoRaWAN fCnt, for duplicate detection
+  std::optional<std::uint32_t> frame_counter;  ///< LoRaWAN fCnt (or json's), for duplicates
   boost::json::value object;                   ///< what field paths read (an object)
 };
 
@@ -63,6 +64,7 @@ struct decoded {
   /// Fields that were present but unusable (out of range, wrong type). The message's
   /// other values still count: a bad battery figure must not drop an SOS press.
   std::vector<error> field_errors;
+  std::optional<time_point> event_time;  ///< the envelope's; nullopt: receipt time
 };
 
 /// Matches `topic` against a device-type pattern ("zigbee2mqtt/{external_id}", '+' for any

@@ -161,7 +161,7 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
   if (!kind) {
     out.push_back({file, rows[0].line,
                    fmt::format("unknown header '{}': expected the columns of households, "
-                               "residents, devices or buildings (DESIGN.md)",
+                               "residents, devices or buildings (docs/registry.md)",
                                fmt::join(header, ","))});
     return;
   }

@@ -85,7 +85,8 @@ std::int64_t copy_table(connection& from, pg_connection& to, const table_copy& t
     int n = 1;
     for (std::size_t r = 0; r < rows.size(); ++r) {
       sql += r ? ",(" : "(";
-      for (int c = 0; c < cols; ++c) sql += fmt::format("{}?{}", c ? "," : "", n++);
+      for (int c = 0; c < cols; ++c)
+        sql += fmt::format("{}?{}", c ? "," : "", n++);
       sql += ')';
     }
     auto ins = to.prepare(sql);
@@ -115,9 +116,15 @@ std::int64_t copy_table(connection& from, pg_connection& to, const table_copy& t
       v.null = src.is_null(c);
       if (v.null) continue;
       switch (kinds[static_cast<std::size_t>(c)]) {
-        case 'i': v.i = src.int64(c); break;
-        case 'r': v.r = src.real(c); break;
-        default: v.s = src.text(c); break;
+        case 'i':
+          v.i = src.int64(c);
+          break;
+        case 'r':
+          v.r = src.real(c);
+          break;
+        default:
+          v.s = src.text(c);
+          break;
       }
     }
     rows.push_back(std::move(row));
@@ -156,8 +163,9 @@ copy_report copy_sqlite_to_postgresql(const std::string& from, const std::string
   for (const auto& t : k_tables)
     out.rows.emplace_back(t.name, copy_table(src, dst, t, days));
   // Identities and the alert id sequence go on from what was copied.
-  for (const auto& [table, column] : {std::pair{"device_keys", "key"}, std::pair{"quarantine", "id"},
-                                      std::pair{"transitions", "seq"}})
+  for (const auto& [table, column] :
+       {std::pair{"device_keys", "key"}, std::pair{"quarantine", "id"},
+        std::pair{"transitions", "seq"}})
     dst.exec(fmt::format(
         "SELECT setval(pg_get_serial_sequence('{0}', '{1}'), GREATEST((SELECT MAX({1}) FROM {0}), "
         "1), (SELECT MAX({1}) FROM {0}) IS NOT NULL)",

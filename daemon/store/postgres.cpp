@@ -34,7 +34,8 @@ errc errc_of(const PGresult* r, PGconn* c) {
 
 std::string trimmed(const char* msg) {
   std::string m = msg ? msg : "";
-  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' '))
+    m.pop_back();
   return m;
 }
 
@@ -236,18 +237,26 @@ void pg_connection::connect() {
   const auto user_timeout = std::to_string(timeout_ms);
   // Later keywords override what the URI says; a lost peer is noticed by keepalives and by
   // the TCP user timeout instead of hanging.
-  const char* keys[] = {"dbname",    "application_name", "connect_timeout", "keepalives",
-                        "keepalives_idle", "keepalives_interval", "keepalives_count",
-                        "tcp_user_timeout", nullptr};
-  const char* values[] = {uri_.c_str(), options_.application_name.c_str(), connect_s.c_str(), "1",
-                          "2", "1", "3", user_timeout.c_str(), nullptr};
+  const char* keys[] = {"dbname",           "application_name", "connect_timeout",
+                        "keepalives",       "keepalives_idle",  "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", nullptr};
+  const char* values[] = {uri_.c_str(),
+                          options_.application_name.c_str(),
+                          connect_s.c_str(),
+                          "1",
+                          "2",
+                          "1",
+                          "3",
+                          user_timeout.c_str(),
+                          nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     const auto msg = trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory");
     drop();
     throw store_error(errc::unavailable, fmt::format("cannot connect to {}: {}", name_, msg));
   }
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
   // A session that stops talking in the middle of a transaction (its node was cut off)
   // releases its locks soon, so that a standby's takeover never waits long for it.
   exec("SET idle_in_transaction_session_timeout = '3s'; SET TIME ZONE 'UTC'");

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The README's worked example, end to end: a new YAML device type and a registry row are
-// dropped into a running hearthd's folders, `hearthd devices test` passes it, SIGHUP loads
-// it, a message goes through a real mosquitto, and the reading is served by the HTTP API.
-// Nothing sleeps: every wait is on the daemon's output or a poll with a deadline.
+// The README's worked example, end to end: the NB-IoT water meter's YAML device type (taken
+// from the README itself) and a registry row are dropped into a running hearthd's folders,
+// `hearthd devices test` passes it, SIGHUP loads it, a report that is 10 minutes late goes
+// through a real mosquitto, and the HTTP API serves its readings at the meter's time; the
+// same report delivered again is stored once. Nothing sleeps: every wait is on the daemon's
+// output or a poll with a deadline.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -29,6 +31,7 @@
 #include <optional>
 #include <regex>
 
+#include "base/time.hpp"
 #include "support/harness.hpp"
 
 namespace {
@@ -178,27 +181,32 @@ void write_file(const fs::path& p, const std::string& text) {
   REQUIRE(out.good());
 }
 
-// The worked example of the README ("Device types"), verbatim.
-const char* const k_new_type =
-    R"(# A Zigbee methane detector that reports its concentration in ppm, not %LEL.
-type: z2m.ppm-gas-detector
-description: Zigbee methane detector; `gas` is the alarm, `gas_density` the concentration in ppm.
-transport: zigbee2mqtt
-report_interval: 2h
-life_safety: true
-fields:
-  - path: gas
-    metric: gas.alarm
-  - path: gas_density
-    metric: gas.lel_pct
-    unit: ppm            # 50,000 ppm methane = 100 %LEL
-  - path: battery
-    metric: device.battery_pct
-examples:
-  - name: 5,000 ppm is 10 %LEL
-    payload: '{"gas": false, "gas_density": 5000, "battery": 88, "linkquality": 91}'
-    readings: { gas.alarm: false, gas.lel_pct: 10, device.battery_pct: 88 }
-)";
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The worked example of the README ("Device types"), verbatim: the YAML block that starts
+/// with the NB-IoT meter's comment.
+std::string readme_type() {
+  const auto readme = read_text(HEARTH_SOURCE_DIR "/README.md");
+  const auto start = readme.find("```yaml\n# An NB-IoT water meter");
+  REQUIRE(start != std::string::npos);
+  const auto body = start + 8;
+  const auto end = readme.find("```", body);
+  REQUIRE(end != std::string::npos);
+  return readme.substr(body, end - body);
+}
+
+/// The meter's report as its platform republishes it, sent at `sent_ms` (epoch ms).
+std::string meter_report(long long sent_ms) {
+  return fmt::format(
+      R"({{"upPacketSN": 7001, "upDataSN": -1, "topic": "v1/up/ad", "timestamp": {}, )"
+      R"("messageType": "dataReport", "IMEI": "868333030012345", "payload": {{"serviceId": )"
+      R"("WaterMeter", "serviceData": {{"cumulativeFlow": 123.456, "batteryVoltage": 3.45, )"
+      R"("leakAlarm": 0, "magneticAttack": 0}}}}}})",
+      sent_ms);
+}
 
 }  // namespace
 
@@ -210,6 +218,8 @@ TEST_CASE(
   fs::remove_all(dir);
   fs::create_directories(dir / "registry");
   fs::copy(HEARTH_SOURCE_DIR "/devices", dir / "devices");
+  // The meter's type ships; the integrator of the example writes it, so it starts absent.
+  fs::remove(dir / "devices" / "nbiot.water-meter.yaml");
   for (const char* f : {"households.csv", "devices.csv", "buildings.csv"})
     fs::copy_file(fs::path(HEARTH_TEST_DATA) / "registry" / f, dir / "registry" / f);
 
@@ -253,7 +263,7 @@ TEST_CASE(
     REQUIRE(up);
   }
   // Before the new type: the device is unknown to the API.
-  CHECK(http_get(http_port, "/api/v1/devices/gas-3-503/readings").first == 404);
+  CHECK(http_get(http_port, "/api/v1/devices/nbmeter-3-503/readings").first == 404);
 
   const auto shipped_types =
       std::distance(fs::directory_iterator(dir / "devices"), fs::directory_iterator{});
@@ -263,21 +273,21 @@ TEST_CASE(
            1;
   }();
 
-  // 1. One new YAML file, checked with `hearthd devices test`.
-  const auto type_file = dir / "devices" / "z2m.ppm-gas-detector.yaml";
-  write_file(type_file, k_new_type);
+  // 1. One new YAML file, as the README shows it, checked with `hearthd devices test`.
+  const auto type_file = dir / "devices" / "nbiot.water-meter.yaml";
+  write_file(type_file, readme_type());
   {
     child test({HEARTHD_BINARY, "devices", "test", type_file.string()});
     while (test.pump(1s)) {
     }
     INFO(test.output());
     CHECK(test.stop() == 0);
-    CHECK(test.output().find("ok   z2m.ppm-gas-detector (1 examples)") != std::string::npos);
+    CHECK(test.output().find("ok   nbiot.water-meter (6 examples)") != std::string::npos);
   }
   // 2. The device is registered: one row in the registry folder's devices.csv.
   {
     std::ofstream csv(dir / "registry" / "devices.csv", std::ios::app);
-    csv << "gas-3-503,0x00158d0008a1b2d9,z2m.ppm-gas-detector,H-3-503,B3,kitchen\n";
+    csv << "nbmeter-3-503,868333030012345,nbiot.water-meter,H-3-503,B3,kitchen\n";
   }
   // 3. SIGHUP: definitions and registry are reloaded without a restart.
   const auto before_reload = daemon.output().size();
@@ -288,34 +298,59 @@ TEST_CASE(
   CHECK(std::stoi((*reloaded)[1].str()) == shipped_types + 1);
   CHECK(std::stoi((*reloaded)[2].str()) == registered_devices + 1);
 
-  // 4. A message through the real broker. Retained, so that it is delivered whether the
-  //    daemon's subscription is already in place or is (re)made a moment later.
-  {
+  // 4. A report the meter sent 10 minutes ago, through the real broker. Retained, so that it
+  //    is delivered whether the daemon's subscription is already in place or is (re)made a
+  //    moment later.
+  const auto sent = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) -
+                    std::chrono::minutes(10);
+  const auto sent_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(sent.time_since_epoch()).count();
+  const auto sent_text = hearth::format_rfc3339(hearth::time_point{sent});
+  const auto topic = "nbiot/watermeter/868333030012345/report";
+  auto publish = [&](bool retain) {
     mqtt::client pub(broker_uri, fmt::format("e2e-publisher-{}", ::getpid()));
     auto opts = mqtt::connect_options_builder().clean_session(true).finalize();
     pub.connect(opts);
-    pub.publish(mqtt::make_message(
-        "zigbee2mqtt/0x00158d0008a1b2d9",
-        R"({"gas": false, "gas_density": 5000, "battery": 88, "linkquality": 91})", 1, true));
+    pub.publish(mqtt::make_message(topic, meter_report(sent_ms), 1, retain));
     pub.disconnect();
-  }
+  };
+  publish(true);
 
-  // 5. The stored reading, served by GET /api/v1/devices/<id>/readings.
+  // 5. The stored readings, served by GET /api/v1/devices/<id>/readings, at the meter's time.
   boost::json::array readings;
   const auto deadline = steady::now() + 20s;
-  while (readings.empty() && steady::now() < deadline) {
-    auto [status, body] = http_get(http_port, "/api/v1/devices/gas-3-503/readings");
+  while (readings.size() < 4 && steady::now() < deadline) {
+    auto [status, body] = http_get(http_port, "/api/v1/devices/nbmeter-3-503/readings");
     if (status == 200) readings = boost::json::parse(body).at("readings").as_array();
-    if (readings.empty()) daemon.pump(50ms);
+    if (readings.size() < 4) daemon.pump(50ms);
   }
   INFO(daemon.output());
-  REQUIRE(readings.size() >= 3);
+  REQUIRE(readings.size() == 4);
   std::map<std::string, boost::json::value> by_metric;
-  for (const auto& r : readings)
+  for (const auto& r : readings) {
     by_metric[std::string(r.at("metric").as_string())] = r.at("value");
-  CHECK(by_metric.at("gas.alarm") == false);
-  CHECK(by_metric.at("gas.lel_pct").to_number<double>() == Approx(10.0));
-  CHECK(by_metric.at("device.battery_pct").to_number<double>() == Approx(88.0));
+    CHECK(r.at("ts").as_string() == sent_text);  // the event time, not the arrival
+  }
+  CHECK(by_metric.at("water.total_l").to_number<double>() == Approx(123456.0));
+  CHECK(by_metric.at("device.battery_pct").to_number<double>() == Approx(75.0));
+  CHECK(by_metric.at("water.leak") == false);
+  CHECK(by_metric.at("device.tamper") == false);
+
+  // The same report again (a platform's retry): a duplicate by its frame counter, not stored.
+  const auto duplicates = [&] {
+    return hearth::test::metric_value(http_get(http_port, "/metrics").second,
+                                      "hearth_messages_rejected_total{reason=\"duplicate\"}");
+  };
+  const auto before_dup = duplicates();
+  publish(false);
+  const auto dup_deadline = steady::now() + 20s;
+  while (duplicates() == before_dup && steady::now() < dup_deadline)
+    daemon.pump(50ms);
+  CHECK(duplicates() == before_dup + 1);
+  CHECK(boost::json::parse(http_get(http_port, "/api/v1/devices/nbmeter-3-503/readings").second)
+            .at("readings")
+            .as_array()
+            .size() == 4);
 
   CHECK(daemon.stop() == 0);
   broker.stop();

@@ -125,14 +125,15 @@ TEST_CASE(
   const auto claimed = *alert_about(p.a->http_port(), "sos-0");
   REQUIRE(claimed.at("state") == "acknowledged");
 
-  const auto base = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 48h;
+  const auto base =
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 48h;
   constexpr double k_rate = 100;
   paced_publisher stream(
       p.mosquitto.uri(), k_rate, [](long) { return k_stream_topic; },
       [&](long n) {
-        return fmt::format(R"({{"ts":"{}","metrics":{{"water.total_l":{}}}}})",
-                           hearth::format_rfc3339(hearth::time_point(base + std::chrono::seconds(n))),
-                           n);
+        return fmt::format(
+            R"({{"ts":"{}","metrics":{{"water.total_l":{}}}}})",
+            hearth::format_rfc3339(hearth::time_point(base + std::chrono::seconds(n))), n);
       },
       1'000'000);
 
@@ -215,7 +216,8 @@ TEST_CASE(
     // Published while no node was active: the broker queued them for the shared session.
     CHECK(lost_while_down == 0);
   }
-  for (long n : missing) CHECK(n < resumed_at.back());
+  for (long n : missing)
+    CHECK(n < resumed_at.back());
   CHECK(rows.size() == distinct.size());
 
   // Every alert is in the database once, under its own id; the audit chain verifies.

@@ -219,7 +219,8 @@ TEST_CASE(
     wr.push(store::quarantine_row{k_t0, "zigbee2mqtt/\xc3(x", "malformed-json",
                                   std::string("bad \xff byte"), payload});
     for (int i = 0; i < 3; ++i)
-      wr.push(store::unknown_sighting{"0xdead", "zigbee2mqtt/x" + std::to_string(i), k_t0 + 1s * i});
+      wr.push(
+          store::unknown_sighting{"0xdead", "zigbee2mqtt/x" + std::to_string(i), k_t0 + 1s * i});
     REQUIRE(wr.flush(10s));
   }
   CHECK(st.count_readings() == 100);
@@ -258,7 +259,8 @@ TEST_CASE("retention prunes old readings and quarantine rows", "[store][backends
   {
     store::writer wr(f.db, tel);
     for (int day = 0; day < 10; ++day) {
-      wr.push(std::vector<reading>{{"meter-1", metric::water_total_l, 1.0 * day, k_t0 + 24h * day}});
+      wr.push(
+          std::vector<reading>{{"meter-1", metric::water_total_l, 1.0 * day, k_t0 + 24h * day}});
       wr.push(store::quarantine_row{k_t0 + 24h * day, "t", "malformed-json", "d", "p"});
     }
     REQUIRE(wr.flush(10s));

@@ -12,7 +12,7 @@
 #include "base/time.hpp"
 #include "catalog/device_type.hpp"
 #include "engine/engine.hpp"
-#include "engine/rule.hpp"
+#include "engine/rule_file.hpp"
 #include "registry/registry.hpp"
 #include "support/shipped.hpp"
 

@@ -27,13 +27,13 @@ fs::path postgres_bindir() {
 void run_as(bool as_postgres, std::vector<std::string> argv, const fs::path& log,
             std::chrono::milliseconds limit = 60s) {
   if (as_postgres)
-    argv.insert(argv.begin(), {"setpriv", "--reuid=postgres", "--regid=postgres",
-                               "--init-groups", "--"});
+    argv.insert(argv.begin(),
+                {"setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"});
   process p(argv, log);
   const auto rc = p.wait(limit);
   if (rc != std::optional<int>(0))
-    throw std::runtime_error(fmt::format("{} failed ({}): {}", argv[as_postgres ? 5 : 0],
-                                         rc ? *rc : -1, p.log()));
+    throw std::runtime_error(
+        fmt::format("{} failed ({}): {}", argv[as_postgres ? 5 : 0], rc ? *rc : -1, p.log()));
 }
 
 }  // namespace
@@ -106,8 +106,8 @@ pg_cluster& pg_cluster::shared() {
 }
 
 void pg_cluster::pg_ctl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{(bin_ / "pg_ctl").string(), "-D", (dir_ / "data").string(), "-w",
-                                "-t", "60"};
+  std::vector<std::string> argv{
+      (bin_ / "pg_ctl").string(), "-D", (dir_ / "data").string(), "-w", "-t", "60"};
   argv.insert(argv.end(), args.begin(), args.end());
   run_as(as_postgres_, argv, dir_ / "pg_ctl.log", 90s);
 }

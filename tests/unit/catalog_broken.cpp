@@ -37,7 +37,14 @@ const expectation k_expected[] = {
   {"unit-mismatch", 12, "unit 'mm' does not convert to device.battery_pct (%)"},
   {"range-inverted", 12, "'range' min is greater than max"},
   {"bad-map-value", 9, "map value 'yes-please' must be a number or a boolean"},
-  {"bad-transport", 3, "unknown transport 'lorawan': use zigbee2mqtt, chirpstack, tts or native"},
+  {"bad-transport", 3, "unknown transport 'lorawan': use zigbee2mqtt, chirpstack, tts, native or json"},
+  {"json-without-topic", 2, "a json device type needs a 'topic' pattern, e.g. 'nbiot/watermeter/{external_id}/report'"},
+  {"event-time-on-zigbee", 6, "'event_time' is for the json transport; zigbee2mqtt fixes where it is"},
+  {"event-time-bad-format", 8, "unknown time format 'unix': use rfc3339, epoch_s or epoch_ms"},
+  {"battery-volts-without-curve", 12, "a battery voltage in V needs 'empty' and 'full' (the voltages of 0 % and 100 %)"},
+  {"battery-volts-on-other-metric", 12, "unit 'V' is a battery voltage: it maps to device.battery_pct, not gas.lel_pct"},
+  {"battery-curve-inverted", 14, "'full' (3000) must be above 'empty' (3600), both 0 or more"},
+  {"battery-curve-without-volts", 9, "'empty' and 'full' are battery voltages: they go with unit V or mV on device.battery_pct"},
   {"missing-transport", 2, "device type: missing required key 'transport'"},
   {"bad-role", 6, "unknown role 'gateway': use device or bridge"},
   {"topic-without-external-id", 4, "the topic has no {external_id} segment and no 'external_id' payload path is set"},
@@ -62,6 +69,8 @@ const expectation k_expected[] = {
    "example 'emergency press' does not match:\n- device.battery_pct: 90\n+ device.battery_pct: 92"},
   {"example-missing-reading", 13,
    "example 'emergency press' does not match:\n- (no device.battery_pct reading)\n+ device.battery_pct: 92"},
+  {"example-event-time-mismatch", 12,
+   "example 'a late report' does not match:\n- event_time: 2026-11-20T07:00:00Z\n+ event_time: 2026-11-20T06:50:00Z"},
   {"example-wrong-rejection", 16,
    "example 'truncated payload' does not match:\n- rejected: missing-field\n"
    "+ rejected: malformed-json (not valid JSON: incomplete JSON)"},
@@ -114,7 +123,7 @@ TEST_CASE("a folder with broken files keeps the good ones and reports every brok
   std::set<std::string> loaded;
   for (const auto& t : c.types())
     loaded.insert(t->name);
-  CHECK(loaded == std::set<std::string>{"example-mismatch", "example-missing-reading",
-                                        "example-wrong-rejection"});
+  CHECK(loaded == std::set<std::string>{"example-event-time-mismatch", "example-mismatch",
+                                        "example-missing-reading", "example-wrong-rejection"});
   CHECK(d.size() == std::size(k_expected) - loaded.size());
 }

@@ -62,22 +62,25 @@ TEST_CASE("the schema's metrics are exactly the canonical metrics", "[catalog]")
 }
 
 TEST_CASE("the schema declares the keys the parser reads, and closes every mapping", "[catalog]") {
-  CHECK(keys_of(schema()) == std::set<std::string>{"type", "description", "transport", "role",
-                                                   "topic", "external_id", "report_interval",
-                                                   "life_safety", "counter_wrap", "fields", "frame",
-                                                   "examples"});
-  CHECK(keys_of(def("field")) == std::set<std::string>{"path", "metric", "unit", "scale", "offset",
-                                                       "range", "map", "required"});
+  CHECK(keys_of(schema()) ==
+        std::set<std::string>{"type", "description", "transport", "role", "topic", "external_id",
+                              "event_time", "frame_counter", "report_interval", "life_safety",
+                              "counter_wrap", "fields", "frame", "examples"});
+  CHECK(keys_of(schema().at("properties").at("event_time").as_object()) ==
+        std::set<std::string>{"path", "format"});
+  CHECK(keys_of(def("field")) == std::set<std::string>{"path", "metric", "unit", "empty", "full",
+                                                       "scale", "offset", "range", "map",
+                                                       "required"});
   CHECK(keys_of(def("frame")) == std::set<std::string>{"port", "fields"});
   CHECK(keys_of(def("frame").at("properties").at("fields").at("items").as_object()) ==
         std::set<std::string>{"name", "offset", "type", "bit"});
-  CHECK(keys_of(def("example")) ==
-        std::set<std::string>{"name", "topic", "payload", "readings", "rejected", "field_errors"});
+  CHECK(keys_of(def("example")) == std::set<std::string>{"name", "topic", "payload", "readings",
+                                                         "rejected", "field_errors", "event_time"});
   for (const auto* o : {&schema(), &def("field"), &def("frame"), &def("example"),
                         &def("frame").at("properties").at("fields").at("items").as_object()})
     CHECK(o->at("additionalProperties") == false);
   CHECK(strings_of(schema().at("properties").at("transport").at("enum")) ==
-        std::set<std::string>{"zigbee2mqtt", "chirpstack", "tts", "native"});
+        std::set<std::string>{"zigbee2mqtt", "chirpstack", "tts", "native", "json"});
 }
 
 TEST_CASE("every key in every shipped definition is declared by the schema", "[catalog]") {
@@ -85,6 +88,9 @@ TEST_CASE("every key in every shipped definition is declared by the schema", "[c
     const auto file = e.path().filename().string();
     const auto doc = YAML::LoadFile(e.path().string());
     check_keys(doc, keys_of(schema()), file);
+    if (doc["event_time"])
+      check_keys(doc["event_time"], keys_of(schema().at("properties").at("event_time").as_object()),
+                 file + " event_time");
     for (const auto& f : doc["fields"])
       check_keys(f, keys_of(def("field")), file + " fields");
     if (doc["frame"]) {

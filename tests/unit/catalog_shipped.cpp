@@ -51,8 +51,11 @@ TEST_CASE("the catalog ships the device types the issue names", "[catalog]") {
   REQUIRE(d.empty());
   for (const char* name :
        {"z2m.sos-button", "z2m.smoke-detector", "z2m.gas-detector", "z2m.water-leak", "z2m.bridge",
-        "lora.water-meter", "tts.water-meter", "tts.tilt-sensor", "native"})
+        "lora.water-meter", "tts.water-meter", "tts.tilt-sensor", "native", "nbiot.water-meter",
+        "shelly.plus-plug", "tasmota.energy-meter"})
     CHECK(c.find(name) != nullptr);
+  for (const char* name : {"nbiot.water-meter", "shelly.plus-plug", "tasmota.energy-meter"})
+    CHECK(c.find(name)->transport == catalog::transport::json);
   CHECK(c.find("lora.water-meter")->transport == catalog::transport::chirpstack);
   CHECK(c.find("lora.water-meter")->counter_wrap == 4294967296.0);
   CHECK(c.find("tts.water-meter")->counter_wrap == 4294967296.0);
@@ -69,5 +72,6 @@ TEST_CASE("the shipped catalog subscribes to every device topic, availability an
   const std::set<std::string> got(subs.begin(), subs.end());
   CHECK(got == std::set<std::string>{"application/+/device/+/event/up", "hearth/v1/devices/+/up",
                                      "v3/+/devices/+/up", "zigbee2mqtt/+",
-                                     "zigbee2mqtt/+/availability", "zigbee2mqtt/bridge/state"});
+                                     "zigbee2mqtt/+/availability", "zigbee2mqtt/bridge/state",
+                                     "nbiot/watermeter/+/report", "+/events/rpc", "tele/+/SENSOR"});
 }

@@ -5,6 +5,7 @@
 
 #include "catalog/device_type.hpp"
 #include "normalize/normalizer.hpp"
+#include "support/catalog_support.hpp"
 
 namespace Catch {
 template <>
@@ -19,14 +20,7 @@ namespace {
 using namespace hearth;
 using normalize::value;
 
-catalog::device_type type_from(const std::string& yaml) {
-  diagnostics d;
-  auto t = catalog::parse_device_type(yaml, "<text>", d);
-  INFO((d.empty() ? std::string() : d.front().text()));
-  REQUIRE(d.empty());
-  REQUIRE(t);
-  return *t;
-}
+using test::type_from;
 
 std::vector<value> values_of(const result<normalize::decoded>& r) {
   INFO((r ? std::string() : r.err().code + ": " + r.err().message));

@@ -30,7 +30,7 @@ struct expectation {
 // clang-format off
 const expectation k_expected[] = {
   {"unknown-header", 1, 0,
-   "unknown header 'household_id,building,unit': expected the columns of households, residents, devices or buildings (DESIGN.md)"},
+   "unknown header 'household_id,building,unit': expected the columns of households, residents, devices or buildings (docs/registry.md)"},
   {"wrong-column-count", 3, 0, "3 columns, expected 4"},
   {"empty-file", 1, 0, "the file is empty; a header row is required"},
   {"unterminated-quote", 2, 0, "unterminated quoted field"},

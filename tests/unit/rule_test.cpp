@@ -1,10 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
+#include "engine/kinds/baseline.hpp"
+#include "engine/kinds/daily_total.hpp"
+#include "engine/kinds/inactivity.hpp"
+#include "engine/kinds/no_data.hpp"
+#include "engine/kinds/slots.hpp"
+#include "engine/kinds/threshold.hpp"
 #include "support/engine_fixture.hpp"
 
 using namespace hearth;
 using namespace hearth::test;
+
+namespace {
+/// The rule's kind and its parameters, as its kind parsed them.
+template <class K>
+K how(const engine::rule& r) {
+  const auto* k = dynamic_cast<const K*>(r.how.get());
+  if (!k) throw std::runtime_error("rule '" + r.id + "' is not of that kind");
+  return *k;
+}
+}  // namespace
 
 TEST_CASE("the shipped rules are exactly the DESIGN.md table, with its ids and priorities",
           "[engine]") {
@@ -24,21 +40,30 @@ TEST_CASE("the shipped rules are exactly the DESIGN.md table, with its ids and p
 }
 
 TEST_CASE("each rule kind parses from YAML", "[engine]") {
-  CHECK(rule_from(
-            "id: a\npriority: 3\nkind: threshold\ntitle: t\nsummary: s\nfor: 10min\n"
-            "when: {metric: gas.lel_pct, at_least: 20}\nclear: {metric: gas.lel_pct, below: 10}\n")
+  CHECK(how<engine::kinds::threshold>(
+            rule_from("id: a\npriority: 3\nkind: threshold\ntitle: t\nsummary: s\nfor: 10min\n"
+                      "when: {metric: gas.lel_pct, at_least: 20}\nclear: {metric: gas.lel_pct, "
+                      "below: 10}\n"))
             .for_ == 10min);
-  CHECK(rule_from(
-            "id: a\npriority: 2\nkind: inactivity\ntitle: t\nsummary: s\nmetric: water.total_l\n"
-            "window: 6h\nmin_change: 5\n")
-            .window == 6h);
-  CHECK(rule_from("id: a\npriority: 4\nkind: no_data\ntitle: t\nsummary: s\nintervals: 3\n")
+  CHECK(
+      how<engine::kinds::inactivity>(
+          rule_from(
+              "id: a\npriority: 2\nkind: inactivity\ntitle: t\nsummary: s\nmetric: water.total_l\n"
+              "window: 6h\nmin_change: 5\n"))
+          .window == 6h);
+  CHECK(how<engine::kinds::no_data>(
+            rule_from("id: a\npriority: 4\nkind: no_data\ntitle: t\nsummary: s\nintervals: 3\n"))
             .intervals == 3);
-  CHECK(rule_from("id: a\npriority: 3\nkind: baseline\ntitle: t\nsummary: s\nfraction: 0.5\n")
+  CHECK(how<engine::kinds::baseline>(
+            rule_from("id: a\npriority: 3\nkind: baseline\ntitle: t\nsummary: s\nfraction: 0.5\n"))
             .fraction == 0.5);
-  CHECK(rule_from("id: a\npriority: 3\nkind: slots\ntitle: t\nsummary: s\nslot: 15min\nspan: 6h\n")
+  CHECK(how<engine::kinds::slots>(
+            rule_from(
+                "id: a\npriority: 3\nkind: slots\ntitle: t\nsummary: s\nslot: 15min\nspan: 6h\n"))
             .slot == 15min);
-  CHECK(rule_from("id: a\npriority: 4\nkind: daily_total\ntitle: t\nsummary: s\nat_least: 1500\n")
+  CHECK(how<engine::kinds::daily_total>(
+            rule_from(
+                "id: a\npriority: 4\nkind: daily_total\ntitle: t\nsummary: s\nat_least: 1500\n"))
             .daily_limit == 1500);
 }
 

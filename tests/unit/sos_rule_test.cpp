@@ -4,6 +4,7 @@
 #include "alerts/book.hpp"
 #include "base/time.hpp"
 #include "engine/engine.hpp"
+#include "engine/rule_file.hpp"
 
 using namespace hearth;
 using namespace std::chrono_literals;
