@@ -30,8 +30,6 @@ std::string message(const alerts::transition& t) {
 }  // namespace
 
 response stream_hub::open(const call& k) {
-  if (!k.req.websocket_upgrade)
-    return json_error(426, "upgrade-required", "open /api/v1/stream as a WebSocket");
   if (auto bad = check_query(k.req, {"after"})) return *bad;
   std::optional<std::uint64_t> after;
   if (auto it = k.req.query.find("after"); it != k.req.query.end()) {
@@ -42,6 +40,8 @@ response stream_hub::open(const call& k) {
       return json_error(400, "bad-request", "'after' is a transition number (seq)");
     after = n;
   }
+  if (!k.req.websocket_upgrade)
+    return json_error(426, "upgrade-required", "open /api/v1/stream as a WebSocket");
   response res{101, "application/json", "", {}, {}, {}};
   res.upgrade = [this, p = k.who, after](std::shared_ptr<ws_peer> peer) {
     std::erase_if(subscribers_, [](const subscriber& s) {

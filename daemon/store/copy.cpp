@@ -36,7 +36,7 @@ constexpr table_copy k_tables[] = {
      "SELECT device, ts, metric, value FROM readings ORDER BY bucket, device, ts, metric"},
     {"quarantine", "id, received_at, topic, reason, detail, payload", "iitttb"},
     {"unknown_devices", "external_id, last_topic, first_seen, last_seen, count", "ttiii"},
-    {"alerts", "id, key, rule, priority, state, opened_at, updated_at, body", "itttiiit"},
+    {"alerts", "id, key, rule, priority, state, opened_at, updated_at, body", "ittitiit"},
     {"engine_state", "key, body", "tt"},
     {"audit", "seq, at, actor, action, alert_id, subject, note, channel, prev_hash, hash",
      "iitttttttt"},

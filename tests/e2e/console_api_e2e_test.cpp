@@ -4,13 +4,11 @@
 // the WebSocket stream filtered by caseload. Every wait is a poll with a deadline.
 #include <sqlite3.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include "support/harness.hpp"
+#include "support/stream_client.hpp"
 
 using namespace hearth::test;
 namespace json = boost::json;
@@ -236,43 +234,6 @@ TEST_CASE("five failed logins lock the name for a minute, even with the right pa
       column(hearthd.database(), "SELECT actor FROM audit WHERE action = 'login-failed'");
   CHECK(failed.size() == 5);
 }
-
-namespace {
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-
-/// A WebSocket client of /api/v1/stream; `next` waits for one message up to a deadline.
-struct stream_client {
-  asio::io_context io;
-  websocket::stream<beast::tcp_stream> ws{io};
-  beast::flat_buffer buf;
-
-  stream_client(unsigned short port, const std::string& token) {
-    beast::get_lowest_layer(ws).connect(
-        asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& r) {
-      r.set(beast::http::field::authorization, "Bearer " + token);
-    }));
-    ws.handshake("127.0.0.1", "/api/v1/stream");
-  }
-  std::optional<json::object> next(std::chrono::milliseconds limit = 5s) {
-    std::optional<json::object> got;
-    buf.clear();
-    ws.async_read(buf, [&](beast::error_code ec, std::size_t) {
-      if (!ec) got = json::parse(beast::buffers_to_string(buf.data())).as_object();
-    });
-    io.restart();
-    io.run_for(limit);
-    if (!got) {
-      beast::get_lowest_layer(ws).cancel();
-      io.restart();
-      io.run_for(1s);
-    }
-    return got;
-  }
-};
-}  // namespace
 
 TEST_CASE("the stream pushes each transition to those who may see it, within a second",
           "[e2e][api][stream]") {
