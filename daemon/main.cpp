@@ -74,8 +74,8 @@ int cmd_check(const std::string& config_file) {
                                        defs.types.get(), parsed, d);
     }
     if (d.empty())
-      fmt::print("{}: ok ({} device types, {} rules)\n", config_file, defs.types->types().size(),
-                 defs.rules.size());
+      fmt::print("{}: ok ({} device types, {} rules, {} texts in the message catalogue)\n",
+                 config_file, defs.types->types().size(), defs.rules.size(), defs.messages->size());
   }
   print(d);
   return d.empty() ? 0 : k_exit_config;
@@ -458,6 +458,9 @@ int main(int argc, char** argv) {
   std::string capture_file;
   replay->add_option("capture", capture_file, "capture file (JSON lines: ts, topic, payload)")
       ->required();
+  std::string compare_rules;
+  replay->add_option("--compare", compare_rules,
+                     "a second rules folder: print the alerts that one opens and the other not");
   auto* audit = app.add_subcommand("audit", "the hash-chained audit trail");
   audit->require_subcommand(1);
   auto* averify = audit->add_subcommand("verify", "check the hash chain; names the first bad row");
@@ -527,7 +530,11 @@ int main(int argc, char** argv) {
     if (*check) return cmd_check(config_file);
     if (*dtest) return cmd_devices_test(type_files);
     if (*import) return cmd_import(config_file, csv_files);
-    if (*replay) return app::run_replay(config_file, capture_file, std::cout, std::cerr);
+    if (*replay)
+      return compare_rules.empty()
+                 ? app::run_replay(config_file, capture_file, std::cout, std::cerr)
+                 : app::run_replay_compare(config_file, compare_rules, capture_file, std::cout,
+                                           std::cerr);
     if (*averify) return cmd_audit_verify(config_file);
     if (*aexport) return cmd_audit_export(config_file, export_alert);
     if (*uadd) return cmd_users_add(config_file, user_name, user_role, password_file);

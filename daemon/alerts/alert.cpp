@@ -110,6 +110,22 @@ json::value to_json(const alert& a) {
   return o;
 }
 
+json::value to_json(const alert& a, std::string_view locale) {
+  auto v = to_json(a);
+  if (auto it = a.texts.find(locale); it != a.texts.end()) {
+    v.as_object()["title"] = it->second.title;
+    v.as_object()["summary"] = it->second.summary;
+  }
+  return v;
+}
+
+json::object texts_json(const alert& a) {
+  json::object o;
+  for (const auto& [loc, w] : a.texts)
+    o[loc] = json::object{{"title", w.title}, {"summary", w.summary}};
+  return o;
+}
+
 std::optional<alert> alert_from_json(const json::value& v) {
   try {
     const auto& o = v.as_object();
@@ -165,6 +181,15 @@ std::optional<alert> alert_from_json(const json::value& v) {
       a.urgency = u->to_number<int>();
     if (const auto* m = o.if_contains("misses"); m && m->is_number())
       a.misses = m->to_number<int>();
+    if (const auto* t = o.if_contains("texts"); t && t->is_object())
+      for (const auto& [loc, w] : t->get_object())
+        if (const auto* wo = w.if_object()) {
+          auto field = [&](const char* k) {
+            const auto* x = wo->if_contains(k);
+            return x ? str(*x) : std::string();
+          };
+          a.texts[std::string(loc)] = {field("title"), field("summary")};
+        }
     a.due_at = when("due_at");
     a.acknowledged_at = when("acknowledged_at");
     a.resolved_at = when("resolved_at");

@@ -6,6 +6,7 @@
 /// webhooks. Personal data is joined in only by the API, for roles that may see it.
 
 #include <boost/json/value.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,12 +46,24 @@ struct evidence {
   bool operator==(const evidence&) const = default;
 };
 
+/// An alert's title and summary in one language.
+struct wording {
+  std::string title, summary;
+  bool operator==(const wording&) const = default;
+};
+/// Title and summary by locale ("zh-CN", "en"): written once, in every language, when the
+/// signal is made, so that each reader gets their own.
+using wordings = std::map<std::string, wording, std::less<>>;
+
 struct alert {
   std::string id;
   std::string rule;
   int priority = 4;
   alerts::state state = state::open;
+  /// In the config's `locale`: what MQTT, webhooks and replay carry.
   std::string title, summary;
+  /// The same in every language (empty for alerts written before there were languages).
+  wordings texts;
   alerts::subject subject;
   time_point opened_at, updated_at;
   int occurrences = 1;
@@ -69,6 +82,8 @@ struct alert {
 };
 
 boost::json::value to_json(const alert& a);
+/// The same, with the title and summary in `locale` when the alert has them in it.
+boost::json::value to_json(const alert& a, std::string_view locale);
 boost::json::value to_json(const evidence& e);
 /// Reads an alert back (store, tests). Returns nullopt when a required field is missing.
 /// Lifecycle fields are read too when present (`lifecycle_json` merged into the object).
@@ -76,5 +91,8 @@ std::optional<alert> alert_from_json(const boost::json::value& v);
 
 /// {"tier","urgency","misses","due_at","acknowledged_at","resolved_at"}: the escalation state.
 boost::json::object lifecycle_json(const alert& a);
+/// {"zh-CN": {"title","summary"}, "en": {...}}: kept with the alert (store), read back by
+/// `alert_from_json` from a "texts" member.
+boost::json::object texts_json(const alert& a);
 
 }  // namespace hearth::alerts

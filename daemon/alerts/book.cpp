@@ -158,6 +158,18 @@ alert* book::lookup(const std::string& id) {
   return nullptr;
 }
 
+bool book::has_evidence(std::string_view device_id, time_point ts) const {
+  auto in = [&](const alert& a) {
+    return std::any_of(a.evidence.begin(), a.evidence.end(),
+                       [&](const evidence& e) { return e.ts == ts && e.device_id == device_id; });
+  };
+  for (const auto& [id, a] : active_)
+    if (in(a)) return true;
+  for (const auto& [id, a] : resolved_)
+    if (in(a)) return true;
+  return false;
+}
+
 const alert* book::find(const std::string& id) const {
   if (auto it = active_.find(id); it != active_.end()) return &it->second;
   if (auto it = resolved_.find(id); it != resolved_.end()) return &it->second;
@@ -171,6 +183,7 @@ transition book::retire(alert& a, const std::string& action) {
   a.due_at = {};
   transition t{transition::kind::resolved, a, action, std::nullopt};
   by_key_.erase(a.key);
+  told_.erase(a.id);
   alert copy = std::move(a);
   active_.erase(copy.id);  // `a` refers into active_: nothing may touch it after this line
   remember(std::move(copy));
@@ -184,6 +197,7 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
   auto existing = by_key_.find(s.key);
 
   if (s.what == engine::signal::kind::clear) {
+    held_.erase(s.key);  // a condition that ended during a silence has nothing to tell
     if (existing == by_key_.end()) return out;
     auto& a = active_.at(existing->second);
     if (!pol.auto_resolve) {
@@ -213,9 +227,27 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
     if (a.evidence.size() > k_max_evidence)
       a.evidence.erase(a.evidence.begin() + 1, a.evidence.end() - (k_max_evidence - 1));
     a.summary = s.summary;
-    if (is_human_press(s)) {
-      // A person asking again is more urgent, not a duplicate: tell the tier again.
-      a.urgency += 1;
+    for (const auto& [loc, w] : s.texts)
+      a.texts[loc].summary = w.summary;
+    const bool press = is_human_press(s);
+    // A person asking again is more urgent, not a duplicate: the urgency rises with every
+    // press. The tier is told again at most every k_renotify_every; the presses in between
+    // are counted now (the alert is stored) and told together when the window ends, so
+    // a thousand presses are not a thousand notifications and audit rows.
+    if (press) a.urgency += 1;
+    auto& q = told_[a.id];
+    if (now - q.last_told < k_renotify_every) {
+      if (q.repeats == 0) q.first_occurrence = a.occurrences;
+      q.repeats += 1;
+      if (press) q.presses += 1;
+      transition t{transition::kind::updated, a, press ? "urgency-raised" : "repeated",
+                   std::nullopt};
+      t.publish = false;
+      out.push_back(std::move(t));
+      return out;
+    }
+    q = {now, 0, 0, 0};
+    if (press) {
       record(a, "urgency-raised", k_daemon,
              fmt::format("pressed again ({} presses); urgency {}", a.occurrences, a.urgency),
              "rule");
@@ -234,6 +266,9 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
                           fmt::format("{} during silence {} ({}={}): {}", s.rule, x->id,
                                       scope_name(x->kind), x->target, x->reason),
                           "rule"});
+      // A state rule fires once, when its condition starts: had the fire been dropped,
+      // the condition would never alert after the silence. Kept until it ends or clears.
+      if (pol.state && (held_.size() < k_max_held || held_.count(s.key))) held_[s.key] = s;
       return out;
     }
     if (pol.welfare && !s.subject.resident_ids.empty() &&
@@ -253,6 +288,7 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
   a.state = state::open;
   a.title = s.title;
   a.summary = s.summary;
+  a.texts = s.texts;
   a.subject = s.subject;
   a.opened_at = now;
   a.updated_at = now;
@@ -260,6 +296,7 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
   a.evidence = s.evidence;
   a.due_at = policy_.claim_due(a.priority, now);
   by_key_[a.key] = a.id;
+  told_[a.id] = {now, 0, 0, 0};
   record(a, "opened", k_daemon, s.title, "rule");
   out.push_back({transition::kind::opened, a, "opened", tier::operator_desk});
   active_[a.id] = std::move(a);
@@ -395,6 +432,9 @@ std::vector<transition> book::tick(time_point now) {
         {now, k_daemon, "silence-expired", "", "silence:" + it->first, it->second.reason, "timer"});
     it = silences_.erase(it);
   }
+  release_held(out);
+  for (auto& t : publish_repeats(now))
+    out.push_back(std::move(t));
   for (auto it = aways_.begin(); it != aways_.end();) {
     if (it->second.until > now) {
       ++it;
@@ -420,6 +460,8 @@ std::optional<time_point> book::next_deadline() const {
     take(s.until);
   for (const auto& [id, a] : aways_)
     take(a.until);
+  for (const auto& [id, q] : told_)
+    if (q.repeats > 0) take(q.last_told + k_renotify_every);
   return t;
 }
 
@@ -443,15 +485,65 @@ result<silence> book::add_silence(silence s, const std::string& channel) {
   return s;
 }
 
-status book::remove_silence(const std::string& id, const std::string& actor,
-                            const std::string& channel) {
+result<std::vector<transition>> book::remove_silence(const std::string& id,
+                                                     const std::string& actor,
+                                                     const std::string& channel) {
   auto it = silences_.find(id);
   if (it == silences_.end())
     return make_error("not-found", fmt::format("no active silence {}", id.substr(0, 40)));
   journal_.push_back(
       {clock_.now(), actor, "silence-deleted", "", "silence:" + id, it->second.reason, channel});
   silences_.erase(it);
-  return ok();
+  std::vector<transition> out;
+  release_held(out);
+  return out;
+}
+
+void book::release_held(std::vector<transition>& out) {
+  const auto now = clock_.now();
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (silenced_by(it->second.subject, now)) {
+      ++it;
+      continue;
+    }
+    auto s = std::move(it->second);
+    it = held_.erase(it);
+    // The condition began during the silence and no clear has come: it still holds.
+    for (auto& t : on_signal(s)) {
+      if (t.what == transition::kind::opened)
+        journal_.back().note += " (began during a maintenance window, and still holds)";
+      out.push_back(std::move(t));
+    }
+  }
+}
+
+std::vector<transition> book::publish_repeats(time_point now) {
+  std::vector<transition> out;
+  for (auto& [id, a] : active_)
+    flush_repeats(a, now, out);
+  return out;
+}
+
+void book::flush_repeats(alert& a, time_point now, std::vector<transition>& out) {
+  auto it = told_.find(a.id);
+  if (it == told_.end() || it->second.repeats == 0 || now - it->second.last_told < k_renotify_every)
+    return;
+  const auto q = it->second;
+  it->second = {now, 0, 0, 0};
+  if (q.presses > 0) {
+    record(
+        a, "urgency-raised", k_daemon,
+        fmt::format("pressed again {} times since {} (occurrences {} to {}); urgency {}", q.presses,
+                    format_rfc3339(q.last_told), q.first_occurrence, a.occurrences, a.urgency),
+        "rule");
+    out.push_back({transition::kind::updated, a, "urgency-raised", a.tier});
+  } else {
+    record(a, "repeated", k_daemon,
+           fmt::format("{} more occurrences since {} ({} in all)", q.repeats,
+                       format_rfc3339(q.last_told), a.occurrences),
+           "rule");
+    out.push_back({transition::kind::updated, a, "repeated", std::nullopt});
+  }
 }
 
 std::vector<silence> book::silences() const {

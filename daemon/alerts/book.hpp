@@ -52,6 +52,10 @@ struct transition {
   /// Its number in the store's transitions table, once stored (0: not stored). Consoles
   /// that lost their stream ask for what came after the last number they saw.
   std::uint64_t seq = 0;
+  /// False for a repeat inside the re-notification window: the alert is stored (its count
+  /// is durable) but not published, and nobody is told; the book's next `tick` after the
+  /// window publishes one transition for all of them.
+  bool publish = true;
 };
 std::string_view transition_name(transition::kind k);
 
@@ -77,7 +81,17 @@ struct queue_filter {
 struct rule_policy {
   bool welfare = false;       ///< paused while every resident of the subject is away
   bool auto_resolve = false;  ///< a clear signal resolves an open (never an acknowledged) alert
+  /// The rule fires once when a condition starts (not at every report, as an event rule
+  /// does): a fire held back by a silence is kept, and alerts when the silence ends if no
+  /// clear came meanwhile.
+  bool state = false;
 };
+
+/// A repeat of an open alert re-notifies and republishes it at most this often; the repeats
+/// in between are counted (occurrences, urgency) and told together at the end of the window.
+inline constexpr duration k_renotify_every = std::chrono::seconds(30);
+/// Fire signals held back by silences, at most (one per rule and subject).
+inline constexpr std::size_t k_max_held = 100'000;
 
 /// A maintenance window. Active from `created_at` until `until`.
 struct silence {
@@ -148,12 +162,17 @@ class book {
   /// Fires every deadline at or before `now`: escalations, re-alerts, and the end of
   /// silences and aways. The daemon calls it from a timer; replay as capture time advances.
   std::vector<transition> tick(time_point now);
+  /// Publishes the repeats counted in a re-notification window that has ended (part of
+  /// `tick`; replay calls it alone, since it runs no escalation).
+  std::vector<transition> publish_repeats(time_point now);
   /// The earliest pending deadline (alert, silence or away), if any.
   std::optional<time_point> next_deadline() const;
 
   result<silence> add_silence(silence s, const std::string& channel);
-  status remove_silence(const std::string& id, const std::string& actor,
-                        const std::string& channel);
+  /// Ends a silence early. Conditions that began during it and still hold open their
+  /// alerts now (returned).
+  result<std::vector<transition>> remove_silence(const std::string& id, const std::string& actor,
+                                                 const std::string& channel);
   std::vector<silence> silences() const;
   result<away> set_away(away a, const std::string& channel);
   std::vector<away> aways() const;
@@ -172,6 +191,9 @@ class book {
   std::vector<alert> queue(const queue_filter& f = {}) const;
   /// An active or recently resolved alert.
   const alert* find(const std::string& id) const;
+  /// True when an active or recently resolved alert holds evidence from `device_id` at
+  /// exactly `ts`: that event was already counted (a redelivery after a restart).
+  bool has_evidence(std::string_view device_id, time_point ts) const;
 
  private:
   alert* lookup(const std::string& id);
@@ -180,6 +202,10 @@ class book {
   void record(const alert& a, const std::string& action, const std::string& actor,
               const std::string& note, const std::string& channel, std::string subject = {});
   transition retire(alert& a, const std::string& action);
+  /// Opens the held-back fires whose subject no silence covers any more.
+  void release_held(std::vector<transition>& out);
+  /// One transition for the repeats counted since the last notification (see `publish`).
+  void flush_repeats(alert& a, time_point now, std::vector<transition>& out);
 
   const clock& clock_;
   std::uint64_t last_id_;
@@ -194,6 +220,18 @@ class book {
   std::uint64_t last_silence_id_ = 0;
   std::map<std::string, away> aways_;  ///< by resident id
   std::vector<audit_entry> journal_;
+  /// Fires of state rules that a silence held back, by dedup key (`rule_policy::state`).
+  /// Not persisted: after a restart the engine's state says the condition fired, and the
+  /// held fire is lost (a known limit; a clear and a new breach alert again).
+  std::map<std::string, engine::signal> held_;
+  /// Per active alert: when a tier was last told of it, and the repeats since then that
+  /// nobody has been told of yet (human presses among them).
+  struct quiet_repeats {
+    time_point last_told{};
+    int repeats = 0, presses = 0;
+    int first_occurrence = 0;  ///< the occurrence the uncounted run starts at
+  };
+  std::map<std::string, quiet_repeats> told_;
 };
 
 /// Orders alerts for the operator queue: priority, then age, then id.

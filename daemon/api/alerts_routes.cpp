@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "api/messages.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -36,6 +37,7 @@ response alerts_list(context& c, const call& k) {
   }
   if (auto it = r.query.find("building"); it != r.query.end() && !it->second.empty())
     f.building = it->second;
+  const auto locale = caller_locale(r, c.locale);
   std::vector<alerts::alert> list;
   if (f.state == alerts::state::resolved) {
     for (auto& a : c.store.load_alerts(alerts::state::resolved))
@@ -48,10 +50,10 @@ response alerts_list(context& c, const call& k) {
   const auto& reg = c.pipeline.devices();
   json::array arr;
   for (const auto& a : list)
-    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a));
+    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a, locale));
   json::object o;
   o["alerts"] = std::move(arr);
-  return json_ok(o);
+  return in_language(json_ok(o), locale);
 }
 
 /// The alert, from the book or the store, when `p` may see it.
@@ -66,11 +68,17 @@ std::optional<alerts::alert> visible_alert(context& c, const std::string& id,
   return a;
 }
 
-response alert_one(context& c, const std::string& id, const auth::principal& who) {
+response alert_one(context& c, const std::string& id, const call& k) {
+  const auto& who = k.who;
   auto a = visible_alert(c, id, who);
   if (!a) return json_error(404, "not-found", fmt::format("no alert {}", id.substr(0, 40)));
-  auto v = alert_view(*a);
-  v["timeline"] = store::timeline_json(c.store.audit_for_alert(a->id));
+  const auto locale = caller_locale(k.req, c.locale);
+  auto v = alert_view(*a, locale);
+  std::vector<alerts::audit_entry> rows;
+  for (auto& row : c.store.audit_for_alert(a->id))
+    rows.push_back(std::move(row.entry));
+  const i18n::context words{*c.words, locale, i18n::zone(c.timezone), c.book.now()};
+  v["timeline"] = timeline_view(rows, words);
   if (auth::allowed(who.role, auth::permission::read_personal_data)) {
     // The call sheet: who, where, whom to call. Each resident shown is an audited read.
     const auto& reg = c.pipeline.devices();
@@ -92,7 +100,7 @@ response alert_one(context& c, const std::string& id, const auth::principal& who
                          : json::value(nullptr);
     c.audit_reads(who.user, shown);
   }
-  return json_ok(v);
+  return in_language(json_ok(v), locale);
 }
 
 /// Makes a resolved alert that only the store still has known to the book.
@@ -127,7 +135,7 @@ response alert_action(context& c, std::string_view action, const call& k) {
   }
   if (!done) return error_response(done.err());
   c.pipeline.record(*done);
-  return alert_one(c, id, k.who);
+  return alert_one(c, id, k);
 }
 
 }  // namespace
@@ -143,7 +151,7 @@ std::vector<route> alert_routes(context& c) {
       {"GET", "alerts/{}", read_alerts, "see alerts",
        [&c](const call& k) {
          if (auto bad = check_query(k.req, {})) return *bad;
-         return alert_one(c, k.arg(), k.who);
+         return alert_one(c, k.arg(), k);
        }},
       {"POST", "alerts/{}/claim", act_on_alerts, "act on alerts", action("claim")},
       {"POST", "alerts/{}/notes", act_on_alerts, "act on alerts", action("notes")},

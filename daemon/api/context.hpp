@@ -4,11 +4,13 @@
 /// pipeline (through which every change to the book is recorded). Owned by `routes`; the
 /// references outlive it. Domain thread only.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "alerts/book.hpp"
 #include "base/telemetry.hpp"
+#include "i18n/catalogue.hpp"
 #include "store/store.hpp"
 
 namespace hearth::app {
@@ -22,6 +24,10 @@ struct context {
   store::store& store;
   telemetry& tel;
   app::pipeline& pipeline;
+  /// The message catalogue, and the config's `locale` (for callers who ask for none).
+  std::shared_ptr<const i18n::catalogue> words = std::make_shared<i18n::catalogue>();
+  std::string locale{"zh-CN"};
+  std::string timezone{"UTC"};  ///< the config's: times in words are local
 
   /// Journals one read-personal-data row per resident (action `read-personal-data`,
   /// subject `resident:<id>`), then records them together. Nothing when `resident_ids` is

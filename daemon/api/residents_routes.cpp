@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "api/messages.hpp"
 #include "api/reply.hpp"
 #include "api/resources.hpp"
 #include "api/views.hpp"
@@ -16,10 +17,11 @@ namespace {
 
 /// The newest alerts (any state) about a resident or a household, newest first.
 json::array recent_alerts(store::store& st, const std::string& resident_id,
-                          const std::string& household_id, std::size_t limit = 20) {
+                          const std::string& household_id, std::string_view locale,
+                          std::size_t limit = 20) {
   json::array out;
   for (const auto& a : st.alerts_about(resident_id, household_id, limit))
-    out.push_back(alert_brief(a));
+    out.push_back(alert_brief(a, locale));
   return out;
 }
 
@@ -40,19 +42,21 @@ response residents_list(context& c, const auth::principal& who) {
   return json_ok(o);
 }
 
-response resident_one(context& c, const std::string& id, const auth::principal& who) {
+response resident_one(context& c, const std::string& id, const auth::principal& who,
+                      std::string_view locale) {
   const auto& reg = c.pipeline.devices();
   const auto* r = reg.find_resident(id);
   if (!r || !auth::resident_in_scope(who, *r))
     return json_error(404, "not-found", "no such resident");
   const auto aways = c.book.aways();
   auto o = resident_json(*r, reg, away_of(aways, r->id, c.book.now()));
-  o["recent_alerts"] = recent_alerts(c.store, std::string(r->id), {});
+  o["recent_alerts"] = recent_alerts(c.store, std::string(r->id), {}, locale);
   c.audit_reads(who.user, {std::string(r->id)});
   return json_ok(o);
 }
 
-response household_one(context& c, const std::string& id, const auth::principal& who) {
+response household_one(context& c, const std::string& id, const auth::principal& who,
+                       std::string_view locale) {
   const auto& reg = c.pipeline.devices();
   const auto* h = reg.find_household(id);
   if (!h || !auth::household_in_scope(who, reg, id))
@@ -78,7 +82,7 @@ response household_one(context& c, const std::string& id, const auth::principal&
       devs.push_back(std::move(x));
     }
   o["devices"] = std::move(devs);
-  o["recent_alerts"] = recent_alerts(c.store, {}, id);
+  o["recent_alerts"] = recent_alerts(c.store, {}, id, locale);
   c.audit_reads(who.user, shown);
   return json_ok(o);
 }
@@ -92,9 +96,13 @@ std::vector<route> resident_routes(context& c) {
       {"GET", "residents", list_residents, "list residents",
        [&c](const call& k) { return residents_list(c, k.who); }},
       {"GET", "residents/{}", read_personal_data, personal,
-       [&c](const call& k) { return resident_one(c, k.arg(), k.who); }},
+       [&c](const call& k) {
+         return resident_one(c, k.arg(), k.who, caller_locale(k.req, c.locale));
+       }},
       {"GET", "households/{}", read_personal_data, personal,
-       [&c](const call& k) { return household_one(c, k.arg(), k.who); }},
+       [&c](const call& k) {
+         return household_one(c, k.arg(), k.who, caller_locale(k.req, c.locale));
+       }},
   };
 }
 

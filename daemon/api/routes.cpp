@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "api/messages.hpp"
 #include "api/resources.hpp"
 
 namespace hearth::api {
@@ -72,6 +73,9 @@ response routes::handle(const request& r) {
     if (r.method != "POST") return json_error(405, "method-not-allowed", "use POST");
     return sessions_.login(r);
   }
+  // The catalogue is open: the login screen needs its words before anyone logs in.
+  if (rest == "messages" || rest.starts_with("messages/"))
+    return messages_response(*context_.words, r, rest, context_.locale);
   auto who = sessions_.authenticate(r);
   if (!who) return error_response(who.err());
   // The cookie is SameSite=Strict; a changing request that carries it must also come from

@@ -43,6 +43,7 @@
 #include "api/stream.hpp"
 #include "auth/login_guard.hpp"
 #include "base/telemetry.hpp"
+#include "i18n/catalogue.hpp"
 #include "store/store.hpp"
 
 namespace hearth::app {
@@ -77,6 +78,15 @@ class routes {
   void set_executor(boost::asio::any_io_executor ex);
 
   response handle(const request& r);
+
+  /// The message catalogue (GET /api/v1/messages/{locale}) and the config's `locale`, the
+  /// language of answers to callers who name none. Domain thread (start and SIGHUP).
+  void set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale,
+                    std::string timezone = "UTC") {
+    context_.words = std::move(words);
+    context_.locale = std::move(locale);
+    context_.timezone = std::move(timezone);
+  }
 
   /// Pushes one transition to every stream subscriber allowed to see the alert. Domain
   /// thread; never blocks (each peer queues).

@@ -109,9 +109,10 @@ response silence_create(context& c, const request& r, const auth::principal& who
 }
 
 response silence_delete(context& c, const std::string& id, const auth::principal& who) {
-  if (auto st = c.book.remove_silence(id, who.user, "api"); !st) return error_response(st.err());
+  auto released = c.book.remove_silence(id, who.user, "api");
+  if (!released) return error_response(released.err());
   c.store.delete_silence(id, who.user, c.book.now());
-  c.pipeline.record({});
+  c.pipeline.record(*released);  // conditions that began during it and still hold alert now
   return no_content();
 }
 

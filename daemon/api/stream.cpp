@@ -3,7 +3,9 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <map>
 
+#include "api/messages.hpp"
 #include "api/reply.hpp"
 #include "api/views.hpp"
 #include "app/pipeline.hpp"
@@ -18,9 +20,10 @@ std::vector<route> stream_hub::routes() {
 
 namespace {
 
-/// The stream's message for one transition: the alert JSON plus what happened and its number.
-std::string message(const alerts::transition& t) {
-  auto o = alert_view(t.after);
+/// The stream's message for one transition, in `locale`: the alert JSON plus what happened
+/// and its number.
+std::string message(const alerts::transition& t, std::string_view locale) {
+  auto o = alert_view(t.after, locale);
   o["transition"] = alerts::transition_name(t.what);
   o["action"] = t.action;
   o["seq"] = t.seq;
@@ -43,7 +46,9 @@ response stream_hub::open(const call& k) {
   if (!k.req.websocket_upgrade)
     return json_error(426, "upgrade-required", "open /api/v1/stream as a WebSocket");
   response res{101, "application/json", "", {}, {}, {}};
-  res.upgrade = [this, p = k.who, after](std::shared_ptr<ws_peer> peer) {
+  res.upgrade = [this, p = k.who, after,
+                 locale = std::string(caller_locale(k.req, context_.locale))](
+                    std::shared_ptr<ws_peer> peer) {
     std::erase_if(subscribers_, [](const subscriber& s) {
       auto l = s.peer.lock();
       return !l || !l->is_open();
@@ -75,8 +80,8 @@ response stream_hub::open(const call& k) {
     peer->send(json::serialize(hello));
     const auto& devices = context_.pipeline.devices();
     for (const auto& t : missed)
-      if (auth::alert_in_scope(p, devices, t.after)) peer->send(message(t));
-    subscribers_.push_back({peer, p});
+      if (auth::alert_in_scope(p, devices, t.after)) peer->send(message(t, locale));
+    subscribers_.push_back({peer, p, locale});
   };
   return res;
 }
@@ -98,7 +103,7 @@ void stream_hub::close_token(std::string_view token_hash) {
 void stream_hub::on_transition(const alerts::transition& t) {
   if (subscribers_.empty()) return;
   const auto now = context_.book.now();
-  std::string text;
+  std::map<std::string, std::string, std::less<>> text;  // by locale, serialized once each
   for (auto it = subscribers_.begin(); it != subscribers_.end();) {
     auto peer = it->peer.lock();
     if (!peer || !peer->is_open()) {
@@ -111,8 +116,9 @@ void stream_hub::on_transition(const alerts::transition& t) {
       continue;
     }
     if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
-      if (text.empty()) text = message(t);
-      peer->send(text);
+      auto& mine = text[it->locale];
+      if (mine.empty()) mine = message(t, it->locale);
+      peer->send(mine);
     }
     ++it;
   }

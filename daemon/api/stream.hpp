@@ -13,6 +13,7 @@
 /// Threading: domain thread only; nothing here blocks (each peer queues, see ws_peer).
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +41,7 @@ class stream_hub {
   struct subscriber {
     std::weak_ptr<ws_peer> peer;
     auth::principal who;
+    std::string locale;  ///< from the upgrade request's Accept-Language
   };
   response open(const call& k);
 

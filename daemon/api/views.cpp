@@ -8,22 +8,80 @@
 namespace hearth::api {
 namespace json = boost::json;
 
-json::object alert_view(const alerts::alert& a) {
-  auto o = alerts::to_json(a).as_object();
+json::object alert_view(const alerts::alert& a, std::string_view locale) {
+  auto o = alerts::to_json(a, locale).as_object();
   o["lifecycle"] = alerts::lifecycle_json(a);
   return o;
 }
 
-json::object alert_brief(const alerts::alert& a) {
+json::object alert_brief(const alerts::alert& a, std::string_view locale) {
   json::object o;
   o["id"] = a.id;
   o["rule"] = a.rule;
   o["priority"] = a.priority;
   o["state"] = alerts::state_name(a.state);
-  o["title"] = a.title;
+  auto it = a.texts.find(locale);
+  o["title"] = it != a.texts.end() ? it->second.title : a.title;
   o["opened_at"] = format_rfc3339(a.opened_at);
   o["outcome"] = a.outcome.empty() ? json::value(nullptr) : json::value(a.outcome);
   return o;
+}
+
+namespace {
+
+bool groups(std::string_view action) {
+  return action == "repeated" || action == "urgency-raised" || action == "notified" ||
+         action == "escalated";
+}
+
+std::string word_or(const i18n::context& w, const std::string& key, const std::string& fallback) {
+  return w.words.has(key) ? std::string(w.words.get(w.locale, key)) : fallback;
+}
+
+/// "已通知值班员" / "operator tier notified" for a notification of one tier, else the
+/// action's words.
+std::string what(const alerts::audit_entry& e, const i18n::context& w) {
+  if (e.action == "notified" && e.subject.starts_with("tier:")) {
+    const auto tier = e.subject.substr(5);
+    return i18n::render(w, {"timeline.tier_notified",
+                            {{"tier", i18n::arg::of_text(word_or(w, "tier." + tier, tier))}}});
+  }
+  return word_or(w, "timeline.action." + e.action, e.action);
+}
+
+}  // namespace
+
+json::array timeline_view(const std::vector<alerts::audit_entry>& rows, const i18n::context& w) {
+  json::array out;
+  const alerts::audit_entry* last = nullptr;
+  for (const auto& e : rows) {
+    if (last && groups(e.action) && e.action == last->action && e.subject == last->subject &&
+        e.actor == last->actor && e.channel == last->channel && !out.empty()) {
+      auto& g = out.back().as_object();
+      g["count"] = g.at("count").to_number<std::int64_t>() + 1;
+      g["last_at"] = format_rfc3339(e.at);
+      g["note"] = e.note.empty() ? json::value(nullptr) : json::value(e.note);  // the newest
+      g["words"].as_object()["last_when"] = i18n::format_time(w, e.at);
+      last = &e;
+      continue;
+    }
+    json::object o;
+    o["at"] = format_rfc3339(e.at);
+    o["actor"] = e.actor;
+    o["action"] = e.action;
+    o["note"] = e.note.empty() ? json::value(nullptr) : json::value(e.note);
+    o["channel"] = e.channel;
+    o["count"] = 1;
+    json::object words;
+    words["when"] = i18n::format_time(w, e.at);
+    words["who"] = word_or(w, "timeline.actor." + e.actor, e.actor);
+    words["what"] = what(e, w);
+    words["how"] = word_or(w, "timeline.channel." + e.channel, e.channel);
+    o["words"] = std::move(words);
+    out.push_back(std::move(o));
+    last = &e;
+  }
+  return out;
 }
 
 json::value away_json(const alerts::away* a) {

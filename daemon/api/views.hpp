@@ -10,14 +10,25 @@
 #include <vector>
 
 #include "alerts/book.hpp"
+#include "i18n/format.hpp"
 #include "registry/registry.hpp"
 
 namespace hearth::api {
 
-/// The alert as the API shows it: the published JSON plus its escalation state.
-boost::json::object alert_view(const alerts::alert& a);
+/// The alert as the API shows it: the published JSON plus its escalation state, with the
+/// title and summary in `locale` (the caller's) when the alert has them in it.
+boost::json::object alert_view(const alerts::alert& a, std::string_view locale);
 /// id, rule, priority, state, title, opened_at, outcome: for lists inside other resources.
-boost::json::object alert_brief(const alerts::alert& a);
+boost::json::object alert_brief(const alerts::alert& a, std::string_view locale);
+
+/// An alert's timeline for people: each audit row as stored (`at, actor, action, note,
+/// channel`) plus `words` in the context's language: `when` (local time, with the date
+/// when not today), `who` ("系统" / "hearth", or the user), `what` ("已通知值班员" /
+/// "operator tier notified") and `how` ("计时" / "timer"). Consecutive rows of the same
+/// kind about one alert (repeats, raised urgency, notifications of one tier) are grouped:
+/// one entry with `count` and `last_at`, so that a thousand presses are one line.
+boost::json::array timeline_view(const std::vector<alerts::audit_entry>& rows,
+                                 const i18n::context& words);
 
 boost::json::value away_json(const alerts::away* a);
 boost::json::object household_json(const registry::household& h);

@@ -13,6 +13,7 @@
 
 #include "base/time.hpp"
 #include "base/yaml_reader.hpp"
+#include "i18n/locale.hpp"
 
 namespace hearth::app {
 namespace fs = std::filesystem;
@@ -115,9 +116,16 @@ std::optional<std::string> read_secret_file(const std::string& path) {
 
 std::string config::default_console_dir() {
   std::error_code ec;
-  const std::string dev = HEARTH_SOURCE_DIR "/daemon/console";
-  if (fs::is_regular_file(dev + "/index.html", ec)) return dev;
+  const fs::path dev = HEARTH_SOURCE_DIR "/daemon/console";
+  if (fs::is_regular_file(dev / "index.html", ec)) return dev.string();
   return "/usr/share/hearth/console";
+}
+
+std::string config::default_messages_dir() {
+  std::error_code ec;
+  const std::string dev = HEARTH_SOURCE_DIR "/messages";
+  if (fs::is_directory(dev, ec)) return dev;
+  return "/usr/share/hearth/messages";
 }
 
 std::optional<std::pair<std::string, unsigned short>> split_listen(const std::string& listen) {
@@ -157,6 +165,17 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   if (auto d = doc.string("rules_dir", true)) c.rules_dir = resolve(base, *d);
   if (auto d = doc.string("registry_dir", false)) c.registry_dir = resolve(base, *d);
   if (auto d = doc.string("console_dir", false)) c.console_dir = resolve(base, *d);
+  if (auto d = doc.string("messages_dir", false)) c.messages_dir = resolve(base, *d);
+  if (auto l = doc.string("locale", false)) {
+    if (auto loc = i18n::locale_from_tag(*l); loc && *loc == *l) {
+      c.locale = *l;
+    } else {
+      std::string known;
+      for (auto k : i18n::k_locales)
+        known += (known.empty() ? "" : " or ") + std::string(k);
+      doc.error(doc.get("locale"), fmt::format("'locale' must be {}, not '{}'", known, *l));
+    }
+  }
   if (const auto n = doc.get("mqtt"); n.IsDefined()) {
     yaml_map m(n, file, out, "mqtt");
     if (auto u = m.string("uri", false)) {
@@ -253,17 +272,20 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   }
   c.escalation.timezone = c.timezone;
   doc.finish();
-  for (const auto* dir : {&c.devices_dir, &c.rules_dir, &c.registry_dir, &c.console_dir}) {
+  for (const auto* dir :
+       {&c.devices_dir, &c.rules_dir, &c.registry_dir, &c.console_dir, &c.messages_dir}) {
     if (dir->empty()) continue;
     // Only a console_dir that was asked for must exist; the default may be missing (the
     // API works without the console).
     if (dir == &c.console_dir && !doc.get("console_dir").IsDefined()) continue;
+    if (dir == &c.messages_dir && !doc.get("messages_dir").IsDefined()) continue;
     std::error_code ec;
     if (!fs::is_directory(*dir, ec)) {
-      const char* key = dir == &c.devices_dir   ? "devices_dir"
-                        : dir == &c.rules_dir   ? "rules_dir"
-                        : dir == &c.console_dir ? "console_dir"
-                                                : "registry_dir";
+      const char* key = dir == &c.devices_dir    ? "devices_dir"
+                        : dir == &c.rules_dir    ? "rules_dir"
+                        : dir == &c.console_dir  ? "console_dir"
+                        : dir == &c.messages_dir ? "messages_dir"
+                                                 : "registry_dir";
       doc.error(doc.get(key), fmt::format("'{}' is not a folder: {}", key, *dir));
     }
   }

@@ -66,6 +66,13 @@ struct config {
   std::string database = "hearth.db";
   std::string devices_dir, rules_dir;
   std::string registry_dir;  ///< optional
+  /// The product's texts (`messages/*.yaml`, the message catalogue). Default: the source
+  /// tree's messages/ when it exists (development), else /usr/share/hearth/messages.
+  std::string messages_dir = default_messages_dir();
+  static std::string default_messages_dir();
+  /// `locale:` the language of what hearthd publishes (MQTT, webhooks, replay) and of API
+  /// answers to callers who ask for none. One of i18n::k_locales; default zh-CN.
+  std::string locale{"zh-CN"};
   mqtt_config mqtt;
   ingest_config ingest;  ///< optional `ingest:` section
   http_config http;

@@ -162,6 +162,7 @@ int run_daemon(const std::string& config_file) {
   }
   auto& writer = *writer_owner;
   engine::engine eng(defs.rules, clk, cfg->timezone);
+  eng.set_messages(defs.messages, cfg->locale);
   alerts::book book(clk, st->max_alert_id(), cfg->escalation);
   // Shared database: ids from its sequence, so that none is reused across a failover.
   std::unique_ptr<alert_ids> ids;
@@ -237,6 +238,7 @@ int run_daemon(const std::string& config_file) {
       },
       api_options);
   routes.set_executor(io.get_executor());  // password checks run off the domain thread
+  routes.set_messages(defs.messages, cfg->locale, cfg->timezone);
   pipe.on_transition([&](const alerts::transition& t) { routes.on_transition(t); });
   auto listen = split_listen(cfg->http.listen);
   std::unique_ptr<api::http_server> http;
@@ -313,6 +315,8 @@ int run_daemon(const std::string& config_file) {
       auto fresh = load_definitions(*cfg, d);
       if (d.empty() && import_registry_dir(*cfg, *st, *fresh.types, d)) {
         pipe.set_catalog(fresh.types);
+        routes.set_messages(fresh.messages, cfg->locale, cfg->timezone);
+        eng.set_messages(fresh.messages, cfg->locale);
         book.set_rule_policies(rule_policies(fresh.rules));
         eng.set_rules(std::move(fresh.rules));
         pipe.set_registry(std::make_shared<registry::registry>(st->load_registry()));

@@ -6,7 +6,31 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/kind.hpp"
+#include "i18n/keys.hpp"
+
 namespace hearth::app {
+
+i18n::catalogue assemble_catalogue(const config& c, const catalog::catalog& types,
+                                   const std::vector<engine::rule>& rules, diagnostics& out) {
+  auto words = i18n::catalogue::load_dir(c.messages_dir, out);
+  words.check_required(c.messages_dir, out);
+  for (const auto& t : types.types()) {
+    if (t->human_name) {
+      words.add(i18n::device_type_name_key(t->name), *t->human_name, out);
+      continue;
+    }
+    out.push_back({t->file, t->line,
+                   fmt::format("device type '{}' needs a 'name' in each language, the words "
+                               "operators read (e.g. name: {{zh-CN: 烟雾报警器, en: smoke alarm}})",
+                               t->name)});
+  }
+  for (const auto& r : rules) {
+    words.add(i18n::rule_title_key(r.id), r.title_text, out);
+    words.add(i18n::rule_summary_key(r.id), r.summary_text, out);
+  }
+  return words;
+}
 
 definitions load_definitions(const config& c, diagnostics& out) {
   definitions d;
@@ -17,13 +41,15 @@ definitions load_definitions(const config& c, diagnostics& out) {
       if (!d.types->find(t))
         out.push_back(
             {r.file, r.line, fmt::format("rule '{}' selects unknown device type '{}'", r.id, t)});
+  d.messages = std::make_shared<i18n::catalogue>(assemble_catalogue(c, *d.types, d.rules, out));
+  engine::select_locale(d.rules, c.locale);
   return d;
 }
 
 std::map<std::string, alerts::rule_policy> rule_policies(const std::vector<engine::rule>& rules) {
   std::map<std::string, alerts::rule_policy> out;
   for (const auto& r : rules)
-    out[r.id] = {r.welfare, r.auto_resolve};
+    out[r.id] = {r.welfare, r.auto_resolve, r.how && r.how->fires_once()};
   return out;
 }
 

@@ -37,8 +37,7 @@ void pipeline::set_registry(std::shared_ptr<const registry::registry> r) {
   std::vector<recent> moved(r->all().devices.size());
   const auto& old = registry_->all().devices;
   for (std::size_t i = 0; i < recent_.size() && i < old.size(); ++i) {
-    if (recent_[i].frames == 0 && recent_[i].payload_at == time_point{})
-      continue;  // never reported
+    if (recent_[i].payload_at == time_point{}) continue;  // never reported
     if (const auto* d = r->find_device(old[i].id))
       moved[static_cast<std::size_t>(d - r->all().devices.data())] = recent_[i];
   }
@@ -60,32 +59,31 @@ bool pipeline::duplicate(const registry::device& dev, const normalize::envelope*
                          std::string_view payload, time_point at, bool redelivered) {
   const std::string_view device_id = dev.id;
   auto& r = recent_.at(static_cast<std::size_t>(&dev - registry_->all().devices.data()));
-  auto seen = [&](std::uint32_t id) {
-    const auto n = std::min<std::size_t>(r.frames, std::size(r.frame_counters));
-    if (std::find(r.frame_counters, r.frame_counters + n, id) != r.frame_counters + n) return true;
-    r.frame_counters[r.frames % std::size(r.frame_counters)] = id;
-    // Wraps to 8 rather than 0 after 2^32 frames: the ring stays full.
-    r.frames = r.frames == UINT32_MAX ? std::size(r.frame_counters) : r.frames + 1;
-    return false;
-  };
   // After a restart nothing is in memory: a message the broker flags as a redelivery (DUP)
-  // is looked up in the store by its event time. Rare (only after a lost connection), so
-  // the query costs nothing in the steady state.
+  // is looked up in the store by its event time, and in the alerts: an alert is written
+  // at once, a reading a moment later by the writer, so after a kill -9 the alert can hold
+  // a press whose reading never reached the file. Rare (only after a lost connection), so
+  // the look-ups cost nothing in the steady state.
   auto stored = [&] {
-    return redelivered && store_ && env && env->event_time &&
-           store_->has_reading_at(device_id, *env->event_time);
+    return redelivered && env && env->event_time &&
+           ((store_ && store_->has_reading_at(device_id, *env->event_time)) ||
+            book_.has_evidence(device_id, *env->event_time));
+  };
+  const auto h = std::hash<std::string_view>{}(payload);
+  const auto dev_h = std::hash<std::string_view>{}(device_id);
+  auto mix = [](std::uint64_t a, std::uint64_t b) {
+    return a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
   };
   if (env && env->frame_counter) {
-    if (seen(*env->frame_counter)) return true;
-    return stored();  // a LoRaWAN frame counter is the identity of a frame; bytes may repeat
+    // A LoRaWAN frame counter is the identity of a frame; bytes may repeat.
+    if (recent_ids_.seen(mix(mix(dev_h, 1), *env->frame_counter), at)) return true;
+    return stored();
   }
-  const auto h = std::hash<std::string_view>{}(payload);
   if (env && env->event_time) {
-    // An explicit event time and the same bytes identify a message, however late a QoS 1
-    // redelivery comes; kept in the frame-counter ring as a 32-bit digest.
+    // An explicit event time and the same bytes identify a message, however many other
+    // messages the device sent in between and however late a QoS 1 redelivery comes.
     const auto t = static_cast<std::uint64_t>(env->event_time->time_since_epoch().count());
-    const auto id = static_cast<std::uint32_t>((h ^ (t * 0x9E3779B97F4A7C15ull)) >> 16);
-    if (seen(id)) return true;
+    if (recent_ids_.seen(mix(mix(mix(dev_h, 2), t), h), at)) return true;
     return stored();
   }
   // No identity in the payload (Zigbee2MQTT): the same bytes within 2 s; for a message the
@@ -164,7 +162,7 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     }
     const auto* type = catalog_->find(dev->type);
     const catalog::device_type& t = type ? *type : *route;
-    accept(*dev, t, received_at, {{metric::device_online, (*st)->online ? 1.0 : 0.0}});
+    accept(*dev, t, received_at, received_at, {{metric::device_online, (*st)->online ? 1.0 : 0.0}});
     return;
   }
 
@@ -238,16 +236,17 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   }
   for (const auto& fe : dec->field_errors)
     reject(topic, payload, fe, received_at);
-  accept(*dev, *type, ts, dec->values);
+  accept(*dev, *type, ts, received_at, dec->values);
 }
 
 void pipeline::accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
-                      const std::vector<normalize::value>& values) {
+                      time_point received_at, const std::vector<normalize::value>& values) {
   if (values.empty()) return;
   report rep;
   rep.device_id = dev.id;
   rep.device_type = type.name;
   rep.ts = ts;
+  rep.received_at = received_at;
   rep.readings.reserve(values.size());
   for (const auto& v : values)
     rep.readings.push_back({std::string(dev.id), v.metric, v.v, ts});
@@ -280,7 +279,8 @@ void pipeline::record(const std::vector<alerts::transition>& in) {
       const auto now = clock_.now();
       for (auto& t : ts) {
         store_->save_alert(t.after);
-        t.seq = store_->append_transition(t, now);
+        // Numbered as the stream tells them: a repeat held back is told (and numbered) later.
+        if (t.publish) t.seq = store_->append_transition(t, now);
       }
       store_->append_audit(rows);
       tx.commit();
@@ -303,6 +303,7 @@ void pipeline::record(const std::vector<alerts::transition>& in) {
     }
   }
   for (const auto& t : ts) {
+    if (!t.publish) continue;  // a repeat inside the re-notification window: stored, told later
     telemetry_.add("hearth_alert_transitions_total",
                    fmt::format("rule=\"{}\",transition=\"{}\"", t.after.rule,
                                alerts::transition_name(t.what)));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "alerts/book.hpp"
+#include "app/identities.hpp"
 #include "base/clock.hpp"
 #include "base/telemetry.hpp"
 #include "catalog/device_type.hpp"
@@ -83,7 +84,7 @@ class pipeline {
   bool duplicate(const registry::device& dev, const normalize::envelope* env,
                  std::string_view payload, time_point at, bool redelivered);
   void accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
-              const std::vector<normalize::value>& values);
+              time_point received_at, const std::vector<normalize::value>& values);
   void apply(const std::vector<engine::signal>& signals);
   void flush_journal();
   /// A write on the domain connection failed / succeeded: the store's health board.
@@ -101,16 +102,16 @@ class pipeline {
   std::vector<transition_sink> sinks_;
   std::function<void(std::string_view)> life_safety_topic_;
 
-  /// What duplicate detection remembers of one device: the last 8 frame identities and the
-  /// last payload digest. One per registered device, at the device's position in
-  /// `registry_->all().devices` (carried over by id when the registry is swapped).
+  /// What duplicate detection remembers of one device without an identity of its own
+  /// (Zigbee2MQTT): the last payload digest. One per registered device, at the device's
+  /// position in `registry_->all().devices` (carried over by id when the registry is swapped).
   struct recent {
-    std::uint32_t frame_counters[8] = {};
-    std::uint32_t frames = 0;  ///< identities seen so far (the ring holds the last 8)
     std::size_t payload_hash = 0;
     time_point payload_at;
   };
   std::vector<recent> recent_;
+  /// Identities (frame counter, or event time and bytes) of the last hour's messages.
+  identities recent_ids_;
   /// Alerts whose last write failed (store failing); bounded by the number of alerts.
   std::map<std::string, alerts::alert> unsaved_;
 };

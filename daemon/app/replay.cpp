@@ -7,7 +7,10 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <ostream>
+#include <tuple>
 
 #include "app/config.hpp"
 #include "app/definitions.hpp"
@@ -49,58 +52,58 @@ result<capture_line> parse_line(std::string_view text) {
   return line;
 }
 
-}  // namespace
+/// What a replay runs on: the definitions (rules from `rules_dir`) and the registry.
+struct replay_setup {
+  config cfg;
+  definitions defs;
+  registry::registry reg;
+};
 
-int run_replay(const std::string& config_file, const std::string& capture_file, std::ostream& out,
-               std::ostream& err) {
+/// Loads the config's definitions (with `rules_dir` instead of the config's, when given)
+/// and the registry. Diagnostics go to `err`; nullopt when anything is wrong.
+std::optional<replay_setup> setup(const std::string& config_file, const std::string& rules_dir,
+                                  std::ostream& err) {
   diagnostics diags;
   auto cfg = load_config(config_file, diags);
-  if (!cfg) {
+  if (cfg && !rules_dir.empty()) {
+    if (!std::filesystem::is_directory(rules_dir))
+      diags.push_back({rules_dir, 0, "not a folder of rules"});
+    cfg->rules_dir = rules_dir;
+  }
+  if (!cfg || !diags.empty()) {
     for (const auto& d : diags)
       fmt::print(err, "{}\n", d.text());
-    return k_exit_config;
+    return std::nullopt;
   }
-  auto defs = load_definitions(*cfg, diags);
-  registry::registry reg;
+  replay_setup s{*cfg, load_definitions(*cfg, diags), {}};
   if (diags.empty()) {
     if (!cfg->registry_dir.empty()) {
       registry::tables parsed;
       if (auto merged =
               check_registry_import(registry_files(cfg->registry_dir), registry::registry{},
-                                    defs.types.get(), parsed, diags))
-        reg = std::move(*merged);
+                                    s.defs.types.get(), parsed, diags))
+        s.reg = std::move(*merged);
     } else if (cfg->database != ":memory:" && std::filesystem::exists(cfg->database)) {
-      reg = registry::registry(store::store(cfg->database).load_registry());
+      s.reg = registry::registry(store::store(cfg->database).load_registry());
     }
   }
   if (!diags.empty()) {
     for (const auto& d : diags)
       fmt::print(err, "{}\n", d.text());
-    return k_exit_config;
+    return std::nullopt;
   }
+  return s;
+}
+
+/// The capture's readable lines; unreadable ones are reported on `err` and skipped.
+std::optional<std::vector<capture_line>> read_capture(const std::string& capture_file,
+                                                      std::ostream& err) {
   std::ifstream in(capture_file, std::ios::binary);
   if (!in) {
     fmt::print(err, "{}: cannot open capture\n", capture_file);
-    return 1;
+    return std::nullopt;
   }
-
-  store::store st(":memory:");
-  manual_clock clk;
-  telemetry tel;
-  engine::engine eng(defs.rules, clk, cfg->timezone);
-  // Replay judges the rules, dedup and auto-resolve exactly as live mode does; escalation
-  // is left out, because nobody claims anything in a replay.
-  alerts::book book(clk, 0);
-  book.set_rule_policies(rule_policies(defs.rules));
-  pipeline pipe(clk, tel, &st, nullptr, eng, book);
-  pipe.set_catalog(defs.types);
-  pipe.set_registry(std::make_shared<registry::registry>(std::move(reg)));
-  pipe.on_transition([&](const alerts::transition& t) {
-    auto o = alerts::to_json(t.after).as_object();
-    o["transition"] = alerts::transition_name(t.what);
-    out << json::serialize(o) << '\n';
-  });
-
+  std::vector<capture_line> lines;
   std::string text;
   int n = 0;
   while (std::getline(in, text)) {
@@ -111,11 +114,111 @@ int run_replay(const std::string& config_file, const std::string& capture_file, 
       fmt::print(err, "{}:{}: {}\n", capture_file, n, line.err().message);
       continue;
     }
-    clk.set(line->ts);
-    pipe.tick(clk.now());  // deadlines that fall before this message fire before it
-    pipe.on_message(line->topic, line->payload, line->ts);
+    lines.push_back(std::move(*line));
+  }
+  return lines;
+}
+
+/// Runs the live pipeline over `lines` and hands every published transition to `sink`.
+void replay_lines(const replay_setup& s, const std::vector<capture_line>& lines,
+                  const std::function<void(const alerts::transition&)>& sink) {
+  store::store st(":memory:");
+  manual_clock clk;
+  telemetry tel;
+  engine::engine eng(s.defs.rules, clk, s.cfg.timezone);
+  eng.set_messages(s.defs.messages, s.cfg.locale);  // replay speaks the config's language
+  // Replay judges the rules, dedup and auto-resolve exactly as live mode does; escalation
+  // is left out, because nobody claims anything in a replay.
+  alerts::book book(clk, 0);
+  book.set_rule_policies(rule_policies(s.defs.rules));
+  pipeline pipe(clk, tel, &st, nullptr, eng, book);
+  pipe.set_catalog(s.defs.types);
+  pipe.set_registry(std::make_shared<registry::registry>(s.reg));
+  pipe.on_transition(sink);
+  // Time-driven rules (no-data, `for:`, inactivity) fire at their own deadlines: the clock
+  // steps to each one between two lines, as the live daemon's 1-second tick would reach
+  // it, so that a sparse capture does not show them hours late at the next line.
+  auto advance_to = [&](time_point to) {
+    pipe.tick(clk.now());
+    for (std::size_t guard = 0; guard < 10'000'000; ++guard) {
+      const auto due = eng.next_due();
+      if (due <= clk.now() || due > to) break;
+      clk.set(due);
+      pipe.tick(due);
+      pipe.record(book.publish_repeats(due));
+    }
+    if (to > clk.now()) clk.set(to);
+    pipe.tick(clk.now());
+    pipe.record(book.publish_repeats(clk.now()));
+  };
+  bool first = true;
+  for (const auto& line : lines) {
+    if (first) clk.set(line.ts);  // the capture's first moment is replay's start
+    first = false;
+    if (line.ts >= clk.now())
+      advance_to(line.ts);
+    else
+      clk.set(line.ts);  // a line out of order: its own time, as before
+    pipe.on_message(line.topic, line.payload, line.ts);
+  }
+}
+
+}  // namespace
+
+int run_replay(const std::string& config_file, const std::string& capture_file, std::ostream& out,
+               std::ostream& err) {
+  auto s = setup(config_file, {}, err);
+  if (!s) return k_exit_config;
+  auto lines = read_capture(capture_file, err);
+  if (!lines) return 1;
+  replay_lines(*s, *lines, [&](const alerts::transition& t) {
+    auto o = alerts::to_json(t.after).as_object();
+    o["transition"] = alerts::transition_name(t.what);
+    out << json::serialize(o) << '\n';
+  });
+  out.flush();
+  return 0;
+}
+
+int run_replay_compare(const std::string& config_file, const std::string& other_rules,
+                       const std::string& capture_file, std::ostream& out, std::ostream& err) {
+  auto a = setup(config_file, {}, err);
+  auto b = setup(config_file, other_rules, err);
+  if (!a || !b) return k_exit_config;
+  auto lines = read_capture(capture_file, err);
+  if (!lines) return 1;
+  // An alert is the same in both runs when the same rule opened it for the same subject at
+  // the same moment; one that opens at another time is shown on both sides.
+  using opened_key = std::tuple<std::string, time_point>;
+  auto run = [&](const replay_setup& s) {
+    std::map<opened_key, alerts::alert> opened;
+    replay_lines(s, *lines, [&](const alerts::transition& t) {
+      if (t.what == alerts::transition::kind::opened)
+        opened.emplace(opened_key{t.after.key, t.after.opened_at}, t.after);
+    });
+    return opened;
+  };
+  const auto in_a = run(*a), in_b = run(*b);
+  std::size_t both = 0, only_a = 0, only_b = 0;
+  std::vector<std::pair<const alerts::alert*, const std::string*>> diff;
+  for (const auto& [k, v] : in_a)
+    if (in_b.count(k))
+      ++both;
+    else
+      diff.emplace_back(&v, &a->cfg.rules_dir), ++only_a;
+  for (const auto& [k, v] : in_b)
+    if (!in_a.count(k)) diff.emplace_back(&v, &b->cfg.rules_dir), ++only_b;
+  std::stable_sort(diff.begin(), diff.end(), [](const auto& x, const auto& y) {
+    return std::tie(x.first->opened_at, x.first->key) < std::tie(y.first->opened_at, y.first->key);
+  });
+  for (const auto& [alert, dir] : diff) {
+    auto o = alerts::to_json(*alert).as_object();
+    o["only_in"] = *dir;
+    out << json::serialize(o) << '\n';
   }
   out.flush();
+  fmt::print(err, "replay compare: {} alerts opened by both, {} only by {}, {} only by {}\n", both,
+             only_a, a->cfg.rules_dir, only_b, b->cfg.rules_dir);
   return 0;
 }
 

@@ -7,7 +7,8 @@
 /// Replay never writes to the configured database: it runs on an in-memory store whose
 /// registry comes from `registry_dir` (or, without one, from the configured database).
 /// Nothing reads the wall clock, and alert ids start at 1, so replaying the same capture
-/// twice prints the same bytes.
+/// twice prints the same bytes. Time-driven rules fire at their own deadlines between two
+/// lines (the clock steps to each), as live mode's tick would.
 
 #include <iosfwd>
 #include <string>
@@ -18,5 +19,13 @@ namespace hearth::app {
 /// Unreadable capture lines are reported on `err` as `file:line: message` and skipped.
 int run_replay(const std::string& config_file, const std::string& capture_file, std::ostream& out,
                std::ostream& err);
+
+/// `hearthd replay --config F --compare RULES CAPTURE.jsonl`: a backtest of a rule change.
+/// Replays the capture twice, with the config's rules_dir and with RULES, and prints one
+/// JSON line (the alert plus `"only_in": "<rules folder>"`) for each alert that one run
+/// opens and the other does not (the same rule and subject opened at the same moment is
+/// the same alert), in the order they opened; then a count on `err`. Exit codes as above.
+int run_replay_compare(const std::string& config_file, const std::string& other_rules,
+                       const std::string& capture_file, std::ostream& out, std::ostream& err);
 
 }  // namespace hearth::app

@@ -30,6 +30,8 @@ enum class metric : std::uint8_t {
   // Appended, not sorted: the store keeps a metric as its position in this list.
   power_total_kwh,
   power_w,
+  door_open,
+  motion_detected,
 };
 
 struct metric_info {
@@ -41,7 +43,7 @@ struct metric_info {
   double max;
 };
 
-inline constexpr std::array<metric_info, 17> k_metrics{{
+inline constexpr std::array<metric_info, 19> k_metrics{{
     {metric::water_total_l, "water.total_l", "L", false, 0, 4294967295.0 * 1000},
     {metric::water_leak, "water.leak", "", true, 0, 1},
     {metric::water_burst, "water.burst", "", true, 0, 1},
@@ -61,6 +63,9 @@ inline constexpr std::array<metric_info, 17> k_metrics{{
     // when a meter sees export, e.g. solar).
     {metric::power_total_kwh, "power.total_kwh", "kWh", false, 0, 1e9},
     {metric::power_w, "power.w", "W", false, -100000, 100000},
+    // Activity sensors: true while a door is open; true when motion is seen.
+    {metric::door_open, "door.open", "", true, 0, 1},
+    {metric::motion_detected, "motion.detected", "", true, 0, 1},
 }};
 
 constexpr const metric_info& info(metric m) {
@@ -68,6 +73,12 @@ constexpr const metric_info& info(metric m) {
 }
 constexpr std::string_view name(metric m) {
   return info(m).name;
+}
+
+/// A cumulative counter (litres, kWh): what matters is its change between two readings,
+/// and a wrap or a reset is never read as negative use (normalize::counter_step).
+constexpr bool is_counter(metric m) {
+  return m == metric::water_total_l || m == metric::power_total_kwh;
 }
 
 constexpr std::optional<metric> metric_from_name(std::string_view n) {

@@ -24,8 +24,11 @@ struct reading {
 struct report {
   std::string device_id;
   std::string device_type;
-  time_point ts;
+  time_point ts;  ///< event time
   std::vector<reading> readings;
+  /// When hearthd received the message (epoch: not known, taken as `ts`). An event whose
+  /// time is well before it (a gateway's backlog) still alerts, and says how late it came.
+  time_point received_at{};
 };
 
 }  // namespace hearth

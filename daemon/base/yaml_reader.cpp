@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -12,6 +13,30 @@
 #include "base/time.hpp"
 
 namespace hearth {
+
+std::vector<std::string> definition_files(const std::string& dir, diagnostics& out) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const auto ext = e.path().extension();
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+      files.push_back(e.path().string());
+  }
+  if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::optional<std::string> read_definition_file(const std::string& path, diagnostics& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    out.push_back({path, 0, "cannot open file"});
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 std::optional<YAML::Node> load_yaml_text(const std::string& text, const std::string& file,
                                          diagnostics& out) {
@@ -55,6 +80,12 @@ YAML::Node yaml_map::get(const std::string& key) {
   YAML::Node n = std::as_const(node_)[key];
   // A zombie throws on most calls; a fresh Undefined node answers them safely.
   return n.IsDefined() ? n : YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node yaml_map::require(const std::string& key) {
+  auto n = get(key);
+  if (!n.IsDefined() && valid_) missing(key);
+  return n;
 }
 
 void yaml_map::error(const YAML::Node& at, const std::string& message) {

@@ -17,6 +17,13 @@
 
 namespace hearth {
 
+/// The definition files of a folder (`*.yaml`, `*.yml`), sorted by name, so that loading is
+/// the same on every machine. A folder that cannot be read adds a diagnostic.
+std::vector<std::string> definition_files(const std::string& dir, diagnostics& out);
+
+/// A definition file's whole text; nullopt, with a diagnostic, when it cannot be opened.
+std::optional<std::string> read_definition_file(const std::string& path, diagnostics& out);
+
 /// Parses a whole YAML document. On a syntax error, adds a diagnostic and returns nullopt.
 std::optional<YAML::Node> load_yaml_file(const std::string& path, diagnostics& out);
 std::optional<YAML::Node> load_yaml_text(const std::string& text, const std::string& file,
@@ -40,6 +47,8 @@ class yaml_map {
 
   /// Marks `key` as known and returns its node (null node when absent).
   YAML::Node get(const std::string& key);
+  /// Like `get`, and reports the key as missing (or misspelt) when it is absent.
+  YAML::Node require(const std::string& key);
 
   std::optional<std::string> string(const std::string& key, bool required);
   std::optional<double> number(const std::string& key, bool required);

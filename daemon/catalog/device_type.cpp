@@ -7,10 +7,8 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 
 #include "base/time.hpp"
 #include "base/yaml_reader.hpp"
@@ -454,10 +452,13 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   t.file = file;
   if (auto name = doc.string("type", true)) {
     t.name = *name;
+    t.line = line_of(doc.get("type"));
     if (const auto stem = stem_of(file); !file.empty() && stem != *name && file != "<text>")
       doc.error(doc.get("type"),
                 fmt::format("type '{}' must match the file name '{}'", *name, stem));
   }
+  if (const auto n = doc.get("name"); n.IsDefined())
+    t.human_name = i18n::parse_text(n, file, out, "name");
   t.description = doc.string("description", false).value_or("");
   const transport_profile* profile = nullptr;
   if (auto tr = doc.string("transport", true)) {
@@ -534,9 +535,8 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
   if (auto d = doc.duration_value("report_interval", false)) t.report_interval = *d;
   t.life_safety = doc.boolean("life_safety", false).value_or(false);
   if (auto w = doc.number("counter_wrap", false)) {
-    if (*w <= 0 || *w != std::floor(*w))
-      doc.error(doc.get("counter_wrap"),
-                fmt::format("'counter_wrap' must be a whole number above 0, not {}", *w));
+    if (*w <= 0)  // in the counter's unit: 2^32 Wh is 4294967.296 kWh
+      doc.error(doc.get("counter_wrap"), fmt::format("'counter_wrap' must be above 0, not {}", *w));
     else
       t.counter_wrap = *w;
   }
@@ -556,10 +556,10 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
     doc.error("a device type needs at least one entry in 'fields'");
   if (t.frame && t.transport != transport::chirpstack && t.transport != transport::tts)
     doc.error(doc.get("frame"), "'frame' decoding is for LoRaWAN transports (chirpstack, tts)");
-  if (t.counter_wrap && std::none_of(t.fields.begin(), t.fields.end(), [](const field_mapping& f) {
-        return f.metric == metric::water_total_l;
-      }))
-    doc.error(doc.get("counter_wrap"), "'counter_wrap' needs a field mapped to water.total_l");
+  if (t.counter_wrap && std::none_of(t.fields.begin(), t.fields.end(),
+                                     [](const field_mapping& f) { return is_counter(f.metric); }))
+    doc.error(doc.get("counter_wrap"),
+              "'counter_wrap' needs a field mapped to a counter (water.total_l, power.total_kwh)");
   if (out.size() != before) return std::nullopt;
   return t;
 }
@@ -567,14 +567,9 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
 catalog catalog::load_files(const std::vector<std::string>& files, diagnostics& out) {
   catalog c;
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
-      out.push_back({f, 0, "cannot open file"});
-      continue;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (auto t = parse_device_type(ss.str(), f, out)) {
+    const auto text = read_definition_file(f, out);
+    if (!text) continue;
+    if (auto t = parse_device_type(*text, f, out)) {
       if (c.find(t->name))
         out.push_back({f, 1, fmt::format("device type '{}' is defined twice", t->name)});
       else
@@ -585,16 +580,7 @@ catalog catalog::load_files(const std::vector<std::string>& files, diagnostics& 
 }
 
 catalog catalog::load_dir(const std::string& dir, diagnostics& out) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
-      files.push_back(e.path().string());
-  }
-  if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
-  std::sort(files.begin(), files.end());
-  return load_files(files, out);
+  return load_files(definition_files(dir, out), out);
 }
 
 void catalog::add(device_type t) {

@@ -15,6 +15,7 @@
 #include "base/clock.hpp"
 #include "base/diagnostic.hpp"
 #include "base/metric.hpp"
+#include "i18n/text.hpp"
 
 namespace hearth::catalog {
 
@@ -108,6 +109,10 @@ enum class role { device, bridge };
 
 struct device_type {
   std::string name;  ///< "z2m.sos-button"; equals the file name without ".yaml"
+  /// What people call it, in every language (`name: {zh-CN: 烟雾报警器, en: smoke alarm}`):
+  /// the words summaries use. The parser accepts a type without one; the catalogue that
+  /// the daemon runs on refuses it (`app::load_definitions`).
+  std::optional<i18n::text> human_name;
   std::string description;
   catalog::transport transport = transport::native;
   catalog::role role = role::device;
@@ -123,9 +128,10 @@ struct device_type {
   std::optional<frame_spec> frame;
   duration report_interval{0};         ///< 0: the device only reports events (no offline rule)
   bool life_safety = false;            ///< never shed under overload
-  std::optional<double> counter_wrap;  ///< water.total_l counter modulus (e.g. 2^32)
+  std::optional<double> counter_wrap;  ///< counter modulus in its metric's unit (e.g. 2^32 L)
   std::vector<example> examples;
   std::string file;
+  int line = 0;  ///< of the `type:` key
 
   /// The MQTT subscription filter for `topic` ("{external_id}" becomes '+').
   std::string subscription() const;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "engine/template.hpp"
+#include "i18n/keys.hpp"
 #include "normalize/counter.hpp"
 
 namespace hearth::engine {
@@ -36,6 +37,11 @@ void core::set_catalog(std::shared_ptr<const catalog::catalog> c) {
   next_due_ = {};
 }
 
+void core::set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale) {
+  words_ = std::move(words);
+  locale_ = std::move(locale);
+}
+
 // --- local time ---------------------------------------------------------------------------
 
 std::string core::local_time(time_point t) const {
@@ -53,6 +59,18 @@ int core::local_hour(time_point t) const {
   const auto local = date::make_zoned(tz_, t).get_local_time();
   const auto since_midnight = local - std::chrono::floor<date::days>(local);
   return static_cast<int>(std::chrono::floor<std::chrono::hours>(since_midnight).count());
+}
+
+int core::local_minute(time_point t) const {
+  const auto local = date::make_zoned(tz_, t).get_local_time();
+  const auto since_midnight = local - std::chrono::floor<date::days>(local);
+  return static_cast<int>(std::chrono::floor<std::chrono::minutes>(since_midnight).count());
+}
+
+time_point core::local_instant(long long day, int minute) const {
+  const auto local = date::local_days{date::days{day}} + std::chrono::minutes{minute};
+  // A local time skipped or repeated by a clock change reads as its earliest instant.
+  return std::chrono::time_point_cast<duration>(tz_->to_sys(local, date::choose::earliest));
 }
 
 std::string core::local_when(time_point t, time_point now) const {
@@ -182,9 +200,12 @@ void core::set_tilt_baseline(const std::string& device_id, double x_deg, double 
 namespace {
 std::optional<meter_step> step_counter(device_state& d, const report& rep,
                                        const catalog::device_type* type) {
+  // One counter a device: its water counter, else its energy counter.
   const auto* rd = find_reading(rep, metric::water_total_l);
+  if (!rd) rd = find_reading(rep, metric::power_total_kwh);
   if (!rd) return std::nullopt;
   meter_step s;
+  s.metric = rd->metric;
   s.raw = rd->value;
   s.to = rep.ts;
   if (!d.has_counter) {
@@ -201,13 +222,15 @@ std::optional<meter_step> step_counter(device_state& d, const report& rep,
   if (rep.ts <= d.last_sample) return std::nullopt;
   s.from = d.last_sample;
   s.prev_raw = d.last_raw;
-  // A step larger than a burst pipe could deliver (60 L/min, plus 1 m³ of slack) is not
-  // usage: it is a reset, a replaced meter or a corrupted frame. A decrease is a wrap when
-  // the wrapped difference is plausible, a reset otherwise. Usage is never negative.
+  // A step larger than a burst pipe could deliver (60 L/min, plus 1 m³ of slack), or than a
+  // household's supply could draw (30 kW, plus 1 kWh), is not usage: it is a reset, a
+  // replaced meter or a corrupted frame. A decrease is a wrap when the wrapped difference is
+  // plausible, a reset otherwise. Usage is never negative.
   const double minutes =
       std::chrono::duration<double, std::ratio<60>>(rep.ts - d.last_sample).count();
-  const auto step = normalize::counter_step(
-      d.last_raw, s.raw, type ? type->counter_wrap : std::nullopt, 1000 + 60 * minutes);
+  const double bound = s.metric == metric::water_total_l ? 1000 + 60 * minutes : 1 + 0.5 * minutes;
+  const auto step =
+      normalize::counter_step(d.last_raw, s.raw, type ? type->counter_wrap : std::nullopt, bound);
   s.used = step.used_l;
   s.reset = step.what == normalize::counter_delta::kind::reset;
   d.total += s.used;
@@ -268,7 +291,7 @@ std::optional<meter_step> core::on_report(const report& rep, const registry::dev
 // --- signals ------------------------------------------------------------------------------
 
 signal core::make_signal(const rule& r, const context& c, std::vector<alerts::evidence> evidence,
-                         std::map<std::string, std::string> vars, signal::kind what) const {
+                         args vars, signal::kind what) const {
   signal s;
   s.what = what;
   s.rule = r.id;
@@ -301,23 +324,60 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
   }
   s.key = r.id + "|" + subject_id;
   const auto* hh = dev ? registry_->find_household(dev->household_id) : nullptr;
-  vars["device_id"] = c.device_id;
-  vars["device_type"] = c.device_type;
-  vars["location"] = dev && !dev->location.empty() ? dev->location : "unknown location";
-  vars["household_id"] = s.subject.household_id;
-  vars["building"] = s.subject.building;
-  vars["unit"] = hh ? hh->unit : "";
-  vars["place"] = hh ? fmt::format("{} unit {}", hh->building, hh->unit)
-                     : (s.subject.building.empty() ? std::string(c.device_id)
-                                                   : "building " + s.subject.building);
-  vars.try_emplace("time", local_time(c.at));
-  vars.try_emplace(
-      "date",
-      date::format(
-          "%Y-%m-%d",
-          date::make_zoned(tz_, std::chrono::floor<std::chrono::seconds>(c.at)).get_local_time()));
-  s.title = render(r.title, vars);
-  s.summary = render(r.summary, vars);
+  using i18n::arg;
+  auto text = [](std::string_view v) { return arg::of_text(std::string(v)); };
+  auto words = [](std::string key, args a = {}) {
+    return arg::of_message({std::move(key), std::move(a)});
+  };
+  vars["device_id"] = text(c.device_id);
+  // What people call the device ("烟雾报警器" / "smoke alarm"); its type id only when the
+  // catalogue does not know the type (a test's ad-hoc type).
+  const auto type_key = i18n::device_type_name_key(c.device_type);
+  vars["device_type"] = words_->has(type_key) ? words(type_key) : text(c.device_type);
+  vars["location"] =
+      dev && !dev->location.empty() ? text(dev->location) : words("location.unknown");
+  vars["household_id"] = text(s.subject.household_id);
+  vars["building"] = text(s.subject.building);
+  vars["unit"] = text(hh ? hh->unit : std::string_view());
+  if (hh)
+    vars["place"] =
+        words("place.household", {{"building", text(hh->building)}, {"unit", text(hh->unit)}});
+  else if (!s.subject.building.empty())
+    vars["place"] = words("place.building", {{"building", text(s.subject.building)}});
+  else
+    vars["place"] = words("place.device", {{"device_id", text(c.device_id)}});
+  vars.try_emplace("time", arg::of_time(c.at));
+  const auto now = clock_.now();
+  // A report that came late: when it happened, how late, and when it arrived. Said in
+  // every summary, whatever the rule's template, so that no old event reads as new.
+  std::optional<i18n::message> late;
+  if (what == signal::kind::fire && c.rep && c.rep->received_at != time_point{} &&
+      c.rep->received_at - c.rep->ts >= k_late_after)
+    late = i18n::message{"late.arrival",
+                         {{"event_time", arg::of_time(c.rep->ts)},
+                          {"age", arg::of_age(c.rep->ts)},
+                          {"delay", arg::of_span(c.rep->received_at - c.rep->ts)},
+                          {"arrived", arg::of_time(c.rep->received_at)}}};
+  for (auto loc : i18n::k_locales) {
+    const i18n::context in{*words_, loc, tz_, now};
+    auto v = vars;
+    v.try_emplace("date", arg::of_text(i18n::format_date(in, c.at)));
+    auto& w = s.texts[std::string(loc)];
+    // A rule made in code rather than loaded may have its one-language texts only.
+    const auto title = r.title_text.str(loc), summary = r.summary_text.str(loc);
+    w.title = i18n::render_template(in, title.empty() ? r.title : title, v);
+    w.summary = i18n::render_template(in, summary.empty() ? r.summary : summary, v);
+    if (late) w.summary += i18n::render(in, *late);
+    // A sentence starts with a capital, also when it starts with a name from the catalogue
+    // ("Smoke alarm tampered with in B3 unit 502"); Chinese has no case.
+    for (auto* t : {&w.title, &w.summary})
+      if (!t->empty() && (*t)[0] >= 'a' && (*t)[0] <= 'z')
+        (*t)[0] = static_cast<char>((*t)[0] - 'a' + 'A');
+  }
+  if (auto it = s.texts.find(locale_); it != s.texts.end()) {
+    s.title = it->second.title;
+    s.summary = it->second.summary;
+  }
   return s;
 }
 

@@ -23,6 +23,9 @@
 #include "engine/rule.hpp"
 #include "engine/signal.hpp"
 #include "engine/state.hpp"
+#include "i18n/catalogue.hpp"
+#include "i18n/format.hpp"
+#include "i18n/locale.hpp"
 #include "registry/registry.hpp"
 
 namespace date {
@@ -31,12 +34,14 @@ class time_zone;
 
 namespace hearth::engine {
 
-/// The change of a counter between two reports of one device.
+/// The change of a counter (water.total_l, or power.total_kwh for a device without a
+/// water counter) between two reports of one device.
 struct meter_step {
+  hearth::metric metric = hearth::metric::water_total_l;  ///< which counter moved
   bool first = false;  ///< the first reading ever: nothing to compare with
   bool reset = false;  ///< the counter went back (or jumped) implausibly: usage unknown
   time_point from, to;
-  double used = 0;  ///< litres between `from` and `to`, never negative
+  double used = 0;  ///< in the counter's unit (L, kWh) between `from` and `to`, never negative
   double raw = 0, prev_raw = 0;
 };
 
@@ -48,7 +53,7 @@ struct context {
   const report* rep = nullptr;  ///< null for signals from `tick`
   // Set for reports only:
   const catalog::device_type* type = nullptr;
-  const meter_step* step = nullptr;  ///< the report moved the water counter
+  const meter_step* step = nullptr;  ///< the report moved the device's counter
   bool tilt = false;                 ///< the report carried a tilt angle
   bool only_offline = false;         ///< only `device.online` false: a bridge speaking of it
   bool came_back = false;            ///< a message (not only offline) from a device seen before
@@ -56,6 +61,14 @@ struct context {
 
 /// The first reading of `m` in the report, or nullptr.
 const reading* find_reading(const report& r, metric m);
+
+/// A summary's placeholders with typed values (a reading in its unit, a time, a duration,
+/// a catalogue text), rendered in each language by `core::make_signal`.
+using args = std::map<std::string, i18n::arg>;
+
+/// An event that reached hearthd this much after its event time arrived late: its summary
+/// says so, with both times.
+inline constexpr duration k_late_after = std::chrono::minutes(5);
 
 class core {
  public:
@@ -68,6 +81,11 @@ class core {
   const catalog::catalog& types() const { return *catalog_; }
   void set_registry(std::shared_ptr<const registry::registry> r);
   void set_catalog(std::shared_ptr<const catalog::catalog> c);
+  /// The message catalogue summaries are written from, and the locale of a signal's
+  /// `title`/`summary` (the config's `locale`). Until it is set, the catalogue is empty
+  /// and texts show their keys.
+  void set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale);
+  const i18n::catalogue& words() const { return *words_; }
 
   // --- selection --------------------------------------------------------------------------
   /// The rule's `select` picks this device (types, buildings, residents' age and living).
@@ -133,15 +151,20 @@ class core {
   std::string local_time(time_point t) const;  ///< "07:05"
   long long local_day(time_point t) const;     ///< days since the epoch, in local time
   int local_hour(time_point t) const;          ///< 0..23
+  int local_minute(time_point t) const;        ///< minutes since local midnight, 0..1439
+  /// The instant of `minute` past local midnight on local day `day` (a `local_day` value).
+  time_point local_instant(long long day, int minute) const;
   /// "06:10" on the day of `now`, "19 Nov 22:10" on another day.
   std::string local_when(time_point t, time_point now) const;
 
   // --- signals ----------------------------------------------------------------------------
-  /// A signal of `r` about `c`, its title and summary rendered from `vars` and the
-  /// subject's placeholders (place, location, unit, building, ...).
+  /// A signal of `r` about `c`, its title and summary rendered in every language from
+  /// `vars` and the subject's placeholders (place, location, unit, building, device_type,
+  /// time, date). "Today" is judged against the clock's now. A report that arrived
+  /// `k_late_after` or more after its event time gets a sentence saying when it happened
+  /// and how late it came, in every rule's summary.
   signal make_signal(const rule& r, const context& c, std::vector<alerts::evidence> evidence,
-                     std::map<std::string, std::string> vars,
-                     signal::kind what = signal::kind::fire) const;
+                     args vars, signal::kind what = signal::kind::fire) const;
 
   // --- persistence (the engine's take_changes/snapshot/restore) ---------------------------
   void touch(const std::string& key) { dirty_.insert(key); }
@@ -177,6 +200,8 @@ class core {
 
   const clock& clock_;
   const date::time_zone* tz_ = nullptr;
+  std::shared_ptr<const i18n::catalogue> words_ = std::make_shared<i18n::catalogue>();
+  std::string locale_{i18n::k_default_locale};
   std::shared_ptr<const registry::registry> registry_ = std::make_shared<registry::registry>();
   std::shared_ptr<const catalog::catalog> catalog_ = std::make_shared<catalog::catalog>();
   std::map<std::string, std::unique_ptr<device_state>, std::less<>> devices_;  ///< by device id

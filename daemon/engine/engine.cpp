@@ -17,6 +17,10 @@ void engine::set_registry(std::shared_ptr<const registry::registry> r) {
   core_->set_registry(std::move(r));
 }
 
+void engine::set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale) {
+  core_->set_messages(std::move(words), std::move(locale));
+}
+
 void engine::set_catalog(std::shared_ptr<const catalog::catalog> c) {
   core_->set_catalog(std::move(c));
 }
@@ -51,6 +55,10 @@ std::vector<signal> engine::on_report(const report& rep) {
     if (k.selected(r, rep.device_type, dev, rep.ts)) r.how->on_report(r, c, k, out);
   }
   return out;
+}
+
+time_point engine::next_due() const {
+  return core_->next_due();
 }
 
 std::vector<signal> engine::tick(time_point now) {

@@ -30,6 +30,7 @@
 #include "catalog/device_type.hpp"
 #include "engine/rule.hpp"
 #include "engine/signal.hpp"
+#include "i18n/catalogue.hpp"
 #include "registry/registry.hpp"
 
 namespace hearth::engine {
@@ -48,12 +49,20 @@ class engine {
   void set_registry(std::shared_ptr<const registry::registry> r);
   /// Device types: report intervals (no-data), counter wraps and transports (gateways).
   void set_catalog(std::shared_ptr<const catalog::catalog> c);
+  /// The message catalogue titles and summaries are written from (device type names,
+  /// metric names, units, dates), and `locale`, the language of `signal::title`/`summary`.
+  /// Every signal also carries its texts in every locale (`signal::texts`).
+  void set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale);
   void set_rules(std::vector<rule> rules);
   const std::vector<rule>& rules() const { return rules_; }
 
   /// Evaluates one report (one message's readings from one device).
   std::vector<signal> on_report(const report& r);
 
+  /// When `tick` next has something to do: the earliest deadline of a time-driven rule
+  /// (at or before now: tick at once; time_point::max(): nothing until the next report).
+  /// Replay steps its clock to it.
+  time_point next_due() const;
   /// Fires what time alone decides: no-data deadlines and `for:` windows that have passed.
   std::vector<signal> tick(time_point now);
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "i18n/keys.hpp"
+
 namespace hearth::engine {
 
 namespace {
@@ -102,9 +104,10 @@ void parse_when(yaml_map& doc, rule& r) {
 void parse_counter(yaml_map& doc, metric& into) {
   if (auto m = doc.string("metric", false)) {
     auto met = metric_from_name(*m);
-    if (!met || info(*met).boolean)
-      doc.error(doc.get("metric"),
-                fmt::format("'metric' must be a counter such as water.total_l, not '{}'", *m));
+    if (!met || !is_counter(*met))
+      doc.error(
+          doc.get("metric"),
+          fmt::format("'metric' must be a counter (water.total_l, power.total_kwh), not '{}'", *m));
     else
       into = *met;
   }
@@ -145,13 +148,44 @@ bool clear_holds(const std::vector<condition>& conds, const report& rep) {
   return any;
 }
 
-std::string value_text(metric m, double v) {
-  if (info(m).boolean) return v != 0 ? "true" : "false";
-  return fmt::format("{:g}", v);
+i18n::arg metric_arg(metric m) {
+  return i18n::arg::of_message({i18n::metric_name_key(m), {}});
 }
 
-std::string litres(double v) {
-  return fmt::format("{:.0f} L", v);
+i18n::arg reading_arg(metric m, double v) {
+  if (info(m).boolean) return i18n::arg::of_message({i18n::metric_state_key(m, v != 0), {}});
+  return i18n::arg::of_quantity(v, std::string(info(m).unit));
+}
+
+i18n::arg condition_arg(const condition& c, double value) {
+  if (info(c.metric).boolean) return reading_arg(c.metric, value);
+  const char* key = "condition.at_least";
+  switch (c.cmp) {
+    case condition::op::above:
+      key = "condition.above";
+      break;
+    case condition::op::at_most:
+      key = "condition.at_most";
+      break;
+    case condition::op::below:
+      key = "condition.below";
+      break;
+    default:
+      break;
+  }
+  return i18n::arg::of_message({key,
+                                {{"metric", metric_arg(c.metric)},
+                                 {"value", reading_arg(c.metric, value)},
+                                 {"limit", reading_arg(c.metric, c.operand)}}});
+}
+
+i18n::arg litres_arg(double v) {
+  return i18n::arg::of_quantity(v, "L");
+}
+
+i18n::arg amount_arg(metric m, double v) {
+  if (m == metric::water_total_l) return litres_arg(v);
+  return i18n::arg::of_quantity(v, std::string(info(m).unit));
 }
 
 }  // namespace hearth::engine

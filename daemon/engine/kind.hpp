@@ -11,6 +11,7 @@
 /// (`core::instance<S>`), where it is persisted as a row and restored after a restart.
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ class behaviour {
   virtual time_point tick(const rule&, time_point, core&, std::vector<signal>&) const {
     return time_point::max();
   }
+  /// True when the rule fires once, as its condition starts (then clears), rather than at
+  /// every matching report: a fire held back by a silence must then alert when the silence
+  /// ends (alerts::rule_policy::state).
+  virtual bool fires_once() const { return true; }
   /// A fresh per-device state of the type this kind asks `core::instance` for.
   virtual std::unique_ptr<instance_state> new_state() const {
     return std::make_unique<instance_state>();
@@ -50,10 +55,13 @@ class behaviour {
 struct kind_info {
   std::string_view name;
   std::shared_ptr<const behaviour> (*parse)(yaml_map& doc, rule& r);
+  /// The placeholders the kind fills in titles and summaries, besides the common ones
+  /// (`k_common_placeholders`, engine/template.hpp). A rule's texts may use no others.
+  std::span<const std::string_view> fills;
 };
 
 /// Registers a kind at static initialisation: in the kind's .cpp,
-/// `const kind_registration registered{{"event", &parse}};`.
+/// `const kind_registration registered{{"event", &parse, k_fills}};`.
 struct kind_registration {
   explicit kind_registration(kind_info k);
 };
@@ -78,8 +86,16 @@ void parse_positive(yaml_map& doc, const char* key, bool required, duration& int
 std::vector<metric> inputs(const rule& r);
 /// Every clear condition whose metric is in the report holds, and at least one is there.
 bool clear_holds(const std::vector<condition>& conds, const report& rep);
-/// "true"/"false" for a boolean metric, the number otherwise.
-std::string value_text(metric m, double v);
-std::string litres(double v);  ///< "12 L"
+/// The metric's name, from the catalogue ("燃气浓度" / "gas").
+i18n::arg metric_arg(metric m);
+/// A reading in words: a boolean metric's state ("检测到烟雾" / "smoke detected"), else
+/// the number in the metric's unit ("35 %LEL").
+i18n::arg reading_arg(metric m, double v);
+/// The condition a reading met, with the reading: a boolean metric's state, or
+/// "燃气浓度 35 %LEL（报警值 20 %LEL）" / "gas at 35 %LEL (alarm level 20 %LEL)".
+i18n::arg condition_arg(const condition& c, double value);
+i18n::arg litres_arg(double v);  ///< "12 升" / "12 L"
+/// A counter's amount in its unit: "12 升" / "12 L", "3.2 kWh".
+i18n::arg amount_arg(metric m, double v);
 
 }  // namespace hearth::engine

@@ -11,6 +11,7 @@
 
 #include "base/clock.hpp"
 #include "base/metric.hpp"
+#include "i18n/text.hpp"
 
 namespace hearth::engine {
 
@@ -40,7 +41,11 @@ struct rule {
   int priority = 4;
   /// `kind:`, one of the kinds registered in engine/kinds/ (`kind_names()`).
   std::string kind;
-  std::string title, summary;  ///< templates; placeholders checked at load
+  /// Title and summary templates in every language (`{zh-CN: ..., en: ...}`); each
+  /// placeholder is one the rule's kind fills, checked at load in every language.
+  i18n::text title_text, summary_text;
+  /// The templates in the locale the daemon publishes in (`select_locale`; zh-CN at load).
+  std::string title, summary;
   subject_scope subject = subject_scope::device;
   selector select;
   std::vector<condition> when;    ///< event: any of these fires; threshold: any of these breaches

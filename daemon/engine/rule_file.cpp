@@ -4,14 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "base/yaml_reader.hpp"
 #include "engine/kind.hpp"
 #include "engine/template.hpp"
+#include "i18n/locale.hpp"
 
 namespace hearth::engine {
 
@@ -65,11 +63,14 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
     }
   }
   for (const char* key : {"title", "summary"}) {
-    if (auto t = doc.string(key, true)) {
-      if (auto problem = check_template(*t))
-        doc.error(doc.get(key), fmt::format("{}: {}", key, *problem));
-      (std::string_view(key) == "title" ? r.title : r.summary) = *t;
-    }
+    const auto node = doc.require(key);
+    if (!node.IsDefined()) continue;
+    auto t = i18n::parse_text(node, file, out, key);
+    if (!t) continue;
+    if (kind)
+      for (const auto& [line, problem] : check_placeholders(*t, *kind))
+        out.push_back({file, line, fmt::format("{}: {}", key, problem)});
+    (std::string_view(key) == "title" ? r.title_text : r.summary_text) = std::move(*t);
   }
   if (auto s = doc.string("subject", false)) {
     if (*s == "device")
@@ -94,26 +95,19 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
               "a priority-1 rule cannot be a welfare rule: away never mutes life-safety");
   doc.finish();
   if (out.size() != before) return std::nullopt;
+  r.title = r.title_text.str(i18n::k_default_locale);
+  r.summary = r.summary_text.str(i18n::k_default_locale);
   return r;
 }
 
 std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
-      files.push_back(e.path().string());
-  }
-  if (ec) out.push_back({dir, 0, "cannot read folder: " + ec.message()});
-  std::sort(files.begin(), files.end());
+  const auto files = definition_files(dir, out);
   std::vector<rule> rules;
   std::set<std::string> ids;
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (auto r = parse_rule(ss.str(), f, out)) {
+    const auto text = read_definition_file(f, out);
+    if (!text) continue;
+    if (auto r = parse_rule(*text, f, out)) {
       if (!ids.insert(r->id).second) {
         out.push_back({f, r->line, fmt::format("rule id '{}' is defined twice", r->id)});
         continue;
@@ -122,6 +116,13 @@ std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out) {
     }
   }
   return rules;
+}
+
+void select_locale(std::vector<rule>& rules, std::string_view locale) {
+  for (auto& r : rules) {
+    r.title = r.title_text.str(locale);
+    r.summary = r.summary_text.str(locale);
+  }
 }
 
 }  // namespace hearth::engine

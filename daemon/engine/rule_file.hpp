@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/diagnostic.hpp"
@@ -18,5 +19,9 @@ std::optional<rule> parse_rule(const std::string& text, const std::string& file,
 
 /// Loads every `*.yaml` in `dir`; ids must be unique.
 std::vector<rule> load_rules_dir(const std::string& dir, diagnostics& out);
+
+/// Sets each rule's `title` and `summary` to its texts in `locale` (the config's `locale`,
+/// the language of what hearthd publishes).
+void select_locale(std::vector<rule>& rules, std::string_view locale);
 
 }  // namespace hearth::engine

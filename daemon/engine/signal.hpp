@@ -18,7 +18,8 @@ struct signal {
   int priority = 4;
   std::string key;  ///< "rule|subject": the dedup key of the alert
   alerts::subject subject;
-  std::string title, summary;
+  std::string title, summary;  ///< in the config's `locale`
+  alerts::wordings texts;      ///< in every locale
   std::vector<alerts::evidence> evidence;
   time_point at;              ///< event time of the report (or the tick) that produced it
   bool auto_resolve = false;  ///< from the rule: a clear signal may resolve the alert

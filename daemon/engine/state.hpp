@@ -41,7 +41,7 @@ struct device_state {
   time_point last_seen{};  ///< arrival time (the clock) of the last message
   bool online = true;      ///< last `device.online`
   bool has_counter = false;
-  double last_raw = 0, total = 0;  ///< raw counter, and litres since first seen (never negative)
+  double last_raw = 0, total = 0;  ///< raw counter, and its use since first seen (never negative)
   time_point last_sample{};
   std::optional<double> x, y, base_x, base_y;  ///< tilt now, and at installation
 

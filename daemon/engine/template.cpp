@@ -5,40 +5,50 @@
 
 #include <algorithm>
 
-namespace hearth::engine {
+#include "engine/kind.hpp"
 
-std::optional<std::string> check_template(std::string_view t) {
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '}') return fmt::format("unbalanced '}}' at column {}", i + 1);
-    if (t[i] != '{') continue;
-    const auto close = t.find('}', i);
-    if (close == std::string_view::npos) return fmt::format("unclosed '{{' at column {}", i + 1);
-    const auto name = t.substr(i + 1, close - i - 1);
-    if (std::find(std::begin(k_placeholders), std::end(k_placeholders), name) ==
-        std::end(k_placeholders))
-      return fmt::format("unknown placeholder '{{{}}}'", name);
-    i = close;
-  }
-  return std::nullopt;
+namespace hearth::engine {
+namespace {
+
+bool in(std::span<const std::string_view> s, std::string_view n) {
+  return std::find(s.begin(), s.end(), n) != s.end();
 }
 
-std::string render(std::string_view t, const std::map<std::string, std::string>& vars) {
-  std::string out;
-  out.reserve(t.size() + 32);
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '{') {
-      const auto close = t.find('}', i);
-      if (close != std::string_view::npos) {
-        auto it = vars.find(std::string(t.substr(i + 1, close - i - 1)));
-        if (it != vars.end()) {
-          out += it->second;
-          i = close;
-          continue;
-        }
+}  // namespace
+
+bool fills(const kind_info& k, std::string_view name) {
+  return in(k_common_placeholders, name) || in(k.fills, name);
+}
+
+bool known_placeholder(std::string_view name) {
+  const auto names = kind_names();
+  return std::any_of(names.begin(), names.end(),
+                     [&](std::string_view n) { return fills(*find_kind(n), name); });
+}
+
+std::vector<std::pair<int, std::string>> check_placeholders(const i18n::text& t,
+                                                            const kind_info& k) {
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& [loc, f] : t.forms) {
+    for (const auto& name : i18n::placeholders_of(f.other)) {
+      if (fills(k, name)) continue;
+      if (!known_placeholder(name)) {
+        out.emplace_back(f.line, fmt::format("unknown placeholder '{{{}}}'", name));
+        continue;
       }
+      std::string offered;
+      for (auto p : k_common_placeholders)
+        offered += (offered.empty() ? "{" : ", {") + std::string(p) + "}";
+      for (auto p : k.fills)
+        offered += ", {" + std::string(p) + "}";
+      out.emplace_back(
+          f.line, fmt::format("placeholder '{{{}}}' is never filled by a {} rule (it fills {})",
+                              name, k.name, offered));
     }
-    out.push_back(t[i]);
   }
+  // The same mistake in both languages is one mistake: report it once per line and text.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

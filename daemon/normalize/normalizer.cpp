@@ -88,6 +88,7 @@ result<time_point> time_field(const json::value& doc, std::string_view path, boo
     return field_error(reason::bad_timestamp,
                        fmt::format("'{}' is not an RFC 3339 time: '{}'", path,
                                    std::string_view(v->get_string()).substr(0, 40)));
+  if (auto c = check_event_time(*t, path); !c) return c.err();
   return *t;
 }
 
@@ -122,6 +123,13 @@ result<std::optional<time_point>> json_event_time(const json::value& doc,
 }
 
 }  // namespace
+
+status check_event_time(time_point t, std::string_view field) {
+  if (t >= k_earliest_event_time) return ok();
+  return field_error(reason::bad_timestamp,
+                     fmt::format("'{}' is {}, before 2000: the device's clock is not set", field,
+                                 format_rfc3339(t)));
+}
 
 std::optional<std::string> match_topic(std::string_view pattern, std::string_view topic) {
   std::string ext;
@@ -388,6 +396,21 @@ std::optional<value> checked(metric m, double v, double min, double max, std::st
   return value{m, v};
 }
 
+/// A boolean metric takes true or false, a quantity a number: `water.total_l: true` is
+/// not one litre, and `sos.pressed: 1` is not a press. (A type that receives 0/1 for a
+/// state maps it explicitly with `map: {"1": true, "0": false}`.)
+std::optional<error> type_mismatch(metric m, const json::value& v, std::string_view field) {
+  if (info(m).boolean && !v.is_bool())
+    return field_error(reason::wrong_type,
+                       fmt::format("'{}' is true or false for {}, not {}", field, name(m),
+                                   scalar_text(v).substr(0, 40)));
+  if (!info(m).boolean && v.is_bool())
+    return field_error(reason::wrong_type,
+                       fmt::format("'{}' must be a number for {}, not {}", field, name(m),
+                                   v.get_bool() ? "true" : "false"));
+  return std::nullopt;
+}
+
 }  // namespace
 
 result<decoded> map_fields(const catalog::device_type& type, const envelope& env) {
@@ -407,6 +430,10 @@ result<decoded> map_fields(const catalog::device_type& type, const envelope& env
         out.field_errors.push_back(
             field_error(reason::wrong_type,
                         fmt::format("'{}' must be a number or a boolean", std::string_view(key))));
+        continue;
+      }
+      if (auto e = type_mismatch(*m, v, std::string_view(key))) {
+        out.field_errors.push_back(std::move(*e));
         continue;
       }
       if (auto r = checked(*m, *n, info(*m).min, info(*m).max, key, out.field_errors))
@@ -432,6 +459,10 @@ result<decoded> map_fields(const catalog::device_type& type, const envelope& env
       if (!n) {
         out.field_errors.push_back(field_error(
             reason::wrong_type, fmt::format("'{}' is not a number or a boolean", f.path)));
+        continue;
+      }
+      if (auto e = type_mismatch(f.metric, *v, f.path)) {
+        out.field_errors.push_back(std::move(*e));
         continue;
       }
       d = *n * f.scale + f.offset;

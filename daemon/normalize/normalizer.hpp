@@ -27,6 +27,13 @@ namespace hearth::normalize {
 
 inline constexpr std::size_t k_max_payload = 64 * 1024;
 
+/// An event time before this cannot be true: no device hearth serves reported before
+/// 2000, and a clock that says 1970 was never set. Such a message is `bad-timestamp`.
+inline constexpr time_point k_earliest_event_time{std::chrono::milliseconds{946'684'800'000}};
+
+/// Rejects an impossible event time (`bad-timestamp`); `field` names it in the message.
+status check_event_time(time_point t, std::string_view field);
+
 /// Reason codes (quarantine `reason`, `/metrics` label `reason`).
 namespace reason {
 inline constexpr const char* oversized = "oversized";

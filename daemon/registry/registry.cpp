@@ -177,7 +177,19 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
                         : kind == &k_residents ? "residents"
                         : kind == &k_devices   ? "devices"
                                                : "buildings";
-    into.sources[fmt::format("{}:{}", table, trim(rec.fields[0]))] = {file, rec.line, {}};
+    // An id given twice in one import (one file or several) is a mistake, not an update:
+    // the later row would silently replace the earlier, and the device it described would
+    // turn "unregistered" (a real SOS button among them). Updates come from later imports.
+    const auto id = trim(rec.fields[0]);
+    const auto key = fmt::format("{}:{}", table, id);
+    if (auto seen = into.sources.find(key); seen != into.sources.end() && !id.empty()) {
+      out.push_back({file, rec.line,
+                     fmt::format("{} '{}' is already defined at {}:{}", header[0], id,
+                                 seen->second.file, seen->second.line),
+                     1});
+      continue;
+    }
+    into.sources[key] = {file, rec.line, {}};
     if (kind == &k_households) {
       household_row h{rd.text(0, true), rd.text(1, true), rd.text(2, false), rd.text(3, false)};
       if (rd.ok) into.households.push_back(std::move(h));
@@ -457,6 +469,8 @@ void registry::index() {
     external_hashes_[i] = folded_hash(entries_.devices[external_[i]].external_id);
   residents_by_household_ = sorted_positions(
       entries_.residents, [](const resident& r) { return r.household_id; }, by_text, false);
+  devices_by_household_ = sorted_positions(
+      entries_.devices, [](const device& d) { return d.household_id; }, by_text, false);
 }
 
 namespace {
@@ -504,6 +518,19 @@ std::vector<const resident*> registry::residents_of(std::string_view household_i
   for (auto it = lo; it != residents_by_household_.end() && rs[*it].household_id == household_id;
        ++it)
     out.push_back(&rs[*it]);
+  return out;
+}
+
+std::vector<const device*> registry::devices_of(std::string_view household_id) const {
+  std::vector<const device*> out;
+  if (household_id.empty()) return out;  // building-level devices belong to no household
+  const auto& ds = entries_.devices;
+  auto lo =
+      std::lower_bound(devices_by_household_.begin(), devices_by_household_.end(), household_id,
+                       [&](std::uint32_t i, std::string_view k) { return ds[i].household_id < k; });
+  for (auto it = lo; it != devices_by_household_.end() && ds[*it].household_id == household_id;
+       ++it)
+    out.push_back(&ds[*it]);
   return out;
 }
 

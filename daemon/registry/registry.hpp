@@ -123,6 +123,8 @@ class registry {
   const building* find_building(std::string_view id) const;
   /// In import order.
   std::vector<const resident*> residents_of(std::string_view household_id) const;
+  /// The devices of a household, in import order (none for an empty id).
+  std::vector<const device*> devices_of(std::string_view household_id) const;
 
   const entries& all() const { return entries_; }
 
@@ -139,7 +141,7 @@ class registry {
   entries entries_;
   /// Entry positions sorted by key (stable, so equal keys stay in import order).
   std::vector<std::uint32_t> households_, residents_, devices_, external_, buildings_,
-      residents_by_household_;
+      residents_by_household_, devices_by_household_;
   /// The folded hash of each `external_` entry's id, in the same order (8 B a device): a
   /// look-up, once per message, then hashes only its own key.
   std::vector<std::uint64_t> external_hashes_;

@@ -43,6 +43,7 @@ void store::save_alert(const alerts::alert& a) {
   body["key"] = a.key;
   for (const auto& [k, v] : alerts::lifecycle_json(a))
     body[k] = v;  // tier and deadlines survive restart
+  if (!a.texts.empty()) body["texts"] = alerts::texts_json(a);  // every reader's language
   st.bind(8, json::serialize(body)).run();
   tx.commit();
 }

@@ -45,6 +45,7 @@ fed feed(const workload& w, const app::definitions& defs,
   manual_clock clock(w.traffic.messages.front().ts);
   telemetry tel;
   engine::engine eng(defs.rules, clock, "Asia/Shanghai");
+  eng.set_messages(defs.messages, "zh-CN");  // summaries in every language, as live
   alerts::book book(clock, 0);
   std::unique_ptr<store::store> st;
   std::unique_ptr<store::writer> wr;

@@ -93,6 +93,20 @@ TEST_CASE(
   CHECK(body_of(anon).at("error") == "unauthenticated");
   CHECK(http(port, "GET", "/api/v1/alerts", "", bearer("not-a-token")).status == 401);
 
+  // The message catalogue needs no credentials: the login screen speaks the operator's
+  // language before anyone has logged in. By path, or by Accept-Language.
+  auto zh = http(port, "GET", "/api/v1/messages/zh-CN", "", {{"Authorization", ""}});
+  REQUIRE(zh.status == 200);
+  CHECK(zh.headers["Content-Language"] == "zh-CN");
+  CHECK(body_of(zh).at("messages").at("device_type.z2m.smoke-detector.name") == "烟雾报警器");
+  CHECK(body_of(zh).at("messages").at("age.days") == "{n}天前");
+  auto en = http(port, "GET", "/api/v1/messages", "",
+                 {{"Authorization", ""}, {"Accept-Language", "en-GB,en;q=0.9,zh;q=0.5"}});
+  REQUIRE(en.status == 200);
+  CHECK(body_of(en).at("locale") == "en");
+  CHECK(body_of(en).at("messages").at("age.days").at("one") == "{n} day ago");
+  CHECK(http(port, "GET", "/api/v1/messages/fr", "", {{"Authorization", ""}}).status == 404);
+
   // The operator: the whole queue and the call sheet of either resident.
   CHECK(queue_ids(port, op).size() == 2);
   auto detail = http(port, "GET", "/api/v1/alerts/" + lu_alert, "", bearer(op));

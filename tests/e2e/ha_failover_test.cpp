@@ -106,7 +106,7 @@ struct ha_pair {
 TEST_CASE(
     "five alternating kill -9s of the active node: the standby takes over and serves a new "
     "SOS within 5 s each time, and nothing committed is lost",
-    "[e2e][ha]") {
+    "[e2e][ha][pg]") {
   ha_pair p(pg_cluster::shared().fresh_database());
   const auto stored = [&] {
     return pg_query_ints(p.db,
@@ -230,7 +230,7 @@ TEST_CASE(
 TEST_CASE(
     "split brain: the active node that loses the database stops acting before the standby "
     "takes over, and there is never more than one active node",
-    "[e2e][ha]") {
+    "[e2e][ha][pg]") {
   auto& pg = pg_cluster::shared();
   tcp_proxy path_a(pg.port());  // node a reaches the database through this
   const auto db = pg.fresh_database();
@@ -278,7 +278,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a PostgreSQL restart: both nodes recover, one is active, no alert is lost",
-          "[e2e][ha]") {
+          "[e2e][ha][pg]") {
   pg_cluster pg;  // its own cluster: this test stops it
   ha_pair p(pg.fresh_database());
   publish(p.mosquitto.uri(), sos_topic(0), R"({"action":"emergency"})");

@@ -475,6 +475,11 @@ def walk(tmp, mqtt_port, port, passwords):
     walked.add("metrics")
     for op_id in ("consoleIndex", "consoleIndexHtml", "consoleScript", "consoleStyle"):
         call(op_id, port, expect=200)
+    # The message catalogue: open, in either language, and 404 for one hearth does not ship.
+    for locale in ("zh-CN", "en"):
+        call("messages", port, path_args={"locale": locale}, expect=200, label=f"({locale})")
+    call("messages", port, path_args={"locale": "fr"}, expect=404)
+    call("messagesForCaller", port, headers={"Accept-Language": "en-US,en;q=0.9"}, expect=200)
 
     method_walk(port)
 

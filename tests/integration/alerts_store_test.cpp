@@ -19,7 +19,9 @@
 #include "store/audit.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
+#include "api/views.hpp"
 #include "support/auth_support.hpp"
+#include "support/shipped.hpp"
 
 namespace {
 using namespace hearth;
@@ -470,4 +472,75 @@ TEST_CASE("a read of a resident's personal data is an audit row with its actor",
   CHECK(rows[0].entry.subject == "resident:R-1001");
   CHECK(rows[0].entry.channel == "api");
   CHECK(n.st.verify_audit().ok());
+}
+
+TEST_CASE("the API answers in the caller's language, and the timeline is in words",
+          "[alerts][api][i18n]") {
+  temp_dir d;
+  manual_clock clock{at("2026-11-20T07:00:00Z")};  // 15:00 in Shanghai
+  api_node n(clock, d.file("hearth.db"));
+  n.routes.set_messages(hearth::test::shipped_messages(), "zh-CN", "Asia/Shanghai");
+  auto s = fire("sos-pressed", 1, "sos-3-502");
+  s.texts = {{"zh-CN", {"B3栋502室 SOS 呼救", "B3栋502室（bedroom）的SOS 按键在 15:00 被按下。"}},
+             {"en", {"SOS pressed in B3 unit 502", "The SOS button ... at 15:00."}}};
+  s.title = s.texts["zh-CN"].title;
+  s.summary = s.texts["zh-CN"].summary;
+  const auto id = n.signal(s)[0].after.id;
+  clock.advance(24h);  // the next day: times in the timeline carry their date
+  REQUIRE(n.call("POST", "/api/v1/alerts/" + id + "/claim", "", "op-wang").status == 200);
+
+  auto get = [&](const std::string& path, const std::string& lang) {
+    api::request r;
+    r.method = "GET";
+    r.path = path;
+    r.headers["authorization"] =
+        "Bearer " + hearth::test::issue_token(n.st, "op-wang", auth::role::operator_desk);
+    if (!lang.empty()) r.headers["accept-language"] = lang;
+    return n.routes.handle(r);
+  };
+  auto zh = get("/api/v1/alerts/" + id, "");  // no Accept-Language: the config's locale
+  REQUIRE(zh.status == 200);
+  CHECK(zh.headers["Content-Language"] == "zh-CN");
+  const auto zh_body = parse(zh);  // kept: the references below point into it
+  CHECK(zh_body.at("title") == "B3栋502室 SOS 呼救");
+  const auto& tl = zh_body.at("timeline").as_array();
+  REQUIRE(tl.size() >= 2);
+  const auto& opened = tl[0].as_object().at("words").as_object();
+  CHECK(opened.at("when") == "11月20日 15:00");
+  CHECK(opened.at("who") == "系统");
+  CHECK(opened.at("what") == "产生告警");
+  CHECK(opened.at("how") == "规则");
+  const auto& claimed = tl.back().as_object().at("words").as_object();
+  CHECK(claimed.at("when") == "15:00");
+  CHECK(claimed.at("who") == "op-wang");
+  CHECK(claimed.at("what") == "已认领");
+  CHECK(claimed.at("how") == "接口");
+
+  auto en = get("/api/v1/alerts/" + id, "en-GB,en;q=0.9");
+  CHECK(en.headers["Content-Language"] == "en");
+  const auto en_body = parse(en);
+  CHECK(en_body.at("title") == "SOS pressed in B3 unit 502");
+  const auto& tl_en = en_body.at("timeline").as_array();
+  CHECK(tl_en[0].as_object().at("words").at("when") == "20 Nov 15:00");
+  CHECK(tl_en[0].as_object().at("words").at("what") == "alert opened");
+  auto list = get("/api/v1/alerts", "en");
+  CHECK(parse(list).at("alerts").as_array()[0].at("title") == "SOS pressed in B3 unit 502");
+}
+
+TEST_CASE("a tier notified a thousand times is one timeline entry, counted", "[alerts][api]") {
+  std::vector<alerts::audit_entry> rows;
+  const auto t0 = at("2026-11-20T07:00:00Z");
+  rows.push_back({t0, "hearthd", "opened", "1", "sos-pressed|sos-3-502", "", "rule"});
+  for (int i = 0; i < 1000; ++i)
+    rows.push_back({t0 + std::chrono::seconds(i), "hearthd", "notified", "1", "tier:operator",
+                    "operator tier told", "mqtt"});
+  const hearth::i18n::context en{*hearth::test::shipped_messages(), "en",
+                                 hearth::i18n::zone("Asia/Shanghai"), t0 + std::chrono::hours(1)};
+  const auto v = api::timeline_view(rows, en);
+  REQUIRE(v.size() == 2);
+  const auto& n = v[1].as_object();
+  CHECK(n.at("count") == 1000);
+  CHECK(n.at("words").at("what") == "operator tier notified");
+  CHECK(n.at("words").at("how") == "MQTT message");
+  CHECK(n.at("last_at") == "2026-11-20T07:16:39Z");
 }

@@ -113,6 +113,39 @@ TEST_CASE("check --config lists every error in devices, examples and the registr
         std::string::npos);
 }
 
+TEST_CASE(
+    "check --config catches a misplaced placeholder and a text missing a language, as file:line",
+    "[catalog][cli][i18n]") {
+  temp_dir dir("check-texts");
+  for (const char* sub : {"rules", "messages"}) {
+    fs::create_directories(dir.path / sub);
+    for (const auto& e : fs::directory_iterator(fs::path(HEARTH_SOURCE_DIR) / sub))
+      fs::copy_file(e.path(), dir.path / sub / e.path().filename());
+  }
+  // {baseline} is filled by inactivity and baseline rules, never by a threshold rule.
+  std::ofstream(dir.path / "rules" / "door-tamper.yaml")
+      << "id: door-tamper\npriority: 3\nkind: threshold\n"
+         "title: { zh-CN: \"{place}门磁被拆动\", en: \"Door sensor tampered with in {place}\" }\n"
+         "summary:\n"
+         "  zh-CN: \"{place}的门磁在 {time} 被拆动（平时 {baseline}）。\"\n"
+         "  en: \"The door sensor in {place} was tampered with at {time} (usually {baseline}).\"\n"
+         "when: { metric: device.tamper, is: true }\n";
+  std::ofstream(dir.path / "messages" / "extra.yaml")
+      << "console:\n  queue:\n    empty: { zh-CN: 没有待处理的告警 }\n";
+  std::ofstream(dir.path / "hearth.yaml") << fmt::format(
+      "database: ':memory:'\ndevices_dir: {}/devices\nrules_dir: rules\nmessages_dir: messages\n",
+      HEARTH_SOURCE_DIR);
+  auto r = hearthd(fmt::format("check --config {}/hearth.yaml", dir.path.string()));
+  INFO(r.output);
+  CHECK(r.status == 78);
+  CHECK(r.output.find((dir.path / "rules").string() +
+                      "/door-tamper.yaml:6: summary: placeholder '{baseline}' is never filled by "
+                      "a threshold rule") != std::string::npos);
+  CHECK(r.output.find((dir.path / "messages").string() +
+                      "/extra.yaml:3: 'console.queue.empty' has no en text\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("check --config on the shipped definitions and the sample registry says ok and exits 0",
           "[catalog][cli]") {
   temp_dir dir("check-ok");

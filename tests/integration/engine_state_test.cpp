@@ -35,7 +35,8 @@ struct temp_db {
 std::vector<engine::rule> rules_under_test() {
   auto rules = only(shipped_rules(), "device-offline");
   rules.push_back(rule_from(
-      "id: gas-high\npriority: 2\nkind: threshold\ntitle: t\nsummary: s\nfor: 10min\n"
+      "id: gas-high\npriority: 2\nkind: threshold\ntitle: {zh-CN: t, en: t}\nsummary: {zh-CN: s, "
+      "en: s}\nfor: 10min\n"
       "when: {metric: gas.lel_pct, at_least: 10}\nclear: {metric: gas.lel_pct, below: 5}\n"));
   rules.push_back(only(shipped_rules(), "building-tilt-critical").front());
   return rules;
@@ -141,10 +142,10 @@ std::vector<engine::state_row> rows_before_split() {
 std::vector<engine::rule> rules_of_that_database() {
   auto rules = shipped_rules();
   rules.push_back(rule_from(
-      "id: gas-high\npriority: 2\nkind: threshold\ntitle: t\nsummary: s\nfor: 10min\n"
+      "id: gas-high\npriority: 2\nkind: threshold\ntitle: {zh-CN: t, en: t}\nsummary: {zh-CN: s, en: s}\nfor: 10min\n"
       "when: {metric: gas.lel_pct, at_least: 10}\nclear: {metric: gas.lel_pct, below: 5}\n"));
   rules.push_back(rule_from(
-      "id: water-daily\npriority: 4\nkind: daily_total\ntitle: t\nsummary: s\nat_least: 1500\n"));
+      "id: water-daily\npriority: 4\nkind: daily_total\ntitle: {zh-CN: t, en: t}\nsummary: {zh-CN: s, en: s}\nat_least: 1500\n"));
   return rules;
 }
 

@@ -37,7 +37,7 @@ alerts::alert an_alert(const std::string& id, alerts::state s) {
 TEST_CASE(
     "hearthd migrate copies a SQLite database into PostgreSQL whole, and the audit "
     "chain still verifies",
-    "[store][migrate]") {
+    "[store][migrate][pg]") {
   test::temp_dir dir;
   const auto file = (dir / "hearth.db").string();
   {

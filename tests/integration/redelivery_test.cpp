@@ -44,6 +44,7 @@ struct rig {
         eng(defs.rules, clock, "UTC"),
         book(clock, st.max_alert_id()),
         pipe(clock, tel, &st, &writer, eng, book) {
+    eng.set_messages(defs.messages, "zh-CN");
     book.set_rule_policies(app::rule_policies(defs.rules));
     book.restore(st.load_alerts(alerts::state::open));
     pipe.set_catalog(defs.types);
@@ -167,4 +168,60 @@ TEST_CASE(
   after.pipe.on_message(k_native, native(start + 10min, R"("sos.pressed":true)"),
                         after.clock.now());
   CHECK(after.sos_alerts().size() == 2);
+}
+
+TEST_CASE("an identical native press more than 8 messages old does not reopen its resolved alert",
+          "[pipeline][redelivery]") {
+  // Before: identities were the device's last 8 messages; a burst pushed the press out and
+  // its late copy (no DUP flag: a gateway repeating itself) opened a new alert.
+  temp_db tmp;
+  const auto start = *parse_rfc3339("2026-11-20T07:00:00Z");
+  rig r(tmp.file(), start);
+  r.import_registry();
+  const auto press = native(start, R"("sos.pressed":true)");
+  r.pipe.on_message(k_native, press, r.clock.now());
+  REQUIRE(r.sos_alerts().size() == 1);
+  auto done = r.book.resolve(r.sos_alerts()[0].id, "resident-fine", "op-1", "", "api");
+  REQUIRE(done);
+  r.pipe.record(*done);
+  for (int i = 1; i <= 20; ++i) {  // a burst of battery reports from the same button
+    r.clock.advance(1s);
+    r.pipe.on_message(k_native, native(start + i * 1s, R"("device.battery_pct":80)"),
+                      r.clock.now());
+  }
+  r.clock.advance(5min);
+  r.pipe.on_message(k_native, press, r.clock.now());
+  CHECK(r.duplicates() == 1);
+  REQUIRE(r.sos_alerts().size() == 1);
+  CHECK(r.sos_alerts()[0].state == alerts::state::resolved);
+}
+
+TEST_CASE("after a kill -9, a redelivered press whose alert was stored but whose reading was not "
+          "is not a new press",
+          "[pipeline][redelivery]") {
+  // The alert is written at once, the reading a moment later by the writer: a kill in
+  // between left the press in the alert and not in the readings. Before: the DUP-flagged
+  // copy after the restart was looked up in the readings only, and counted again (202
+  // occurrences for 200 presses).
+  temp_db tmp;
+  const auto start = *parse_rfc3339("2026-11-20T07:00:00Z");
+  const auto second = native(start + 5s, R"("sos.pressed":true)");
+  {
+    rig r(tmp.file(), start);
+    r.import_registry();
+    r.pipe.on_message(k_native, native(start, R"("sos.pressed":true)"), r.clock.now());
+    r.clock.advance(5s);
+    r.pipe.on_message(k_native, second, r.clock.now());
+    REQUIRE(r.sos_alerts().size() == 1);
+    REQUIRE(r.sos_alerts()[0].occurrences == 2);
+    r.writer.flush();
+    // What the kill cost: the second press's reading never reached the file.
+    r.st.db().exec(fmt::format("DELETE FROM readings WHERE ts = {}",
+                               (start + 5s).time_since_epoch().count()));
+  }
+  rig after(tmp.file(), start + 30s);
+  after.pipe.on_message(k_native, second, after.clock.now(), /*redelivered*/ true);
+  CHECK(after.duplicates() == 1);
+  REQUIRE(after.sos_alerts().size() == 1);
+  CHECK(after.sos_alerts()[0].occurrences == 2);
 }

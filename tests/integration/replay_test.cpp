@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/replay.hpp"
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -63,9 +67,9 @@ TEST_CASE("the quiet resident's alert explains itself with numbers and no person
     if (line.find("\"lone-elder-no-water\"") != std::string::npos)
       summary = boost::json::parse(line).as_object().at("summary").as_string();
   CHECK(summary ==
-        "No water used since 20 Nov 13:00 (12 h 3 min; 0 L in that time); the longest quiet spell "
-        "at this time of "
-        "day in the last 28 d was 5 h 4 min. The meter is still reporting (last reading 01:04).");
+        "Water used since 20 Nov 13:00: 0 L in 12 h 3 min, less than 10 L; the longest quiet "
+        "spell at this time of day in the last 28 d was 5 h 4 min. The water meter is still "
+        "reporting (last reading 01:04).");
   CHECK(r.out.find("Example Resident") == std::string::npos);
   CHECK(r.out.find("+86") == std::string::npos);
 }
@@ -94,4 +98,100 @@ TEST_CASE("replay reports a broken capture line with file:line and goes on", "[e
   REQUIRE(r.code == 0);
   CHECK(r.err == HEARTH_TEST_DATA "/sample/broken-capture.jsonl:2: 'ts' is not an RFC 3339 time\n");
   CHECK(transitions(r.out) == std::multiset<std::string>{"opened sos-pressed sos-3-502"});
+}
+
+namespace {
+
+/// A scratch folder with a config over the shipped devices and the test registry.
+struct replay_dir {
+  std::filesystem::path dir;
+  explicit replay_dir(const std::string& tag, const std::string& extra = {}) {
+    dir = std::filesystem::temp_directory_path() / ("hearth-replay-" + tag + "-" +
+                                                    std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "config.yaml")
+        << "timezone: Asia/Shanghai\ndatabase: ':memory:'\ndevices_dir: " HEARTH_SOURCE_DIR
+           "/devices\nrules_dir: " HEARTH_SOURCE_DIR "/rules\nregistry_dir: " HEARTH_TEST_DATA
+           "/registry\nlocale: en\n"
+        << extra;
+  }
+  ~replay_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  void capture(const std::vector<std::string>& lines) {
+    std::ofstream out(dir / "capture.jsonl");
+    for (const auto& l : lines)
+      out << l << '\n';
+  }
+};
+
+std::string z2m_line(const std::string& ts, const std::string& payload) {
+  boost::json::object o;
+  o["ts"] = ts;
+  o["topic"] = "zigbee2mqtt/0x00158d0008a1b2c3";  // sos-3-502, a z2m.sos-button (every 2 h)
+  o["payload"] = payload;
+  return boost::json::serialize(o);
+}
+
+}  // namespace
+
+TEST_CASE("replay opens a no-data alert at its deadline, not at the next capture line",
+          "[engine][replay]") {
+  // Before: the clock moved only from line to line, so device-offline opened at 16:00, the
+  // next line, six hours after the 4 h deadline of 10:00.
+  replay_dir d("deadline");
+  d.capture({z2m_line("2026-11-20T06:00:00+08:00", R"({"battery": 90})"),
+             z2m_line("2026-11-20T16:00:00+08:00", R"({"battery": 89})")});
+  const auto r = replay(d.dir.string(), "capture.jsonl");
+  REQUIRE(r.code == 0);
+  std::istringstream in(r.out);
+  std::string line, opened_at, resolved_at;
+  while (std::getline(in, line)) {
+    const auto v = boost::json::parse(line).as_object();
+    if (v.at("rule") != "device-offline") continue;
+    if (v.at("transition") == "opened") opened_at = v.at("opened_at").as_string();
+    if (v.at("transition") == "resolved") resolved_at = v.at("updated_at").as_string();
+  }
+  CHECK(opened_at == "2026-11-20T02:00:00Z");    // 10:00 local: 2 × the 2 h interval
+  CHECK(resolved_at == "2026-11-20T08:00:00Z");  // the device spoke again at 16:00
+}
+
+TEST_CASE("replay --compare prints the alerts one rules folder opens and the other does not",
+          "[engine][replay]") {
+  replay_dir d("compare");
+  // A proposed change: battery-low at 95 % instead of 15 %.
+  const auto proposed = d.dir / "rules-proposed";
+  std::filesystem::create_directories(proposed);
+  for (const auto& e : std::filesystem::directory_iterator(HEARTH_SOURCE_DIR "/rules")) {
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto text = ss.str();
+    if (e.path().filename() == "battery-low.yaml") {
+      const auto at = text.find("at_most: 15");
+      REQUIRE(at != std::string::npos);
+      text.replace(at, 11, "at_most: 95");
+    }
+    std::ofstream(proposed / e.path().filename()) << text;
+  }
+  d.capture({z2m_line("2026-11-20T06:00:00+08:00", R"({"action": "emergency", "battery": 92})")});
+  std::ostringstream out, err;
+  const int code =
+      app::run_replay_compare((d.dir / "config.yaml").string(), proposed.string(),
+                              (d.dir / "capture.jsonl").string(), out, err);
+  REQUIRE(code == 0);
+  std::istringstream lines(out.str());
+  std::vector<boost::json::object> only;
+  for (std::string l; std::getline(lines, l);)
+    only.push_back(boost::json::parse(l).as_object());
+  REQUIRE(only.size() == 1);  // the SOS opens in both; the battery alert only with the change
+  CHECK(only[0].at("rule") == "battery-low");
+  CHECK(only[0].at("only_in").as_string() == proposed.string());
+  CHECK(only[0].at("summary") ==
+        "The SOS button sos-3-502 in B3 unit 502 (bedroom) reported battery at 92 % (alarm level "
+        "95 %) at 06:00; replace the battery.");
+  CHECK(err.str() == "replay compare: 1 alerts opened by both, 0 only by " HEARTH_SOURCE_DIR
+                     "/rules, 1 only by " + proposed.string() + "\n");
 }

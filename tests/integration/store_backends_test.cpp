@@ -4,6 +4,8 @@
 // runs once per backend (GENERATE).
 #include <fmt/format.h>
 
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "store/schema.hpp"
@@ -48,7 +50,7 @@ alerts::alert an_alert(const std::string& id, alerts::state s, const std::string
 }  // namespace
 
 TEST_CASE("a new database is migrated to the latest version, and migrating again does nothing",
-          "[store][backends]") {
+          "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   CHECK(store::schema_version(st.db()) == store::latest_schema_version());
@@ -57,7 +59,7 @@ TEST_CASE("a new database is migrated to the latest version, and migrating again
   CHECK(store::schema_version(again.db()) == store::latest_schema_version());
 }
 
-TEST_CASE("the registry is upserted and loaded whole", "[store][backends]") {
+TEST_CASE("the registry is upserted and loaded whole", "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   registry::tables t;
@@ -81,7 +83,7 @@ TEST_CASE("the registry is upserted and loaded whole", "[store][backends]") {
 }
 
 TEST_CASE("alerts are saved, updated, loaded by state and found by whom they are about",
-          "[store][backends]") {
+          "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   st.save_alert(an_alert("1", alerts::state::open, "R-1", k_t0));
@@ -107,7 +109,7 @@ TEST_CASE("alerts are saved, updated, loaded by state and found by whom they are
 }
 
 TEST_CASE("the audit chain verifies, refuses updates and deletes, and names a broken row",
-          "[store][backends]") {
+          "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   st.append_audit({{k_t0, "hearthd", "opened", "1", "sos|1", "", "rule"},
@@ -132,7 +134,7 @@ TEST_CASE("the audit chain verifies, refuses updates and deletes, and names a br
 }
 
 TEST_CASE("a transaction inside another joins it, and its failure rolls both back",
-          "[store][backends]") {
+          "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   {
@@ -152,7 +154,7 @@ TEST_CASE("a transaction inside another joins it, and its failure rolls both bac
   CHECK(st.db().transaction_depth() == 0);
 }
 
-TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store][backends]") {
+TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   st.save_engine_state({{"d|x", "{\"seen\":true}"}, {"a|R-1", "{\"until\":1}"}});
@@ -160,7 +162,7 @@ TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store
   CHECK(st.load_engine_state() == std::vector<engine::state_row>{{"d|x", "{\"seen\":false}"}});
 }
 
-TEST_CASE("users are unique; tokens are found until they expire", "[store][backends]") {
+TEST_CASE("users are unique; tokens are found until they expire", "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   CHECK(st.add_user({"op-wang", "operator", "hash", k_t0}));
@@ -177,7 +179,7 @@ TEST_CASE("users are unique; tokens are found until they expire", "[store][backe
   CHECK(st.list_users().size() == 1);
 }
 
-TEST_CASE("silences and aways are kept until they end or are deleted", "[store][backends]") {
+TEST_CASE("silences and aways are kept until they end or are deleted", "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   alerts::silence s;
@@ -204,7 +206,7 @@ TEST_CASE("silences and aways are kept until they end or are deleted", "[store][
 TEST_CASE(
     "the writer stores readings once, quarantined payloads byte for byte, and counts "
     "unknown senders",
-    "[store][backends]") {
+    "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   telemetry tel;
@@ -248,7 +250,7 @@ TEST_CASE(
   CHECK(st.count_readings() == 0);
 }
 
-TEST_CASE("retention prunes old readings and quarantine rows", "[store][backends]") {
+TEST_CASE("retention prunes old readings and quarantine rows", "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   telemetry tel;
@@ -271,6 +273,66 @@ TEST_CASE("retention prunes old readings and quarantine rows", "[store][backends
     REQUIRE(test::eventually([&] { return st.count_readings() == 3; }, 10s));
   }
   CHECK(st.readings("meter-1", k_t0, k_t0 + 24h * 11).front().ts == k_t0 + 24h * 7);
+  if (f.kind == backend::postgresql)  // whole days dropped, not rows deleted
+    CHECK(test::pg_query_ints(f.db, "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = "
+                                    "'readings'::regclass") == std::vector<std::int64_t>{3});
   CHECK(tel.value("hearth_readings_pruned_total") == 7);
   CHECK(test::eventually([&] { return st.quarantine().size() == 3; }, 10s));
+}
+
+TEST_CASE(
+    "transitions are numbered in the order they are stored, read back after a number, and "
+    "pruned by age",
+    "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  CHECK(st.last_transition_seq() == 0);
+  CHECK(st.first_transition_seq() == 0);
+  using kind = alerts::transition::kind;
+  auto a = an_alert("7", alerts::state::open, "R-1", k_t0);
+  const auto s1 = st.append_transition({kind::opened, a, "opened", std::nullopt}, k_t0);
+  a.state = alerts::state::acknowledged;
+  a.assignee = "op-wang";
+  const auto s2 = st.append_transition({kind::updated, a, "claimed", std::nullopt}, k_t0 + 1h);
+  a.state = alerts::state::resolved;
+  const auto s3 = st.append_transition({kind::resolved, a, "resolved", std::nullopt}, k_t0 + 2h);
+  CHECK(s1 < s2);
+  CHECK(s2 < s3);
+  CHECK(st.first_transition_seq() == s1);
+  CHECK(st.last_transition_seq() == s3);
+
+  const auto after = st.transitions_after(s1, 10);
+  REQUIRE(after.size() == 2);
+  CHECK(after[0].seq == s2);
+  CHECK(after[0].what == kind::updated);
+  CHECK(after[0].action == "claimed");
+  CHECK(after[0].after.id == "7");
+  CHECK(after[0].after.assignee == "op-wang");
+  CHECK(after[1].seq == s3);
+  CHECK(after[1].what == kind::resolved);
+  CHECK(st.transitions_after(s1, 1).size() == 1);  // at most `limit`
+  CHECK(st.transitions_after(s3, 10).empty());
+
+  CHECK(st.prune_transitions(k_t0 + 90min) == 2);
+  CHECK(st.first_transition_seq() == s3);
+  // Numbers are never given twice, even after the newest is pruned.
+  CHECK(st.prune_transitions(k_t0 + 3h) == 1);
+  CHECK(st.append_transition({kind::opened, a, "opened", std::nullopt}, k_t0 + 4h) > s3);
+}
+
+TEST_CASE("alert ids from PostgreSQL's sequence are never given twice, whichever node asks",
+          "[store][backends][pg]") {
+  test::temp_dir dir;
+  const auto db = test::fresh_database(backend::postgresql, dir);
+  store::store one(db), two(db);  // two nodes on one database
+  std::set<std::uint64_t> all;
+  std::uint64_t last = 0;
+  for (int round = 0; round < 3; ++round)
+    for (auto* st : {&one, &two})
+      for (const auto id : st->reserve_alert_ids(4)) {
+        CHECK(id > last);  // increasing, in the order asked
+        last = id;
+        all.insert(id);
+      }
+  CHECK(all.size() == 24);
 }

@@ -23,9 +23,11 @@ inline time_point at(const char* rfc3339) {
   return *parse_rfc3339(rfc3339);
 }
 
-inline std::vector<engine::rule> shipped_rules() {
+/// The shipped rules with their texts in `locale`.
+inline std::vector<engine::rule> shipped_rules(std::string_view locale = "en") {
   diagnostics d;
   auto rules = engine::load_rules_dir(HEARTH_SOURCE_DIR "/rules", d);
+  engine::select_locale(rules, locale);
   return rules;
 }
 
@@ -37,11 +39,14 @@ inline std::vector<engine::rule> only(const std::vector<engine::rule>& rules,
   return out;
 }
 
-inline engine::rule rule_from(const std::string& yaml) {
+/// A rule from YAML, its texts in `locale`.
+inline engine::rule rule_from(const std::string& yaml, std::string_view locale = "en") {
   diagnostics d;
   auto r = engine::parse_rule(yaml, "test.yaml", d);
   if (!r) throw std::runtime_error(d.empty() ? "bad rule" : d.front().text());
-  return *r;
+  std::vector<engine::rule> one{*r};
+  engine::select_locale(one, locale);
+  return one.front();
 }
 
 /// B1: H-1 (R-1, born 1940, alone), H-2 (R-2 and R-3, a couple), H-3 (R-4, born 1970, alone).
@@ -67,22 +72,24 @@ inline registry::tables community() {
   return t;
 }
 
-inline std::string type_of(const std::string& device) {
-  for (const auto& d : community().devices)
-    if (d.id == device) return d.type;
-  return "native";
-}
-
 /// An engine over the shipped device types and `rules`, on a manual clock, in Asia/Shanghai.
 struct fixture {
   manual_clock clock;
   engine::engine eng;
+  registry::tables tables;  ///< the registry given, for device types
+  /// `locale`: the language of the signals' `title` and `summary` (all are in `texts`).
   explicit fixture(std::vector<engine::rule> rules,
                    time_point start = at("2026-11-20T00:00:00+08:00"),
-                   registry::tables reg = community())
-      : clock(start), eng(std::move(rules), clock, "Asia/Shanghai") {
+                   registry::tables reg = community(), std::string locale = "en")
+      : clock(start), eng(std::move(rules), clock, "Asia/Shanghai"), tables(reg) {
     eng.set_catalog(shipped_types());
+    eng.set_messages(shipped_messages(), std::move(locale));
     eng.set_registry(std::make_shared<registry::registry>(std::move(reg)));
+  }
+  std::string type_of(const std::string& device) const {
+    for (const auto& d : tables.devices)
+      if (d.id == device) return d.type;
+    return "native";
   }
 
   /// A report from `device` at the clock's time (or `ts`), with these readings.
@@ -93,6 +100,19 @@ struct fixture {
     r.device_id = device;
     r.device_type = type_of(device);
     r.ts = ts.value_or(clock.now());
+    for (auto [m, v] : values)
+      r.readings.push_back({device, m, v, r.ts});
+    return eng.on_report(r);
+  }
+  /// A report that happened at `event` and arrives now (a gateway's backlog).
+  std::vector<engine::signal> arrive(const std::string& device,
+                                     std::vector<std::pair<metric, double>> values,
+                                     time_point event) {
+    report r;
+    r.device_id = device;
+    r.device_type = type_of(device);
+    r.ts = event;
+    r.received_at = clock.now();
     for (auto [m, v] : values)
       r.readings.push_back({device, m, v, r.ts});
     return eng.on_report(r);

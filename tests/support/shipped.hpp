@@ -26,6 +26,13 @@ inline app::definitions shipped_definitions() {
   return defs;
 }
 
+/// The message catalogue of the shipped definitions (messages/, type names, rule texts),
+/// loaded once.
+inline std::shared_ptr<const i18n::catalogue> shipped_messages() {
+  static const auto words = shipped_definitions().messages;
+  return words;
+}
+
 /// The shipped device types alone, loaded once.
 inline std::shared_ptr<const catalog::catalog> shipped_types() {
   static const auto c = [] {

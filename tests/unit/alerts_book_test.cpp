@@ -298,10 +298,24 @@ TEST_CASE("a second SOS press raises urgency and re-notifies instead of duplicat
   REQUIRE(t.size() == 1);
   CHECK(t[0].after.id == id);
   CHECK(t[0].action == "urgency-raised");
-  CHECK(t[0].after.urgency == 1);
-  CHECK(t[0].notify == tier::operator_desk);
+  CHECK(t[0].after.urgency == 1);  // counted at once (and stored)
+  // The tier was told 10 s ago, when the alert opened: told again when 30 s are over.
+  CHECK_FALSE(t[0].publish);
+  CHECK_FALSE(t[0].notify.has_value());
   CHECK(f.book.queue().size() == 1);
+  CHECK_FALSE(has_action(f.book.take_journal(), "urgency-raised"));
+  f.clock.advance(20s);
+  t = f.book.tick(f.clock.now());
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].publish);
+  CHECK(t[0].action == "urgency-raised");
+  CHECK(t[0].notify == tier::operator_desk);
   CHECK(has_action(f.book.take_journal(), "urgency-raised"));
+  f.clock.advance(30s);
+  t = f.book.on_signal(sos());  // 30 s after the last notification: told at once
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].notify == tier::operator_desk);
+  CHECK(t[0].after.urgency == 2);
 }
 
 TEST_CASE("a repeat of a sensor alarm updates without re-notifying", "[alerts]") {
@@ -529,10 +543,111 @@ TEST_CASE("journal rows that could not be stored go back in front, in order", "[
   f.book.on_signal(sos());
   auto first = f.book.take_journal();
   REQUIRE(first.size() == 1);
+  f.clock.advance(30s);
   f.book.on_signal(sos());  // a second press: journaled after the failed write
   CHECK(f.book.requeue_journal(first) == 0);
   const auto j = f.book.take_journal();
   REQUIRE(j.size() == 2);
   CHECK(j[0].action == "opened");
   CHECK(j[1].action == "urgency-raised");
+}
+
+// ---------------------------------------------------------------- issue 13 defects
+
+TEST_CASE("a condition that began during a silence alerts when the silence is deleted",
+          "[alerts]") {
+  // Before: tamper reported while B3 was silenced; the silence deleted; later reports of
+  // the same tamper raised nothing (the rule had fired once, into the silence).
+  fixture f;
+  f.book.set_rule_policies({{"device-tamper", {false, false, true}}});
+  REQUIRE(f.book.add_silence(building_silence(f.clock), "api").ok());
+  CHECK(f.book.on_signal(fire("device-tamper", 3, "smoke-3-502", metric::device_tamper)).empty());
+  CHECK(f.book.queue().empty());
+  f.clock.advance(10min);
+  auto released = f.book.remove_silence("1", "sup-zhao", "api");
+  REQUIRE(released.ok());
+  REQUIRE(released->size() == 1);
+  CHECK((*released)[0].what == alerts::transition::kind::opened);
+  CHECK((*released)[0].after.rule == "device-tamper");
+  CHECK(f.book.queue().size() == 1);
+  const auto j = f.book.take_journal();
+  CHECK(std::any_of(j.begin(), j.end(), [](const auto& e) {
+    return e.action == "opened" && e.note.find("began during a maintenance window") != std::string::npos;
+  }));
+}
+
+TEST_CASE("a condition that began and ended during a silence raises nothing after it",
+          "[alerts]") {
+  fixture f;
+  f.book.set_rule_policies({{"device-tamper", {false, false, true}}});
+  REQUIRE(f.book.add_silence(building_silence(f.clock), "api").ok());
+  const auto s = fire("device-tamper", 3, "smoke-3-502", metric::device_tamper);
+  CHECK(f.book.on_signal(s).empty());
+  CHECK(f.book.on_signal(clear(s)).empty());
+  f.clock.advance(2h);  // the window expires by itself
+  CHECK(f.book.tick(f.clock.now()).empty());
+  CHECK(f.book.queue().empty());
+}
+
+TEST_CASE("a condition still true when a silence expires alerts at its end", "[alerts]") {
+  fixture f;
+  f.book.set_rule_policies({{"battery-low", {false, false, true}}});
+  REQUIRE(f.book.add_silence(building_silence(f.clock), "api").ok());
+  CHECK(f.book.on_signal(fire("battery-low", 4, "smoke-3-502", metric::device_battery_low)).empty());
+  f.clock.advance(2h);
+  auto t = f.book.tick(f.clock.now());
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].what == alerts::transition::kind::opened);
+  SECTION("an event rule's report during a silence stays muted: it is not a lasting state") {
+    fixture g;
+    REQUIRE(g.book.add_silence(building_silence(g.clock), "api").ok());
+    CHECK(g.book.on_signal(fire("water-leak", 3, "leak-3-502", metric::water_leak)).empty());
+    g.clock.advance(2h);
+    CHECK(g.book.tick(g.clock.now()).empty());
+  }
+}
+
+TEST_CASE("a thousand presses in one episode: counted, but told at most every 30 s",
+          "[alerts]") {
+  // Before: 1,000 presses sent 1,000 notifications and 1,000 alert publications and wrote
+  // 2,000 timeline rows.
+  fixture f;
+  auto opened = f.book.on_signal(sos());
+  REQUIRE(opened.size() == 1);
+  // Claimed at once, so that no claim deadline escalates it during the test; a press on a
+  // claimed SOS alert raises its urgency just the same.
+  REQUIRE(f.book.claim(opened[0].after.id, "op-wang", "", "api").ok());
+  std::size_t published = 1, notified = 1;
+  auto count = [&](const std::vector<alerts::transition>& ts) {
+    for (const auto& t : ts) {
+      if (!t.publish) continue;
+      ++published;
+      if (t.notify) ++notified;
+    }
+  };
+  for (int i = 0; i < 999; ++i) {
+    f.clock.advance(20ms);  // 1,000 presses in 20 s
+    count(f.book.on_signal(sos()));
+  }
+  const auto* a = f.book.find(opened[0].after.id);
+  REQUIRE(a);
+  CHECK(a->occurrences == 1000);
+  CHECK(a->urgency == 999);  // every press raises the urgency
+  CHECK(published == 1);     // inside the first 30 s: none told yet
+  f.clock.advance(11s);
+  count(f.book.tick(f.clock.now()));  // the window ends: one notification for all of them
+  CHECK(published == 2);
+  CHECK(notified == 2);
+  f.clock.advance(1min);
+  count(f.book.tick(f.clock.now()));
+  CHECK(published == 2);  // nothing new to tell
+  count(f.book.on_signal(sos()));  // a press after the window is told at once
+  CHECK(published == 3);
+  const auto j = f.book.take_journal();
+  const auto raised = std::count_if(j.begin(), j.end(),
+                                    [](const auto& e) { return e.action == "urgency-raised"; });
+  CHECK(raised == 2);
+  CHECK(std::any_of(j.begin(), j.end(), [](const auto& e) {
+    return e.note.find("pressed again 999 times") != std::string::npos;
+  }));
 }

@@ -125,14 +125,23 @@ TEST_CASE("a repeated key inside a map or a readings list is an error, not a sil
   CHECK(d[0].message == "reading 'device.battery_pct' is given twice");
 }
 
-TEST_CASE("counter_wrap must be a whole number above zero", "[catalog]") {
+TEST_CASE("counter_wrap must be above zero, and may be a fraction of its unit", "[catalog]") {
   diagnostics d;
   CHECK_FALSE(
       parse("type: x\ntransport: chirpstack\ncounter_wrap: -5\nfields: [{path: t, metric: "
             "water.total_l}]\n",
             d));
   REQUIRE(d.size() == 1);
-  CHECK(d[0].text() == "<text>:3: 'counter_wrap' must be a whole number above 0, not -5");
+  CHECK(d[0].text() == "<text>:3: 'counter_wrap' must be above 0, not -5");
+  // 2^32 Wh read as kWh.
+  diagnostics ok;
+  auto t = parse(
+      "type: x\ntransport: chirpstack\ncounter_wrap: 4294967.296\nfields: [{path: e, "
+      "metric: power.total_kwh, scale: 0.001}]\n",
+      ok);
+  REQUIRE(t);
+  CHECK(ok.empty());
+  CHECK(t->counter_wrap == 4294967.296);
 }
 
 TEST_CASE("example payloads may be written as YAML mappings and are sent as JSON", "[catalog]") {

@@ -63,7 +63,7 @@ TEST_CASE("the schema's metrics are exactly the canonical metrics", "[catalog]")
 
 TEST_CASE("the schema declares the keys the parser reads, and closes every mapping", "[catalog]") {
   CHECK(keys_of(schema()) ==
-        std::set<std::string>{"type", "description", "transport", "role", "topic", "external_id",
+        std::set<std::string>{"type", "name", "description", "transport", "role", "topic", "external_id",
                               "event_time", "frame_counter", "report_interval", "life_safety",
                               "counter_wrap", "fields", "frame", "examples"});
   CHECK(keys_of(schema().at("properties").at("event_time").as_object()) ==

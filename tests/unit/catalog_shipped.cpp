@@ -52,10 +52,16 @@ TEST_CASE("the catalog ships the device types the issue names", "[catalog]") {
   for (const char* name :
        {"z2m.sos-button", "z2m.smoke-detector", "z2m.gas-detector", "z2m.water-leak", "z2m.bridge",
         "lora.water-meter", "tts.water-meter", "tts.tilt-sensor", "native", "nbiot.water-meter",
-        "shelly.plus-plug", "tasmota.energy-meter"})
+        "shelly.plus-plug", "tasmota.energy-meter", "z2m.energy-meter", "z2m.door-sensor",
+        "z2m.motion-sensor", "lora.energy-meter"})
     CHECK(c.find(name) != nullptr);
   for (const char* name : {"nbiot.water-meter", "shelly.plus-plug", "tasmota.energy-meter"})
     CHECK(c.find(name)->transport == catalog::transport::json);
+  // Activity sensors (issue 14): the energy counters wrap like the water meters.
+  CHECK(c.find("lora.energy-meter")->counter_wrap == 4294967.296);
+  CHECK(c.find("z2m.energy-meter")->report_interval == std::chrono::minutes(30));
+  CHECK(c.find("z2m.door-sensor")->report_interval == std::chrono::hours(2));
+  CHECK(c.find("z2m.motion-sensor")->report_interval == std::chrono::hours(2));
   CHECK(c.find("lora.water-meter")->transport == catalog::transport::chirpstack);
   CHECK(c.find("lora.water-meter")->counter_wrap == 4294967296.0);
   CHECK(c.find("tts.water-meter")->counter_wrap == 4294967296.0);

@@ -56,8 +56,8 @@ TEST_CASE("gas-leak fires on the alarm or at 20 %LEL, not at 19 %LEL", "[engine]
         keys{"gas-leak|gas-1"});
   auto s = f.send("gas-1", {{metric::gas_alarm, 1}, {metric::gas_lel_pct, 3}});
   REQUIRE(fired(s) == keys{"gas-leak|gas-1"});
-  CHECK(s[0].summary ==
-        "The gas detector in B1 unit 101 (kitchen) reported gas.alarm is true at 00:00.");
+  CHECK(s[0].summary == "The gas detector in B1 unit 101 (kitchen) reported gas alarm at 00:00.");
+  CHECK(s[0].texts.at("zh-CN").summary == "B1栋101室（kitchen）的燃气报警器在 00:00 报告燃气报警。");
 }
 
 // ---------------------------------------------------------------- threshold
@@ -99,7 +99,8 @@ TEST_CASE(
     "a threshold with for: fires from tick when the window has passed, not a millisecond before",
     "[engine]") {
   fixture f({rule_from(
-      "id: gas-high\npriority: 2\nkind: threshold\ntitle: t\nsummary: '{condition} since {since}'\n"
+      "id: gas-high\npriority: 2\nkind: threshold\ntitle: {zh-CN: t, en: t}\nsummary: {zh-CN: "
+      "'{condition} 自 {since}', en: '{condition} since {since}'}\n"
       "for: 10min\nwhen: {metric: gas.lel_pct, at_least: 10}\nclear: {metric: gas.lel_pct, below: "
       "5}\n")});
   CHECK(f.send("gas-1", {{metric::gas_lel_pct, 12}}).empty());
@@ -108,7 +109,8 @@ TEST_CASE(
   f.clock.advance(1ms);
   auto s = f.tick();
   REQUIRE(fired(s) == keys{"gas-high|gas-1"});
-  CHECK(s[0].summary == "gas.lel_pct ≥ 10 since 00:00");
+  CHECK(s[0].summary == "Gas at 12 %LEL (alarm level 10 %LEL) since 00:00");
+  CHECK(s[0].texts.at("zh-CN").summary == "燃气浓度 12 %LEL（报警值 10 %LEL） 自 00:00");
   CHECK(s[0].evidence.size() == 1);
   CHECK(f.tick().empty());
   CHECK(f.send("gas-1", {{metric::gas_lel_pct, 7}}).empty());  // band
@@ -117,7 +119,8 @@ TEST_CASE(
 
 TEST_CASE("a clear reading inside the for: window cancels it", "[engine]") {
   fixture f(
-      {rule_from("id: gas-high\npriority: 2\nkind: threshold\ntitle: t\nsummary: s\n"
+      {rule_from("id: gas-high\npriority: 2\nkind: threshold\ntitle: {zh-CN: t, en: t}\nsummary: "
+                 "{zh-CN: s, en: s}\n"
                  "for: 10min\nwhen: {metric: gas.lel_pct, at_least: 10}\nclear: {metric: "
                  "gas.lel_pct, below: 5}\n")});
   f.send("gas-1", {{metric::gas_lel_pct, 12}});
@@ -144,8 +147,10 @@ TEST_CASE(
   REQUIRE(fired(s) == keys{"device-offline|sos-1"});
   CHECK(s[0].priority == 4);
   CHECK(s[0].summary ==
-        "No message from the z2m.sos-button sos-1 (bedroom, B1 unit 101) since 00:00 (4 h); it "
+        "No message from the SOS button sos-1 (bedroom, B1 unit 101) since 00:00 (4 h); it "
         "reports every 2 h.");
+  CHECK(s[0].texts.at("zh-CN").summary ==
+        "B1栋101室（bedroom）的SOS 按键（sos-1）自 00:00 起没有消息（已 4小时）；它每 2小时报告一次。");
   CHECK(f.run_for(3h, 10min).empty());
   auto back = f.send("sos-1", {{metric::device_battery_pct, 89}});
   REQUIRE(cleared(back) == keys{"device-offline|sos-1"});
@@ -202,11 +207,14 @@ TEST_CASE("lone elder with no water for 12 h raises a priority-2 alert", "[engin
   REQUIRE(fired(s) == keys{"lone-elder-no-water|H-1"});
   CHECK(s[0].priority == 2);
   CHECK(s[0].welfare);
-  CHECK(s[0].title == "No water used in B1 unit 101 for 12 h");
+  CHECK(s[0].title == "Little or no water used in B1 unit 101 for 12 h");
+  // Before: "No water used since 06:10 (12 h; 2 L in that time)": no water, and 2 L.
   CHECK(s[0].summary ==
-        "No water used since 06:10 (12 h; 2 L in that time); no quiet spell at this time of day in "
-        "the last 28 d "
-        "is on record. The meter is still reporting (last reading 18:10).");
+        "Water used since 06:10: 2 L in 12 h, less than 10 L; no quiet spell at this time of day "
+        "in the last 28 d is on record. The water meter is still reporting (last reading 18:10).");
+  CHECK(s[0].texts.at("zh-CN").summary ==
+        "自 06:10 起用水 2 升（12小时内，少于 10 升）；近 28天内同一时段没有安静期记录。水表仍在上报（最近"
+        "一次读数 18:10）。");
   REQUIRE(s[0].evidence.size() == 2);
   CHECK(s[0].evidence[0].value == 120'340);
   CHECK(s[0].evidence[1].value == 120'342);
@@ -270,7 +278,7 @@ TEST_CASE("away pauses lone-elder-no-water, and the quiet time counts again only
   CHECK(hourly(f, "meter-1", l, 31).empty());  // until 13:10 the next day
   auto s = hourly(f, "meter-1", l, 1);         // 14:10: 12 h after the return
   REQUIRE(fired(s) == keys{"lone-elder-no-water|H-1"});
-  CHECK(s[0].summary.starts_with("No water used since 02:10 (12 h;"));
+  CHECK(s[0].summary.starts_with("Water used since 02:10: 0 L in 12 h,"));
 }
 
 TEST_CASE(
@@ -423,14 +431,16 @@ TEST_CASE(
     "daily_total fires once when the local day's use crosses the limit, and clears the next day",
     "[engine]") {
   fixture f({rule_from(
-      "id: heavy-use\npriority: 4\nkind: daily_total\ntitle: t\nsummary: '{used} today (limit "
-      "{limit})'\nat_least: 500\n")});
+      "id: heavy-use\npriority: 4\nkind: daily_total\ntitle: {zh-CN: t, en: t}\n"
+      "summary: {zh-CN: '今天用水 {used}（上限 {limit}）', en: '{used} today (limit {limit})'}\n"
+      "at_least: 500\n")});
   double l = 0;
   f.meter("meter-1", l);
   CHECK(hourly(f, "meter-1", l, 4, [](int) { return 100.0; }).empty());
   auto s = hourly(f, "meter-1", l, 1, [](int) { return 100.0; });
   REQUIRE(fired(s) == keys{"heavy-use|meter-1"});
   CHECK(s[0].summary == "500 L today (limit 500 L)");
+  CHECK(s[0].texts.at("zh-CN").summary == "今天用水 500 升（上限 500 升）");
   CHECK(hourly(f, "meter-1", l, 18, [](int) { return 100.0; }).empty());
   CHECK(cleared(hourly(f, "meter-1", l, 1)) == keys{"heavy-use|meter-1"});  // local midnight
 }

@@ -347,3 +347,43 @@ TEST_CASE("base64: standard and URL alphabets, padding optional, bad characters 
   CHECK_FALSE(normalize::base64_decode("QO*B"));
   CHECK_FALSE(normalize::base64_decode("Q"));
 }
+
+TEST_CASE("a boolean read as a number, or a number as a boolean, is rejected as wrong-type",
+          "[normalize]") {
+  // Before: `water.total_l: true` became 1 L and `sos.pressed: 1` raised an SOS.
+  const auto t = type_from("type: native\ntransport: native\n");
+  auto dec = normalize::decode(
+      t, "hearth/v1/devices/meter-1/up",
+      R"({"ts":"2026-11-20T07:31:00Z","metrics":{"water.total_l":true,"device.battery_pct":70}})");
+  CHECK(values_of(dec) == std::vector<value>{{metric::device_battery_pct, 70}});
+  REQUIRE(dec->field_errors.size() == 1);
+  CHECK(dec->field_errors[0] ==
+        error{"wrong-type", "'water.total_l' must be a number for water.total_l, not true"});
+  auto press = normalize::decode(t, "hearth/v1/devices/button-1/up",
+                                 R"({"ts":"2026-11-20T07:31:00Z","metrics":{"sos.pressed":1}})");
+  REQUIRE_FALSE(press);
+  CHECK(press.err() ==
+        error{"wrong-type", "'sos.pressed' is true or false for sos.pressed, not 1"});
+  // A mapped field reads what the type maps; an unmapped boolean field needs true or false.
+  const auto smoke = type_from(
+      "type: z2m.smoke\ntransport: zigbee2mqtt\nfields:\n  - { path: smoke, metric: smoke.alarm }\n"
+      "  - { path: battery, metric: device.battery_pct }\n");
+  auto s = normalize::decode(smoke, "zigbee2mqtt/smoke-1", R"({"smoke":1,"battery":false})");
+  REQUIRE_FALSE(s);
+  CHECK(s.err() == error{"wrong-type", "'smoke' is true or false for smoke.alarm, not 1"});
+  CHECK(values_of(normalize::decode(smoke, "zigbee2mqtt/smoke-1", R"({"smoke":true})")) ==
+        std::vector<value>{{metric::smoke_alarm, 1}});
+}
+
+TEST_CASE("an event time that cannot be true (before 2000) is rejected as bad-timestamp",
+          "[normalize]") {
+  const auto t = type_from("type: native\ntransport: native\n");
+  auto dec = normalize::decode(t, "hearth/v1/devices/button-1/up",
+                               R"({"ts":"1970-01-01T00:00:07Z","metrics":{"sos.pressed":true}})");
+  REQUIRE_FALSE(dec);
+  CHECK(dec.err() == error{"bad-timestamp",
+                           "'ts' is 1970-01-01T00:00:07Z, before 2000: the device's clock is not "
+                           "set"});
+  CHECK(normalize::decode(t, "hearth/v1/devices/button-1/up",
+                          R"({"ts":"2000-01-01T00:00:00Z","metrics":{"sos.pressed":true}})"));
+}

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // docs/openapi.yaml documents exactly the routes the server answers, with the roles that may
 // call them: the server's route table (api::route_table, every /api/v1/ route but login)
-// plus the few answered before it (login, /healthz, /metrics, the console's files) on one
-// side, the spec's paths and methods on the other. A route added to either alone fails here;
-// tests/e2e/openapi_walk_test.py checks what each route answers against the spec's schemas.
+// plus the few answered before it (login, the message catalogue, /healthz, /metrics, the
+// console's files) on one side, the spec's paths and methods on the other. A route added to either
+// alone fails here; tests/e2e/openapi_walk_test.py checks what each route answers against the
+// spec's schemas.
 #include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
@@ -26,9 +27,11 @@ using namespace hearth;
 using route_key = std::pair<std::string, std::string>;  // method, path with "{}" parameters
 
 /// The routes answered before the table, in routes::handle; `anyone` may call them.
-const std::set<route_key> k_fixed = {
-    {"POST", "/api/v1/login"}, {"GET", "/healthz"}, {"GET", "/metrics"},  {"GET", "/"},
-    {"GET", "/index.html"},    {"GET", "/app.js"},  {"GET", "/style.css"}};
+const std::set<route_key> k_fixed = {{"POST", "/api/v1/login"},     {"GET", "/healthz"},
+                                     {"GET", "/metrics"},           {"GET", "/"},
+                                     {"GET", "/index.html"},        {"GET", "/app.js"},
+                                     {"GET", "/style.css"},         {"GET", "/api/v1/messages"},
+                                     {"GET", "/api/v1/messages/{}"}};
 
 const YAML::Node& spec() {
   static const YAML::Node s = YAML::LoadFile(HEARTH_SOURCE_DIR "/docs/openapi.yaml");

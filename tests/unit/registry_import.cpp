@@ -44,6 +44,10 @@ const expectation k_expected[] = {
   {"resident-unknown-household", 2, 2, "household_id 'H-9-999' is not a registered household"},
   {"duplicate-external-id", 2, 2, "external_id '0x00158D0008A1B2C3' is already used by device sos-3-502"},
   {"unknown-device-type", 2, 3, "type 'z2m.panic-button' is not a known device type"},
+  // The same id twice in one import: before, the later row silently replaced the earlier.
+  {"duplicate-device-id", 3, 1, "device_id 'sos-3-503' is already defined at " HEARTH_TEST_DATA "/broken-registry/duplicate-device-id.csv:2"},
+  {"duplicate-household-id", 3, 1, "household_id 'H-3-601' is already defined at " HEARTH_TEST_DATA "/broken-registry/duplicate-household-id.csv:2"},
+  {"duplicate-resident-id", 3, 1, "resident_id 'R-2001' is already defined at " HEARTH_TEST_DATA "/broken-registry/duplicate-resident-id.csv:2"},
 };
 // clang-format on
 }  // namespace
@@ -208,4 +212,28 @@ TEST_CASE("a merge upserts in place, appends new ids, and the later of a repeate
   REQUIRE(d2.size() == 2);
   CHECK(d2[0].message == "external_id 'EXT-2' is already used by device meter-2");
   CHECK(d2[1].message == "external_id 'Ext-2' is already used by device meter-2");
+}
+
+TEST_CASE("a device given in two files of one import is refused, naming both places",
+          "[registry]") {
+  // The SOS button's row, and a second devices file that reuses its id for a meter: the
+  // later row replaced the button, whose presses then came from an "unregistered" device.
+  const auto dir = fs::temp_directory_path() / fmt::format("hearth-dup-{}", ::getpid());
+  fs::create_directories(dir);
+  std::ofstream(dir / "devices-b.csv")
+      << "device_id,external_id,type,household_id,building,location\n"
+         "water-3-503,a84041000181c0de,lora.water-meter,H-3-503,B3,kitchen\n"
+         "sos-3-502,a84041000181c0df,lora.water-meter,H-3-502,B3,kitchen\n";
+  diagnostics d;
+  registry::tables parsed;
+  auto files = app::registry_files(HEARTH_TEST_DATA "/registry");
+  files.push_back((dir / "devices-b.csv").string());
+  auto r = app::check_registry_import(files, registry::registry{}, test::shipped_types().get(),
+                                      parsed, d);
+  fs::remove_all(dir);
+  CHECK_FALSE(r);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].text() == (dir / "devices-b.csv").string() +
+                           ":3:1: device_id 'sos-3-502' is already defined at " HEARTH_TEST_DATA
+                           "/registry/devices.csv:2");
 }

@@ -11,11 +11,8 @@
 #include <random>
 #include <set>
 
-#include "app/config.hpp"
-#include "app/definitions.hpp"
-#include "app/pipeline.hpp"
 #include "community.hpp"
-#include "support/shipped.hpp"
+#include "sim_replay.hpp"
 #include "traffic.hpp"
 
 using namespace hearth;
@@ -35,19 +32,6 @@ sim::traffic small_day(const sim::community& c) {
   o.days = 1;
   return sim::make_traffic(c, o);
 }
-
-struct scratch {
-  std::filesystem::path dir;
-  scratch() {
-    dir = std::filesystem::temp_directory_path() /
-          ("hearth-sim-test-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir);
-  }
-  ~scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-};
 
 }  // namespace
 
@@ -74,74 +58,61 @@ TEST_CASE("the reference meter frame round-trips through base64", "[sim]") {
 TEST_CASE("hearth accepts every simulated message except the injected faults", "[sim]") {
   const auto c = sim::make_community({400, 11});
   const auto t = small_day(c);
-
-  // The registry imports cleanly against the shipped device types.
-  scratch tmp;
-  sim::write_registry(c, tmp.dir);
-  const auto defs = test::shipped_definitions();
-  diagnostics diags;
-  registry::tables parsed;
-  auto reg = app::check_registry_import(app::registry_files(tmp.dir.string()), registry::registry{},
-                                        defs.types.get(), parsed, diags);
-  INFO((diags.empty() ? std::string() : diags.front().text()));
-  REQUIRE(reg);
-  REQUIRE(reg->all().devices.size() == c.devices.size());
-
-  manual_clock clock(t.messages.front().ts);
-  telemetry tel;
-  engine::engine eng(defs.rules, clock, "Asia/Shanghai");
-  alerts::book book(clock, 0);
-  app::pipeline pipe(clock, tel, nullptr, nullptr, eng, book);
-  pipe.set_catalog(defs.types);
-  pipe.set_registry(std::make_shared<registry::registry>(std::move(*reg)));
-  std::map<std::string, int> opened;
-  pipe.on_transition([&](const alerts::transition& tr) {
-    if (tr.what == alerts::transition::kind::opened) ++opened[tr.after.rule];
-  });
-
-  const std::vector<std::string> reasons = {
-      "oversized",      "malformed-json", "missing-field",       "wrong-type",
-      "out-of-range",   "bad-timestamp",  "future-timestamp",    "bad-frame",
-      "unknown-metric", "unknown-topic",  "unregistered-device", "wrong-device-type",
-      "duplicate",      "overload"};
-  auto rejected = [&] {
-    std::map<std::string, double> m;
-    for (const auto& r : reasons)
-      if (auto v = tel.value("hearth_messages_rejected_total", "reason=\"" + r + "\""); v > 0)
-        m[r] = v;
-    return m;
-  };
-  for (const auto& m : t.messages) {
-    clock.set(m.ts);
-    pipe.on_message(m.topic, m.payload, m.ts);
-  }
-
-  std::map<std::string, double> expected;
-  for (const auto& inc : t.incidents)
-    for (const auto& r : inc.expected_rejections)
-      ++expected[r];
-  REQUIRE(rejected() == expected);
-  REQUIRE(tel.value("hearth_readings_total") > 3.0 * static_cast<double>(t.messages.size()) / 2);
+  const auto got = test::replay_sim(c, t);
+  REQUIRE(got.devices_imported == c.devices.size());
+  REQUIRE(got.rejected == test::expected_rejections(t));
+  REQUIRE(got.readings > 3.0 * static_cast<double>(t.messages.size()) / 2);
 
   // Every kind of fault and incident is in the list.
   std::set<std::string> kinds;
   for (const auto& inc : t.incidents)
     kinds.insert(inc.kind);
-  for (const char* k : {"sos-press", "smoke", "smoke-test", "gas-leak", "quiet-resident",
-                        "silent-meter", "tilt-drift", "gateway-outage", "duplicate", "malformed",
-                        "clock-skew", "battery-low", "tamper"})
+  for (const char* k :
+       {"sos-press", "smoke", "smoke-test", "gas-leak", "quiet-resident", "silent-meter",
+        "tilt-drift", "gateway-outage", "duplicate", "malformed", "clock-skew", "battery-low",
+        "tamper", "inactive-resident", "no-water-active", "away-standby", "door-left-open"})
     CHECK(kinds.count(k) == 1);
 
-  // For the event rules shipped so far, hearth found exactly the incidents that expect them.
-  for (const auto& rule : defs.rules) {
-    if (rule.id != "sos-pressed" && rule.id != "smoke-detected" && rule.id != "gas-leak" &&
-        rule.id != "device-tamper")
-      continue;
-    int want = 0;
+  // For the event rules, and the rules of the homes with activity sensors, hearth found
+  // exactly the incidents that expect them: the all-quiet elder, and not the one who only
+  // uses no water, nor the one away with everything at standby.
+  for (const char* rule : {"sos-pressed", "smoke-detected", "gas-leak", "device-tamper",
+                           "lone-elder-inactive", "door-open-at-night"}) {
+    std::multiset<std::string> want, opened;
     for (const auto& inc : t.incidents)
-      want += static_cast<int>(
-          std::count(inc.expected_rules.begin(), inc.expected_rules.end(), rule.id));
-    INFO(rule.id);
-    CHECK(opened[rule.id] == want);
+      if (std::count(inc.expected_rules.begin(), inc.expected_rules.end(), rule))
+        want.insert(std::string(rule) + " " + inc.household_id);
+    for (const auto& o : got.opened)
+      if (o.rfind(std::string(rule) + " ", 0) == 0) opened.insert(o);
+    INFO(rule);
+    CHECK(opened == want);
   }
+}
+
+TEST_CASE("the demo's community sits beside the sample registry without sharing an id", "[sim]") {
+  // scripts/demo imports the sample registry (B3, H-3-502, ...) and a simulated community
+  // together. Numbered from B1, the community reused H-3-502 and the later rows replaced
+  // the sample's: the household ended with two residents who each "live alone". Now an id
+  // given twice is refused, and the demo's community starts at B10.
+  auto import_with_sample = [](int first_building, diagnostics& d) {
+    test::sim_scratch tmp;
+    sim::write_registry(sim::make_community({400, 7, first_building}), tmp.dir);
+    auto files = app::registry_files(HEARTH_TEST_DATA "/registry");
+    for (const auto& f : app::registry_files(tmp.dir.string()))
+      files.push_back(f);
+    registry::tables parsed;
+    return app::check_registry_import(files, registry::registry{}, test::shipped_types().get(),
+                                      parsed, d);
+  };
+  diagnostics overlap;
+  CHECK_FALSE(import_with_sample(1, overlap));
+  CHECK(std::any_of(overlap.begin(), overlap.end(), [](const diagnostic& x) {
+    return x.message.find("household_id 'H-3-502' is already defined at") != std::string::npos;
+  }));
+  diagnostics apart;
+  auto reg = import_with_sample(10, apart);
+  INFO((apart.empty() ? std::string() : apart.front().text()));
+  REQUIRE(reg);
+  CHECK(reg->residents_of("H-3-502").size() == 1);
+  CHECK(reg->find_device_by_external_id("0x00158d0008a1b2c3")->id == "sos-3-502");
 }

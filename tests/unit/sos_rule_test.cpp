@@ -5,6 +5,7 @@
 #include "base/time.hpp"
 #include "engine/engine.hpp"
 #include "engine/rule_file.hpp"
+#include "support/shipped.hpp"
 
 using namespace hearth;
 using namespace std::chrono_literals;
@@ -30,6 +31,7 @@ std::vector<engine::rule> shipped_rules() {
   auto rules = engine::load_rules_dir(HEARTH_SOURCE_DIR "/rules", d);
   INFO((d.empty() ? "" : d.front().text()));
   REQUIRE(d.empty());
+  engine::select_locale(rules, "en");
   return rules;
 }
 
@@ -46,6 +48,7 @@ TEST_CASE("an SOS press fires sos-pressed at priority 1 for the household's resi
           "[engine]") {
   manual_clock clock{at("2026-11-20T06:58:00Z")};
   engine::engine eng(shipped_rules(), clock, "Asia/Shanghai");
+  eng.set_messages(test::shipped_messages(), "en");
   eng.set_registry(sample_registry());
   auto signals = eng.on_report(press(clock.now()));
   REQUIRE(signals.size() == 1);
@@ -60,6 +63,7 @@ TEST_CASE("an SOS press fires sos-pressed at priority 1 for the household's resi
 TEST_CASE("a battery report from an SOS button fires nothing", "[engine]") {
   manual_clock clock{at("2026-11-20T06:58:00Z")};
   engine::engine eng(shipped_rules(), clock, "UTC");
+  eng.set_messages(test::shipped_messages(), "en");
   eng.set_registry(sample_registry());
   report battery{"sos-3-502",
                  "z2m.sos-button",
@@ -73,6 +77,7 @@ TEST_CASE("a second press while the SOS alert is open updates it instead of open
           "[engine][alerts]") {
   manual_clock clock{at("2026-11-20T06:58:00Z")};
   engine::engine eng(shipped_rules(), clock, "UTC");
+  eng.set_messages(test::shipped_messages(), "en");
   eng.set_registry(sample_registry());
   alerts::book book(clock, 0);
   auto first = book.on_signal(eng.on_report(press(clock.now())).at(0));

@@ -17,6 +17,7 @@ enum stream_id : std::uint64_t {
   s_resident,
   s_device,
   s_gateway,
+  s_activity,
 };
 
 std::string hex(std::uint64_t v, int digits) {
@@ -49,6 +50,12 @@ const char* type_name(device_kind k) {
       return "tts.tilt-sensor";
     case device_kind::pendant:
       return "native";
+    case device_kind::energy:
+      return "z2m.energy-meter";
+    case device_kind::door:
+      return "z2m.door-sensor";
+    case device_kind::motion:
+      return "z2m.motion-sensor";
   }
   return "native";
 }
@@ -61,7 +68,7 @@ community make_community(const community_options& o) {
   while (placed < o.households) {
     auto r = stream(o.seed, s_building, c.buildings.size());
     building b;
-    b.number = static_cast<int>(c.buildings.size()) + 1;
+    b.number = o.first_building + static_cast<int>(c.buildings.size());
     b.id = fmt::format("B{}", b.number);
     b.floors = r.range(6, 18);
     b.units_per_floor = r.range(2, 4);
@@ -203,6 +210,36 @@ community make_community(const community_options& o) {
       d.tilt_y = dr.uniform(-0.6, 0.6);
       add_device(std::move(d));
     }
+  }
+  // Activity sensors beyond water in 60 % of lone elders' homes: an energy meter, a door
+  // contact at the entrance and a motion sensor in the living room. Added last, from their
+  // own stream, so that every other device keeps its index and its random draws.
+  for (std::size_t hi = 0; hi < c.households.size(); ++hi) {
+    auto& h = c.households[hi];
+    auto r = stream(o.seed, s_activity, hi);
+    if (!h.lone_elder || !r.chance(0.6)) continue;
+    const auto& b = c.buildings[static_cast<std::size_t>(h.building_index)];
+    h.standby_w = r.uniform(25, 60);
+    auto sensor = [&](device_kind k, const char* prefix, const char* location) {
+      auto dr = stream(o.seed, s_device, c.devices.size());
+      device d;
+      d.kind = k;
+      d.id = fmt::format("{}-{}-{}", prefix, b.number, h.unit);
+      d.external_id = "0x00158d00" + hex(zigbee_serial++, 8);
+      d.household_id = h.id;
+      d.building = b.id;
+      d.location = location;
+      d.household = static_cast<int>(hi);
+      d.building_index = h.building_index;
+      d.battery = k == device_kind::energy ? 100 : dr.uniform(45, 100);
+      d.drain_per_day = k == device_kind::energy ? 0 : dr.uniform(0.02, 0.2);
+      d.offset_s = dr.range(0, 3599);
+      d.kwh = std::floor(dr.uniform(300, 9000) * 100) / 100;
+      return add_device(std::move(d));
+    };
+    h.energy = sensor(device_kind::energy, "power", "utility");
+    h.door = sensor(device_kind::door, "door", "entrance");
+    h.motion = sensor(device_kind::motion, "motion", "living room");
   }
   return c;
 }

@@ -51,6 +51,10 @@ enum class device_kind {
   tts_meter,   ///< tts.water-meter on The Things Stack v3
   tilt,        ///< tts.tilt-sensor, building level
   pendant,     ///< native: a wearable SOS pendant behind a hearth bridge
+  // Activity sensors beyond the water meter (issue 14), in some lone elders' homes:
+  energy,  ///< z2m.energy-meter: a smart meter on the home's circuit (kWh and W)
+  door,    ///< z2m.door-sensor at the entrance
+  motion,  ///< z2m.motion-sensor in the living room
 };
 const char* type_name(device_kind k);
 
@@ -70,6 +74,9 @@ struct household {
   double daily_litres = 0;
   int meter = -1;  ///< device index
   int sos = -1, smoke = -1, gas = -1, leak = -1, pendant = -1;
+  int energy = -1, door = -1, motion = -1;  ///< activity sensors beyond water, or -1
+  double standby_w = 0;                     ///< fridge and router at rest (energy meters)
+  bool activity_sensors() const { return energy >= 0 || door >= 0 || motion >= 0; }
 };
 
 struct resident {
@@ -90,6 +97,7 @@ struct device {
   double drain_per_day = 0.05;  ///< percentage points a day
   std::uint32_t frame_counter = 0;
   double litres = 0;              ///< meters: cumulative total at the start
+  double kwh = 0;                 ///< energy meters: cumulative kWh at the start
   double tilt_x = 0, tilt_y = 0;  ///< tilt sensors: installation angles, degrees
   int offset_s = 0;               ///< phase of the device's reporting cycle
 };
@@ -102,6 +110,10 @@ struct gateway {
 struct community_options {
   int households = 2000;
   std::uint64_t seed = 7;
+  /// The first building's number (B1, H-1-101, ...). A community that must sit beside
+  /// another registry (the demo's sample: B3) starts past its buildings, so that no
+  /// household, resident or device id is given twice.
+  int first_building = 1;
 };
 
 struct community {

@@ -105,6 +105,7 @@ int publish(const std::string& uri, const std::vector<sim::message>& lines, int 
 
 struct sim_args {
   int households = 2000;
+  int first_building = 1;
   double days = 1;
   std::uint64_t seed = 7;
   std::string start;  ///< RFC 3339, or "now"
@@ -116,6 +117,10 @@ struct sim_args {
 void add_sim_options(CLI::App* cmd, sim_args& a) {
   cmd->add_option("--households", a.households, "households in the community")
       ->check(CLI::Range(1, 2'000'000));
+  cmd->add_option("--first-building", a.first_building,
+                  "number of the first building (B1 by default); start past another "
+                  "registry's buildings so that no id is given twice")
+      ->check(CLI::Range(1, 100'000));
   cmd->add_option("--days", a.days, "simulated days (fractions allowed)")
       ->check(CLI::Range(0.0, 366.0));
   cmd->add_option("--seed", a.seed, "random seed: the same seed gives byte-identical output");
@@ -143,7 +148,7 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 
 /// Writes DIR/registry/*.csv, DIR/capture.jsonl, DIR/incidents.json, DIR/community.json.
 sim::traffic generate(const sim_args& a, time_point start, bool write_capture) {
-  const auto c = sim::make_community({a.households, a.seed});
+  const auto c = sim::make_community({a.households, a.seed, a.first_building});
   sim::traffic_options to;
   to.start = start;
   to.days = a.days;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "activity.hpp"
 #include "base/time.hpp"
 
 namespace hearth::sim {
@@ -24,6 +25,7 @@ enum stream_id : std::uint64_t {
   s_tilt,
   s_pendant,
   s_fault,
+  s_activity_plan,
 };
 
 /// Relative water use by local hour: quiet nights, a morning and an evening peak. Hour 3
@@ -68,7 +70,8 @@ struct override_plan {
   time_point battery_drop_at = never;  ///< battery falls to 18 % and a point per report
   time_point drift_from = never;       ///< tilt: angle_x drifts from here on
   double drift_deg_per_h = 0;
-  interval skew;  ///< native: device clock 20 min ahead
+  interval skew;      ///< native: device clock 20 min ahead
+  activity_plan act;  ///< activity sensors: idle, leaving, the door left open
 };
 
 class generator {
@@ -140,6 +143,14 @@ class generator {
         break;
       case device_kind::pendant:
         pendant(index);
+        break;
+      case device_kind::energy:
+      case device_kind::door:
+      case device_kind::motion:
+        for (auto& m :
+             activity_stream(c_, index, {o_.start, end_, o_.utc_offset_hours, c_.options.seed},
+                             plans_[static_cast<std::size_t>(index)].act))
+          emit(m.ts, std::move(m.topic), std::move(m.payload), index);
         break;
       default:
         zigbee(index);
@@ -297,7 +308,9 @@ class generator {
   }
 
   /// The next unused device of a kind, walking a seeded permutation.
-  int pick(rng& r, std::initializer_list<device_kind> kinds, bool lone_elder_only = false) {
+  /// `water_only`: only in a household whose water meter is its only activity sensor.
+  int pick(rng& r, std::initializer_list<device_kind> kinds, bool lone_elder_only = false,
+           bool water_only = false) {
     const auto n = c_.devices.size();
     if (n == 0) return -1;
     const auto start = r.next() % n;
@@ -308,6 +321,9 @@ class generator {
       if (std::find(kinds.begin(), kinds.end(), d.kind) == kinds.end()) continue;
       if (lone_elder_only &&
           (d.household < 0 || !c_.households[static_cast<std::size_t>(d.household)].lone_elder))
+        continue;
+      if (water_only && d.household >= 0 &&
+          c_.households[static_cast<std::size_t>(d.household)].activity_sensors())
         continue;
       if (d.household >= 0 && used_households_.count(d.household)) continue;
       used_.insert(static_cast<int>(i));
@@ -350,7 +366,8 @@ class generator {
     auto r = stream(c_.options.seed, s_plan);
     for (int k = count(2); k-- > 0;) {
       auto t = when(r, 2h, 13h);
-      const int dev = t ? pick(r, {device_kind::lora_meter, device_kind::tts_meter}, true) : -1;
+      const int dev =
+          t ? pick(r, {device_kind::lora_meter, device_kind::tts_meter}, true, true) : -1;
       if (dev < 0) break;
       plans_[static_cast<std::size_t>(dev)].quiet = {*t, end_};
       add("quiet-resident", *t, dev, {"lone-elder-no-water"},
@@ -402,7 +419,9 @@ class generator {
                   c_.buildings[static_cast<std::size_t>(d.building_index)].tilt_limit_permille));
       inc.household_id.clear();
     }
-    for (int k = std::min<int>(count(1), static_cast<int>(c_.gateways.size())); k-- > 0;) {
+    for (int k = o_.gateway_outages ? std::min<int>(count(1), static_cast<int>(c_.gateways.size()))
+                                    : 0;
+         k-- > 0;) {
       auto t = when(r, 1h, 4h);
       if (!t) break;
       const auto g = static_cast<std::size_t>(r.next() % c_.gateways.size());
@@ -432,6 +451,81 @@ class generator {
                       "the pendant's clock runs 20 min fast for 3 h; its reports are refused as "
                       "from the future");
       inc.expected_rejections.assign(3, "future-timestamp");
+    }
+    plan_activity_incidents();
+  }
+
+  /// The household of an activity sensor: its water meter and its other sensors.
+  std::vector<int> sensors_of(int dev) const {
+    const auto& h = c_.households[static_cast<std::size_t>(
+        c_.devices[static_cast<std::size_t>(dev)].household)];
+    std::vector<int> out;
+    for (int i : {h.meter, h.energy, h.door, h.motion})
+      if (i >= 0) out.push_back(i);
+    return out;
+  }
+
+  /// Incidents in homes with activity sensors beyond water (issue 14).
+  void plan_activity_incidents() {
+    auto r = stream(c_.options.seed, s_activity_plan);
+    // Quiet on every signal: no water, nothing above the standby load, no door, no motion.
+    for (int k = count(2); k-- > 0;) {
+      auto t = when(r, 2h, 14h);
+      const int dev = t ? pick(r, {device_kind::door}, true) : -1;
+      if (dev < 0) break;
+      for (int i : sensors_of(dev)) {
+        plans_[static_cast<std::size_t>(i)].quiet = {*t, end_};
+        plans_[static_cast<std::size_t>(i)].act.idle = {*t, end_};
+      }
+      add("inactive-resident", *t, dev, {"lone-elder-inactive"},
+          fmt::format("a resident living alone shows no sign of life from {}: no water, "
+                      "electricity at standby, no door, no motion; every sensor keeps reporting",
+                      format_rfc3339(*t)));
+    }
+    // No water, but otherwise active: the kettle, the door and motion say she is fine.
+    for (int k = count(2); k-- > 0;) {
+      auto t = when(r, 2h, 14h);
+      const int dev = t ? pick(r, {device_kind::door}, true) : -1;
+      if (dev < 0) break;
+      const auto& h = c_.households[static_cast<std::size_t>(
+          c_.devices[static_cast<std::size_t>(dev)].household)];
+      plans_[static_cast<std::size_t>(h.meter)].quiet = {*t, end_};
+      add("no-water-active", *t, dev, {},
+          "a resident living alone uses no water (the meter keeps reporting) but is otherwise "
+          "active: neither lone-elder-no-water nor lone-elder-inactive");
+    }
+    // Away: she leaves (the door opens once) and everything is at standby; her social
+    // worker marked her away.
+    for (int k = count(1); k-- > 0;) {
+      auto t = when(r, 2h, 14h);
+      const int dev = t ? pick(r, {device_kind::door}, true) : -1;
+      if (dev < 0) break;
+      const auto& h = c_.households[static_cast<std::size_t>(
+          c_.devices[static_cast<std::size_t>(dev)].household)];
+      for (int i : sensors_of(dev)) {
+        plans_[static_cast<std::size_t>(i)].quiet = {*t, end_};
+        plans_[static_cast<std::size_t>(i)].act.leave_at = *t;
+      }
+      auto& inc = add("away-standby", *t, dev, {},
+                      "a resident living alone leaves to stay with family: the door opens once, "
+                      "then everything is at standby; marked away, no welfare alert");
+      inc.away_resident_id = c_.residents[static_cast<std::size_t>(h.residents.front())].id;
+      inc.away_until = end_ + 24h;
+    }
+    // The door left open at night: opened after 22:00, closed an hour or two later.
+    for (int k = count(1); k-- > 0;) {
+      auto t = when(r, 1h, 4h);
+      if (!t) break;
+      while (*t < end_ && local_hour(*t) != 22)
+        *t += 1min;
+      const auto open = ms_after(*t, r.uniform(5, 50) * 60);
+      if (open + 31min >= end_) break;
+      const int dev = pick(r, {device_kind::door}, true);
+      if (dev < 0) break;
+      plans_[static_cast<std::size_t>(dev)].act.door_open = {
+          open, ms_after(open, r.uniform(60, 150) * 60)};
+      add("door-left-open", open, dev, {"door-open-at-night"},
+          "the entrance door is opened late in the evening and left open for an hour or two");
     }
   }
 
@@ -663,6 +757,10 @@ std::string incidents_json(const std::vector<incident>& list) {
     o["expected_rules"] = std::move(rules);
     o["expected_rejections"] = std::move(rejections);
     o["detail"] = x.detail;
+    if (!x.away_resident_id.empty()) {
+      o["away_resident_id"] = x.away_resident_id;
+      o["away_until"] = format_rfc3339(x.away_until);
+    }
     out += "  " + boost::json::serialize(o) + (i + 1 < list.size() ? ",\n" : "\n");
   }
   return out + "]\n";

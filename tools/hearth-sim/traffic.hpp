@@ -35,6 +35,10 @@ struct incident {
   /// One normalize::reason code per message hearth should refuse or drop.
   std::vector<std::string> expected_rejections;
   std::string detail;  ///< plain words
+  /// Set when the incident expects its resident to be marked away (POST
+  /// /api/v1/residents/{id}/away) from `at` until then: a replay must do so to expect nothing.
+  std::string away_resident_id;
+  time_point away_until = time_point::max();
 };
 
 struct traffic_options {
@@ -43,6 +47,10 @@ struct traffic_options {
   bool incidents = true;
   double incident_rate = 1;  ///< multiplies the per-2,000-households-per-day counts
   int utc_offset_hours = 8;  ///< the community's local time (Asia/Shanghai), for water use
+  /// Inject gateway outages. Their expectation (gateway-offline, and no device-offline for
+  /// the devices behind the gateway) needs the gateway's state, which is not simulated yet:
+  /// a replay that asserts every alert turns them off.
+  bool gateway_outages = true;
 };
 
 struct traffic {

@@ -37,11 +37,16 @@ void baseline::on_report(const rule& r, const context& c, core& k, std::vector<s
     if (rd.metric == metric::tilt_x_deg || rd.metric == metric::tilt_y_deg)
       ev.push_back({std::string(c.device_id), rd.metric, rd.value, rd.ts});
   if (!st.active && change >= at) {
-    std::map<std::string, std::string> vars;
-    vars["change"] = fmt::format("{:.1f} ‰", change);
-    vars["limit"] = fmt::format("{:g} ‰", at);
-    vars["baseline"] = fmt::format("x {:.2f}°, y {:.2f}°", *d.base_x, *d.base_y);
-    vars["value"] = fmt::format("x {:.2f}°, y {:.2f}°", *d.x, *d.y);
+    auto angles = [](double x, double y) {
+      return i18n::arg::of_message(
+          {"tilt.angles",
+           {{"x", i18n::arg::of_quantity(x, "deg")}, {"y", i18n::arg::of_quantity(y, "deg")}}});
+    };
+    args vars;
+    vars["change"] = i18n::arg::of_quantity(change, "permille");
+    vars["limit"] = i18n::arg::of_quantity(at, "permille");
+    vars["baseline"] = angles(*d.base_x, *d.base_y);
+    vars["value"] = angles(*d.x, *d.y);
     st.active = true;
     st.fired_at = c.at;
     out.push_back(k.make_signal(r, c, std::move(ev), std::move(vars)));
@@ -66,7 +71,9 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return b;
 }
 
-const kind_registration registered{{"baseline", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"change", "limit", "baseline", "value"};
+const kind_registration registered{{"baseline", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

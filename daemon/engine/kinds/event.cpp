@@ -11,18 +11,19 @@ namespace {
 
 class event final : public behaviour {
  public:
+  bool fires_once() const override { return false; }  // every matching report fires
   void on_report(const rule& r, const context& c, core& k,
                  std::vector<signal>& out) const override {
     const auto& rep = *c.rep;
     std::vector<alerts::evidence> evidence;
-    std::string matched;
+    const condition* matched = nullptr;
     double matched_value = 0;
     for (const auto& cond : r.when) {
       for (const auto& rd : rep.readings) {
         if (rd.metric == cond.metric && cond.holds(rd.value)) {
           evidence.push_back({rep.device_id, rd.metric, rd.value, rd.ts});
-          if (matched.empty()) {
-            matched = cond.describe();
+          if (!matched) {
+            matched = &cond;
             matched_value = rd.value;
           }
         }
@@ -49,10 +50,10 @@ class event final : public behaviour {
       st.active = true;
       st.fired_at = c.at;
     }
-    std::map<std::string, std::string> vars;
-    vars["condition"] = matched;
-    vars["metric"] = std::string(name(evidence.front().metric));
-    vars["value"] = value_text(evidence.front().metric, matched_value);
+    args vars;
+    vars["condition"] = condition_arg(*matched, matched_value);
+    vars["metric"] = metric_arg(matched->metric);
+    vars["value"] = reading_arg(matched->metric, matched_value);
     out.push_back(k.make_signal(r, c, std::move(evidence), std::move(vars)));
   }
 };
@@ -64,7 +65,9 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule& r) {
   return std::make_shared<event>();
 }
 
-const kind_registration registered{{"event", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"condition", "metric", "value"};
+const kind_registration registered{{"event", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

@@ -15,7 +15,7 @@ void no_data::on_report(const rule& r, const context& c, core& k, std::vector<si
   if (c.only_offline || !c.came_back || !st || !st->active) return;
   st->active = false;
   k.touch_instance(r, c.device_id);
-  std::map<std::string, std::string> vars{{"last_seen", k.local_time(c.rep->ts)}};
+  args vars{{"last_seen", i18n::arg::of_time(c.rep->ts)}};
   out.push_back(k.make_signal(r, c, {}, std::move(vars), signal::kind::clear));
 }
 
@@ -40,12 +40,12 @@ time_point no_data::tick(const rule& r, time_point now, core& k, std::vector<sig
     st.active = true;
     st.fired_at = now;
     const context c{id, dev->type, dev, now, nullptr};
-    std::map<std::string, std::string> vars;
-    vars["last_seen"] = k.local_when(d.last_seen, now);
+    args vars;
+    vars["last_seen"] = i18n::arg::of_time(d.last_seen);
     vars["since"] = vars["last_seen"];
-    vars["quiet_for"] = describe_duration(now - d.last_seen);
-    vars["interval"] = describe_duration(type->report_interval);
-    vars["window"] = describe_duration(allowed);
+    vars["quiet_for"] = i18n::arg::of_span(now - d.last_seen);
+    vars["interval"] = i18n::arg::of_span(type->report_interval);
+    vars["window"] = i18n::arg::of_span(allowed);
     out.push_back(k.make_signal(r, c, {}, std::move(vars)));
   });
   return soonest;
@@ -62,7 +62,9 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return n;
 }
 
-const kind_registration registered{{"no_data", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"last_seen", "since", "quiet_for", "interval", "window"};
+const kind_registration registered{{"no_data", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

@@ -22,7 +22,7 @@ void slots_state::read(const json::object& o) {
 }
 
 void slots::on_report(const rule& r, const context& c, core& k, std::vector<signal>& out) const {
-  if (!c.step || counter != metric::water_total_l) return;
+  if (!c.step || c.step->metric != counter) return;
   const auto& s = *c.step;
   if (s.first) return;
   auto& st = k.instance<slots_state>(r, c.device_id);
@@ -69,11 +69,11 @@ void slots::on_report(const rule& r, const context& c, core& k, std::vector<sign
   std::vector<alerts::evidence> ev{
       {std::string(c.device_id), metric::water_total_l, st.run_raw, st.run_since},
       {std::string(c.device_id), metric::water_total_l, s.raw, s.to}};
-  std::map<std::string, std::string> vars;
-  vars["since"] = k.local_when(st.run_since, s.to);
-  vars["window"] = describe_duration(s.to - st.run_since);
-  vars["used"] = litres(d.total - st.run_total);
-  vars["interval"] = describe_duration(slot);
+  args vars;
+  vars["since"] = i18n::arg::of_time(st.run_since);
+  vars["window"] = i18n::arg::of_span(s.to - st.run_since);
+  vars["used"] = litres_arg(d.total - st.run_total);
+  vars["interval"] = i18n::arg::of_span(slot);
   st.active = true;
   st.fired_at = s.to;
   out.push_back(k.make_signal(r, c, std::move(ev), std::move(vars)));
@@ -94,7 +94,9 @@ std::shared_ptr<const behaviour> parse(yaml_map& doc, rule&) {
   return b;
 }
 
-const kind_registration registered{{"slots", &parse}};
+/// What this kind's titles and summaries may use besides the common placeholders.
+constexpr std::string_view k_fills[] = {"since", "window", "used", "interval"};
+const kind_registration registered{{"slots", &parse, k_fills}};
 
 }  // namespace
 }  // namespace hearth::engine::kinds

@@ -13,6 +13,9 @@ namespace hearth::engine::kinds {
 struct threshold_state final : instance_state {
   std::optional<time_point> pending_since;
   std::vector<alerts::evidence> pending_evidence;
+  /// The newest reading of a `when` metric while the window is open (in the hysteresis
+  /// band, say): the summary names it apart from the reading that started the breach.
+  std::optional<alerts::evidence> latest;
 
  protected:
   void write(boost::json::object& o) const override;
