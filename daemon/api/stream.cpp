@@ -46,43 +46,43 @@ response stream_hub::open(const call& k) {
   if (!k.req.websocket_upgrade)
     return json_error(426, "upgrade-required", "open /api/v1/stream as a WebSocket");
   response res{101, "application/json", "", {}, {}, {}};
-  res.upgrade = [this, p = k.who, after,
-                 locale = std::string(caller_locale(k.req, context_.locale))](
-                    std::shared_ptr<ws_peer> peer) {
-    std::erase_if(subscribers_, [](const subscriber& s) {
-      auto l = s.peer.lock();
-      return !l || !l->is_open();
-    });
-    // On the domain thread, like every transition: nothing can slip in between what is
-    // read back here and the live ones that follow.
-    json::object hello, h;
-    h["user"] = p.user;
-    h["role"] = auth::role_name(p.role);
-    std::vector<alerts::transition> missed;
-    bool resync = false;
-    try {
-      h["seq"] = context_.store.last_transition_seq();
-      if (after) {
-        // Those it missed, unless they are too many or older than what is kept: then the
-        // console reloads the queue instead.
-        const auto first = context_.store.first_transition_seq();
-        missed = context_.store.transitions_after(*after, k_max_replay + 1);
-        resync = missed.size() > k_max_replay || (first > 0 && *after + 1 < first);
-      }
-    } catch (const store::store_error&) {
-      resync = after.has_value();  // the store is failing: the console reloads what it can
-    }
-    hello["hello"] = std::move(h);
-    if (resync) {
-      hello["resync"] = true;
-      missed.clear();
-    }
-    peer->send(json::serialize(hello));
-    const auto& devices = context_.pipeline.devices();
-    for (const auto& t : missed)
-      if (auth::alert_in_scope(p, devices, t.after)) peer->send(message(t, locale));
-    subscribers_.push_back({peer, p, locale});
-  };
+  res.upgrade =
+      [this, p = k.who, after,
+       locale = std::string(caller_locale(k.req, context_.locale))](std::shared_ptr<ws_peer> peer) {
+        std::erase_if(subscribers_, [](const subscriber& s) {
+          auto l = s.peer.lock();
+          return !l || !l->is_open();
+        });
+        // On the domain thread, like every transition: nothing can slip in between what is
+        // read back here and the live ones that follow.
+        json::object hello, h;
+        h["user"] = p.user;
+        h["role"] = auth::role_name(p.role);
+        std::vector<alerts::transition> missed;
+        bool resync = false;
+        try {
+          h["seq"] = context_.store.last_transition_seq();
+          if (after) {
+            // Those it missed, unless they are too many or older than what is kept: then the
+            // console reloads the queue instead.
+            const auto first = context_.store.first_transition_seq();
+            missed = context_.store.transitions_after(*after, k_max_replay + 1);
+            resync = missed.size() > k_max_replay || (first > 0 && *after + 1 < first);
+          }
+        } catch (const store::store_error&) {
+          resync = after.has_value();  // the store is failing: the console reloads what it can
+        }
+        hello["hello"] = std::move(h);
+        if (resync) {
+          hello["resync"] = true;
+          missed.clear();
+        }
+        peer->send(json::serialize(hello));
+        const auto& devices = context_.pipeline.devices();
+        for (const auto& t : missed)
+          if (auth::alert_in_scope(p, devices, t.after)) peer->send(message(t, locale));
+        subscribers_.push_back({peer, p, locale});
+      };
   return res;
 }
 

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "base/time.hpp"
+#include "support/ha_pair.hpp"
 #include "support/harness.hpp"
 #include "support/postgres.hpp"
 #include "support/tcp_proxy.hpp"
@@ -22,84 +23,10 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int k_sos_buttons = 8;
 /// What a kill -9 may lose: what Paho acknowledged and the writer had not yet committed
 /// (README, "Reliability"), at 100 messages a second.
 constexpr long k_loss_bound_per_kill = 20;
 const std::string k_stream_topic = "hearth/v1/devices/button-demo-1/up";
-
-std::string sos_topic(int i) {
-  return fmt::format("zigbee2mqtt/0x00158d00000000{:02x}", 0xa0 + i);
-}
-
-/// The sample registry plus `k_sos_buttons` SOS buttons (sos-0, sos-1, ...) in H-3-502.
-std::string write_registry(const temp_dir& dir) {
-  const auto reg = dir / "registry";
-  for (const char* f : {"households.csv", "residents.csv", "buildings.csv"})
-    write_file(reg / f, read_file(std::string(HEARTH_TEST_DATA) + "/registry/" + f));
-  std::string devices = read_file(std::string(HEARTH_TEST_DATA) + "/registry/devices.csv");
-  for (int i = 0; i < k_sos_buttons; ++i)
-    devices += fmt::format("sos-{},0x00158d00000000{:02x},z2m.sos-button,H-3-502,B3,bedroom\n", i,
-                           0xa0 + i);
-  write_file(reg / "devices.csv", devices);
-  return reg.string();
-}
-
-json::array alerts_of(unsigned short port) {
-  auto r = http_get(port, "/api/v1/alerts");
-  if (r.status != 200) return {};
-  return json::parse(r.body).as_object().at("alerts").as_array();
-}
-
-/// The open or acknowledged alert about `device`, if the node shows one.
-std::optional<json::object> alert_about(unsigned short port, const std::string& device) {
-  for (const auto& a : alerts_of(port))
-    if (a.at("subject").at("device_id") == device.c_str()) return a.as_object();
-  return std::nullopt;
-}
-
-/// Two nodes, "a" and "b", on one database, with the shared client id `hearthd-ha`.
-struct ha_pair {
-  temp_dir broker_dir, dir_a, dir_b;
-  broker mosquitto;
-  std::string db;
-  std::string registry;
-  std::unique_ptr<daemon_process> a, b;
-
-  /// `db_for_a`: how node a reaches the database (default: the same URI as b).
-  explicit ha_pair(std::string database, std::string db_for_a = {})
-      : mosquitto(broker_dir, fmt::format("persistence true\npersistence_location {}/\n"
-                                          "max_queued_messages 100000\n",
-                                          broker_dir.path().string())),
-        db(std::move(database)),
-        registry(write_registry(broker_dir)) {
-    a = std::make_unique<daemon_process>(dir_a, mosquitto,
-                                         options("a", db_for_a.empty() ? db : db_for_a, {}));
-    REQUIRE(eventually([&] { return a->role() == "active"; }, 20s));
-    b = std::make_unique<daemon_process>(dir_b, mosquitto, options("b", db, a->admin_token()));
-    REQUIRE(eventually([&] { return b->role() == "standby"; }, 20s));
-    a->wait_connected();
-  }
-
-  daemon_process::options options(const std::string& node, const std::string& database,
-                                  const std::string& token) {
-    daemon_process::options o;
-    o.database = database;
-    o.registry_dir = registry;
-    o.admin_token = token;
-    o.mqtt_config = "mqtt: { uri: \"" + mosquitto.uri() + "\", client_id: hearthd-ha }";
-    o.extra_config = "ha: { node: " + node + ", lease: 3s }\n";
-    return o;
-  }
-
-  /// The node reporting "active", if exactly one does.
-  daemon_process* active() {
-    const bool ra = a->proc().running() && a->role() == "active";
-    const bool rb = b->proc().running() && b->role() == "active";
-    if (ra == rb) return nullptr;
-    return ra ? a.get() : b.get();
-  }
-};
 
 }  // namespace
 

@@ -4,9 +4,8 @@
 // runs once per backend (GENERATE).
 #include <fmt/format.h>
 
-#include <set>
-
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "store/schema.hpp"
 #include "store/store.hpp"
@@ -274,8 +273,9 @@ TEST_CASE("retention prunes old readings and quarantine rows", "[store][backends
   }
   CHECK(st.readings("meter-1", k_t0, k_t0 + 24h * 11).front().ts == k_t0 + 24h * 7);
   if (f.kind == backend::postgresql)  // whole days dropped, not rows deleted
-    CHECK(test::pg_query_ints(f.db, "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = "
-                                    "'readings'::regclass") == std::vector<std::int64_t>{3});
+    CHECK(test::pg_query_ints(f.db,
+                              "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = "
+                              "'readings'::regclass") == std::vector<std::int64_t>{3});
   CHECK(tel.value("hearth_readings_pruned_total") == 7);
   CHECK(test::eventually([&] { return st.quarantine().size() == 3; }, 10s));
 }
