@@ -20,7 +20,9 @@
 #include "app/definitions.hpp"
 #include "app/replay.hpp"
 #include "auth/credentials.hpp"
+#include "auth/lifetime.hpp"
 #include "auth/users.hpp"
+#include "base/time.hpp"
 #include "ha/step_down.hpp"
 #include "normalize/examples.hpp"
 #include "registry/registry.hpp"
@@ -240,7 +242,8 @@ bool names_social_worker(const app::config& cfg, store::store& st, const std::st
 
 /// `hearthd users add NAME --role R`: prints the API token once.
 int cmd_users_add(const std::string& config_file, const std::string& name,
-                  const std::string& role_text, const std::string& password_file) {
+                  const std::string& role_text, const std::string& password_file,
+                  const std::string& token_expires) {
   diagnostics d;
   auto cfg = app::load_config(config_file, d);
   if (!cfg) {
@@ -258,6 +261,11 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
     fmt::print(stderr, "a user name is 1-64 letters, digits, '-', '_', '.', '@'\n");
     return 2;
   }
+  const auto ttl = auth::token_lifetime(token_expires);
+  if (!ttl) {
+    fmt::print(stderr, "--token-expires: {}\n", ttl.err().message);
+    return 2;
+  }
   std::string problem;
   auto pw = read_password(password_file, problem);
   if (!pw) {
@@ -267,6 +275,8 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
   try {
     store::store st(cfg->database);
     const auto now = wall_clock{}.now();
+    std::optional<time_point> until;
+    if (*ttl) until = now + **ttl;
     const auto token = auth::new_token();
     store::transaction tx(st);
     if (auto added = auth::add_user(
@@ -275,7 +285,7 @@ int cmd_users_add(const std::string& config_file, const std::string& name,
       fmt::print(stderr, "user {} already exists\n", name);
       return 1;
     }
-    auth::add_token(st, {auth::token_hash(token), name, "api", now, std::nullopt});
+    auth::add_token(st, {auth::token_hash(token), name, "api", now, until});
     st.append_audit(
         {{now, "cli", "user-added", "", "user:" + name, std::string(auth::role_name(*r)), "cli"}});
     tx.commit();
@@ -301,6 +311,99 @@ int cmd_users_list(const std::string& config_file) {
       fmt::print("{}\t{}\n", u.name, auth::role_name(u.role));
     return 0;
   });
+}
+
+/// Who runs a CLI command, for the audit trail: --actor, else the login name.
+std::string cli_actor(const std::string& given);
+
+/// One user change from the command line, with its audit row, in one transaction.
+int change_user(const std::string& config_file, const std::string& name,
+                const std::function<int(store::store&, const auth::user&, std::string& note)>& f,
+                const std::string& action) {
+  return with_store(config_file, [&](const app::config&, store::store& st) {
+    auto& db = st;
+    store::transaction tx(db);
+    const auto u = auth::find_user(db, name);
+    if (!u) {
+      fmt::print(stderr, "no user {}\n", name);
+      return 1;
+    }
+    std::string note;
+    if (const int rc = f(db, *u, note); rc != 0) return rc;
+    db.append_audit({{wall_clock{}.now(), cli_actor({}), action, "", "user:" + name, note, "cli"}});
+    tx.commit();
+    return 0;
+  });
+}
+
+/// `hearthd users remove NAME`: the user and its tokens go (their sessions end).
+int cmd_users_remove(const std::string& config_file, const std::string& name) {
+  return change_user(
+      config_file, name,
+      [&](store::store& db, const auth::user& u, std::string& note) {
+        (void)auth::remove_user(db, u.name);
+        note = std::string(auth::role_name(u.role));
+        fmt::print("user {} removed\n", u.name);
+        return 0;
+      },
+      "user-removed");
+}
+
+/// `hearthd users passwd NAME`: a new console password; the user's sessions end.
+int cmd_users_passwd(const std::string& config_file, const std::string& name,
+                     const std::string& password_file) {
+  std::string problem;
+  auto pw = read_password(password_file, problem);
+  if (!pw) {
+    fmt::print(stderr, "{}\n", problem);
+    return 2;
+  }
+  if (pw->empty()) {
+    fmt::print(stderr, "give the new password with --password-file, or run on a terminal\n");
+    return 2;
+  }
+  const auto hash = auth::hash_password(*pw);
+  return change_user(
+      config_file, name,
+      [&](store::store& db, const auth::user& u, std::string&) {
+        (void)auth::set_password_hash(db, u.name, hash);
+        const int ended = auth::delete_tokens(db, u.name, "session");
+        fmt::print("password of {} changed; {} console sessions ended\n", u.name, ended);
+        return 0;
+      },
+      "password-reset");
+}
+
+/// `hearthd users token NAME [--expires D] [--revoke]`: a new API token in place of the old
+/// ones (printed once), or with --revoke every token and session of the user ended.
+int cmd_users_token(const std::string& config_file, const std::string& name,
+                    const std::string& expires, bool revoke) {
+  const auto ttl = auth::token_lifetime(expires);
+  if (!ttl) {
+    fmt::print(stderr, "--expires: {}\n", ttl.err().message);
+    return 2;
+  }
+  return change_user(
+      config_file, name,
+      [&](store::store& db, const auth::user& u, std::string& note) {
+        if (revoke) {
+          const int n = auth::delete_tokens(db, u.name);
+          note = fmt::format("{} tokens and sessions", n);
+          fmt::print("{} tokens and sessions of {} revoked\n", n, u.name);
+          return 0;
+        }
+        const auto now = wall_clock{}.now();
+        auth::delete_tokens(db, u.name, "api");
+        const auto token = auth::new_token();
+        std::optional<time_point> until;
+        if (*ttl) until = now + **ttl;
+        auth::add_token(db, {auth::token_hash(token), u.name, "api", now, until});
+        note = until ? "expires " + format_rfc3339(*until) : "no expiry";
+        fmt::print("new API token for {} ({}; the old ones no longer work), shown once:\n{}\n",
+                   u.name, note, token);
+        return 0;
+      },
+      revoke ? "tokens-revoked" : "token-rotated");
 }
 
 /// `hearthd backup --config F FILE`: an online copy through the SQLite backup API.
@@ -482,8 +585,26 @@ int main(int argc, char** argv) {
       ->required();
   uadd->add_option("--password-file", password_file,
                    "console password: first line of this file (default: prompt on a TTY)");
+  std::string token_expires;
+  uadd->add_option("--token-expires", token_expires, "the API token expires after this (e.g. 90d)");
   auto* ulist = users->add_subcommand("list", "list users and their roles");
   ulist->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  auto* uremove = users->add_subcommand("remove", "remove a user; its tokens and sessions end");
+  uremove->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  uremove->add_option("name", user_name, "user name")->required();
+  auto* upasswd =
+      users->add_subcommand("passwd", "set a user's console password; its sessions end");
+  upasswd->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  upasswd->add_option("name", user_name, "user name")->required();
+  upasswd->add_option("--password-file", password_file,
+                      "the new password: first line of this file (default: prompt on a TTY)");
+  auto* utoken = users->add_subcommand(
+      "token", "a new API token in place of the user's old ones (printed once), or --revoke");
+  utoken->add_option("--config,-c", config_file, "config file (YAML)")->required();
+  utoken->add_option("name", user_name, "user name")->required();
+  utoken->add_option("--expires", token_expires, "the token expires after this (e.g. 90d)");
+  bool token_revoke = false;
+  utoken->add_flag("--revoke", token_revoke, "revoke every token and session, issue none");
 
   auto* backup = app.add_subcommand(
       "backup", "copy the database while hearthd runs (SQLite online backup); FILE must not exist");
@@ -537,7 +658,11 @@ int main(int argc, char** argv) {
                                            std::cerr);
     if (*averify) return cmd_audit_verify(config_file);
     if (*aexport) return cmd_audit_export(config_file, export_alert);
-    if (*uadd) return cmd_users_add(config_file, user_name, user_role, password_file);
+    if (*uadd)
+      return cmd_users_add(config_file, user_name, user_role, password_file, token_expires);
+    if (*uremove) return cmd_users_remove(config_file, user_name);
+    if (*upasswd) return cmd_users_passwd(config_file, user_name, password_file);
+    if (*utoken) return cmd_users_token(config_file, user_name, token_expires, token_revoke);
     if (*ulist) return cmd_users_list(config_file);
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearthd: {}\n", e.what());

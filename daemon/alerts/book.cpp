@@ -571,6 +571,20 @@ result<away> book::set_away(away a, const std::string& channel) {
   return a;
 }
 
+result<away> book::end_away(const std::string& resident_id, const std::string& actor,
+                            const std::string& channel) {
+  const auto it = aways_.find(resident_id);
+  const auto now = clock_.now();
+  if (it == aways_.end() || it->second.until <= now)
+    return make_error("not-found", "the resident is not away");
+  auto a = it->second;
+  a.until = now;
+  journal_.push_back({now, actor, "away-ended", "", "resident:" + resident_id,
+                      "ended early; welfare rules re-armed", channel});
+  aways_.erase(it);
+  return a;
+}
+
 std::vector<away> book::aways() const {
   std::vector<away> out;
   for (const auto& [id, a] : aways_)

@@ -175,6 +175,9 @@ class book {
                                                  const std::string& channel);
   std::vector<silence> silences() const;
   result<away> set_away(away a, const std::string& channel);
+  /// Ends a resident's away now (welfare rules re-arm): `not-found` when they are not away.
+  result<away> end_away(const std::string& resident_id, const std::string& actor,
+                        const std::string& channel);
   std::vector<away> aways() const;
   bool is_away(const std::string& resident_id, time_point at) const;
 

@@ -23,5 +23,7 @@ std::vector<route> device_routes(context& c);
 std::vector<route> silence_routes(context& c);
 /// users.
 std::vector<route> user_routes(context& c);
+/// reports/sla (the SLA board), reports/handover (+ /ack), alerts/export (CSV).
+std::vector<route> report_routes(context& c);
 
 }  // namespace hearth::api

@@ -31,11 +31,13 @@ routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeli
 
 routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeline& p,
                std::function<health()> health_probe, options o)
-    : context_{book, st, tel, p},
+    : context_{book, st, tel, p, o.desk},
       health_(std::move(health_probe)),
       options_(std::move(o)),
       streams_(context_),
-      sessions_(context_, streams_, {options_.session_ttl, options_.login_limits}) {
+      sessions_(context_, streams_, work_, {options_.session_ttl, options_.login_limits}) {
+  context_.work = &work_;
+  context_.close_streams = [this](std::string_view user) { streams_.close_user(user); };
   table_.add(sessions_.routes());
   table_.add(streams_.routes());
   table_.add(alert_routes(context_));
@@ -43,10 +45,11 @@ routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeli
   table_.add(device_routes(context_));
   table_.add(silence_routes(context_));
   table_.add(user_routes(context_));
+  table_.add(report_routes(context_));
 }
 
 void routes::set_executor(boost::asio::any_io_executor ex) {
-  sessions_.set_executor(std::move(ex));
+  work_.set_executor(std::move(ex));
 }
 
 response routes::handle(const request& r) {
@@ -115,10 +118,8 @@ response routes::metrics(const request& r) {
 
 response routes::console_file(const request& r) {
   static const std::map<std::string, std::string, std::less<>> k_files = {
-      {"/", "index.html"},
-      {"/index.html", "index.html"},
-      {"/app.js", "app.js"},
-      {"/style.css", "style.css"},
+      {"/", "index.html"},     {"/index.html", "index.html"}, {"/app.js", "app.js"},
+      {"/desk.js", "desk.js"}, {"/style.css", "style.css"},
   };
   auto it = k_files.find(r.path);
   if (it == k_files.end() || options_.console_dir.empty())

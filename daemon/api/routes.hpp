@@ -37,6 +37,7 @@
 #include "alerts/book.hpp"
 #include "api/context.hpp"
 #include "api/http_server.hpp"
+#include "api/offload.hpp"
 #include "api/reply.hpp"
 #include "api/route_table.hpp"
 #include "api/sessions.hpp"
@@ -66,6 +67,7 @@ class routes {
     duration session_ttl = std::chrono::hours(12);  ///< a console session lasts one shift
     auth::login_guard::options login_limits;
     std::string console_dir;  ///< static console files; empty: no console
+    app::desk_config desk;    ///< the SLA board's figures and the shifts
   };
 
   routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeline& p,
@@ -109,6 +111,7 @@ class routes {
   context context_;
   std::function<health()> health_;
   options options_;
+  offload work_;
   stream_hub streams_;
   sessions sessions_;
   route_table table_;

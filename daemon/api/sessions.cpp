@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include "api/reply.hpp"
@@ -18,7 +17,6 @@ namespace json = boost::json;
 namespace {
 constexpr std::size_t k_max_login_body = 4 * 1024;
 constexpr std::size_t k_max_password = 1024;
-constexpr int k_max_pending_logins = 8;
 constexpr std::string_view k_cookie = "hearth_session";
 /// Checked for an unknown user, so that a wrong name takes as long as a wrong password.
 constexpr std::string_view k_dummy_hash =
@@ -41,17 +39,8 @@ std::string cookie_value(const request& r, std::string_view name) {
 }
 }  // namespace
 
-sessions::sessions(context& c, stream_hub& streams, options o)
-    : context_(c), streams_(streams), options_(o), guard_(options_.login_limits) {}
-
-sessions::~sessions() {
-  if (hasher_) hasher_->join();
-}
-
-void sessions::set_executor(boost::asio::any_io_executor ex) {
-  executor_ = std::move(ex);
-  if (!hasher_) hasher_ = std::make_unique<boost::asio::thread_pool>(1);
-}
+sessions::sessions(context& c, stream_hub& streams, offload& work, options o)
+    : context_(c), streams_(streams), work_(work), options_(o), guard_(options_.login_limits) {}
 
 std::vector<route> sessions::routes() {
   return {
@@ -79,7 +68,8 @@ result<auth::principal> sessions::authenticate(const request& r) {
   if (!t) return make_error("unauthenticated", "the token is unknown or has expired; log in again");
   auto u = auth::find_user(db, t->user);
   if (!u) return make_error("unauthenticated", "the token's user no longer exists");
-  return auth::principal{u->name, u->role, t->hash, t->kind, t->expires_at};
+  if (u->disabled_at) return make_error("unauthenticated", "this user is disabled");
+  return auth::principal{u->name, u->role, t->hash, t->kind, t->expires_at, u->caseload};
 }
 
 response sessions::login(const request& r) {
@@ -104,35 +94,17 @@ response sessions::login(const request& r) {
       u && !u->password_hash.empty() ? u->password_hash : std::string(k_dummy_hash);
   const bool has_password = u && !u->password_hash.empty();
   const auto remote = r.remote;
-  if (!executor_) {
-    const bool ok = auth::verify_password(password, stored) && has_password;
-    return finish_login(user, remote, ok);
-  }
-  if (pending_logins_ >= k_max_pending_logins)
-    return json_error(503, "busy", "too many logins at once; try again");
-  ++pending_logins_;
-  response res;
-  res.deferred = [this, user, remote, password, stored, has_password](responder done) {
-    boost::asio::post(*hasher_, [this, user, remote, password, stored, has_password,
-                                 done = std::move(done)]() mutable {
-      bool ok = false;
-      try {
-        ok = auth::verify_password(password, stored) && has_password;
-      } catch (const std::exception&) {
-        ok = false;
-      }
-      boost::asio::post(*executor_, [this, user, remote, ok, done = std::move(done)]() noexcept {
-        --pending_logins_;
+  return work_.run(
+      [password, stored, has_password]() -> std::string {
         try {
-          done(finish_login(user, remote, ok));
-        } catch (const std::exception& e) {
-          fmt::print(stderr, "hearthd: login failed: {}\n", e.what());
-          done(json_error(500, "internal", "the login failed; see the daemon log"));
+          return auth::verify_password(password, stored) && has_password ? "ok" : "";
+        } catch (const std::exception&) {
+          return "";
         }
+      },
+      [this, user, remote](const std::string& ok) {
+        return finish_login(user, remote, !ok.empty());
       });
-    });
-  };
-  return res;
 }
 
 response sessions::finish_login(const std::string& user, const std::string& remote, bool ok) {
@@ -148,6 +120,11 @@ response sessions::finish_login(const std::string& user, const std::string& remo
   guard_.succeeded(user);
   const auto u = auth::find_user(db, user);
   if (!u) return json_error(401, "bad-credentials", "wrong user name or password");
+  if (u->disabled_at) {
+    book.journal({now, user, "login-refused", "", "user:" + user, "the user is disabled", "api"});
+    context_.pipeline.record({});
+    return json_error(403, "disabled", "this user is disabled; ask a supervisor");
+  }
   auth::delete_expired_tokens(db, now);
   const auto token = auth::new_token();
   const auto expires = now + options_.session_ttl;

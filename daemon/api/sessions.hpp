@@ -5,8 +5,8 @@
 /// - `authenticate`: `Authorization: Bearer <token>` (API clients) or the `hearth_session`
 ///   cookie (HttpOnly, SameSite=Strict); an unknown, expired or malformed credential is
 ///   `unauthenticated`.
-/// - `login` (POST /api/v1/login, before authentication): the password is checked on a
-///   worker thread when an executor is set (live mode) and the answer comes back on it;
+/// - `login` (POST /api/v1/login, before authentication): the password is checked off the
+///   domain thread (api::offload);
 ///   failed attempts are rate-limited per user name and per remote address
 ///   (auth::login_guard). A wrong name takes as long as a wrong password.
 /// - `routes`: POST logout (ends the credential and the streams opened with it) and
@@ -14,14 +14,13 @@
 ///
 /// Threading: domain thread, apart from the password check (see above).
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/context.hpp"
+#include "api/offload.hpp"
 #include "api/route_table.hpp"
 #include "api/stream.hpp"
 #include "auth/login_guard.hpp"
@@ -35,10 +34,7 @@ class sessions {
     duration session_ttl = std::chrono::hours(12);
     auth::login_guard::options login_limits;
   };
-  sessions(context& c, stream_hub& streams, options o);
-  ~sessions();
-
-  void set_executor(boost::asio::any_io_executor ex);
+  sessions(context& c, stream_hub& streams, offload& work, options o);
 
   result<auth::principal> authenticate(const request& r);
   response login(const request& r);
@@ -51,11 +47,9 @@ class sessions {
 
   context& context_;
   stream_hub& streams_;
+  offload& work_;
   options options_;
   auth::login_guard guard_;
-  std::optional<boost::asio::any_io_executor> executor_;
-  std::unique_ptr<boost::asio::thread_pool> hasher_;
-  int pending_logins_ = 0;
 };
 
 }  // namespace hearth::api

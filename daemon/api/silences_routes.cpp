@@ -8,6 +8,7 @@
 
 #include "api/reply.hpp"
 #include "api/resources.hpp"
+#include "api/views.hpp"
 #include "app/pipeline.hpp"
 #include "base/time.hpp"
 
@@ -24,18 +25,6 @@ bool building_known(const registry::registry& reg, const std::string& b) {
                      [&](const auto& h) { return h.building == b; }) ||
          std::any_of(t.devices.begin(), t.devices.end(),
                      [&](const auto& d) { return d.building == b; });
-}
-
-json::object silence_json(const alerts::silence& s) {
-  json::object o, scope;
-  scope[alerts::scope_name(s.kind)] = s.target;
-  o["id"] = s.id;
-  o["scope"] = std::move(scope);
-  o["created_at"] = format_rfc3339(s.created_at);
-  o["until"] = format_rfc3339(s.until);
-  o["reason"] = s.reason;
-  o["author"] = s.author;
-  return o;
 }
 
 response silences_list(context& c) {
@@ -139,6 +128,18 @@ response resident_away(context& c, const std::string& id, const request& r,
   return json_ok(o);
 }
 
+response resident_away_end(context& c, const std::string& id, const auth::principal& who) {
+  const auto* res = c.pipeline.devices().find_resident(id);
+  if (!res || !auth::resident_in_scope(who, *res))
+    return json_error(404, "not-found", "no such resident");
+  auto ended = c.book.end_away(id, who.user, "api");
+  if (!ended) return error_response(ended.err());
+  c.store.save_away(*ended);  // kept with `until` now, so a restart does not restore it
+  c.pipeline.end_away(id);
+  c.pipeline.record({});
+  return no_content();
+}
+
 }  // namespace
 
 std::vector<route> silence_routes(context& c) {
@@ -152,6 +153,8 @@ std::vector<route> silence_routes(context& c) {
        [&c](const call& k) { return silence_delete(c, k.arg(), k.who); }},
       {"POST", "residents/{}/away", set_away, "set a resident away",
        [&c](const call& k) { return resident_away(c, k.arg(), k.req, k.who); }},
+      {"DELETE", "residents/{}/away", set_away, "end a resident's away",
+       [&c](const call& k) { return resident_away_end(c, k.arg(), k.who); }},
   };
 }
 

@@ -9,6 +9,7 @@
 #include "api/reply.hpp"
 #include "api/views.hpp"
 #include "app/pipeline.hpp"
+#include "auth/users.hpp"
 
 namespace hearth::api {
 namespace json = boost::json;
@@ -100,6 +101,20 @@ void stream_hub::close_token(std::string_view token_hash) {
       if (auto peer = s.peer.lock()) peer->close();
 }
 
+void stream_hub::close_user(std::string_view user) {
+  for (auto& s : subscribers_)
+    if (s.who.user == user)
+      if (auto peer = s.peer.lock()) peer->close();
+}
+
+bool stream_hub::still_valid(const subscriber& s, time_point now) {
+  if (s.who.expires_at && *s.who.expires_at <= now) return false;  // the session ended
+  auto& db = context_.store;
+  if (!auth::find_token(db, s.who.token_hash, now)) return false;
+  const auto u = auth::find_user(db, s.who.user);
+  return u && !u->disabled_at;
+}
+
 void stream_hub::on_transition(const alerts::transition& t) {
   if (subscribers_.empty()) return;
   const auto now = context_.book.now();
@@ -110,7 +125,7 @@ void stream_hub::on_transition(const alerts::transition& t) {
       it = subscribers_.erase(it);
       continue;
     }
-    if (it->who.expires_at && *it->who.expires_at <= now) {  // the session ended
+    if (!still_valid(*it, now)) {
       peer->close();
       it = subscribers_.erase(it);
       continue;

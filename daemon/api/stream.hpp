@@ -6,9 +6,11 @@
 /// being the last transition stored. `?after=N` resumes a stream that dropped (a failover,
 /// a network blip): after the hello come the stored transitions numbered above N, then the
 /// live ones, so none is missed; when they are more than `k_max_replay`, or older than
-/// what is kept, the hello carries "resync": true and the console reloads the queue. A subscriber
-/// whose session has expired is closed at the next transition; logging out closes the streams
-/// opened with that credential.
+/// what is kept, the hello carries "resync": true and the console reloads the queue. A
+/// subscriber whose credential has expired or been deleted, or whose user was disabled or
+/// removed (also from the command line), is closed at the next transition; logging out
+/// closes the streams opened with that credential, and disabling a user over the API closes
+/// that user's streams at once.
 ///
 /// Threading: domain thread only; nothing here blocks (each peer queues, see ws_peer).
 
@@ -36,6 +38,8 @@ class stream_hub {
   std::size_t subscribers();
   /// Closes every stream opened with the credential whose hash is `token_hash`.
   void close_token(std::string_view token_hash);
+  /// Closes every stream of `user`.
+  void close_user(std::string_view user);
 
  private:
   struct subscriber {
@@ -44,6 +48,8 @@ class stream_hub {
     std::string locale;  ///< from the upgrade request's Accept-Language
   };
   response open(const call& k);
+  /// The subscriber's credential and user still let it in.
+  bool still_valid(const subscriber& s, time_point now);
 
   context& context_;
   std::vector<subscriber> subscribers_;

@@ -27,6 +27,18 @@ json::object alert_brief(const alerts::alert& a, std::string_view locale) {
   return o;
 }
 
+json::object silence_json(const alerts::silence& s) {
+  json::object o, scope;
+  scope[alerts::scope_name(s.kind)] = s.target;
+  o["id"] = s.id;
+  o["scope"] = std::move(scope);
+  o["created_at"] = format_rfc3339(s.created_at);
+  o["until"] = format_rfc3339(s.until);
+  o["reason"] = s.reason;
+  o["author"] = s.author;
+  return o;
+}
+
 namespace {
 
 bool groups(std::string_view action) {

@@ -31,6 +31,8 @@ boost::json::array timeline_view(const std::vector<alerts::audit_entry>& rows,
                                  const i18n::context& words);
 
 boost::json::value away_json(const alerts::away* a);
+/// A maintenance window: id, scope ({device_id|household_id|building}), times, reason, author.
+boost::json::object silence_json(const alerts::silence& s);
 boost::json::object household_json(const registry::household& h);
 /// A resident's personal data, with the household and the current away (or null).
 boost::json::object resident_json(const registry::resident& r, const registry::registry& reg,

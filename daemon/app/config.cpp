@@ -75,6 +75,70 @@ void parse_escalation(const YAML::Node& n, const std::string& file, diagnostics&
   e.finish();
 }
 
+/// `sla: { p1: [{within: 60s, share: 97.5}, ...], p2: [{share: 95}] }`
+void parse_sla(const YAML::Node& n, const std::string& file, diagnostics& out, config& c) {
+  yaml_map m(n, file, out, "sla");
+  if (!m.valid()) return;
+  constexpr const char* k_priorities[] = {"p1", "p2", "p3", "p4"};
+  for (int p = 1; p <= 4; ++p) {
+    const auto list = m.get(k_priorities[p - 1]);
+    if (!list.IsDefined()) continue;
+    if (!list.IsSequence() || list.size() == 0) {
+      m.error(list, fmt::format("'{}' must be a list of {{within, share}}", k_priorities[p - 1]));
+      continue;
+    }
+    std::erase_if(c.desk.figures, [&](const auto& f) { return f.priority == p; });
+    for (const auto& item : list) {
+      yaml_map f(item, file, out, "sla target");
+      if (!f.valid()) continue;
+      reports::sla_figure fig{p, std::nullopt, 95};
+      if (auto w = f.duration_value("within", false)) {
+        if (*w <= duration{0} || *w > std::chrono::days(7))
+          f.error(f.get("within"), "'within' must be more than 0 and at most 7d");
+        fig.within = *w;
+      }
+      if (auto s = f.number("share", true)) {
+        if (!(*s > 0 && *s <= 100))
+          f.error(f.get("share"), "'share' must be a percentage, 0 < share <= 100");
+        fig.share = *s;
+      }
+      f.finish();
+      c.desk.figures.push_back(fig);
+    }
+  }
+  m.finish();
+  std::stable_sort(c.desk.figures.begin(), c.desk.figures.end(),
+                   [](const auto& a, const auto& b) { return a.priority < b.priority; });
+}
+
+/// `shifts: ["08:00", "16:00", "00:00"]`: local start times.
+void parse_shifts(const YAML::Node& n, const std::string& file, diagnostics& out, config& c) {
+  if (!n.IsSequence() || n.size() == 0 || n.size() > 24) {
+    out.push_back(
+        {file, line_of(n), "'shifts' must be a list of 1 to 24 local start times like \"08:00\""});
+    return;
+  }
+  c.desk.shifts.clear();
+  for (const auto& item : n) {
+    auto s = scalar_string(item, file, out, "a shift start");
+    if (!s) continue;
+    int h = -1, mi = -1;
+    char colon = 0;
+    std::istringstream in(*s);
+    in >> h >> colon >> mi;
+    if (!in || !in.eof() || colon != ':' || s->size() != 5 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59) {
+      out.push_back(
+          {file, line_of(item), fmt::format("a shift start must be HH:MM, not '{}'", *s)});
+      continue;
+    }
+    c.desk.shifts.push_back(std::chrono::hours(h) + std::chrono::minutes(mi));
+  }
+  std::sort(c.desk.shifts.begin(), c.desk.shifts.end());
+  if (std::adjacent_find(c.desk.shifts.begin(), c.desk.shifts.end()) != c.desk.shifts.end())
+    out.push_back({file, line_of(n), "'shifts' names the same start twice"});
+}
+
 void parse_webhooks(const YAML::Node& n, const std::string& file, diagnostics& out, config& c) {
   if (!n.IsSequence()) {
     out.push_back({file, line_of(n), "'webhooks' must be a list of {url, timeout}"});
@@ -243,6 +307,8 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
   }
   if (const auto n = doc.get("escalation"); n.IsDefined()) parse_escalation(n, file, out, c);
   if (const auto n = doc.get("webhooks"); n.IsDefined()) parse_webhooks(n, file, out, c);
+  if (const auto n = doc.get("sla"); n.IsDefined()) parse_sla(n, file, out, c);
+  if (const auto n = doc.get("shifts"); n.IsDefined()) parse_shifts(n, file, out, c);
   if (auto r = doc.duration_value("retention", false)) {
     if (*r < std::chrono::days(1) || *r > std::chrono::days(36'500))
       doc.error(doc.get("retention"), "'retention' must be between 1d and 36500d");

@@ -10,6 +10,7 @@
 
 #include "alerts/escalation.hpp"
 #include "base/diagnostic.hpp"
+#include "reports/sla.hpp"
 
 namespace hearth::app {
 
@@ -60,6 +61,15 @@ struct ha_config {
   duration lease = std::chrono::seconds(3);
 };
 
+/// The supervisor's desk (issue 16): the SLA board's required shares and the shifts.
+struct desk_config {
+  /// `sla:` per priority, a list of {within, share}; a priority named replaces its defaults.
+  std::vector<reports::sla_figure> figures = reports::default_figures();
+  /// `shifts:` local start times, sorted ("08:00", "16:00", "00:00" by default).
+  std::vector<std::chrono::minutes> shifts = {std::chrono::hours(0), std::chrono::hours(8),
+                                              std::chrono::hours(16)};
+};
+
 struct config {
   std::string file;  ///< the config file itself
   std::string timezone = "UTC";
@@ -79,6 +89,7 @@ struct config {
   /// Optional `escalation:` section; its time zone is `timezone`.
   alerts::escalation_policy escalation;
   std::vector<webhook_config> webhooks;  ///< optional `webhooks:` list
+  desk_config desk;                      ///< optional `sla:` and `shifts:`
   /// The console's static files (index.html, app.js, style.css). Default: the source tree's
   /// daemon/console when it exists (development), else /usr/share/hearth/console.
   std::string console_dir = default_console_dir();

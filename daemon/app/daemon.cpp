@@ -21,6 +21,7 @@
 #include "ingest/mqtt_ingest.hpp"
 #include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
+#include "reports/sla_meter.hpp"
 #include "store/sqlite_file.hpp"
 
 namespace hearth::app {
@@ -220,12 +221,18 @@ int run_daemon(const std::string& config_file) {
   notify::alert_outputs outputs(&publisher, &hooks, clk,
                                 [&](alerts::audit_entry e) { book.journal(std::move(e)); });
   pipe.on_transition([&](const alerts::transition& t) { outputs.publish(t, pipe.devices()); });
+  reports::sla_meter sla(tel, cfg->desk.figures, book.policy(), [&](const alerts::alert& a) {
+    const auto* d = pipe.devices().find_device(a.subject.device_id);
+    return d ? std::string(d->type) : std::string();
+  });
+  pipe.on_transition([&](const alerts::transition& t) { sla.on_transition(t); });
   publisher.start();
   ticker escalations(io, clk, book, pipe);
 
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
   api::routes::options api_options;
   api_options.console_dir = cfg->console_dir;
+  api_options.desk = cfg->desk;
   api::routes routes(
       book, *st, tel, pipe,
       [&] {

@@ -72,6 +72,8 @@ class pipeline {
   /// and the engine pauses welfare rules and baseline learning until `a.until`. Both must
   /// know, or the absence would be learned as an ordinary quiet spell.
   void set_away(const alerts::away& a);
+  /// The away ended early: welfare rules resume now.
+  void end_away(const std::string& resident_id);
 
   /// Persists alert transitions together with the book's journal (the audit rows) in one
   /// transaction, then tells the transition sinks, then writes what the sinks journaled

@@ -5,10 +5,12 @@
 /// device types and priorities only.
 
 #include <atomic>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace hearth {
 
@@ -32,6 +34,14 @@ class telemetry {
   }
   double value(const std::string& name, const std::string& labels = {}) const;
 
+  /// Adds `v` to a histogram (Prometheus `_bucket{le=...}`, `_sum`, `_count`). The upper
+  /// bounds (ascending) are fixed by the first observation of `name`.
+  void observe(const std::string& name, const std::string& labels, double v,
+               const std::vector<double>& bounds, const std::string& help = {});
+  /// Observations of a histogram at or below `le` (all of them by default).
+  std::uint64_t observations(const std::string& name, const std::string& labels = {},
+                             double le = std::numeric_limits<double>::infinity()) const;
+
   std::string render() const;
 
  private:
@@ -42,8 +52,18 @@ class telemetry {
     const char* type = "counter";
     std::map<std::string, std::unique_ptr<cell>> cells;
   };
+  struct histogram {
+    std::vector<std::uint64_t> counts;  ///< per bound, not cumulative; last is +Inf
+    double sum = 0;
+  };
+  struct histogram_family {
+    std::string help;
+    std::vector<double> bounds;
+    std::map<std::string, histogram> cells;
+  };
   mutable std::mutex mutex_;
   std::map<std::string, family> families_;
+  std::map<std::string, histogram_family> histograms_;
 };
 
 }  // namespace hearth

@@ -190,7 +190,7 @@ class core {
   S& as(std::unique_ptr<instance_state>& slot) {
     if (!slot) {
       slot = std::make_unique<S>();
-    } else if (typeid(*slot) != typeid(S)) {
+    } else if (const instance_state& held = *slot; typeid(held) != typeid(S)) {
       auto fresh = std::make_unique<S>();
       fresh->from_json(slot->to_json());
       slot = std::move(fresh);

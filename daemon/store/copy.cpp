@@ -43,9 +43,10 @@ constexpr table_copy k_tables[] = {
     {"silences", "id, scope, target, created_at, until, reason, author, deleted_at, deleted_by",
      "ittiittit"},
     {"aways", "resident_id, since, until, reason, author", "tiitt"},
-    {"users", "name, role, password_hash, created_at", "ttti"},
+    {"users", "name, role, password_hash, created_at, disabled_at, caseload", "tttiit"},
     {"tokens", "hash, \"user\", kind, created_at, expires_at", "tttii"},
     {"transitions", "seq, at, alert_id, kind, action, body", "iitttt"},
+    {"handovers", "id, from_ms, to_ms, acknowledged_by, acknowledged_at, note", "iiitit"},
 };
 
 constexpr std::int64_t k_day_ms = 86'400'000;
@@ -165,7 +166,7 @@ copy_report copy_sqlite_to_postgresql(const std::string& from, const std::string
   // Identities and the alert id sequence go on from what was copied.
   for (const auto& [table, column] :
        {std::pair{"device_keys", "key"}, std::pair{"quarantine", "id"},
-        std::pair{"transitions", "seq"}})
+        std::pair{"transitions", "seq"}, std::pair{"handovers", "id"}})
     dst.exec(fmt::format(
         "SELECT setval(pg_get_serial_sequence('{0}', '{1}'), GREATEST((SELECT MAX({1}) FROM {0}), "
         "1), (SELECT MAX({1}) FROM {0}) IS NOT NULL)",

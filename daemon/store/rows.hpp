@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "base/metric.hpp"
@@ -60,16 +61,27 @@ struct user_row {
   std::string role;           ///< "operator", "supervisor", ...
   std::string password_hash;  ///< empty: no console password (API token only)
   time_point created_at;
+  std::optional<time_point> disabled_at = std::nullopt;  ///< set: the user is disabled
+  std::vector<std::string> caseload = {};  ///< extra caseload entries (auth/users.hpp)
 };
 
-/// An API token (kind "api", no expiry) or a console session (kind "session"). Only the
-/// token's SHA-256 is stored.
+/// An API token (kind "api", optional expiry) or a console session (kind "session"). Only
+/// the token's SHA-256 is stored.
 struct token_row {
   std::string hash;  ///< hex SHA-256 of the token
   std::string user;
   std::string kind;  ///< "api" or "session"
   time_point created_at;
-  std::optional<time_point> expires_at;  ///< none for API tokens
+  std::optional<time_point> expires_at;  ///< none: an API token that does not expire
+};
+
+/// An acknowledged shift handover: the summary [from, to) that `by` took over at `at`.
+struct handover_row {
+  std::int64_t id = 0;
+  time_point from, to;
+  std::string by;
+  time_point at;
+  std::string note;
 };
 
 }  // namespace hearth::store

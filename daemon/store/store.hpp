@@ -19,6 +19,7 @@
 /// Errors: `store_error`; faults are reported to `health` by the callers that retry.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -120,13 +121,41 @@ class store {
   /// False when a user with this name exists (nothing is written).
   bool add_user(const user_row& u);
   std::optional<user_row> find_user(std::string_view name);
-  std::vector<user_row> list_users();  ///< by name, without password hashes
+  /// By name, without password hashes: `password_hash` is "set" when the user has one.
+  std::vector<user_row> list_users();
   void add_token(const token_row& t);
   /// The token with this hash, if it exists and has not expired at `now`.
   std::optional<token_row> find_token(std::string_view hash, time_point now);
   void delete_token(std::string_view hash);
   /// Removes sessions that expired before `now`; returns how many.
   std::int64_t delete_expired_tokens(time_point now);
+  /// The user's tokens of both kinds, expired ones too, oldest first.
+  std::vector<token_row> tokens_of(std::string_view user);
+  /// Deletes the user's tokens of `kind` ("api", "session"), or all; returns how many.
+  std::int64_t delete_tokens(std::string_view user,
+                             std::optional<std::string_view> kind = std::nullopt);
+  // Changes to one user; false when there is no such user.
+  bool remove_user(std::string_view name);  ///< with its tokens
+  bool set_password_hash(std::string_view name, std::string_view hash);
+  bool set_role(std::string_view name, std::string_view role);
+  bool set_caseload(std::string_view name, const std::vector<std::string>& entries);
+  /// Disables (at `at`) or enables (nullopt); disabling deletes the user's sessions.
+  bool set_disabled(std::string_view name, std::optional<time_point> at);
+
+  // --- the supervisor's reports (reports_table.cpp): alerts by period, notes, handovers.
+  /// Alerts opened in [from, to), oldest first; at most `limit` + 1, so that a caller can
+  /// tell there were more.
+  std::vector<alerts::alert> alerts_opened(time_point from, time_point to, std::size_t limit);
+  /// Resolved alerts last changed at or after `since` (oldest change first), at most `limit`.
+  std::vector<alerts::alert> alerts_resolved_since(time_point since, std::size_t limit);
+  /// Per alert id, the latest note a person wrote on it: a claim's or a note's, and with
+  /// `resolutions` also a resolution's ("outcome: note"). hearthd's rows are skipped; ids
+  /// without one are absent.
+  std::map<std::string, std::string> latest_notes(const std::vector<std::string>& ids,
+                                                  bool resolutions);
+  handover_row save_handover(handover_row h);  ///< returns it with its id
+  /// Handovers whose summary ends in [from, to], newest acknowledgement first.
+  std::vector<handover_row> handovers(time_point from, time_point to, std::size_t limit = 50);
 
   // --- silences and away (silences.cpp), which the alert book keeps in memory.
   void save_silence(const alerts::silence& s);

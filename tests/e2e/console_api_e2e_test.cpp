@@ -292,3 +292,34 @@ TEST_CASE("the stream pushes each transition to those who may see it, within a s
   }));
   CHECK(claimed->at("assignee") == "op-wang");
 }
+
+TEST_CASE("disabling a user closes its live stream at once and refuses its session",
+          "[e2e][api][stream][auth]") {
+  temp_dir dir;
+  broker mosquitto(dir);
+  daemon_process hearthd(dir, mosquitto);
+  const auto port = hearthd.http_port();
+  REQUIRE(!add_user(hearthd.config(), "op-li", "operator", "the operator's password").empty());
+  auto login =
+      http(port, "POST", "/api/v1/login",
+           R"({"user":"op-li","password":"the operator's password"})", {{"Authorization", ""}});
+  REQUIRE(login.status == 200);
+  const std::string session(body_of(login).at("token").as_string());
+  stream_client live(port, session);
+  REQUIRE(live.next().value().at("hello").at("user") == "op-li");
+
+  REQUIRE(
+      http(port, "POST", "/api/v1/users/op-li/disable", "", bearer(hearthd.admin_token())).status ==
+      200);
+  // The server closes the stream: the next read ends with the close, not a message.
+  beast::error_code closed;
+  live.buf.clear();
+  live.ws.async_read(live.buf, [&](beast::error_code ec, std::size_t) { closed = ec; });
+  live.io.restart();
+  live.io.run_for(5s);
+  CHECK(closed == websocket::error::closed);
+  CHECK(http(port, "GET", "/api/v1/me", "", bearer(session)).status == 401);
+  const auto audit =
+      column(hearthd.database(), "SELECT action FROM audit WHERE subject = 'user:op-li'");
+  CHECK(std::count(audit.begin(), audit.end(), "user-disabled") == 1);
+}

@@ -417,6 +417,12 @@ def walk(tmp, mqtt_port, port, passwords):
          body={"until": "tomorrow", "reason": "x"}, expect=400)
     roles_walk("setAway", port, path_args={"id": "R-1001"},
                body={"until": until, "reason": "role check"})
+    call("endAway", port, "social_worker", path_args={"id": "R-1001"}, expect=204)
+    call("endAway", port, "social_worker", path_args={"id": "R-1001"}, expect=404,
+         label="(not away)")
+    call("endAway", port, "social_worker", path_args={"id": "R-1002"}, expect=404,
+         label="(outside the caseload)")
+    roles_walk("endAway", port, path_args={"id": "R-1001"})
     call("getHousehold", port, "operator", path_args={"id": "H-3-502"}, expect=200)
     call("getHousehold", port, "operator", path_args={"id": "H-0-000"}, expect=404)
     roles_walk("getHousehold", port, path_args={"id": "H-3-502"})
@@ -466,14 +472,106 @@ def walk(tmp, mqtt_port, port, passwords):
     call("endSilence", port, "supervisor", path_args={"id": silence}, expect=204)
     call("endSilence", port, "supervisor", path_args={"id": silence}, expect=404)
 
-    # --- users, operations, console
+    # --- reports: the SOS above was claimed by t-op and resolved as a false alarm
+    day_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+    status, board = call("getSlaBoard", port, "supervisor", query=f"?from={day_ago}", expect=200)
+    if board and board["alerts"] < 1:
+        failures.append("the SLA board over the last day does not count the SOS alert")
+    status, board = call("getSlaBoard", port, "supervisor", query=f"?from={day_ago}&operator=t-op",
+                         expect=200, label="(one operator)")
+    if board and board["alerts"] != 1:
+        failures.append(f"t-op answered one alert, the board says {board['alerts']}")
+    call("getSlaBoard", port, "supervisor", expect=200, label="(current shift)")
+    call("getSlaBoard", port, "supervisor", query="?shift=previous", expect=200)
+    call("getSlaBoard", port, "supervisor", query="?shift=tomorrow", expect=400)
+    roles_walk("getSlaBoard", port)
+    call("getHandover", port, "supervisor", expect=200)
+    call("getHandover", port, "supervisor", query="?at=soon", expect=400)
+    roles_walk("getHandover", port)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    call("acknowledgeHandover", port, "supervisor", body={"at": now, "note": "taken over"},
+         expect=201)
+    call("acknowledgeHandover", port, "supervisor", body={"note": "no time"}, expect=400)
+    roles_walk("acknowledgeHandover", port, body={"at": now})
+    call("exportAlerts", port, "supervisor", query=f"?from={day_ago}", expect=200)
+    _, hdrs, raw = request(port, "GET", f"/api/v1/alerts/export?from={day_ago}",
+                           TOKENS["supervisor"])
+    if b"sos-pressed" not in raw or "attachment" not in hdrs.get("Content-Disposition", ""):
+        failures.append(f"the export lacks the SOS alert or is not an attachment: {raw[:200]!r}")
+    call("exportAlerts", port, "supervisor", expect=400, label="(no from)")
+    roles_walk("exportAlerts", port, query=f"?from={day_ago}")
+
+    # --- users
+    status, made = call("createUser", port, "supervisor",
+                        body={"name": "walk-op", "role": "operator",
+                              "password": "walk-password-1", "expires_in": "90d"}, expect=201)
+    walk_token = made["token"] if made else ""
+    call("me", port, token=walk_token, expect=200, label="(a token from createUser)")
+    call("createUser", port, "supervisor", body={"name": "walk-admin", "role": "admin"},
+         expect=403, label="(a supervisor adds no admins)")
+    call("createUser", port, "supervisor", body={"name": "walk-op", "role": "operator"},
+         expect=409)
+    call("createUser", port, "supervisor", body={"name": "bad name!", "role": "operator"},
+         expect=400)
+    roles_walk("createUser", port, body={"name": "walk-sw", "role": "social_worker",
+                                         "caseload": ["resident:R-1002"]})
+    call("changeUser", port, "supervisor", path_args={"name": "walk-sw"},
+         body={"caseload": ["worker:sw-lu"]}, expect=200)
+    call("changeUser", port, "supervisor", path_args={"name": "walk-sw"}, body={"role": "admin"},
+         expect=403)
+    call("changeUser", port, "admin", path_args={"name": "t-admin"}, body={"role": "operator"},
+         expect=403, label="(its own role)")
+    call("changeUser", port, "admin", path_args={"name": "walk-sw"}, body={"caseload": "x"},
+         expect=400)
+    roles_walk("changeUser", port, path_args={"name": "walk-sw"}, body={"role": "operator"})
+    status, rotated = call("rotateToken", port, "supervisor", path_args={"name": "walk-op"},
+                           body={"expires_in": "1h"}, expect=200)
+    call("me", port, token=walk_token, expect=401, label="(a rotated-out token)")
+    walk_token = rotated["token"] if rotated else ""
+    call("rotateToken", port, "supervisor", path_args={"name": "walk-op"},
+         body={"expires_in": "1s"}, expect=400)
+    call("rotateToken", port, "supervisor", path_args={"name": "t-admin"}, expect=403)
+    call("rotateToken", port, "admin", path_args={"name": "nobody"}, expect=404)
+    call("disableUser", port, "supervisor", path_args={"name": "walk-op"}, expect=200)
+    call("me", port, token=walk_token, expect=401, label="(a disabled user)")
+    call("login", port, body={"user": "walk-op", "password": "walk-password-1"}, expect=403,
+         label="(a disabled user)")
+    call("disableUser", port, "admin", path_args={"name": "t-admin"}, expect=403,
+         label="(its own user)")
+    roles_walk("disableUser", port, path_args={"name": "walk-op"})
+    call("enableUser", port, "supervisor", path_args={"name": "walk-op"}, expect=200)
+    call("me", port, token=walk_token, expect=200, label="(enabled again)")
+    roles_walk("enableUser", port, path_args={"name": "walk-op"})
+    status, reset = call("setPassword", port, "supervisor", path_args={"name": "walk-op"},
+                         expect=200, label="(generated)")
+    if reset and isinstance(reset.get("password"), str):
+        call("login", port, body={"user": "walk-op", "password": reset["password"]}, expect=200,
+             label="(the generated password)")
+    call("setPassword", port, "supervisor", path_args={"name": "walk-op"},
+         body={"password": "short"}, expect=400)
+    call("setPassword", port, "operator", path_args={"name": "walk-op"},
+         body={"password": "someone-elses"}, expect=403, label="(another user's)")
+    call("setPassword", port, "supervisor", path_args={"name": "t-admin"},
+         body={"password": "an-admins-password"}, expect=403, label="(an admin's)")
+    roles_walk("rotateToken", port, path_args={"name": "walk-op"})
+    call("revokeTokens", port, "supervisor", path_args={"name": "walk-op"}, expect=204)
+    call("me", port, token=walk_token, expect=401, label="(revoked)")
+    roles_walk("revokeTokens", port, path_args={"name": "walk-op"})
+    call("removeUser", port, "admin", path_args={"name": "t-admin"}, expect=403,
+         label="(its own user)")
+    call("removeUser", port, "supervisor", path_args={"name": "walk-op"}, expect=204)
+    call("removeUser", port, "supervisor", path_args={"name": "walk-op"}, expect=404)
+    roles_walk("removeUser", port, path_args={"name": "no-such-user"})
+
+    # --- operations, console
     call("listUsers", port, "supervisor", expect=200)
     roles_walk("listUsers", port)
     call("health", port, expect=200)
     # From loopback /metrics is open (a local Prometheus): x-roles is for other callers.
     call("metrics", port, expect=200)
     walked.add("metrics")
-    for op_id in ("consoleIndex", "consoleIndexHtml", "consoleScript", "consoleStyle"):
+    for op_id in ("consoleIndex", "consoleIndexHtml", "consoleScript", "consoleDeskScript",
+                  "consoleStyle"):
         call(op_id, port, expect=200)
     # The message catalogue: open, in either language, and 404 for one hearth does not ship.
     for locale in ("zh-CN", "en"):
@@ -491,6 +589,14 @@ def walk(tmp, mqtt_port, port, passwords):
             TOKENS[role] = body["token"]
     call("logout", port, token=session, expect=204, label="(session)")
     call("me", port, token=session, expect=401, label="(after logout)")
+
+    # Everyone may set their own password (the same one again; it ends their session, so
+    # this comes last).
+    for role, user in USERS.items():
+        call("setPassword", port, role, path_args={"name": user},
+             body={"password": passwords[user]}, expect=200, label="(its own)")
+    call("setPassword", port, None, path_args={"name": "t-op"}, body={"password": "x" * 12},
+         expect=401)
 
     missing = set(OPS) - walked
     for op_id in sorted(missing):
