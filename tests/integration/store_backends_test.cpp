@@ -178,6 +178,92 @@ TEST_CASE("users are unique; tokens are found until they expire", "[store][backe
   CHECK(st.list_users().size() == 1);
 }
 
+TEST_CASE("the desk's user changes: disable, role, caseload, password, tokens, removal",
+          "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  REQUIRE(st.add_user({"sw-zhao", "social_worker", "hash", k_t0, std::nullopt, {"R-1", "H-2"}}));
+  REQUIRE(st.add_user({"op-wang", "operator", "", k_t0}));
+  CHECK(st.find_user("sw-zhao")->caseload == std::vector<std::string>{"R-1", "H-2"});
+  st.add_token({"t-api", "sw-zhao", "api", k_t0, std::nullopt});
+  st.add_token({"t-s1", "sw-zhao", "session", k_t0 + 1s, k_t0 + 1h});
+  st.add_token({"t-s2", "sw-zhao", "session", k_t0 + 2s, k_t0 + 1h});
+  CHECK(st.tokens_of("sw-zhao").size() == 3);
+  // Disabling ends the sessions and keeps the API token; enabling clears the time.
+  CHECK(st.set_disabled("sw-zhao", k_t0 + 5min));
+  CHECK(st.find_user("sw-zhao")->disabled_at == k_t0 + 5min);
+  const auto left = st.tokens_of("sw-zhao");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].kind == "api");
+  CHECK(st.set_disabled("sw-zhao", std::nullopt));
+  CHECK_FALSE(st.find_user("sw-zhao")->disabled_at);
+  CHECK_FALSE(st.set_disabled("nobody", k_t0));
+  CHECK(st.set_role("sw-zhao", "supervisor"));
+  CHECK(st.set_caseload("sw-zhao", {"B3"}));
+  CHECK(st.set_password_hash("sw-zhao", "hash2"));
+  const auto u = st.find_user("sw-zhao");
+  CHECK(u->role == "supervisor");
+  CHECK(u->caseload == std::vector<std::string>{"B3"});
+  CHECK(u->password_hash == "hash2");
+  // The list says only whether there is a password.
+  const auto all = st.list_users();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].name == "op-wang");
+  CHECK(all[0].password_hash.empty());
+  CHECK(all[1].password_hash == "set");
+  st.add_token({"t-s3", "sw-zhao", "session", k_t0 + 3s, k_t0 + 1h});
+  CHECK(st.delete_tokens("sw-zhao", "session") == 1);
+  CHECK(st.delete_tokens("sw-zhao") == 1);
+  st.add_token({"t-api2", "sw-zhao", "api", k_t0, std::nullopt});
+  CHECK(st.remove_user("sw-zhao"));
+  CHECK_FALSE(st.find_user("sw-zhao"));
+  CHECK_FALSE(st.find_token("t-api2", k_t0));
+  CHECK_FALSE(st.remove_user("sw-zhao"));
+}
+
+TEST_CASE("the desk's reports: alerts by period, latest notes, handovers",
+          "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  for (int i = 1; i <= 4; ++i)
+    st.save_alert(an_alert(std::to_string(i), alerts::state::open, "R-1", k_t0 + i * 1min));
+  auto done = an_alert("2", alerts::state::resolved, "R-1", k_t0 + 2min);
+  done.updated_at = k_t0 + 10min;
+  st.save_alert(done);
+  // [from, to) and at most limit + 1.
+  const auto opened = st.alerts_opened(k_t0 + 2min, k_t0 + 4min, 10);
+  REQUIRE(opened.size() == 2);
+  CHECK(opened[0].id == "2");
+  CHECK(opened[1].id == "3");
+  CHECK(opened[0].key == "sos-pressed|sos-2");
+  CHECK(st.alerts_opened(k_t0, k_t0 + 1h, 1).size() == 2);
+  const auto resolved = st.alerts_resolved_since(k_t0 + 10min, 10);
+  REQUIRE(resolved.size() == 1);
+  CHECK(resolved[0].id == "2");
+  CHECK(st.alerts_resolved_since(k_t0 + 11min, 10).empty());
+
+  st.append_audit({{k_t0, "hearthd", "opened", "1", "sos|1", "", "rule"},
+                   {k_t0 + 1s, "op-wang", "claimed", "1", "sos|1", "在路上", "api"},
+                   {k_t0 + 2s, "op-wang", "resolved", "1", "sos|1", "resolved: 已到场", "api"},
+                   {k_t0 + 3s, "hearthd", "escalated", "2", "sos|2", "P1 unclaimed", "rule"}});
+  const auto notes = st.latest_notes({"1", "2", "3"}, false);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes.at("1") == "在路上");
+  CHECK(st.latest_notes({"1"}, true).at("1") == "resolved: 已到场");
+
+  const auto h1 = st.save_handover({0, k_t0, k_t0 + 8h, "op-wang", k_t0 + 8h, "交班"});
+  const auto h2 = st.save_handover({0, k_t0 + 8h, k_t0 + 16h, "op-li", k_t0 + 16h, ""});
+  CHECK(h1.id > 0);
+  CHECK(h2.id > h1.id);
+  const auto hs = st.handovers(k_t0, k_t0 + 16h);
+  REQUIRE(hs.size() == 2);
+  CHECK(hs[0].id == h2.id);  // newest acknowledgement first
+  CHECK(hs[1].note == "交班");
+  CHECK(hs[1].by == "op-wang");
+  CHECK(hs[1].at == k_t0 + 8h);
+  CHECK(st.handovers(k_t0, k_t0 + 9h).size() == 1);
+}
+
 TEST_CASE("silences and aways are kept until they end or are deleted", "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
