@@ -54,6 +54,10 @@ TEST_CASE(
                      {k_t0 + 2s, "hearthd", "opened", "42", "sos|42", "", "rule"}});
     st.add_user({"op-wang", "operator", "hash", k_t0});
     st.add_token({"t-api", "op-wang", "api", k_t0, std::nullopt});
+    // The desk's (issue 16): a disabled user with a caseload, an acknowledged handover.
+    st.add_user({"sw-lu", "social_worker", "", k_t0, std::nullopt, {"R-1"}});
+    st.set_disabled("sw-lu", k_t0 + 1h);
+    st.save_handover({0, k_t0, k_t0 + 8h, "op-wang", k_t0 + 8h, "交班"});
     st.save_engine_state({{"d|meter-1", "{\"seen\":true}"}});
     alerts::transition tr{alerts::transition::kind::opened, an_alert("42", alerts::state::open),
                           "opened", std::nullopt};
@@ -94,6 +98,15 @@ TEST_CASE(
   CHECK(v.rows == 3);
   CHECK(pg.audit_for_alert("41").back().entry.note == "在路上");
   CHECK(pg.find_token("t-api", k_t0 + 1h));
+  const auto lu = pg.find_user("sw-lu");
+  REQUIRE(lu);
+  CHECK(lu->disabled_at == k_t0 + 1h);
+  CHECK(lu->caseload == std::vector<std::string>{"R-1"});
+  const auto hs = pg.handovers(k_t0, k_t0 + 8h);
+  REQUIRE(hs.size() == 1);
+  CHECK(hs[0].note == "交班");
+  // The handovers' identity goes on from the copied ids.
+  CHECK(pg.save_handover({0, k_t0 + 8h, k_t0 + 16h, "op-li", k_t0 + 16h, ""}).id == hs[0].id + 1);
   CHECK(pg.load_engine_state().size() == 1);
   const auto q = pg.quarantine();
   REQUIRE(q.size() == 1);
