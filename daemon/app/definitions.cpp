@@ -36,11 +36,28 @@ definitions load_definitions(const config& c, diagnostics& out) {
   definitions d;
   d.types = std::make_shared<catalog::catalog>(catalog::catalog::load_dir(c.devices_dir, out));
   d.rules = engine::load_rules_dir(c.rules_dir, out);
-  for (const auto& r : d.rules)
-    for (const auto& t : r.select.device_types)
-      if (!d.types->find(t))
+  for (const auto& r : d.rules) {
+    const auto reads = engine::inputs(r);
+    for (const auto& t : r.select.device_types) {
+      const auto* type = d.types->find(t);
+      if (!type) {
         out.push_back(
             {r.file, r.line, fmt::format("rule '{}' selects unknown device type '{}'", r.id, t)});
+        continue;
+      }
+      // A rule applies to the types that can report what it reads: naming another is a slip.
+      if (!reads.empty() &&
+          std::none_of(reads.begin(), reads.end(), [&](metric m) { return type->can_report(m); })) {
+        std::string names;
+        for (auto m : reads)
+          names += fmt::format("{}{}", names.empty() ? "" : ", ", name(m));
+        out.push_back({r.file, r.line,
+                       fmt::format("rule '{}' selects device type '{}', which reports none of "
+                                   "the metrics it reads ({})",
+                                   r.id, t, names)});
+      }
+    }
+  }
   d.messages = std::make_shared<i18n::catalogue>(assemble_catalogue(c, *d.types, d.rules, out));
   engine::select_locale(d.rules, c.locale);
   return d;

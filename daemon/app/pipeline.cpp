@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "base/time.hpp"
+#include "normalize/gateway.hpp"
 
 namespace hearth::app {
 using namespace std::chrono_literals;
@@ -166,6 +167,25 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     return;
   }
 
+  if (route->role == catalog::role::bridge &&
+      route->transport != catalog::transport::zigbee2mqtt) {  // a LoRaWAN gateway's state
+    auto st = normalize::gateway_state(*route, topic, payload);
+    if (!st) {
+      reject(topic, payload, st.err(), received_at);
+      return;
+    }
+    const auto* dev = registry_->find_device_by_external_id(st->external_id);
+    if (!dev) {
+      unregistered(st->external_id);
+      return;
+    }
+    const auto* type = catalog_->find(dev->type);
+    if (st->online)
+      accept(*dev, type ? *type : *route, received_at, received_at,
+             {{metric::device_online, *st->online ? 1.0 : 0.0}});
+    return;
+  }
+
   auto doc = normalize::parse_json(payload);
   if (!doc) {
     reject(topic, payload, doc.err(), received_at);
@@ -200,6 +220,8 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
            received_at);
     return;
   }
+  // Which gateways heard it (LoRaWAN): how the engine learns what sits behind each gateway.
+  auto gateways = normalize::uplink_gateways(type->transport, *doc);
   auto env = normalize::open_envelope(*type, topic, std::move(doc.value()));
   if (!env) {
     reject(topic, payload, env.err(), received_at);
@@ -236,22 +258,33 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   }
   for (const auto& fe : dec->field_errors)
     reject(topic, payload, fe, received_at);
-  accept(*dev, *type, ts, received_at, dec->values);
+  accept(*dev, *type, ts, received_at, dec->values, std::move(gateways));
 }
 
 void pipeline::accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
-                      time_point received_at, const std::vector<normalize::value>& values) {
+                      time_point received_at, const std::vector<normalize::value>& values,
+                      std::vector<std::string> gateways) {
   if (values.empty()) return;
   report rep;
   rep.device_id = dev.id;
   rep.device_type = type.name;
   rep.ts = ts;
+  rep.gateways = std::move(gateways);
   rep.received_at = received_at;
   rep.readings.reserve(values.size());
   for (const auto& v : values)
     rep.readings.push_back({std::string(dev.id), v.metric, v.v, ts});
   telemetry_.add("hearth_readings_total", {}, static_cast<double>(rep.readings.size()));
-  if (writer_) writer_->push(rep.readings, type.life_safety);
+  // Shed last: the readings of a life-safety type, or (a type that may report anything) of
+  // a message that carries a life-safety metric.
+  const bool vital =
+      type.life_safety && (!type.reports_anything() ||
+                           std::any_of(values.begin(), values.end(), [](const normalize::value& v) {
+                             return std::find(std::begin(catalog::k_life_safety_metrics),
+                                              std::end(catalog::k_life_safety_metrics),
+                                              v.metric) != std::end(catalog::k_life_safety_metrics);
+                           }));
+  if (writer_) writer_->push(rep.readings, vital);
   apply(engine_.on_report(rep));
 }
 

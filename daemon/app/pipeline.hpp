@@ -86,7 +86,8 @@ class pipeline {
   bool duplicate(const registry::device& dev, const normalize::envelope* env,
                  std::string_view payload, time_point at, bool redelivered);
   void accept(const registry::device& dev, const catalog::device_type& type, time_point ts,
-              time_point received_at, const std::vector<normalize::value>& values);
+              time_point received_at, const std::vector<normalize::value>& values,
+              std::vector<std::string> gateways = {});
   void apply(const std::vector<engine::signal>& signals);
   void flush_journal();
   /// A write on the domain connection failed / succeeded: the store's health board.

@@ -26,6 +26,9 @@ struct report {
   std::string device_type;
   time_point ts;  ///< event time
   std::vector<reading> readings;
+  /// The external ids of the LoRaWAN gateways that heard it (ChirpStack rxInfo, The Things
+  /// Stack rx_metadata): what the engine learns the gateway links from. Empty otherwise.
+  std::vector<std::string> gateways;
   /// When hearthd received the message (epoch: not known, taken as `ts`). An event whose
   /// time is well before it (a gateway's backlog) still alerts, and says how late it came.
   time_point received_at{};

@@ -49,14 +49,9 @@ std::optional<YAML::Node> load_yaml_text(const std::string& text, const std::str
 }
 
 std::optional<YAML::Node> load_yaml_file(const std::string& path, diagnostics& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    out.push_back({path, 0, "cannot open file"});
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_yaml_text(ss.str(), path, out);
+  auto text = read_definition_file(path, out);
+  if (!text) return std::nullopt;
+  return load_yaml_text(*text, path, out);
 }
 
 yaml_map::yaml_map(YAML::Node node, std::string file, diagnostics& out, std::string what)

@@ -25,6 +25,21 @@ struct transport_profile {
 
 constexpr std::string_view k_z2m_bridge_topic = "zigbee2mqtt/bridge/state";
 
+/// A bridge's (or gateway's) state topic when its type gives none: Zigbee2MQTT's bridge
+/// state; ChirpStack v4's gateway connection state (`<region prefix>/gateway/<id>/state/conn`,
+/// retained, from the ChirpStack Gateway Bridge); for The Things Stack, whose gateway events
+/// come only from its Events API, the topic an integrator forwards them to.
+constexpr std::string_view bridge_topic(hearth::catalog::transport t) {
+  switch (t) {
+    case hearth::catalog::transport::chirpstack:
+      return "+/gateway/{external_id}/state/conn";
+    case hearth::catalog::transport::tts:
+      return "tts/gateways/{external_id}/events";
+    default:
+      return k_z2m_bridge_topic;
+  }
+}
+
 constexpr transport_profile k_transports[] = {
     {transport::zigbee2mqtt, "zigbee2mqtt", "zigbee2mqtt/{external_id}", ""},
     {transport::chirpstack, "chirpstack", "application/+/device/{external_id}/event/up",
@@ -477,11 +492,14 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
       doc.error(doc.get("role"), fmt::format("unknown role '{}': use device or bridge", *r));
   }
   const bool bridge = t.role == role::bridge;
-  if (bridge && profile && profile->id != transport::zigbee2mqtt)
-    doc.error(doc.get("role"), "role 'bridge' is for the zigbee2mqtt transport");
+  // A Zigbee2MQTT bridge, or a LoRaWAN gateway: its state topic has its own shape.
+  const bool z2m_bridge = bridge && profile && profile->id == transport::zigbee2mqtt;
+  if (bridge && profile && (profile->id == transport::native || profile->id == transport::json))
+    doc.error(doc.get("role"),
+              "role 'bridge' is for zigbee2mqtt bridges and chirpstack or tts gateways");
   if (profile) {
     t.transport = profile->id;
-    t.topic = bridge ? std::string(k_z2m_bridge_topic) : std::string(profile->default_topic);
+    t.topic = bridge ? std::string(bridge_topic(profile->id)) : std::string(profile->default_topic);
     t.external_id_path = bridge ? std::string() : std::string(profile->default_external_id_path);
   }
   bool topic_ok = true;
@@ -490,18 +508,25 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
     topic_ok = false;
     if (topic->find('#') != std::string::npos)
       doc.error(doc.get("topic"), "'topic' must not use '#': one device per topic level");
-    else if (bridge &&
+    else if (z2m_bridge &&
              (!topic->ends_with("/bridge/state") || topic->find('+') != std::string::npos ||
               topic->find("{external_id}") != std::string::npos || topic->size() <= 13))
       doc.error(doc.get("topic"),
                 fmt::format("a bridge's topic is '<base topic>/bridge/state', not '{}'", *topic));
+    else if (bridge && !z2m_bridge && topic->find("{external_id}") == std::string::npos)
+      doc.error(doc.get("topic"),
+                fmt::format("a gateway's state topic needs an {{external_id}} level (the gateway "
+                            "id), as in '{}'",
+                            profile ? bridge_topic(profile->id) : ""));
     else
       topic_ok = true;
   }
   if (auto p = doc.string("external_id", false)) {
     if (bridge) {
       doc.error(doc.get("external_id"),
-                "a bridge's external id is its topic without '/state'; drop 'external_id'");
+                z2m_bridge ? "a bridge's external id is its topic without '/state'; drop "
+                             "'external_id'"
+                           : "a gateway's external id is its id in the topic; drop 'external_id'");
     } else if (*p == "topic") {
       t.external_id_path.clear();
     } else if (!valid_path(*p)) {
@@ -541,9 +566,30 @@ std::optional<device_type> parse_device_type(const std::string& text, const std:
       t.counter_wrap = *w;
   }
   const auto field_entries = parse_fields(doc, t);
+  bool native_metrics = false;
+  if (auto ms = doc.strings("metrics", false)) {
+    native_metrics = true;
+    if (t.transport != transport::native)
+      doc.error(doc.get("metrics"),
+                "'metrics' is for native types; other types report what their fields map to");
+    for (const auto& m : *ms) {
+      if (auto met = metric_from_name(m))
+        t.reports.set(static_cast<std::size_t>(*met));
+      else
+        doc.error(doc.get("metrics"), fmt::format("unknown metric '{}' in 'metrics'", m));
+    }
+  }
   parse_frame(doc, t);
   parse_examples(doc, t);
   doc.finish();
+  // What a device of the type can report: how rules and lanes see it (DESIGN.md).
+  for (const auto& f : t.fields)
+    t.reports.set(static_cast<std::size_t>(f.metric));
+  if (bridge || t.transport == transport::zigbee2mqtt)  // a state topic, or availability
+    t.reports.set(static_cast<std::size_t>(metric::device_online));
+  if (t.transport == transport::native && !native_metrics) t.reports.set();  // anything
+  for (auto m : k_life_safety_metrics)
+    if (t.can_report(m)) t.life_safety = true;
   if (!profile) {
     // Without a transport, nothing else about the fields can be judged.
   } else if (bridge && field_entries > 0)

@@ -5,6 +5,7 @@
 /// `device_type` plus diagnostics; `catalog` scans a folder. Definitions are immutable
 /// once loaded; a reload builds a new catalog and swaps it in on the domain thread.
 
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -101,11 +102,19 @@ struct example {
   int line = 0;
 };
 
-/// What a device of the type is. A `bridge` is a Zigbee2MQTT bridge (coordinator and
-/// zigbee2mqtt process): its one reading is `device.online`, from `<base>/bridge/state`;
-/// its external id is `<base>/bridge`; the devices behind it are the zigbee2mqtt devices
-/// under the same base topic (`bridge_external_id`).
+/// What a device of the type is. A `bridge` is what other devices report through: a
+/// Zigbee2MQTT bridge (coordinator and zigbee2mqtt process: its one reading is
+/// `device.online`, from `<base>/bridge/state`; its external id is `<base>/bridge`; the
+/// devices behind it are the zigbee2mqtt devices under the same base topic,
+/// `bridge_external_id`), or a LoRaWAN gateway (chirpstack: its connection state; tts: its
+/// connection events; its external id is the gateway id in the topic; the devices behind it
+/// are learned from the gateway ids in their uplinks).
 enum class role { device, bridge };
+
+/// Metrics that make a device life-safety on every transport (DESIGN.md): its messages take
+/// the priority lane and the priority session.
+inline constexpr metric k_life_safety_metrics[] = {metric::sos_pressed, metric::smoke_alarm,
+                                                   metric::gas_alarm, metric::gas_lel_pct};
 
 struct device_type {
   std::string name;  ///< "z2m.sos-button"; equals the file name without ".yaml"
@@ -126,8 +135,14 @@ struct device_type {
   std::string frame_counter_path;
   std::vector<field_mapping> fields;
   std::optional<frame_spec> frame;
-  duration report_interval{0};         ///< 0: the device only reports events (no offline rule)
-  bool life_safety = false;            ///< never shed under overload
+  duration report_interval{0};  ///< 0: the device only reports events (no offline rule)
+  /// Never shed under overload; priority lane and session. Declared (`life_safety: true`),
+  /// or because the type can report one of `k_life_safety_metrics`.
+  bool life_safety = false;
+  /// Metrics a device of the type can report: its fields' (and `device.online` from
+  /// Zigbee2MQTT availability or a bridge's state); for `native`, its `metrics:` or any.
+  /// A rule applies to the types that can report what it reads.
+  std::bitset<64> reports;
   std::optional<double> counter_wrap;  ///< counter modulus in its metric's unit (e.g. 2^32 L)
   std::vector<example> examples;
   std::string file;
@@ -135,6 +150,9 @@ struct device_type {
 
   /// The MQTT subscription filter for `topic` ("{external_id}" becomes '+').
   std::string subscription() const;
+  bool can_report(metric m) const { return reports.test(static_cast<std::size_t>(m)); }
+  /// Can report any metric at all (a `native` type without `metrics:`).
+  bool reports_anything() const { return reports.all(); }
 };
 
 /// Zigbee2MQTT base topic of a zigbee2mqtt type ("zigbee2mqtt" for the pattern

@@ -27,14 +27,181 @@ core::core(const clock& clk, const std::string& tz) : clock_(clk) {
   }
 }
 
+core::~core() = default;
+
+// --- handles ------------------------------------------------------------------------------
+
 void core::set_registry(std::shared_ptr<const registry::registry> r) {
+  spill_dirty();  // changed rows keep their keys; handles are about to move
+  const auto old_size = static_cast<handle>(registry_->all().devices.size());
+  const auto& fresh = r->all().devices;
+  // Old handle -> new handle, for every handle that has state.
+  std::size_t span = devices_.size();
+  for (const auto& t : tables_)
+    for (const auto& [h, st] : t->rows)
+      span = std::max<std::size_t>(span, h + 1);
+  for (const auto& [h, t] : tilts_)
+    span = std::max<std::size_t>(span, h + 1);
+  std::vector<char> used(span, 0);
+  for (handle h = 0; h < devices_.size(); ++h)
+    used[h] = devices_[h].present;
+  for (const auto& t : tables_)
+    for (const auto& [h, st] : t->rows)
+      used[h] = 1;
+  for (const auto& [h, t] : tilts_)
+    used[h] = 1;
+  for (const auto& d : devices_)
+    for (auto g : d.via)
+      if (g != k_no_handle && g < span) used[g] = 1;
+  std::vector<handle> moved(span, k_no_handle);
+  std::vector<std::string> extra_ids;
+  std::unordered_map<std::string, handle> extra_handles;
+  auto place = [&](std::string_view id) -> handle {
+    if (const auto* d = r->find_device(id)) return static_cast<handle>(d - fresh.data());
+    auto [it, added] = extra_handles.try_emplace(
+        std::string(id), static_cast<handle>(fresh.size() + extra_ids.size()));
+    if (added) extra_ids.emplace_back(id);
+    return it->second;
+  };
+  for (handle h = 0; h < span; ++h)
+    if (used[h])
+      moved[h] = place(h < old_size ? registry_->all().devices[h].id : extra_ids_[h - old_size]);
+  std::vector<device_state> devices(devices_.empty() ? 0 : fresh.size() + extra_ids.size());
+  for (handle h = 0; h < devices_.size(); ++h)
+    if (moved[h] != k_no_handle) {
+      auto& d = devices[moved[h]] = devices_[h];
+      for (auto& g : d.via)
+        if (g != k_no_handle) g = g < span ? moved[g] : k_no_handle;
+    }
+  std::unordered_map<handle, tilt_state> tilts;
+  for (auto& [h, t] : tilts_)
+    if (moved[h] != k_no_handle) tilts[moved[h]] = t;
+  for (auto& t : tables_) {
+    std::unordered_map<handle, std::unique_ptr<instance_state>> rows;
+    for (auto& [h, st] : t->rows)
+      if (moved[h] != k_no_handle) rows[moved[h]] = std::move(st);
+    t->rows = std::move(rows);
+  }
+  devices_ = std::move(devices);
+  tilts_ = std::move(tilts);
+  extra_ids_ = std::move(extra_ids);
+  extra_handles_ = std::move(extra_handles);
   registry_ = std::move(r);
+  link_bridges();
   next_due_ = {};
 }
 
 void core::set_catalog(std::shared_ptr<const catalog::catalog> c) {
   catalog_ = std::move(c);
+  link_bridges();
   next_due_ = {};
+}
+
+void core::link_bridges() {
+  // One look-up per device type, not per device: every device of a type sits behind the
+  // same bridge (its base topic's).
+  struct of_type {
+    handle bridge = k_no_handle;
+    bool gateway = false;
+  };
+  std::unordered_map<std::string_view, of_type> by_type;
+  const auto& all = registry_->all().devices;
+  bridge_.assign(all.size(), k_no_handle);
+  gateway_.assign(all.size(), 0);
+  auto is_bridge = [&](const registry::device& d) {
+    const auto* t = catalog_->find(d.type);
+    return t && t->role == catalog::role::bridge;
+  };
+  for (handle h = 0; h < all.size(); ++h) {
+    auto [it, added] = by_type.try_emplace(all[h].type);
+    if (added) {
+      const auto* type = catalog_->find(all[h].type);
+      it->second.gateway = type && type->role == catalog::role::bridge;
+      if (type && type->transport == catalog::transport::zigbee2mqtt)
+        if (auto ext = catalog::bridge_external_id(*type))
+          if (const auto* b = registry_->find_device_by_external_id(*ext); b && is_bridge(*b))
+            it->second.bridge = handle_of(*b);
+    }
+    gateway_[h] = it->second.gateway;
+    if (it->second.bridge != h) bridge_[h] = it->second.bridge;
+  }
+}
+
+std::optional<handle> core::find_handle(std::string_view device_id) const {
+  if (const auto* d = registry_->find_device(device_id)) return handle_of(*d);
+  if (auto it = extra_handles_.find(std::string(device_id)); it != extra_handles_.end())
+    return it->second;
+  return std::nullopt;
+}
+
+handle core::handle_of(std::string_view device_id, bool create) {
+  if (auto h = find_handle(device_id)) return *h;
+  if (!create) return k_no_handle;
+  const auto h = static_cast<handle>(registry_->all().devices.size() + extra_ids_.size());
+  extra_ids_.emplace_back(device_id);
+  extra_handles_.emplace(std::string(device_id), h);
+  return h;
+}
+
+std::string_view core::id_of(handle h) const {
+  const auto n = registry_->all().devices.size();
+  if (h < n) return registry_->all().devices[h].id;
+  return h - n < extra_ids_.size() ? std::string_view(extra_ids_[h - n]) : std::string_view();
+}
+
+void core::ensure(handle h) {
+  if (h >= devices_.size()) devices_.resize(h + 1);
+}
+
+device_state& core::device(handle h) {
+  ensure(h);
+  auto& d = devices_[h];
+  d.present = true;
+  dirty_.insert(key(kind_device, 0, h));
+  return d;
+}
+
+const device_state* core::find_device(handle h) const {
+  return h < devices_.size() && devices_[h].present ? &devices_[h] : nullptr;
+}
+
+const tilt_state* core::tilt(handle h) const {
+  auto it = tilts_.find(h);
+  return it == tilts_.end() ? nullptr : &it->second;
+}
+
+void core::set_tilt_baseline(const std::string& device_id, double x_deg, double y_deg) {
+  const auto h = handle_of(device_id, true);
+  device(h);
+  auto& t = tilts_[h];
+  t.base_x = x_deg;
+  t.base_y = y_deg;
+}
+
+time_point core::silent_since(const device_state& d) const {
+  auto since = d.heard;
+  for (const auto& [stopped, started] : downtimes_)
+    if (started > d.heard) since += started - std::max(stopped, d.heard);
+  return since;
+}
+
+duration core::interval_of(const device_state& d, const catalog::device_type& type) const {
+  if (type.report_interval.count() <= 0) return duration{0};
+  return std::max(type.report_interval, d.every.learned().value_or(duration{0}));
+}
+
+std::size_t core::behind(handle gateway) const {
+  std::size_t n = 0;
+  for (handle h = 0; h < std::max(bridge_.size(), devices_.size()); ++h)
+    if (h != gateway && sits_behind(h, gateway)) ++n;
+  return n;
+}
+
+context core::tick_context(handle h, time_point now) const {
+  const auto* dev = device_of(h);
+  context c{id_of(h), dev ? dev->type : std::string_view(), dev, now, nullptr};
+  c.h = h;
+  return c;
 }
 
 void core::set_messages(std::shared_ptr<const i18n::catalogue> words, std::string locale) {
@@ -82,9 +249,10 @@ std::string core::local_when(time_point t, time_point now) const {
 
 // --- selection ----------------------------------------------------------------------------
 
-bool core::selected(const rule& r, std::string_view device_type, const registry::device* dev,
-                    time_point at) const {
+bool core::selected(const rule& r, std::string_view device_type, const catalog::device_type* type,
+                    const registry::device* dev, time_point at) const {
   const auto& s = r.select;
+  if (s.bridges && (!type || (type->role == catalog::role::bridge) != *s.bridges)) return false;
   if (!s.device_types.empty() &&
       std::find(s.device_types.begin(), s.device_types.end(), device_type) == s.device_types.end())
     return false;
@@ -149,53 +317,39 @@ void core::set_away(const std::string& resident_id, std::optional<time_point> un
     away_[resident_id] = *until;
   else
     away_.erase(resident_id);
-  touch("a|" + resident_id);
+  dirty_keys_.insert("a|" + resident_id);
   next_due_ = {};
 }
 
-bool core::is_gateway(const registry::device& d) const {
-  return d.external_id.ends_with("/bridge");
+bool core::is_gateway(handle h) const {
+  return h < gateway_.size() && gateway_[h];
 }
 
-bool core::behind_offline_gateway(const registry::device& dev) const {
-  const auto* type = catalog_->find(dev.type);
-  if (!type || type->transport != catalog::transport::zigbee2mqtt) return false;
-  for (const auto& [id, st] : devices_) {
-    if (st->online || id == dev.id) continue;
-    const auto* gw = registry_->find_device(id);
-    if (!gw || !is_gateway(*gw)) continue;
-    const auto base =
-        gw->external_id.substr(0, gw->external_id.size() - std::string_view("bridge").size());
-    if (type->topic.starts_with(base)) return true;
-  }
-  return false;
+bool core::behind_offline_gateway(handle h) const {
+  auto offline = [&](handle g) {
+    const auto* b = find_device(g);
+    return b && !b->online;
+  };
+  if (h < bridge_.size() && bridge_[h] != k_no_handle) return offline(bridge_[h]);
+  // A LoRaWAN device is cut off when every gateway that heard its last uplink is offline.
+  const auto* d = find_device(h);
+  if (!d || d->via[0] == k_no_handle) return false;
+  return offline(d->via[0]) && (d->via[1] == k_no_handle || offline(d->via[1]));
+}
+
+bool core::sits_behind(handle h, handle gateway) const {
+  if (h < bridge_.size() && bridge_[h] == gateway) return true;
+  return h < devices_.size() && (devices_[h].via[0] == gateway || devices_[h].via[1] == gateway);
+}
+
+std::vector<std::string_view> core::via_ids(const device_state& d) const {
+  std::vector<std::string_view> ids;
+  for (auto g : d.via)
+    if (g != k_no_handle) ids.push_back(id_of(g));
+  return ids;
 }
 
 // --- device state -------------------------------------------------------------------------
-
-device_state& core::device(std::string_view id) {
-  auto it = devices_.find(id);
-  if (it == devices_.end())
-    it = devices_.emplace(std::string(id), std::make_unique<device_state>()).first;
-  touch("d|" + std::string(id));
-  return *it->second;
-}
-
-const device_state* core::find_device(std::string_view id) const {
-  auto it = devices_.find(id);
-  return it == devices_.end() ? nullptr : it->second.get();
-}
-
-void core::for_each_device(const std::function<void(std::string_view, device_state&)>& fn) {
-  for (auto& [id, d] : devices_)
-    fn(id, *d);
-}
-
-void core::set_tilt_baseline(const std::string& device_id, double x_deg, double y_deg) {
-  auto& d = device(device_id);
-  d.base_x = x_deg;
-  d.base_y = y_deg;
-}
 
 namespace {
 std::optional<meter_step> step_counter(device_state& d, const report& rep,
@@ -240,49 +394,62 @@ std::optional<meter_step> step_counter(device_state& d, const report& rep,
 }
 }  // namespace
 
-std::optional<meter_step> core::on_report(const report& rep, const registry::device* dev,
-                                          const catalog::device_type* type, context& c) {
+std::optional<meter_step> core::on_report(const report& rep, context& c) {
   const auto now = clock_.now();
-  auto& d = device(rep.device_id);
+  auto& d = device(c.h);
   // An availability "offline" is the bridge speaking about the device, not the device.
   c.only_offline = std::all_of(rep.readings.begin(), rep.readings.end(), [](const reading& r) {
     return r.metric == metric::device_online && r.value == 0;
   });
   if (!c.only_offline) {
     c.came_back = d.seen;
+    if (d.seen) d.every.add(now - silent_since(d));
     d.seen = true;
     d.last_seen = std::max(d.last_seen, now);
+    d.heard = std::max(d.heard, now);
+  }
+  if (!rep.gateways.empty()) {
+    // The gateways that heard this uplink: the device sits behind them (until another
+    // uplink says otherwise). Only registered gateways count.
+    handle via[2] = {k_no_handle, k_no_handle};
+    std::size_t n = 0;
+    for (const auto& ext : rep.gateways) {
+      const auto* g = registry_->find_device_by_external_id(ext);
+      if (!g || n == 2) continue;
+      const auto gh = handle_of(*g);
+      if (is_gateway(gh) && gh != via[0]) via[n++] = gh;
+    }
+    if (n > 0) std::copy(via, via + 2, d.via);
   }
   if (const auto* on = find_reading(rep, metric::device_online)) {
     const bool was = d.online;
     d.online = on->value != 0;
-    if (dev && is_gateway(*dev) && d.online && !was) {
+    if (is_gateway(c.h) && d.online && !was) {
       // Back online: the devices behind it get a full interval to speak before they count
       // as offline, so a reconnect never turns into a wave of device-offline alerts.
       next_due_ = {};
-      const auto base =
-          dev->external_id.substr(0, dev->external_id.size() - std::string_view("bridge").size());
-      for (auto& [id, st] : devices_) {
-        const auto* behind = registry_->find_device(id);
-        if (!behind || behind == dev || !st->seen) continue;
-        const auto* t = catalog_->find(behind->type);
-        if (!t || t->transport != catalog::transport::zigbee2mqtt || !t->topic.starts_with(base))
-          continue;
-        if (st->last_seen < now) {
-          st->last_seen = now;
-          touch("d|" + id);
+      for (handle h = 0; h < devices_.size(); ++h) {
+        auto& st = devices_[h];
+        if (h == c.h || !sits_behind(h, c.h) || !st.present || !st.seen) continue;
+        // Only when it may speak again: its last message stays when it was.
+        if (st.heard < now) {
+          st.heard = now;
+          dirty_.insert(key(kind_device, 0, h));
         }
       }
     }
   }
-  auto step = step_counter(d, rep, type);
+  auto step = step_counter(d, rep, c.type);
   const auto* tx = find_reading(rep, metric::tilt_x_deg);
   const auto* ty = find_reading(rep, metric::tilt_y_deg);
-  if (tx) d.x = tx->value;
-  if (ty) d.y = ty->value;
-  if (d.x && d.y && !d.base_x) {  // installation angles: the first readings after registration
-    d.base_x = d.x;
-    d.base_y = d.y;
+  if (tx || ty) {
+    auto& t = tilts_[c.h];
+    if (tx) t.x = tx->value;
+    if (ty) t.y = ty->value;
+    if (t.x && t.y && !t.base_x) {  // installation angles: the first readings after registration
+      t.base_x = t.x;
+      t.base_y = t.y;
+    }
   }
   c.tilt = tx || ty;
   return step;
@@ -346,6 +513,8 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
     vars["place"] = words("place.building", {{"building", text(s.subject.building)}});
   else
     vars["place"] = words("place.device", {{"device_id", text(c.device_id)}});
+  vars.try_emplace("behind",
+                   arg::of_number(dev && is_gateway(c.h) ? static_cast<double>(behind(c.h)) : 0.0));
   vars.try_emplace("time", arg::of_time(c.at));
   const auto now = clock_.now();
   // A report that came late: when it happened, how late, and when it arrived. Said in
@@ -383,62 +552,179 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
 
 // --- persistence --------------------------------------------------------------------------
 
-std::vector<std::string> core::take_dirty() {
-  std::vector<std::string> keys(std::make_move_iterator(dirty_.begin()),
-                                std::make_move_iterator(dirty_.end()));
+void core::bind_rules(const std::vector<rule>& rules) {
+  table_of_rule_.clear();
+  last_rule_ = nullptr;
+  last_table_ = nullptr;
+  for (const auto& r : rules)
+    table_of_rule_[&r] = &table_named(r.id);
+}
+
+core::instance_table& core::table_named(std::string_view rule_id) {
+  auto it = table_by_id_.find(std::string(rule_id));
+  if (it != table_by_id_.end()) return *it->second;
+  auto t = std::make_unique<instance_table>();
+  t->id = static_cast<std::uint32_t>(tables_.size());
+  t->rule_id = rule_id;
+  auto* p = t.get();
+  tables_.push_back(std::move(t));
+  table_by_id_.emplace(std::string(rule_id), p);
+  return *p;
+}
+
+void core::alive(time_point now) {
+  if (now - alive_ < std::chrono::minutes(1)) return;
+  alive_ = now;
+  dirty_keys_.insert("e|alive");
+}
+
+std::string core::row_key(std::uint64_t k) const {
+  const auto h = static_cast<handle>(k & 0xffffffffu);
+  if (k >> 62 == kind_device) return "d|" + std::string(id_of(h));
+  const auto& t = *tables_[(k >> 32) & 0x3fffffffu];
+  return "i|" + t.rule_id + "|" + std::string(id_of(h));
+}
+
+void core::spill_dirty() {
+  for (auto k : dirty_)
+    dirty_keys_.insert(row_key(k));
   dirty_.clear();
+}
+
+std::vector<std::string> core::take_dirty() {
+  spill_dirty();
+  std::vector<std::string> keys(std::make_move_iterator(dirty_keys_.begin()),
+                                std::make_move_iterator(dirty_keys_.end()));
+  dirty_keys_.clear();
   return keys;
 }
 
-state_row core::row(const std::string& key) const {
+namespace {
+std::string away_json(time_point t) {
+  return json::serialize(json::object{{"until", ms(t)}});
+}
+}  // namespace
+
+state_row core::row(const std::string& key) {
   state_row row{key, {}};
-  const auto id = std::string_view(key).substr(2);
+  const auto id = std::string_view(key).substr(std::min<std::size_t>(2, key.size()));
   if (key.starts_with("d|")) {
-    if (auto it = devices_.find(id); it != devices_.end())
-      row.json = json::serialize(it->second->to_json());
+    if (auto h = find_handle(id))
+      if (const auto* d = find_device(*h))
+        row.json = json::serialize(d->to_json(tilt(*h), via_ids(*d)));
   } else if (key.starts_with("i|")) {
-    if (auto it = instances_.find(id); it != instances_.end())
-      row.json = json::serialize(it->second->to_json());
+    // The longest rule id that is a prefix of "<rule>|<device>" whose device is known.
+    for (const auto& t : tables_) {
+      if (id.size() <= t->rule_id.size() || id[t->rule_id.size()] != '|' ||
+          !id.starts_with(t->rule_id))
+        continue;
+      auto h = find_handle(id.substr(t->rule_id.size() + 1));
+      if (!h) continue;
+      if (auto it = t->rows.find(*h); it != t->rows.end()) {
+        row.json = json::serialize(it->second->to_json());
+        break;
+      }
+    }
   } else if (key.starts_with("a|")) {
-    if (auto it = away_.find(id); it != away_.end())
-      row.json = json::serialize(json::object{{"until", ms(it->second)}});
+    if (auto it = away_.find(id); it != away_.end()) row.json = away_json(it->second);
+  } else if (key == "e|alive") {
+    row.json = json::serialize(json::object{{"at", ms(alive_)}});
+  } else if (key == "e|down" && !downtimes_.empty()) {
+    row.json = downtimes_json();
   }
   return row;
 }
 
-std::vector<state_row> core::all_rows() const {
+std::vector<state_row> core::all_rows() {
   std::vector<state_row> rows;
-  for (const auto& [id, d] : devices_)
-    rows.push_back({"d|" + id, json::serialize(d->to_json())});
-  for (const auto& [id, st] : instances_)
-    rows.push_back({"i|" + id, json::serialize(st->to_json())});
+  for (handle h = 0; h < devices_.size(); ++h)
+    if (devices_[h].present)
+      rows.push_back({"d|" + std::string(id_of(h)),
+                      json::serialize(devices_[h].to_json(tilt(h), via_ids(devices_[h])))});
+  for (const auto& t : tables_)
+    for (const auto& [h, st] : t->rows)
+      rows.push_back(
+          {"i|" + t->rule_id + "|" + std::string(id_of(h)), json::serialize(st->to_json())});
   for (const auto& [id, t] : away_)
-    rows.push_back({"a|" + id, json::serialize(json::object{{"until", ms(t)}})});
+    rows.push_back({"a|" + id, away_json(t)});
+  if (alive_ != time_point{})
+    rows.push_back({"e|alive", json::serialize(json::object{{"at", ms(alive_)}})});
+  if (!downtimes_.empty()) rows.push_back({"e|down", downtimes_json()});
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return rows;
 }
 
-void core::restore(const state_row& row, const state_factory& new_state) {
-  if (row.key.size() < 3 || row.json.empty()) return;
-  boost::system::error_code ec;
-  auto v = json::parse(row.json, ec);
-  if (ec || !v.is_object()) return;
-  const auto id = row.key.substr(2);
-  try {
-    if (row.key.starts_with("d|")) {
-      auto d = std::make_unique<device_state>();
-      d->from_json(v.get_object());
-      devices_[id] = std::move(d);
-    } else if (row.key.starts_with("i|")) {
-      auto st = new_state(id);
-      if (!st) st = std::make_unique<stored_state>(row.json);
-      st->from_json(v.get_object());
-      instances_[id] = std::move(st);
-    } else if (row.key.starts_with("a|")) {
-      away_[id] = at_ms(int_of(v.get_object(), "until"));
+void core::restore(const std::vector<state_row>& rows, const std::vector<rule>& rules,
+                   state_factory new_state) {
+  next_due_ = {};
+  for (const auto& row : rows) {
+    if (row.key.size() < 3 || row.json.empty()) continue;
+    boost::system::error_code ec;
+    auto v = json::parse(row.json, ec);
+    if (ec || !v.is_object()) continue;
+    const auto id = std::string_view(row.key).substr(2);
+    try {
+      if (row.key.starts_with("d|")) {
+        const auto h = handle_of(id, true);
+        ensure(h);
+        std::optional<tilt_state> t;
+        std::vector<std::string> via;
+        devices_[h].from_json(v.get_object(), t, via);
+        for (std::size_t i = 0; i < via.size() && i < 2; ++i)
+          devices_[h].via[i] = handle_of(via[i], true);
+        if (t)
+          tilts_[h] = *t;
+        else
+          tilts_.erase(h);
+      } else if (row.key.starts_with("i|")) {
+        auto o = new_state(rules, id);
+        std::string_view rule_id, device_id;
+        if (o.r) {
+          rule_id = o.r->id;
+          device_id = id.substr(rule_id.size() + 1);
+        } else {
+          // No loaded rule owns it: kept as written, under the id before the first '|'.
+          const auto bar = id.find('|');
+          if (bar == std::string_view::npos) continue;
+          rule_id = id.substr(0, bar);
+          device_id = id.substr(bar + 1);
+          o.state = std::make_unique<stored_state>(row.json);
+        }
+        o.state->from_json(v.get_object());
+        auto& t = table_named(rule_id);
+        t.rows[handle_of(device_id, true)] = std::move(o.state);
+      } else if (row.key.starts_with("a|")) {
+        away_[std::string(id)] = at_ms(int_of(v.get_object(), "until"));
+      } else if (row.key == "e|alive") {
+        alive_ = at_ms(int_of(v.get_object(), "at"));
+        stopped_at_ = alive_;
+      } else if (row.key == "e|down") {
+        downtimes_.clear();
+        if (const auto* a = v.get_object().if_contains("spans"); a && a->is_array())
+          for (const auto& p : a->get_array())
+            if (p.is_array() && p.get_array().size() == 2)
+              downtimes_.emplace_back(at_ms(p.get_array()[0].to_number<std::int64_t>()),
+                                      at_ms(p.get_array()[1].to_number<std::int64_t>()));
+      }
+    } catch (const std::exception&) {
+      // A row this version cannot read is dropped: the rule starts afresh for that key.
     }
-  } catch (const std::exception&) {
-    // A row this version cannot read is dropped: the rule starts afresh for that key.
   }
+  // hearthd was down from its last tick until now: that span is not any device's silence.
+  const auto now = clock_.now();
+  if (stopped_at_ && now - *stopped_at_ >= std::chrono::minutes(1)) {
+    downtimes_.emplace_back(*stopped_at_, now);
+    std::sort(downtimes_.begin(), downtimes_.end());
+    if (downtimes_.size() > 16) downtimes_.erase(downtimes_.begin(), downtimes_.end() - 16);
+    dirty_keys_.insert("e|down");
+  }
+}
+
+std::string core::downtimes_json() const {
+  json::array spans;
+  for (const auto& [a, b] : downtimes_)
+    spans.push_back(json::array{ms(a), ms(b)});
+  return json::serialize(json::object{{"spans", std::move(spans)}});
 }
 
 }  // namespace hearth::engine

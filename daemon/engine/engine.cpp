@@ -9,7 +9,20 @@
 namespace hearth::engine {
 
 engine::engine(std::vector<rule> rules, const clock& clk, const std::string& tz)
-    : rules_(std::move(rules)), core_(std::make_unique<core>(clk, tz)) {}
+    : rules_(std::move(rules)), core_(std::make_unique<core>(clk, tz)) {
+  bind();
+}
+
+void engine::bind() {
+  core_->bind_rules(rules_);
+  reads_.clear();
+  for (const auto& r : rules_) {
+    std::bitset<64> m;
+    for (auto x : inputs(r))
+      m.set(static_cast<std::size_t>(x));
+    reads_.push_back(m);
+  }
+}
 
 engine::~engine() = default;
 
@@ -27,6 +40,7 @@ void engine::set_catalog(std::shared_ptr<const catalog::catalog> c) {
 
 void engine::set_rules(std::vector<rule> rules) {
   rules_ = std::move(rules);
+  bind();
   core_->due_now();
 }
 
@@ -47,12 +61,19 @@ std::vector<signal> engine::on_report(const report& rep) {
   auto& k = *core_;
   const auto* dev = k.reg().find_device(rep.device_id);
   context c{rep.device_id, rep.device_type, dev, rep.ts, &rep};
+  c.h = dev ? k.handle_of(*dev) : k.handle_of(rep.device_id, true);
   c.type = k.types().find(rep.device_type);
-  const auto step = k.on_report(rep, dev, c.type, c);
+  const auto step = k.on_report(rep, c);
   if (step) c.step = &*step;
-  for (const auto& r : rules_) {
+  // A rule applies to whatever reports what it reads, whatever the device's type is called.
+  std::bitset<64> present;
+  for (const auto& rd : rep.readings)
+    present.set(static_cast<std::size_t>(rd.metric));
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const auto& r = rules_[i];
+    if (reads_[i].any() && (reads_[i] & present).none()) continue;
     r.how->on_any_report(r, c, k);
-    if (k.selected(r, rep.device_type, dev, rep.ts)) r.how->on_report(r, c, k, out);
+    if (k.selected(r, rep.device_type, c.type, dev, rep.ts)) r.how->on_report(r, c, k, out);
   }
   return out;
 }
@@ -64,6 +85,7 @@ time_point engine::next_due() const {
 std::vector<signal> engine::tick(time_point now) {
   std::vector<signal> out;
   auto& k = *core_;
+  k.alive(now);
   if (now < k.next_due()) return out;
   auto soonest = time_point::max();
   for (const auto& r : rules_)
@@ -100,18 +122,17 @@ std::vector<state_row> engine::snapshot() const {
 }
 
 void engine::restore(const std::vector<state_row>& rows) {
-  core_->due_now();
   // The rule whose id is the longest prefix of "<rule>|<device>" gives the state's kind.
-  const auto new_state = [&](std::string_view id) -> std::unique_ptr<instance_state> {
-    const rule* owner = nullptr;
-    for (const auto& r : rules_)
+  const auto owner_of = [](const std::vector<rule>& rules, std::string_view id) {
+    core::owner o;
+    for (const auto& r : rules)
       if (id.size() > r.id.size() && id[r.id.size()] == '|' && id.starts_with(r.id) &&
-          (!owner || r.id.size() > owner->id.size()))
-        owner = &r;
-    return owner ? owner->how->new_state() : nullptr;
+          (!o.r || r.id.size() > o.r->id.size()))
+        o.r = &r;
+    if (o.r) o.state = o.r->how->new_state();
+    return o;
   };
-  for (const auto& row : rows)
-    core_->restore(row, new_state);
+  core_->restore(rows, rules_, owner_of);
 }
 
 }  // namespace hearth::engine

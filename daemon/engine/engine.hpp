@@ -20,6 +20,7 @@
 /// Threading: every call runs on the domain thread (the io_context). Time comes only from
 /// the injected `clock` and from event times in reports; nothing here reads the wall clock.
 
+#include <bitset>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,9 +86,11 @@ class engine {
   std::string local_time(time_point t) const;
 
  private:
+  void bind();
   std::vector<rule> rules_;
-  std::unique_ptr<core> core_;    ///< state and the services rule kinds use
-  std::vector<std::string> out_;  ///< sorted keys being handed out in slices
+  std::vector<std::bitset<64>> reads_;  ///< by rule: the metrics it reads (none: every report)
+  std::unique_ptr<core> core_;          ///< state and the services rule kinds use
+  std::vector<std::string> out_;        ///< sorted keys being handed out in slices
   std::size_t next_out_ = 0;
 };
 

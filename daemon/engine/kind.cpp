@@ -188,4 +188,10 @@ i18n::arg amount_arg(metric m, double v) {
   return i18n::arg::of_quantity(v, std::string(info(m).unit));
 }
 
+void by_device(std::vector<signal>& out, std::size_t first) {
+  std::stable_sort(
+      out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+      [](const signal& a, const signal& b) { return a.subject.device_id < b.subject.device_id; });
+}
+
 }  // namespace hearth::engine

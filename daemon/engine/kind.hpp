@@ -97,5 +97,8 @@ i18n::arg condition_arg(const condition& c, double value);
 i18n::arg litres_arg(double v);  ///< "12 升" / "12 L"
 /// A counter's amount in its unit: "12 升" / "12 L", "3.2 kWh".
 i18n::arg amount_arg(metric m, double v);
+/// Sorts the signals from `first` on by device id: what a tick fires comes out in the same
+/// order however the state is laid out.
+void by_device(std::vector<signal>& out, std::size_t first);
 
 }  // namespace hearth::engine

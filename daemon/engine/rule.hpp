@@ -28,9 +28,11 @@ class behaviour;  // engine/kind.hpp: what a rule of its kind does
 
 enum class subject_scope { device, household, building };
 
-/// Which devices and residents a rule applies to.
+/// Which devices and residents a rule applies to. A rule applies to every device type that
+/// can report a metric it reads; these only narrow it.
 struct selector {
   std::vector<std::string> device_types;  ///< empty: any
+  std::optional<bool> bridges;            ///< `role:` bridge (true) or device (false)
   std::optional<int> min_age;             ///< some resident of the household is at least this old
   std::optional<bool> lives_alone;
   std::vector<std::string> buildings;  ///< empty: any

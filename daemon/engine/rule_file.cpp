@@ -22,6 +22,12 @@ void parse_selector(yaml_map& doc, rule& r) {
   if (!s.valid()) return;
   if (auto t = s.strings("device_types", false)) r.select.device_types = *t;
   if (auto b = s.strings("buildings", false)) r.select.buildings = *b;
+  if (auto role = s.string("role", false)) {
+    if (*role == "bridge" || *role == "device")
+      r.select.bridges = *role == "bridge";
+    else
+      s.error(s.get("role"), fmt::format("'role' must be bridge or device, not '{}'", *role));
+  }
   if (auto a = s.integer("min_age", false)) {
     if (*a < 0 || *a > 130) s.error(s.get("min_age"), "'min_age' must be 0..130");
     r.select.min_age = static_cast<int>(*a);

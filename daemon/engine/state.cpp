@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/state.hpp"
 
+#include <algorithm>
+
 #include "base/time.hpp"
 
 namespace hearth::engine {
@@ -56,7 +58,8 @@ std::vector<alerts::evidence> evidence_from(const json::value* v) {
   return out;
 }
 
-json::value device_state::to_json() const {
+json::value device_state::to_json(const tilt_state* tilt,
+                                  const std::vector<std::string_view>& gateways) const {
   json::object o;
   o["seen"] = seen;
   o["last_seen"] = ms(last_seen);
@@ -66,25 +69,78 @@ json::value device_state::to_json() const {
     o["total"] = total;
     o["last_sample"] = ms(last_sample);
   }
-  if (x) o["x"] = *x;
-  if (y) o["y"] = *y;
-  if (base_x) o["base_x"] = *base_x;
-  if (base_y) o["base_y"] = *base_y;
+  if (heard != last_seen) o["heard"] = ms(heard);
+  if (every.count > 0) {
+    json::array g;
+    for (auto m : every.in_order())
+      g.push_back(m);
+    o["gaps"] = std::move(g);
+  }
+  if (!gateways.empty()) {
+    json::array g;
+    for (auto id : gateways)
+      g.push_back(json::string(id));
+    o["via"] = std::move(g);
+  }
+  if (tilt) {
+    if (tilt->x) o["x"] = *tilt->x;
+    if (tilt->y) o["y"] = *tilt->y;
+    if (tilt->base_x) o["base_x"] = *tilt->base_x;
+    if (tilt->base_y) o["base_y"] = *tilt->base_y;
+  }
   return o;
 }
 
-void device_state::from_json(const json::object& o) {
+void device_state::from_json(const json::object& o, std::optional<tilt_state>& tilt,
+                             std::vector<std::string>& gateways) {
+  present = true;
   seen = flag(o, "seen");
   last_seen = at_ms(int_of(o, "last_seen"));
+  heard = o.contains("heard") ? at_ms(int_of(o, "heard")) : last_seen;
+  every = {};
+  if (const auto* g = o.if_contains("gaps"); g && g->is_array())
+    for (const auto& m : g->get_array())
+      if (m.is_number()) every.add(std::chrono::minutes(m.to_number<std::int64_t>()));
   online = !o.contains("online") || flag(o, "online");
+  gateways.clear();
+  if (const auto* g = o.if_contains("via"); g && g->is_array())
+    for (const auto& id : g->get_array())
+      if (id.is_string()) gateways.emplace_back(id.get_string());
   has_counter = o.contains("last_raw");
   last_raw = num(o, "last_raw");
   total = num(o, "total");
   last_sample = at_ms(int_of(o, "last_sample"));
-  x = opt_num(o, "x");
-  y = opt_num(o, "y");
-  base_x = opt_num(o, "base_x");
-  base_y = opt_num(o, "base_y");
+  tilt_state t{opt_num(o, "x"), opt_num(o, "y"), opt_num(o, "base_x"), opt_num(o, "base_y")};
+  if (t.x || t.y || t.base_x || t.base_y)
+    tilt = t;
+  else
+    tilt.reset();
+}
+
+void cadence::add(duration gap) {
+  if (gap < std::chrono::minutes(1)) return;
+  const auto m = std::chrono::ceil<std::chrono::minutes>(gap).count();
+  gaps[next] = static_cast<std::uint16_t>(std::min<std::int64_t>(m, 65535));
+  next = static_cast<std::uint8_t>((next + 1) % k_size);
+  if (count < k_size) ++count;
+}
+
+std::optional<duration> cadence::learned() const {
+  if (count < k_min_gaps) return std::nullopt;
+  std::uint16_t sorted[k_size];
+  std::copy(gaps, gaps + count, sorted);
+  std::sort(sorted, sorted + count);
+  // The rank ceil(0.85 n): the second largest of 8, the third largest of 16.
+  const std::size_t rank = (count * 85 + 99) / 100;
+  return std::chrono::duration_cast<duration>(std::chrono::minutes(sorted[rank - 1]));
+}
+
+std::vector<std::uint16_t> cadence::in_order() const {
+  std::vector<std::uint16_t> out;
+  const std::size_t start = count < k_size ? 0 : next;
+  for (std::size_t i = 0; i < count; ++i)
+    out.push_back(gaps[(start + i) % k_size]);
+  return out;
 }
 
 json::object instance_state::to_json() const {

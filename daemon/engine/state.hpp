@@ -35,18 +35,54 @@ std::optional<double> opt_num(const boost::json::object& o, std::string_view k);
 boost::json::value evidence_json(const std::vector<alerts::evidence>& ev);
 std::vector<alerts::evidence> evidence_from(const boost::json::value* v);
 
-/// What the engine knows of one device, whatever the rules.
+/// A tilt sensor's angles now and at installation (only tilt sensors have one).
+struct tilt_state {
+  std::optional<double> x, y, base_x, base_y;
+};
+
+/// A device's own check-in cadence: the last gaps between its messages, in minutes. The
+/// learned interval is a high percentile of them (robust to an outage or two), used once
+/// `k_min_gaps` gaps are known. 34 bytes a device.
+struct cadence {
+  static constexpr std::size_t k_size = 16;
+  static constexpr std::size_t k_min_gaps = 8;
+  std::uint16_t gaps[k_size] = {};
+  std::uint8_t count = 0;  ///< gaps recorded, at most k_size
+  std::uint8_t next = 0;   ///< where the next gap goes (a ring)
+
+  /// Records a gap (ignored under a minute: bursts say nothing of the cadence).
+  void add(duration gap);
+  /// The 85th percentile of the recorded gaps; nullopt until k_min_gaps are known.
+  std::optional<duration> learned() const;
+  /// Oldest first.
+  std::vector<std::uint16_t> in_order() const;
+};
+
+/// What the engine knows of one device, whatever the rules. Flat: one per device handle.
 struct device_state {
-  bool seen = false;
   time_point last_seen{};  ///< arrival time (the clock) of the last message
-  bool online = true;      ///< last `device.online`
-  bool has_counter = false;
+  /// When its silence began, for judging it: the last message, or later when the device
+  /// could not be heard (its bridge was offline), so an outage of the bridge is not the
+  /// device's silence. Equal to `last_seen` unless a bridge came back since.
+  time_point heard{};
+  cadence every;
+  /// The LoRaWAN gateways (device handles) that heard its last uplink: it sits behind them.
+  std::uint32_t via[2] = {static_cast<std::uint32_t>(-1), static_cast<std::uint32_t>(-1)};
   double last_raw = 0, total = 0;  ///< raw counter, and its use since first seen (never negative)
   time_point last_sample{};
-  std::optional<double> x, y, base_x, base_y;  ///< tilt now, and at installation
+  bool present = false;  ///< anything is known (a row exists)
+  bool seen = false;
+  bool online = true;  ///< last `device.online`
+  bool has_counter = false;
 
-  boost::json::value to_json() const;
-  void from_json(const boost::json::object& o);
+  /// The row; `tilt` (when the device has one) adds its angles, `via` the ids of its
+  /// gateways.
+  boost::json::value to_json(const tilt_state* tilt,
+                             const std::vector<std::string_view>& via) const;
+  /// Reads a row; the tilt fields go to `tilt` (nullopt when the row has none), the ids of
+  /// its gateways to `via` (the caller resolves them).
+  void from_json(const boost::json::object& o, std::optional<tilt_state>& tilt,
+                 std::vector<std::string>& via);
 };
 
 /// One rule's state for one device: whether it fired. A kind that keeps more derives from

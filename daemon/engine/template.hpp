@@ -18,11 +18,12 @@ namespace hearth::engine {
 
 struct kind_info;
 
-/// Placeholders every kind fills (about the device and where it is). None of them, nor
-/// any of a kind's, is personal data: titles and summaries travel over MQTT and webhooks.
+/// Placeholders every kind fills (about the device and where it is; `behind`: how many
+/// devices sit behind a bridge or gateway, 0 for other devices). None of them, nor any of
+/// a kind's, is personal data: titles and summaries travel over MQTT and webhooks.
 inline constexpr std::string_view k_common_placeholders[] = {
     "device_id", "device_type", "location", "household_id", "unit",
-    "building",  "place",       "time",     "date",
+    "building",  "place",       "time",     "date",         "behind",
 };
 
 /// True when a rule of kind `k` fills `{name}`.

@@ -10,9 +10,11 @@
 /// (exactly, case included) of a registered device of such a type. The classifier shares
 /// the registry snapshot (immutable, so safe to read from Paho's thread) rather than
 /// copying a million ids.
-/// Types that carry the external id in the payload (The Things Stack: tilt sensors share
-/// "v3/+/devices/+/up" with water meters) cannot be told apart by topic until the domain
-/// thread has seen one message of the device: `with_learned` adds that exact topic.
+/// Types that carry the external id in the payload (The Things Stack) are told apart by
+/// their topic pattern when no other type's overlaps it (a TTS application of their own,
+/// "v3/sos-buttons@ttn/devices/+/up"). When the pattern is shared (tilt sensors share
+/// "v3/+/devices/+/up" with water meters), a device is known only once the domain thread
+/// has seen one message of it: `with_learned` adds that exact topic.
 ///
 /// Immutable: the daemon holds it in a `std::atomic<std::shared_ptr<const ...>>` and swaps
 /// in a new one on reload or when a topic is learned.
@@ -33,8 +35,14 @@ class classifier {
   classifier() = default;
   classifier(const catalog::catalog& types, std::shared_ptr<const registry::registry> devices);
 
-  /// True when the topic belongs to a registered life-safety device (or a learned topic).
+  /// True when the topic belongs to a registered life-safety device (or a learned topic):
+  /// the priority session subscribes to it, so its messages come on both sessions.
   bool is_priority(std::string_view topic) const;
+  /// The lane of one message: priority when its topic is, except for a device of a type
+  /// that may report anything (`native` without `metrics:`): then only when the payload
+  /// names a life-safety metric ("sos.pressed", ...), so its meter readings stay bulk. A
+  /// substring test, no parsing: cheap enough for Paho's thread.
+  bool is_priority(std::string_view topic, std::string_view payload) const;
 
   /// A copy that also classifies `topic` as life-safety (learned on the domain thread).
   std::shared_ptr<const classifier> with_learned(std::string topic) const;
@@ -60,7 +68,13 @@ class classifier {
   struct pattern_types {
     std::string pattern;             ///< e.g. "zigbee2mqtt/{external_id}"
     std::vector<std::string> types;  ///< the life-safety types with that topic
+    std::vector<std::string> any;    ///< of those, the ones that may report anything
   };
+  /// The pattern and device type a topic's device is classified by, or nullptr.
+  const pattern_types* match(std::string_view topic, std::string_view* type) const;
+  bool exclusive(std::string_view topic) const;
+  /// Topic patterns of payload-id life-safety types that no other type's pattern overlaps.
+  std::vector<std::string> exclusive_;
   bool priority_type(const pattern_types& p, std::string_view type) const;
   std::vector<pattern_types> patterns_;
   std::shared_ptr<const registry::registry> devices_;

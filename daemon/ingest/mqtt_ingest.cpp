@@ -221,10 +221,14 @@ struct mqtt_ingest::impl : public virtual mqtt::callback,
   void arrived(session from, const mqtt::const_message_ptr& msg) {
     inbound m{msg->get_topic(),    msg->get_payload_str(),           clk.now(),
               msg->is_duplicate(), std::chrono::steady_clock::now(), false};
-    m.priority =
-        from == session::priority || classes.load(std::memory_order_acquire)->is_priority(m.topic);
-    // While both sessions are up, a life-safety message comes twice: the first copy goes on.
-    if (m.priority && p1_up && !copies.first(from, m.topic, m.payload, m.queued_at)) {
+    // Both sessions receive the topics the priority session subscribes to; the lane is the
+    // message's own (a native device's meter reading stays bulk, its SOS goes first).
+    const auto c = classes.load(std::memory_order_acquire);
+    const bool twice = from == session::priority || c->is_priority(m.topic);
+    m.priority = twice && c->is_priority(m.topic, m.payload);
+    if (from == session::priority && !c->is_priority(m.topic)) m.priority = true;  // older list
+    // While both sessions are up, such a message comes twice: the first copy goes on.
+    if (twice && p1_up && !copies.first(from, m.topic, m.payload, m.queued_at)) {
       (from == session::main ? dropped_main : dropped_priority)
           .fetch_add(1, std::memory_order_relaxed);
       return;

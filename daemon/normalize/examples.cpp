@@ -8,6 +8,7 @@
 #include <map>
 
 #include "base/time.hpp"
+#include "normalize/gateway.hpp"
 #include "normalize/normalizer.hpp"
 
 namespace hearth::normalize {
@@ -29,11 +30,25 @@ std::string show(const std::string& metric, double v) {
 }
 }  // namespace
 
+namespace {
+/// What the pipeline makes of the payload: a LoRaWAN gateway's state, or a device's message.
+result<decoded> decode_example(const catalog::device_type& t, std::string_view topic,
+                               std::string_view payload) {
+  if (t.role != catalog::role::bridge || t.transport == catalog::transport::zigbee2mqtt)
+    return decode(t, topic, payload);
+  auto st = gateway_state(t, topic, payload);
+  if (!st) return st.err();
+  decoded d;
+  if (st->online) d.values.push_back({metric::device_online, *st->online ? 1.0 : 0.0});
+  return d;
+}
+}  // namespace
+
 diagnostics run_examples(const catalog::device_type& t) {
   diagnostics out;
   for (const auto& ex : t.examples) {
     const auto topic = ex.topic.empty() ? example_topic(t) : ex.topic;
-    auto res = decode(t, topic, ex.payload);
+    auto res = decode_example(t, topic, ex.payload);
     std::string diff;
     if (ex.rejected) {
       if (res)

@@ -425,6 +425,12 @@ result<decoded> map_fields(const catalog::device_type& type, const envelope& env
             fmt::format("'{}' is not a canonical metric", std::string_view(key).substr(0, 60))));
         continue;
       }
+      if (!type.can_report(*m)) {  // its type declares `metrics:` without this one
+        out.field_errors.push_back(field_error(
+            reason::unknown_metric, fmt::format("type {} does not report '{}' (its 'metrics')",
+                                                type.name, std::string_view(key))));
+        continue;
+      }
       const auto n = number_of(v);
       if (!n || v.is_string()) {
         out.field_errors.push_back(

@@ -44,8 +44,10 @@ std::vector<engine::rule> rules_under_test() {
 
 }  // namespace
 
-TEST_CASE("after a restart a passed deadline fires at once and a pending one fires on time",
-          "[engine][store]") {
+TEST_CASE(
+    "after a restart silence is judged over the time hearthd listened, and a pending for: "
+    "window fires on time",
+    "[engine][store]") {
   temp_db db;
   const auto t0 = at("2026-11-20T00:00:00+08:00");
   {
@@ -63,11 +65,17 @@ TEST_CASE("after a restart a passed deadline fires at once and a pending one fir
   fixture after(rules_under_test(), t0 + 4h + 1min);  // back up at 04:01
   store::store st(db.path);
   after.eng.restore(st.load_engine_state());
-  CHECK(fired(after.tick()) == keys{"device-offline|sos-1"});  // passed while down: at once
+  // sos-1 was due at 04:00, but hearthd was down from 03:55 (its last tick) to 04:01: those
+  // 6 minutes are nobody's silence, so it is due at 04:06, not at once.
+  CHECK(after.tick().empty());
   after.clock.set(t0 + 4h + 5min - 1ms);
   CHECK(after.tick().empty());
   after.clock.set(t0 + 4h + 5min);
   CHECK(fired(after.tick()) == keys{"gas-high|gas-1"});  // still pending at restart: on time
+  after.clock.set(t0 + 4h + 6min - 1ms);
+  CHECK(after.tick().empty());
+  after.clock.set(t0 + 4h + 6min);
+  CHECK(fired(after.tick()) == keys{"device-offline|sos-1"});
   // The tilt baseline came back too: 0.23 degrees from the installation angles is critical.
   CHECK(fired(after.send("tilt-1", {{metric::tilt_x_deg, 0.64}, {metric::tilt_y_deg, -0.12}})) ==
         keys{"building-tilt-critical|tilt-1"});
@@ -172,5 +180,34 @@ TEST_CASE("engine state rows of an existing database restore field for field", "
   CHECK(after.tick().empty());
   after.clock.advance(10min);
   CHECK(fired(after.tick()) == keys{"gas-high|gas-1"});
+  CHECK(after.meter("meter-1", 160).empty());  // back; the episode clears once it is steady
+  after.clock.advance(1h);
   CHECK(cleared(after.meter("meter-1", 160)) == keys{"device-offline|meter-1"});
+}
+
+TEST_CASE("after hearthd was down 10 h, the devices that kept reporting raise no device-offline",
+          "[engine][store]") {
+  temp_db db;
+  const auto t0 = at("2026-11-20T00:00:00+08:00");
+  {
+    fixture before(only(shipped_rules(), "device-offline"), t0);
+    store::store st(db.path);
+    // Three meters and a button report; an hour later hearthd is killed.
+    for (const char* m : {"meter-1", "meter-2", "meter-3"})
+      before.meter(m, 100);
+    before.send("sos-1", {{metric::device_battery_pct, 90}});
+    CHECK(before.run_for(1h, 1min).empty());
+    st.save_engine_state(before.eng.take_changes());
+  }
+  // Back 10 h later: the broker kept nothing (a clean session, or its queue overflowed).
+  fixture after(only(shipped_rules(), "device-offline"), t0 + 11h);
+  store::store st(db.path);
+  after.eng.restore(st.load_engine_state());
+  CHECK(after.run_for(59min, 1min).empty());  // no storm at the restart
+  // The meters had been silent 1 h when it stopped: they are due 1 h after the restart...
+  CHECK(fired(after.run_for(2min, 1min)) ==
+        keys{"device-offline|meter-1", "device-offline|meter-2", "device-offline|meter-3"});
+  // ...and the button (2 h interval) 3 h after it, unless they speak.
+  CHECK(after.run_for(2h - 2min, 1min).empty());
+  CHECK(fired(after.run_for(2min, 1min)) == keys{"device-offline|sos-1"});
 }

@@ -106,8 +106,8 @@ namespace {
 struct replay_dir {
   std::filesystem::path dir;
   explicit replay_dir(const std::string& tag, const std::string& extra = {}) {
-    dir = std::filesystem::temp_directory_path() / ("hearth-replay-" + tag + "-" +
-                                                    std::to_string(::getpid()));
+    dir = std::filesystem::temp_directory_path() /
+          ("hearth-replay-" + tag + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "config.yaml")
@@ -143,7 +143,8 @@ TEST_CASE("replay opens a no-data alert at its deadline, not at the next capture
   // next line, six hours after the 4 h deadline of 10:00.
   replay_dir d("deadline");
   d.capture({z2m_line("2026-11-20T06:00:00+08:00", R"({"battery": 90})"),
-             z2m_line("2026-11-20T16:00:00+08:00", R"({"battery": 89})")});
+             z2m_line("2026-11-20T16:00:00+08:00", R"({"battery": 89})"),
+             z2m_line("2026-11-20T18:00:00+08:00", R"({"battery": 89})")});
   const auto r = replay(d.dir.string(), "capture.jsonl");
   REQUIRE(r.code == 0);
   std::istringstream in(r.out);
@@ -154,8 +155,10 @@ TEST_CASE("replay opens a no-data alert at its deadline, not at the next capture
     if (v.at("transition") == "opened") opened_at = v.at("opened_at").as_string();
     if (v.at("transition") == "resolved") resolved_at = v.at("updated_at").as_string();
   }
-  CHECK(opened_at == "2026-11-20T02:00:00Z");    // 10:00 local: 2 × the 2 h interval
-  CHECK(resolved_at == "2026-11-20T08:00:00Z");  // the device spoke again at 16:00
+  CHECK(opened_at == "2026-11-20T02:00:00Z");  // 10:00 local: 2 × the 2 h interval
+  // Back at 16:00, but one message is not yet a device that keeps its cadence (issue 12:
+  // a flapping device stays one alert): it clears once back for one interval, at 18:00.
+  CHECK(resolved_at == "2026-11-20T10:00:00Z");
 }
 
 TEST_CASE("replay --compare prints the alerts one rules folder opens and the other does not",
@@ -178,9 +181,8 @@ TEST_CASE("replay --compare prints the alerts one rules folder opens and the oth
   }
   d.capture({z2m_line("2026-11-20T06:00:00+08:00", R"({"action": "emergency", "battery": 92})")});
   std::ostringstream out, err;
-  const int code =
-      app::run_replay_compare((d.dir / "config.yaml").string(), proposed.string(),
-                              (d.dir / "capture.jsonl").string(), out, err);
+  const int code = app::run_replay_compare((d.dir / "config.yaml").string(), proposed.string(),
+                                           (d.dir / "capture.jsonl").string(), out, err);
   REQUIRE(code == 0);
   std::istringstream lines(out.str());
   std::vector<boost::json::object> only;
@@ -193,5 +195,6 @@ TEST_CASE("replay --compare prints the alerts one rules folder opens and the oth
         "The SOS button sos-3-502 in B3 unit 502 (bedroom) reported battery at 92 % (alarm level "
         "95 %) at 06:00; replace the battery.");
   CHECK(err.str() == "replay compare: 1 alerts opened by both, 0 only by " HEARTH_SOURCE_DIR
-                     "/rules, 1 only by " + proposed.string() + "\n");
+                     "/rules, 1 only by " +
+                         proposed.string() + "\n");
 }

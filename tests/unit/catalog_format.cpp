@@ -90,9 +90,25 @@ TEST_CASE("a bridge's default topic is zigbee2mqtt/bridge/state and other topics
       d[0].text() ==
       "<text>:4: a bridge's topic is '<base topic>/bridge/state', not 'zigbee2mqtt/{external_id}'");
   d.clear();
-  CHECK_FALSE(parse("type: b\ntransport: tts\nrole: bridge\n", d));
+  CHECK_FALSE(parse("type: b\ntransport: native\nrole: bridge\n", d));
   REQUIRE(d.size() == 1);
-  CHECK(d[0].message == "role 'bridge' is for the zigbee2mqtt transport");
+  CHECK(d[0].message == "role 'bridge' is for zigbee2mqtt bridges and chirpstack or tts gateways");
+}
+
+TEST_CASE("a LoRaWAN gateway type's state topic names the gateway", "[catalog]") {
+  diagnostics d;
+  auto cs = parse("type: g\ntransport: chirpstack\nrole: bridge\n", d);
+  REQUIRE(d.empty());
+  CHECK(cs->topic == "+/gateway/{external_id}/state/conn");
+  CHECK(cs->can_report(hearth::metric::device_online));
+  CHECK(parse("type: g\ntransport: tts\nrole: bridge\n", d)->topic ==
+        "tts/gateways/{external_id}/events");
+  CHECK_FALSE(parse(
+      "type: g\ntransport: chirpstack\nrole: bridge\ntopic: eu868/gateway/+/state/conn\n", d));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].text() ==
+        "<text>:4: a gateway's state topic needs an {external_id} level (the gateway id), as in "
+        "'+/gateway/{external_id}/state/conn'");
 }
 
 TEST_CASE("every key of a field mapping is read; an unknown one is named with its line",

@@ -65,7 +65,7 @@ TEST_CASE("the schema declares the keys the parser reads, and closes every mappi
   CHECK(keys_of(schema()) ==
         std::set<std::string>{"type", "name", "description", "transport", "role", "topic", "external_id",
                               "event_time", "frame_counter", "report_interval", "life_safety",
-                              "counter_wrap", "fields", "frame", "examples"});
+                              "metrics", "counter_wrap", "fields", "frame", "examples"});
   CHECK(keys_of(schema().at("properties").at("event_time").as_object()) ==
         std::set<std::string>{"path", "format"});
   CHECK(keys_of(def("field")) == std::set<std::string>{"path", "metric", "unit", "empty", "full",

@@ -79,5 +79,6 @@ TEST_CASE("the shipped catalog subscribes to every device topic, availability an
   CHECK(got == std::set<std::string>{"application/+/device/+/event/up", "hearth/v1/devices/+/up",
                                      "v3/+/devices/+/up", "zigbee2mqtt/+",
                                      "zigbee2mqtt/+/availability", "zigbee2mqtt/bridge/state",
-                                     "nbiot/watermeter/+/report", "+/events/rpc", "tele/+/SENSOR"});
+                                     "nbiot/watermeter/+/report", "+/events/rpc", "tele/+/SENSOR",
+                                     "+/gateway/+/state/conn", "tts/gateways/+/events"});
 }

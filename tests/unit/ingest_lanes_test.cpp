@@ -96,13 +96,20 @@ TEST_CASE("topics of registered life-safety devices are classified priority, oth
   const ingest::classifier c(*shipped_types(), reg);
   CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3"));        // sos-3-502
   CHECK_FALSE(c.is_priority("zigbee2mqtt/0x00158D0008A1B2C3"));  // a topic is matched exactly
-  CHECK(c.size() == 3);
+  CHECK(c.size() == 4);  // sos, smoke, gas and the native button-demo-1
   CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c4"));                        // smoke-3-502
   CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c5"));                        // gas-3-502
   CHECK_FALSE(c.is_priority("application/1/device/a84041000181c2d1/event/up"));  // meter
   CHECK_FALSE(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3/availability"));
   CHECK_FALSE(c.is_priority("zigbee2mqtt/unregistered"));
-  CHECK_FALSE(c.is_priority("hearth/v1/devices/button-demo-1/up"));  // native: not life-safety
+  // A native device may report anything, SOS included: its topic is on the priority session,
+  // and each message's lane is what it carries.
+  CHECK(c.is_priority("hearth/v1/devices/button-demo-1/up"));
+  CHECK(c.is_priority("hearth/v1/devices/button-demo-1/up",
+                      R"({"ts":"2026-11-20T07:31:00Z","metrics":{"sos.pressed":true}})"));
+  CHECK_FALSE(c.is_priority("hearth/v1/devices/button-demo-1/up",
+                            R"({"ts":"2026-11-20T07:31:00Z","metrics":{"water.total_l":5}})"));
+  CHECK(c.is_priority("zigbee2mqtt/0x00158d0008a1b2c3", R"({"battery":90})"));  // a typed one
   // A tilt sensor on The Things Stack shares its topic pattern with water meters: its
   // topic is learned from the first message the pipeline saw.
   const std::string tilt = "v3/hearth@ttn/devices/tilt-b3-ne/up";
@@ -136,4 +143,41 @@ TEST_CASE("the priority session's filters are exactly the life-safety topics, ca
   const auto two = c->priority_filters(2, &left_out);
   CHECK(two == std::vector<std::string>(all.begin(), all.begin() + 2));
   CHECK(left_out == all.size() - 2);
+}
+
+TEST_CASE("a life-safety type is priority by what it can report, on every transport", "[ingest]") {
+  auto types = *shipped_types();
+  diagnostics d;
+  // Neither says `life_safety`: an SOS mapping is enough. The Things Stack one has its own
+  // application, so its topics are priority from the first message, before any is learned.
+  for (const char* yaml : {
+           "type: lora.sos-button\ntransport: chirpstack\nfields:\n"
+           "  - { path: sos, metric: sos.pressed }\n",
+           "type: tts.sos-button\ntransport: tts\ntopic: \"v3/sos-buttons@ttn/devices/+/up\"\n"
+           "fields:\n  - { path: sos, metric: sos.pressed }\n",
+           "type: native.meter\ntransport: native\nmetrics: [water.total_l]\n",
+       })
+    types.add(*catalog::parse_device_type(yaml, "<text>", d));
+  REQUIRE(d.empty());
+  CHECK(types.find("lora.sos-button")->life_safety);
+  CHECK(types.find("tts.sos-button")->life_safety);
+  CHECK(types.find("native")->life_safety);
+  CHECK_FALSE(types.find("native.meter")->life_safety);  // declares what it reports
+  registry::tables more;
+  more.devices.push_back(
+      {"sos-lora", "a84041000181c2ff", "lora.sos-button", "H-3-502", "B3", "hall"});
+  more.devices.push_back(
+      {"meter-native", "meter-native", "native.meter", "H-3-502", "B3", "utility"});
+  auto reg = test_registry().merged(more, d);
+  REQUIRE(d.empty());
+  const ingest::classifier c(types, std::make_shared<const registry::registry>(std::move(reg)));
+  CHECK(c.is_priority("application/7/device/a84041000181c2ff/event/up"));
+  CHECK(c.is_priority("v3/sos-buttons@ttn/devices/any-button/up"));
+  CHECK_FALSE(c.is_priority("v3/hearth@ttn/devices/meter-1/up"));
+  CHECK_FALSE(c.is_priority("hearth/v1/devices/meter-native/up"));
+  const auto filters = c.priority_filters(1'000);
+  CHECK(std::find(filters.begin(), filters.end(), "v3/sos-buttons@ttn/devices/+/up") !=
+        filters.end());
+  CHECK(std::find(filters.begin(), filters.end(),
+                  "application/+/device/a84041000181c2ff/event/up") != filters.end());
 }

@@ -93,10 +93,13 @@ TEST_CASE("the demo's community sits beside the sample registry without sharing 
   // scripts/demo imports the sample registry (B3, H-3-502, ...) and a simulated community
   // together. Numbered from B1, the community reused H-3-502 and the later rows replaced
   // the sample's: the household ended with two residents who each "live alone". Now an id
-  // given twice is refused, and the demo's community starts at B10.
-  auto import_with_sample = [](int first_building, diagnostics& d) {
+  // given twice is refused, and the demo's community starts at B10. Both sit on one
+  // Zigbee2MQTT base topic, whose one bridge the sample registers (bridge-b3): a community
+  // that registers its own too gives external_id zigbee2mqtt/bridge twice, so the demo's
+  // registers none (hearth-sim --no-bridge).
+  auto import_with_sample = [](int first_building, bool bridge, diagnostics& d) {
     test::sim_scratch tmp;
-    sim::write_registry(sim::make_community({400, 7, first_building}), tmp.dir);
+    sim::write_registry(sim::make_community({400, 7, first_building, bridge}), tmp.dir);
     auto files = app::registry_files(HEARTH_TEST_DATA "/registry");
     for (const auto& f : app::registry_files(tmp.dir.string()))
       files.push_back(f);
@@ -105,14 +108,20 @@ TEST_CASE("the demo's community sits beside the sample registry without sharing 
                                       parsed, d);
   };
   diagnostics overlap;
-  CHECK_FALSE(import_with_sample(1, overlap));
+  CHECK_FALSE(import_with_sample(1, false, overlap));
   CHECK(std::any_of(overlap.begin(), overlap.end(), [](const diagnostic& x) {
     return x.message.find("household_id 'H-3-502' is already defined at") != std::string::npos;
   }));
+  diagnostics same_bridge;
+  CHECK_FALSE(import_with_sample(10, true, same_bridge));
+  CHECK(std::any_of(same_bridge.begin(), same_bridge.end(), [](const diagnostic& x) {
+    return x.message.find("zigbee2mqtt/bridge") != std::string::npos;
+  }));
   diagnostics apart;
-  auto reg = import_with_sample(10, apart);
+  auto reg = import_with_sample(10, false, apart);
   INFO((apart.empty() ? std::string() : apart.front().text()));
   REQUIRE(reg);
   CHECK(reg->residents_of("H-3-502").size() == 1);
   CHECK(reg->find_device_by_external_id("0x00158d0008a1b2c3")->id == "sos-3-502");
+  CHECK(reg->find_device_by_external_id("zigbee2mqtt/bridge")->id == "bridge-b3");
 }

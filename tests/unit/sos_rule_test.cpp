@@ -39,7 +39,8 @@ report press(time_point ts, bool pressed = true) {
   return report{"sos-3-502",
                 "z2m.sos-button",
                 ts,
-                {{"sos-3-502", metric::sos_pressed, pressed ? 1.0 : 0.0, ts}}};
+                {{"sos-3-502", metric::sos_pressed, pressed ? 1.0 : 0.0, ts}},
+                {}};
 }
 
 }  // namespace
@@ -68,7 +69,8 @@ TEST_CASE("a battery report from an SOS button fires nothing", "[engine]") {
   report battery{"sos-3-502",
                  "z2m.sos-button",
                  clock.now(),
-                 {{"sos-3-502", metric::device_battery_pct, 92, clock.now()}}};
+                 {{"sos-3-502", metric::device_battery_pct, 92, clock.now()}},
+                 {}};
   REQUIRE(eng.on_report(battery).empty());
   REQUIRE(eng.on_report(press(clock.now(), false)).empty());
 }

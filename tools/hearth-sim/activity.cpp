@@ -95,6 +95,9 @@ class sensor {
         lt_(w.utc_offset_hours),
         index_(index) {}
 
+  /// An energy meter's cumulative kWh at the window's end (after `run`; < 0 for others).
+  double kwh() const { return kwh_; }
+
   std::vector<message> run() {
     switch (d_.kind) {
       case device_kind::energy:
@@ -128,7 +131,7 @@ class sensor {
   /// draw at that moment.
   void energy() {
     auto r = stream(w_.seed, s_energy, static_cast<std::uint64_t>(index_));
-    double kwh = d_.kwh;
+    double kwh = w_.kwh >= 0 ? w_.kwh : d_.kwh;
     const auto first = w_.start + std::chrono::minutes(d_.offset_s % 10);
     for (auto t = w_.start; t < w_.end; t += 1min) {
       const auto epoch_minute = std::chrono::floor<std::chrono::minutes>(t).time_since_epoch();
@@ -143,6 +146,7 @@ class sensor {
               now_w / 230, std::floor(kwh * 100) / 100, r.range(60, 160), now_w,
               r.range(226, 234)));
     }
+    kwh_ = kwh;
   }
 
   std::string contact(bool open, double battery, rng& r) const {
@@ -228,13 +232,17 @@ class sensor {
   long long day_ = std::numeric_limits<long long>::min();
   routine routine_;
   std::vector<message> out_;
+  double kwh_ = -1;
 };
 
 }  // namespace
 
 std::vector<message> activity_stream(const community& c, int index, const activity_window& w,
-                                     const activity_plan& p) {
-  return sensor(c, index, w, p).run();
+                                     const activity_plan& p, double* kwh_end) {
+  sensor s(c, index, w, p);
+  auto out = s.run();
+  if (kwh_end) *kwh_end = s.kwh();
+  return out;
 }
 
 }  // namespace hearth::sim

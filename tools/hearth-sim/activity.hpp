@@ -32,11 +32,15 @@ struct activity_window {
   time_point start, end;
   int utc_offset_hours = 8;
   std::uint64_t seed = 7;
+  /// Energy meters: the cumulative kWh carried from the period before (< 0: the device's
+  /// own starting value), so that a month generated a day at a time never counts backwards.
+  double kwh = -1;
 };
 
 /// Every message of activity sensor `index` (an energy, door or motion device) over the
-/// window, unsorted. Message times lie in [start, end).
+/// window, unsorted. Message times lie in [start, end). For an energy meter, `kwh_end`
+/// (when given) gets its cumulative kWh at the window's end.
 std::vector<message> activity_stream(const community& c, int index, const activity_window& w,
-                                     const activity_plan& p);
+                                     const activity_plan& p, double* kwh_end = nullptr);
 
 }  // namespace hearth::sim

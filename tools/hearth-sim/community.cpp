@@ -50,6 +50,10 @@ const char* type_name(device_kind k) {
       return "tts.tilt-sensor";
     case device_kind::pendant:
       return "native";
+    case device_kind::gateway:
+      return "lora.gateway";
+    case device_kind::bridge:
+      return "z2m.bridge";
     case device_kind::energy:
       return "z2m.energy-meter";
     case device_kind::door:
@@ -152,6 +156,25 @@ community make_community(const community_options& o) {
           d.frame_counter = static_cast<std::uint32_t>(dr.range(0, 20000));
           d.offset_s = dr.range(0, 3599);
           switch (k) {
+            case device_kind::sos_button:
+            case device_kind::smoke:
+            case device_kind::water_leak:
+            case device_kind::gas: {
+              // Battery Zigbee devices check in on their firmware's timer, not the type's
+              // declared 2 h; mains-powered gas detectors mostly every 50 min.
+              const double p = dr.uniform();
+              const bool mains = k == device_kind::gas;
+              d.cadence_s = p < (mains ? 0.8 : 0.4)   ? 50 * 60
+                            : p < (mains ? 0.9 : 0.7) ? 4 * 3600
+                                                      : dr.range(6 * 3600, 12 * 3600);
+              d.jitter = dr.uniform(0.01, 0.05);
+              break;
+            }
+            default:
+              d.jitter = 90.0 / 3600;  // a fixed hourly schedule, +/- 90 s
+              break;
+          }
+          switch (k) {
             case device_kind::lora_meter:
               d.external_id = fmt::format("a84041{:010x}", lora_serial++);
               d.gateway = gw;
@@ -240,6 +263,30 @@ community make_community(const community_options& o) {
     h.energy = sensor(device_kind::energy, "power", "utility");
     h.door = sensor(device_kind::door, "door", "entrance");
     h.motion = sensor(device_kind::motion, "motion", "living room");
+  }
+  // The gateways and the Zigbee2MQTT bridge are registered too (after every other device,
+  // the activity sensors included, so their streams leave the others' unchanged): hearth
+  // judges them by their own state.
+  for (std::size_t gi = 0; gi < c.gateways.size(); ++gi) {
+    auto& g = c.gateways[gi];
+    device d;
+    d.kind = device_kind::gateway;
+    d.id = fmt::format("gw-{}", gi + 1);
+    d.external_id = g.id;
+    d.building = c.buildings[static_cast<std::size_t>(g.buildings.front())].id;
+    d.building_index = g.buildings.front();
+    d.location = "roof";
+    d.gateway = static_cast<int>(gi);
+    g.device = add_device(std::move(d));
+  }
+  if (o.bridge && !c.buildings.empty()) {
+    device d;
+    d.kind = device_kind::bridge;
+    d.id = "bridge-1";
+    d.external_id = "zigbee2mqtt/bridge";
+    d.building = c.buildings.front().id;
+    d.location = "plant room";
+    add_device(std::move(d));
   }
   return c;
 }

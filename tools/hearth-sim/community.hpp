@@ -51,6 +51,8 @@ enum class device_kind {
   tts_meter,   ///< tts.water-meter on The Things Stack v3
   tilt,        ///< tts.tilt-sensor, building level
   pendant,     ///< native: a wearable SOS pendant behind a hearth bridge
+  gateway,     ///< lora.gateway: a LoRaWAN gateway on ChirpStack v4
+  bridge,      ///< z2m.bridge: the Zigbee2MQTT bridge
   // Activity sensors beyond the water meter (issue 14), in some lone elders' homes:
   energy,  ///< z2m.energy-meter: a smart meter on the home's circuit (kWh and W)
   door,    ///< z2m.door-sensor at the entrance
@@ -100,11 +102,18 @@ struct device {
   double kwh = 0;                 ///< energy meters: cumulative kWh at the start
   double tilt_x = 0, tilt_y = 0;  ///< tilt sensors: installation angles, degrees
   int offset_s = 0;               ///< phase of the device's reporting cycle
+  /// How often it checks in (seconds), and by how much each check-in wanders (a fraction):
+  /// Aqara-style Zigbee buttons about every 50 min, Tuya-style every 4 h, others every
+  /// 6-12 h; meters and tilt sensors hourly on a fixed schedule. Their types declare 2 h
+  /// (Zigbee), 1 h (meters) and 6 h (tilt): hearth must learn what each really keeps.
+  int cadence_s = 3600;
+  double jitter = 0.02;
 };
 
 struct gateway {
   std::string id;  ///< LoRaWAN gateway EUI
   std::vector<int> buildings;
+  int device = -1;  ///< its registry row (kind gateway)
 };
 
 struct community_options {
@@ -114,6 +123,11 @@ struct community_options {
   /// another registry (the demo's sample: B3) starts past its buildings, so that no
   /// household, resident or device id is given twice.
   int first_building = 1;
+  /// Whether the community registers its Zigbee2MQTT bridge (`bridge-1`, base topic
+  /// `zigbee2mqtt`). A community that sits beside another registry on the same broker
+  /// shares that registry's bridge (the demo's sample has `bridge-b3` on
+  /// `zigbee2mqtt/bridge`): one base topic is one bridge, so it is registered once.
+  bool bridge = true;
 };
 
 struct community {

@@ -3,6 +3,7 @@
 //   hearth-sim generate --households 2000 --days 1 --seed 7 --out DIR
 //   hearth-sim run --uri tcp://127.0.0.1:1883 --households 2000 --speed 60 --out DIR
 //   hearth-sim publish --uri tcp://127.0.0.1:1883 [--speed 60] CAPTURE.jsonl
+//   hearth-sim month --households 2000 --days 30 --warmup 7     (issue 12's false-alert figure)
 #include <fmt/format.h>
 #include <mqtt/async_client.h>
 #include <unistd.h>
@@ -13,8 +14,11 @@
 #include <fstream>
 #include <thread>
 
+#include "app/config.hpp"
+#include "app/definitions.hpp"
 #include "base/time.hpp"
 #include "community.hpp"
+#include "month.hpp"
 #include "normalize/normalizer.hpp"
 #include "traffic.hpp"
 
@@ -110,7 +114,9 @@ struct sim_args {
   std::uint64_t seed = 7;
   std::string start;  ///< RFC 3339, or "now"
   bool no_incidents = false;
+  bool no_bridge = false;
   double incident_rate = 1;
+  double death_rate = 0;
   std::string out;
 };
 
@@ -121,6 +127,9 @@ void add_sim_options(CLI::App* cmd, sim_args& a) {
                   "number of the first building (B1 by default); start past another "
                   "registry's buildings so that no id is given twice")
       ->check(CLI::Range(1, 100'000));
+  cmd->add_flag("--no-bridge", a.no_bridge,
+                "register no Zigbee2MQTT bridge: the community shares another registry's "
+                "bridge on zigbee2mqtt/bridge (the demo's sample bridge-b3)");
   cmd->add_option("--days", a.days, "simulated days (fractions allowed)")
       ->check(CLI::Range(0.0, 366.0));
   cmd->add_option("--seed", a.seed, "random seed: the same seed gives byte-identical output");
@@ -129,6 +138,9 @@ void add_sim_options(CLI::App* cmd, sim_args& a) {
                   "(generate: 2026-11-20T00:00:00+08:00)");
   cmd->add_flag("--no-incidents", a.no_incidents, "ordinary traffic only");
   cmd->add_option("--incident-rate", a.incident_rate, "multiplies the incident counts")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--deaths", a.death_rate,
+                  "devices that really die, per 2,000 households per day (default 0)")
       ->check(CLI::Range(0.0, 1000.0));
 }
 
@@ -148,12 +160,13 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 
 /// Writes DIR/registry/*.csv, DIR/capture.jsonl, DIR/incidents.json, DIR/community.json.
 sim::traffic generate(const sim_args& a, time_point start, bool write_capture) {
-  const auto c = sim::make_community({a.households, a.seed, a.first_building});
+  const auto c = sim::make_community({a.households, a.seed, a.first_building, !a.no_bridge});
   sim::traffic_options to;
   to.start = start;
   to.days = a.days;
   to.incidents = !a.no_incidents;
   to.incident_rate = a.incident_rate;
+  to.death_rate = a.death_rate;
   auto t = sim::make_traffic(c, to);
   if (!a.out.empty()) {
     const std::filesystem::path dir(a.out);
@@ -211,6 +224,22 @@ int main(int argc, char** argv) {
                   "0: as fast as possible; 1: real time; 60: a minute a second");
   pub->add_option("capture", file, "capture file")->required();
 
+  sim::month_options month_opts;
+  app::config defs_dirs;
+  defs_dirs.devices_dir = HEARTH_SOURCE_DIR "/devices";
+  defs_dirs.rules_dir = HEARTH_SOURCE_DIR "/rules";
+  auto* month = app.add_subcommand(
+      "month", "run a simulated month through hearth's rules and report the false-alert share");
+  month->add_option("--households", month_opts.households)->check(CLI::Range(1, 200'000));
+  month->add_option("--days", month_opts.days, "measured days")->check(CLI::Range(1, 366));
+  month->add_option("--warmup", month_opts.warmup_days, "days run before the measured ones")
+      ->check(CLI::Range(0, 366));
+  month->add_option("--seed", month_opts.seed);
+  month->add_option("--deaths", month_opts.death_rate,
+                    "devices that really die, per 2,000 households per day");
+  month->add_option("--devices", defs_dirs.devices_dir, "device types folder");
+  month->add_option("--rules", defs_dirs.rules_dir, "rules folder");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*gen) {
@@ -230,6 +259,16 @@ int main(int argc, char** argv) {
       return publish(uri, t.messages, qos, speed);
     }
     if (*pub) return publish(uri, read_capture(file), pub_qos, pub_speed);
+    if (*month) {
+      diagnostics d;
+      const auto defs = app::load_definitions(defs_dirs, d);
+      for (const auto& x : d)
+        fmt::print(stderr, "{}\n", x.text());
+      if (!d.empty()) return 78;
+      const auto r = sim::run_month(month_opts, defs);
+      fmt::print("{}", sim::describe(month_opts, r));
+      return r.false_share() < 0.01 && r.missed.empty() ? 0 : 1;
+    }
   } catch (const std::exception& e) {
     fmt::print(stderr, "hearth-sim: {}\n", e.what());
     return 1;

@@ -8,6 +8,7 @@
 /// Pure and deterministic: the same community and options give the same messages, in the
 /// same order, byte for byte.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,21 +42,45 @@ struct incident {
   time_point away_until = time_point::max();
 };
 
+/// Where a device's stream stands at the end of a period: the next period continues it
+/// (`traffic_options::from`), so a month can be generated a day at a time.
+struct resume {
+  time_point next{};  ///< its next regular message
+  double litres = 0, battery = 0;
+  std::uint32_t frame_counter = 0;
+  bool dead =
+      false;        ///< it died: it never sends again (for a gateway: nothing is heard through it)
+  double kwh = -1;  ///< energy meters: the cumulative kWh (< 0: not an energy meter)
+  /// No other welfare incident of its household is planned before then: while its resident
+  /// is marked away hearth rightly pauses her welfare rules, and an alerted quiet spell is
+  /// learned as her routine for that time of day (capped at twice the window) for the
+  /// rules' 28-day history, so a second one there would rightly raise nothing.
+  time_point spared_until{};
+};
+
 struct traffic_options {
   time_point start;  ///< default: 2026-11-20T00:00:00+08:00
   double days = 1;
   bool incidents = true;
   double incident_rate = 1;  ///< multiplies the per-2,000-households-per-day counts
   int utc_offset_hours = 8;  ///< the community's local time (Asia/Shanghai), for water use
-  /// Inject gateway outages. Their expectation (gateway-offline, and no device-offline for
-  /// the devices behind the gateway) needs the gateway's state, which is not simulated yet:
-  /// a replay that asserts every alert turns them off.
+  /// Devices that really die (never send again), per 2,000 households per day; fractional
+  /// rates are drawn, not rounded up (0: none, as before).
+  double death_rate = 0;
+  /// A LoRaWAN gateway (chosen by the seed) really dies at this time, if it is in the period.
+  std::optional<time_point> gateway_death_at;
+  /// The end state of the period before (its `end_state`); null: the first period.
+  const std::vector<resume>* from = nullptr;
+  /// Inject gateway outages (3 h each, the gateway's state going OFFLINE and back, its
+  /// devices' uplinks held and flushed at reconnect). Off in a replay whose alerts are
+  /// asserted exactly and that does not judge gateways.
   bool gateway_outages = true;
 };
 
 struct traffic {
   std::vector<message> messages;  ///< sorted by ts (stable)
   std::vector<incident> incidents;
+  std::vector<resume> end_state;  ///< by device, for the next period
 };
 
 traffic make_traffic(const community& c, const traffic_options& o);

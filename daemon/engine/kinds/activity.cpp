@@ -108,7 +108,7 @@ std::optional<time_point> activity::observe(activity_state& st, const context& c
   std::optional<time_point> sign;
   if (c.step && c.step->metric == metric::water_total_l) {
     const auto& s = *c.step;
-    const double total = k.find_device(c.device_id)->total;
+    const double total = k.find_device(c.h)->total;
     if (s.first || s.reset || st.water.empty())
       st.water.restart({s.to, total, s.raw});
     else if (st.water.push({s.to, total, s.raw}, min_water))
@@ -148,7 +148,7 @@ void activity::on_report(const rule& r, const context& c, core& k, std::vector<s
   if (!signs_of(*c.type)) return;  // smoke, gas, SOS, tilt: not activity sensors
   const auto sensors = activity_sensors(k, c.dev->household_id);
   if (!beyond_water(sensors)) return;  // a water-only household is lone-elder-no-water's
-  auto& st = k.instance<activity_state>(r, c.device_id);
+  auto& st = k.instance<activity_state>(r, c.h);
   const auto now = c.at;
   if (!st.heard()) {
     st.first_heard = st.last_report = now;
@@ -178,7 +178,9 @@ i18n::arg where(std::string_view location) {
 void activity::judge(const rule& r, const context& c, core& k,
                      const std::vector<activity_sensor>& sensors, std::optional<time_point> sign,
                      std::vector<signal>& out) const {
-  auto& hs = k.instance<activity_state>(r, "@" + std::string(c.dev->household_id));
+  // The household's own row ("<rule>|@<household>"), beside its sensors'.
+  auto& hs =
+      k.instance<activity_state>(r, k.handle_of("@" + std::string(c.dev->household_id), true));
   const auto now = c.at;
   if (sign && (!hs.last_sign || *sign > *hs.last_sign)) {
     // A sign of life ends the household's quiet spell. As with kind inactivity, a spell that
@@ -190,7 +192,7 @@ void activity::judge(const rule& r, const context& c, core& k,
     hs.last_sign = *sign;
     if (hs.active) {
       hs.active = false;
-      const auto& st = *k.find_instance<activity_state>(r, c.device_id);
+      const auto& st = *k.find_instance<activity_state>(r, c.h);
       out.push_back(k.make_signal(r, c, {st.sign}, {}, signal::kind::clear));
     }
   }
@@ -208,7 +210,7 @@ void activity::judge(const rule& r, const context& c, core& k,
   time_point since{};
   bool any = false;
   for (const auto& s : sensors) {
-    const auto* st = k.find_instance<activity_state>(r, s.dev->id);
+    const auto* st = k.find_instance<activity_state>(r, k.handle_of(*s.dev));
     if (!st || !st->heard()) {
       all.push_back({&s, nullptr, false, false});
       continue;

@@ -19,7 +19,9 @@ double permille(double deg) {
 
 void baseline::on_report(const rule& r, const context& c, core& k, std::vector<signal>& out) const {
   if (!c.tilt) return;
-  const auto& d = *k.find_device(c.device_id);
+  const auto* t = k.tilt(c.h);
+  if (!t) return;
+  const auto& d = *t;
   if (!d.x || !d.y || !d.base_x || !d.base_y) return;
   const double change_deg = std::hypot(*d.x - *d.base_x, *d.y - *d.base_y);
   const double change = permille(change_deg);
@@ -31,7 +33,7 @@ void baseline::on_report(const rule& r, const context& c, core& k, std::vector<s
       limit = b->tilt_limit_permille;
   }
   const double at = limit * fraction;
-  auto& st = k.instance(r, c.device_id);
+  auto& st = k.instance(r, c.h);
   std::vector<alerts::evidence> ev;
   for (const auto& rd : c.rep->readings)
     if (rd.metric == metric::tilt_x_deg || rd.metric == metric::tilt_y_deg)

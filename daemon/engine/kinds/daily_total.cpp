@@ -50,7 +50,7 @@ void daily_total::on_report(const rule& r, const context& c, core& k,
   if (!c.step || c.step->metric != counter) return;
   const auto& s = *c.step;
   if (s.first) return;
-  auto& st = k.instance<daily_total_state>(r, c.device_id);
+  auto& st = k.instance<daily_total_state>(r, c.h);
   const auto day = k.local_day(s.to);
   if (day != st.day) {
     if (st.active) {

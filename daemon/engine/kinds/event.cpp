@@ -31,10 +31,10 @@ class event final : public behaviour {
     }
     if (evidence.empty()) {
       if (r.clear.empty() || !clear_holds(r.clear, rep)) return;
-      auto* st = k.find_instance(r, c.device_id);
+      auto* st = k.find_instance(r, c.h);
       if (!st || !st->active) return;
       st->active = false;
-      k.touch_instance(r, c.device_id);
+      k.touch_instance(r, c.h);
       out.push_back(k.make_signal(r, c, {}, {}, signal::kind::clear));
       return;
     }
@@ -46,7 +46,7 @@ class event final : public behaviour {
     if (excepted) return;  // e.g. a smoke test press: logged by the pipeline, not queued
     if (k.paused(r, c.dev, c.at)) return;
     if (!r.clear.empty()) {
-      auto& st = k.instance(r, c.device_id);
+      auto& st = k.instance(r, c.h);
       st.active = true;
       st.fired_at = c.at;
     }

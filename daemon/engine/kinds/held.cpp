@@ -53,7 +53,7 @@ void held::on_report(const rule& r, const context& c, core& k, std::vector<signa
       if (cond.holds(rd.value)) hits.push_back({rep.device_id, rd.metric, rd.value, rd.ts});
     }
   if (!hits.empty()) {
-    auto& st = k.instance<held_state>(r, c.device_id);
+    auto& st = k.instance<held_state>(r, c.h);
     if (!st.since) {
       st.since = c.at;
       st.evidence = hits;
@@ -62,9 +62,9 @@ void held::on_report(const rule& r, const context& c, core& k, std::vector<signa
     return;
   }
   if (!any_when_metric) return;
-  auto* st = k.find_instance<held_state>(r, c.device_id);
+  auto* st = k.find_instance<held_state>(r, c.h);
   if (!st || (!st->since && !st->active)) return;
-  k.touch_instance(r, c.device_id);
+  k.touch_instance(r, c.h);
   st->since.reset();
   st->evidence.clear();
   if (!st->active) return;
@@ -77,15 +77,16 @@ void held::on_report(const rule& r, const context& c, core& k, std::vector<signa
 
 time_point held::tick(const rule& r, time_point now, core& k, std::vector<signal>& out) const {
   auto soonest = time_point::max();
-  k.for_each_instance<held_state>(r, [&](std::string_view id, held_state& st) {
+  const auto first = out.size();
+  k.for_each_instance<held_state>(r, [&](handle h, held_state& st) {
     if (st.active || !st.since) return;
     const auto [at, counted_from] = due(k, *st.since);
     if (now < at) {
       soonest = std::min(soonest, at);
       return;
     }
-    const auto* dev = k.reg().find_device(id);
-    const context c{id, dev ? dev->type : std::string_view(), dev, now, nullptr};
+    const auto c = k.tick_context(h, now);
+    const auto* dev = c.dev;
     if (k.paused(r, dev, now)) {
       soonest = std::min(soonest, now + duration(std::chrono::minutes(1)));
       return;
@@ -100,9 +101,10 @@ time_point held::tick(const rule& r, time_point now, core& k, std::vector<signal
         i18n::arg::of_message({"held.hours", {{"from", hm(from_minute)}, {"to", hm(to_minute)}}});
     st.active = true;
     st.fired_at = now;
-    k.touch_instance(r, id);
+    k.touch_instance(r, h);
     out.push_back(k.make_signal(r, c, st.evidence, std::move(vars)));
   });
+  by_device(out, first);
   return soonest;
 }
 

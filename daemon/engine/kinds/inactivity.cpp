@@ -26,8 +26,8 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
   if (sole_activity_sensor && c.dev && beyond_water(activity_sensors(k, c.dev->household_id)))
     return;
   const auto& s = *c.step;
-  auto& st = k.instance<inactivity_state>(r, c.device_id);
-  const auto& d = *k.find_device(c.device_id);
+  auto& st = k.instance<inactivity_state>(r, c.h);
+  const auto& d = *k.find_device(c.h);
   if (s.first || s.reset || st.quiet.empty()) {
     // A reset counter starts a new measurement: usage across it is unknown.
     st.quiet.restart({s.to, d.total, s.raw});
@@ -48,6 +48,11 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
       std::vector<alerts::evidence> ev{
           {std::string(c.device_id), metric::water_total_l, s.raw, s.to}};
       out.push_back(k.make_signal(r, c, std::move(ev), {}, signal::kind::clear));
+      // The alerted spell is over: the next alert needs a quiet spell of its own. Sliding
+      // on, a trickle (10 L over a little more than the window) would clear and fire again
+      // every reading.
+      st.quiet.restart(st.quiet.quiet.back());
+      return;
     }
   }
   if (st.active || k.paused(r, c.dev, s.to)) return;
@@ -60,8 +65,8 @@ void inactivity::on_report(const rule& r, const context& c, core& k,
   // "The meter keeps reporting": every gap between readings over the last window must be
   // within two reporting intervals. A silent meter never raises this rule.
   const auto* dtype = k.types().find(c.device_type);
-  const duration max_gap =
-      dtype && dtype->report_interval.count() > 0 ? 2 * dtype->report_interval : window;
+  const auto interval = dtype ? k.interval_of(d, *dtype) : duration{0};
+  const duration max_gap = interval.count() > 0 ? 2 * interval : window;
   const auto window_start = s.to - window;
   const auto& q = st.quiet.quiet;
   for (std::size_t i = 1; i < q.size(); ++i)

@@ -25,10 +25,10 @@ void slots::on_report(const rule& r, const context& c, core& k, std::vector<sign
   if (!c.step || c.step->metric != counter) return;
   const auto& s = *c.step;
   if (s.first) return;
-  auto& st = k.instance<slots_state>(r, c.device_id);
-  const auto& d = *k.find_device(c.device_id);
+  auto& st = k.instance<slots_state>(r, c.h);
+  const auto& d = *k.find_device(c.h);
   const auto* dtype = k.types().find(c.device_type);
-  const duration max_gap = std::max(2 * slot, dtype ? 2 * dtype->report_interval : duration{0});
+  const duration max_gap = std::max(2 * slot, dtype ? 2 * k.interval_of(d, *dtype) : duration{0});
   const auto len = s.to - s.from;
   auto slot_of = [&](time_point t) { return static_cast<long long>(t.time_since_epoch() / slot); };
   auto end_run = [&] {

@@ -51,7 +51,7 @@ void threshold::on_report(const rule& r, const context& c, core& k,
   }
   const bool any_when_metric = seen.has_value();
   if (!hits.empty()) {
-    auto& st = k.instance<threshold_state>(r, c.device_id);
+    auto& st = k.instance<threshold_state>(r, c.h);
     if (st.active) return;
     if (!st.pending_since) {
       st.pending_since = c.at;
@@ -81,16 +81,16 @@ void threshold::on_report(const rule& r, const context& c, core& k,
   const bool cleared = r.clear.empty() ? any_when_metric : clear_holds(r.clear, rep);
   if (!cleared) {  // in the hysteresis band: nothing changes but the latest reading
     if (seen)
-      if (auto* st = k.find_instance<threshold_state>(r, c.device_id); st && st->pending_since) {
+      if (auto* st = k.find_instance<threshold_state>(r, c.h); st && st->pending_since) {
         st->latest = seen;
-        k.touch_instance(r, c.device_id);
+        k.touch_instance(r, c.h);
       }
     return;
   }
-  auto* found = k.find_instance<threshold_state>(r, c.device_id);
+  auto* found = k.find_instance<threshold_state>(r, c.h);
   if (!found) return;
   auto& st = *found;
-  k.touch_instance(r, c.device_id);
+  k.touch_instance(r, c.h);
   st.pending_since.reset();
   st.pending_evidence.clear();
   st.latest.reset();
@@ -105,14 +105,15 @@ void threshold::on_report(const rule& r, const context& c, core& k,
 time_point threshold::tick(const rule& r, time_point now, core& k, std::vector<signal>& out) const {
   auto soonest = time_point::max();
   if (for_.count() <= 0) return soonest;
-  k.for_each_instance<threshold_state>(r, [&](std::string_view id, threshold_state& st) {
+  const auto first = out.size();
+  k.for_each_instance<threshold_state>(r, [&](handle h, threshold_state& st) {
     if (st.active || !st.pending_since) return;
     if (now - *st.pending_since < for_) {
       soonest = std::min(soonest, *st.pending_since + for_);
       return;
     }
-    const auto* dev = k.reg().find_device(id);
-    const context c{id, dev ? dev->type : std::string_view(), dev, now, nullptr};
+    const auto c = k.tick_context(h, now);
+    const auto* dev = c.dev;
     if (k.paused(r, dev, now)) {
       soonest =
           std::min(soonest, now + std::chrono::duration_cast<duration>(std::chrono::minutes(1)));
@@ -142,9 +143,10 @@ time_point threshold::tick(const rule& r, time_point now, core& k, std::vector<s
     st.pending_since.reset();
     st.pending_evidence.clear();
     st.latest.reset();
-    k.touch_instance(r, id);
+    k.touch_instance(r, h);
     out.push_back(k.make_signal(r, c, std::move(evidence), std::move(vars)));
   });
+  by_device(out, first);
   return soonest;
 }
 
