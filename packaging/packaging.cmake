@@ -72,7 +72,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The shared libraries hearthd links, found by dpkg-shlibdeps; tzdata for time zones (read
 # at run time); the maintainer scripts call deb-systemd-helper and deb-systemd-invoke.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "tzdata, init-system-helpers (>= 1.54~)")
+# libjs-chart.js: the console's charts (served as /lib/chart.js).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "tzdata, init-system-helpers (>= 1.54~), libjs-chart.js")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mosquitto")
 file(WRITE ${hearth_pkg}/debian/conffiles "${hearth_full_confdir}/hearth.yaml\n")
 foreach(script postinst prerm postrm)

@@ -175,7 +175,8 @@ class book {
                                                  const std::string& channel);
   std::vector<silence> silences() const;
   result<away> set_away(away a, const std::string& channel);
-  /// Ends a resident's away now (welfare rules re-arm): `not-found` when they are not away.
+  /// Ends a resident's away now (back early from hospital): welfare rules apply again at
+  /// once. Journals `away-ended` with the actor. `not-found` when the resident is not away.
   result<away> end_away(const std::string& resident_id, const std::string& actor,
                         const std::string& channel);
   std::vector<away> aways() const;

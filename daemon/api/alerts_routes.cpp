@@ -50,7 +50,7 @@ response alerts_list(context& c, const call& k) {
   const auto& reg = c.pipeline.devices();
   json::array arr;
   for (const auto& a : list)
-    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a, locale));
+    if (auth::alert_in_scope(k.who, reg, a)) arr.push_back(alert_view(a, c.book.policy(), locale));
   json::object o;
   o["alerts"] = std::move(arr);
   return in_language(json_ok(o), locale);
@@ -73,7 +73,7 @@ response alert_one(context& c, const std::string& id, const call& k) {
   auto a = visible_alert(c, id, who);
   if (!a) return json_error(404, "not-found", fmt::format("no alert {}", id.substr(0, 40)));
   const auto locale = caller_locale(k.req, c.locale);
-  auto v = alert_view(*a, locale);
+  auto v = alert_view(*a, c.book.policy(), locale);
   std::vector<alerts::audit_entry> rows;
   for (auto& row : c.store.audit_for_alert(a->id))
     rows.push_back(std::move(row.entry));

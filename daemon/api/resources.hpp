@@ -19,7 +19,7 @@ std::vector<route> alert_routes(context& c);
 std::vector<route> resident_routes(context& c);
 /// devices, devices/{id}/readings, devices/unknown, quarantine.
 std::vector<route> device_routes(context& c);
-/// silences (list, create, end) and residents/{id}/away.
+/// silences (list, create, end) and residents/{id}/away (set, end early).
 std::vector<route> silence_routes(context& c);
 /// users.
 std::vector<route> user_routes(context& c);

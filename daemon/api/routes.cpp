@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/routes.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -35,7 +36,8 @@ routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeli
       health_(std::move(health_probe)),
       options_(std::move(o)),
       streams_(context_),
-      sessions_(context_, streams_, work_, {options_.session_ttl, options_.login_limits}) {
+      sessions_(context_, streams_, work_,
+                {options_.session_ttl, options_.login_limits, options_.timezone}) {
   context_.work = &work_;
   context_.close_streams = [this](std::string_view user) { streams_.close_user(user); };
   table_.add(sessions_.routes());
@@ -116,25 +118,64 @@ response routes::metrics(const request& r) {
   return {200, "text/plain; version=0.0.4", context_.tel.render(), {}, {}, {}};
 }
 
-response routes::console_file(const request& r) {
-  static const std::map<std::string, std::string, std::less<>> k_files = {
-      {"/", "index.html"},     {"/index.html", "index.html"}, {"/app.js", "app.js"},
-      {"/desk.js", "desk.js"}, {"/style.css", "style.css"},
+namespace {
+/// A console file name: lower-case letters, digits, '-' and '_', then .html, .js or .css.
+/// Nothing else is served from the folder (no dot files, no sub-folders, no "..").
+bool console_name(std::string_view n) {
+  const auto dot = n.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  const auto ext = n.substr(dot);
+  if (ext != ".html" && ext != ".js" && ext != ".css") return false;
+  return std::all_of(n.begin(), n.begin() + static_cast<std::ptrdiff_t>(dot), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+/// Kept libraries the console loads, by URL: the first file that exists is served (a
+/// copy in the console folder's lib/, else the Debian package's).
+const std::map<std::string, std::vector<std::string>, std::less<>>& console_libraries() {
+  static const std::map<std::string, std::vector<std::string>, std::less<>> k{
+      {"/lib/chart.js", {"lib/chart.min.js", "/usr/share/javascript/chart.js/chart.min.js"}},
   };
-  auto it = k_files.find(r.path);
-  if (it == k_files.end() || options_.console_dir.empty())
-    return json_error(404, "not-found", "no such resource");
+  return k;
+}
+}  // namespace
+
+response routes::console_file(const request& r) {
   if (r.method != "GET" && r.method != "HEAD")
     return json_error(405, "method-not-allowed", "use GET");
-  std::ifstream in(std::filesystem::path(options_.console_dir) / it->second, std::ios::binary);
-  if (!in) return json_error(404, "not-found", "the console files are not installed");
+  if (options_.console_dir.empty()) return json_error(404, "not-found", "no such resource");
+  namespace fs = std::filesystem;
+  std::string name;
+  fs::path file;
+  if (auto lib = console_libraries().find(r.path); lib != console_libraries().end()) {
+    for (const auto& candidate : lib->second) {
+      const fs::path p = fs::path(candidate).is_absolute()
+                             ? fs::path(candidate)
+                             : fs::path(options_.console_dir) / candidate;
+      std::error_code ec;
+      if (fs::is_regular_file(p, ec)) {
+        file = p;
+        break;
+      }
+    }
+    name = r.path;
+    if (file.empty())
+      return json_error(404, "not-found",
+                        "the chart library is not installed (Debian: apt install libjs-chart.js)");
+  } else {
+    name = r.path == "/" ? std::string("index.html") : r.path.substr(1);
+    if (!console_name(name)) return json_error(404, "not-found", "no such resource");
+    file = fs::path(options_.console_dir) / name;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return json_error(404, "not-found", "no such console file");
   std::stringstream ss;
   ss << in.rdbuf();
-  const auto& f = it->second;
   response res{200,
-               f.ends_with(".html") ? "text/html; charset=utf-8"
-               : f.ends_with(".js") ? "text/javascript; charset=utf-8"
-                                    : "text/css; charset=utf-8",
+               name.ends_with(".html") ? "text/html; charset=utf-8"
+               : name.ends_with(".js") ? "text/javascript; charset=utf-8"
+                                       : "text/css; charset=utf-8",
                ss.str(),
                {},
                {},

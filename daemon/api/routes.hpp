@@ -66,8 +66,9 @@ class routes {
   struct options {
     duration session_ttl = std::chrono::hours(12);  ///< a console session lasts one shift
     auth::login_guard::options login_limits;
-    std::string console_dir;  ///< static console files; empty: no console
-    app::desk_config desk;    ///< the SLA board's figures and the shifts
+    std::string console_dir;       ///< static console files; empty: no console
+    std::string timezone = "UTC";  ///< the community's, told to the console (GET me)
+    app::desk_config desk;         ///< the SLA board's figures and the shifts
   };
 
   routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeline& p,

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "api/reply.hpp"
@@ -18,6 +19,8 @@ namespace {
 constexpr std::size_t k_max_login_body = 4 * 1024;
 constexpr std::size_t k_max_password = 1024;
 constexpr std::string_view k_cookie = "hearth_session";
+/// The languages a user may pick for the console.
+constexpr std::string_view k_locales[] = {"zh-CN", "en"};
 /// Checked for an unknown user, so that a wrong name takes as long as a wrong password.
 constexpr std::string_view k_dummy_hash =
     "pbkdf2-sha256$600000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
@@ -46,6 +49,7 @@ std::vector<route> sessions::routes() {
   return {
       {"POST", "logout", std::nullopt, "", [this](const call& k) { return logout(k.who); }},
       {"GET", "me", std::nullopt, "", [this](const call& k) { return me(k.who); }},
+      {"PATCH", "me", std::nullopt, "", [this](const call& k) { return set_me(k); }},
   };
 }
 
@@ -136,6 +140,8 @@ response sessions::finish_login(const std::string& user, const std::string& remo
   o["user"] = user;
   o["role"] = auth::role_name(u->role);
   o["expires_at"] = format_rfc3339(expires);
+  o["locale"] = locale_of(user);
+  o["timezone"] = options_.timezone;
   auto res = json_ok(o);
   const auto max_age =
       std::chrono::duration_cast<std::chrono::seconds>(options_.session_ttl).count();
@@ -155,12 +161,34 @@ response sessions::logout(const auth::principal& p) {
   return res;
 }
 
+json::value sessions::locale_of(const std::string& user) {
+  auto l = context_.store.user_locale(user);
+  return l ? json::value(*l) : json::value(nullptr);
+}
+
 response sessions::me(const auth::principal& p) {
   json::object o;
   o["user"] = p.user;
   o["role"] = auth::role_name(p.role);
   o["expires_at"] = p.expires_at ? json::value(format_rfc3339(*p.expires_at)) : nullptr;
+  o["locale"] = locale_of(p.user);
+  o["timezone"] = options_.timezone;
   return json_ok(o);
+}
+
+response sessions::set_me(const call& k) {
+  auto body = parse_json_body(k.req.body, {"locale"}, {"locale"});
+  if (!body) return error_response(body.err());
+  const auto locale = get(*body, "locale");
+  if (!locale.empty() &&
+      std::find(std::begin(k_locales), std::end(k_locales), locale) == std::end(k_locales))
+    return json_error(400, "bad-request",
+                      fmt::format("'locale' must be one of {}, or empty for the browser's language",
+                                  fmt::join(k_locales, ", ")));
+  if (!context_.store.set_user_locale(k.who.user,
+                                      locale.empty() ? std::nullopt : std::optional(locale)))
+    return json_error(404, "not-found", "the user no longer exists");
+  return me(k.who);
 }
 
 }  // namespace hearth::api

@@ -9,11 +9,14 @@
 ///   domain thread (api::offload);
 ///   failed attempts are rate-limited per user name and per remote address
 ///   (auth::login_guard). A wrong name takes as long as a wrong password.
-/// - `routes`: POST logout (ends the credential and the streams opened with it) and
-///   GET me.
+/// - `routes`: POST logout (ends the credential and the streams opened with it), GET me
+///   (who, role, expiry, the community's time zone and the language the user picked: null until
+///   they pick one, when the console follows the browser) and PATCH me `{"locale"}` ("zh-CN", "en",
+///   or "" to forget it): each user's language is kept with the user, on every node.
 ///
 /// Threading: domain thread, apart from the password check (see above).
 
+#include <boost/json/value.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +36,7 @@ class sessions {
   struct options {
     duration session_ttl = std::chrono::hours(12);
     auth::login_guard::options login_limits;
+    std::string timezone = "UTC";  ///< the community's (config `timezone`), for the console
   };
   sessions(context& c, stream_hub& streams, offload& work, options o);
 
@@ -44,6 +48,9 @@ class sessions {
   response finish_login(const std::string& user, const std::string& remote, bool ok);
   response logout(const auth::principal& p);
   response me(const auth::principal& p);
+  response set_me(const call& k);
+  /// The user's picked language, or null.
+  boost::json::value locale_of(const std::string& user);
 
   context& context_;
   stream_hub& streams_;

@@ -135,7 +135,7 @@ response resident_away_end(context& c, const std::string& id, const auth::princi
   auto ended = c.book.end_away(id, who.user, "api");
   if (!ended) return error_response(ended.err());
   c.store.save_away(*ended);  // kept with `until` now, so a restart does not restore it
-  c.pipeline.end_away(id);
+  c.pipeline.end_away(*ended);
   c.pipeline.record({});
   return no_content();
 }

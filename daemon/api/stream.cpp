@@ -23,8 +23,9 @@ namespace {
 
 /// The stream's message for one transition, in `locale`: the alert JSON plus what happened
 /// and its number.
-std::string message(const alerts::transition& t, std::string_view locale) {
-  auto o = alert_view(t.after, locale);
+std::string message(const alerts::transition& t, const alerts::escalation_policy& policy,
+                    std::string_view locale) {
+  auto o = alert_view(t.after, policy, locale);
   o["transition"] = alerts::transition_name(t.what);
   o["action"] = t.action;
   o["seq"] = t.seq;
@@ -81,7 +82,8 @@ response stream_hub::open(const call& k) {
         peer->send(json::serialize(hello));
         const auto& devices = context_.pipeline.devices();
         for (const auto& t : missed)
-          if (auth::alert_in_scope(p, devices, t.after)) peer->send(message(t, locale));
+          if (auth::alert_in_scope(p, devices, t.after))
+            peer->send(message(t, context_.book.policy(), locale));
         subscribers_.push_back({peer, p, locale});
       };
   return res;
@@ -132,7 +134,7 @@ void stream_hub::on_transition(const alerts::transition& t) {
     }
     if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
       auto& mine = text[it->locale];
-      if (mine.empty()) mine = message(t, it->locale);
+      if (mine.empty()) mine = message(t, context_.book.policy(), it->locale);
       peer->send(mine);
     }
     ++it;

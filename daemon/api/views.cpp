@@ -8,9 +8,12 @@
 namespace hearth::api {
 namespace json = boost::json;
 
-json::object alert_view(const alerts::alert& a, std::string_view locale) {
+json::object alert_view(const alerts::alert& a, const alerts::escalation_policy& policy,
+                        std::string_view locale) {
   auto o = alerts::to_json(a, locale).as_object();
-  o["lifecycle"] = alerts::lifecycle_json(a);
+  auto life = alerts::lifecycle_json(a);
+  life["claim_target_at"] = format_rfc3339(policy.claim_due(a.priority, a.opened_at));
+  o["lifecycle"] = std::move(life);
   return o;
 }
 

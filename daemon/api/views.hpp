@@ -16,8 +16,11 @@
 namespace hearth::api {
 
 /// The alert as the API shows it: the published JSON plus its escalation state, with the
-/// title and summary in `locale` (the caller's) when the alert has them in it.
-boost::json::object alert_view(const alerts::alert& a, std::string_view locale);
+/// title and summary in `locale` (the caller's) when the alert has them in it, and
+/// `lifecycle.claim_target_at`, the first target it had (claim by then, from `policy`):
+/// the console measures the wait against it, however often the alert has escalated since.
+boost::json::object alert_view(const alerts::alert& a, const alerts::escalation_policy& policy,
+                               std::string_view locale);
 /// id, rule, priority, state, title, opened_at, outcome: for lists inside other resources.
 boost::json::object alert_brief(const alerts::alert& a, std::string_view locale);
 

@@ -232,6 +232,7 @@ int run_daemon(const std::string& config_file) {
   std::unique_ptr<ingest::mqtt_ingest> mqtt;
   api::routes::options api_options;
   api_options.console_dir = cfg->console_dir;
+  api_options.timezone = cfg->timezone;
   api_options.desk = cfg->desk;
   api::routes routes(
       book, *st, tel, pipe,

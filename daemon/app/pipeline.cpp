@@ -297,8 +297,8 @@ void pipeline::set_away(const alerts::away& a) {
   engine_.set_away(a.resident_id, a.until);
 }
 
-void pipeline::end_away(const std::string& resident_id) {
-  engine_.set_away(resident_id, std::nullopt);
+void pipeline::end_away(const alerts::away& a) {
+  engine_.set_away(a.resident_id, a.until);
 }
 
 void pipeline::record(const std::vector<alerts::transition>& in) {

@@ -46,6 +46,8 @@ class pipeline {
   /// The current registry snapshot, to share (ingest's classifier reads it on Paho's thread).
   std::shared_ptr<const registry::registry> devices_snapshot() const { return registry_; }
   void on_transition(transition_sink s) { sinks_.push_back(std::move(s)); }
+  /// The rule engine, for what it has learned (the console's charts).
+  const engine::engine& rules_engine() const { return engine_; }
 
   /// Handles one message. `received_at` is when the broker delivered it. `redelivered` is
   /// the MQTT DUP flag: the broker may have delivered it before (see `duplicate`).
@@ -72,8 +74,9 @@ class pipeline {
   /// and the engine pauses welfare rules and baseline learning until `a.until`. Both must
   /// know, or the absence would be learned as an ordinary quiet spell.
   void set_away(const alerts::away& a);
-  /// The away ended early: welfare rules resume now.
-  void end_away(const std::string& resident_id);
+  /// The away `a` has ended early, at `a.until`: welfare rules apply again from then, and
+  /// the quiet time before it still does not count (the engine keeps the return time).
+  void end_away(const alerts::away& a);
 
   /// Persists alert transitions together with the book's journal (the audit rows) in one
   /// transaction, then tells the transition sinks, then writes what the sinks journaled

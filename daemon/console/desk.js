@@ -503,7 +503,7 @@
     return [...app.children].filter((c) => !c.classList.contains('desk-screen') && c.tagName !== 'NAV');
   }
 
-  function show(id) {
+  function show(id, focus = true) {
     const app = document.getElementById('app-view');
     if (desk.timer) { clearInterval(desk.timer); desk.timer = null; }
     desk.screen = id;
@@ -516,7 +516,7 @@
     const refresh = RENDER[id](section);
     if (refresh) desk.timer = setInterval(refresh, 15000);
     const title = section.querySelector('h2');
-    if (title) title.focus();
+    if (title && focus) title.focus();
   }
 
   function leave() {  // one of the console's own tabs was pressed
@@ -558,6 +558,18 @@
     if (e.target.closest('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
     leave();
   }, true);
+
+  // The console's router announces each of its own screens (hearth:screen): the desk's
+  // screen hides and its 15 s refresh stops. A change of language (hearth:locale, after
+  // i18n.js saved it in localStorage) reloads the desk's words, its tabs and the screen shown.
+  document.addEventListener('hearth:screen', () => leave());
+  document.addEventListener('hearth:locale', async () => {
+    if (!desk.mounted || !desk.me) return;
+    await loadWords();
+    for (const b of document.querySelectorAll('nav.tabs [data-desk-screen]'))
+      b.textContent = t('tab.' + b.dataset.deskScreen);
+    if (desk.screen) show(desk.screen, false);
+  });
 
   // The console shows #app-view once someone is logged in, and hides it at logout.
   function watch() {

@@ -9,7 +9,7 @@
 namespace hearth::engine {
 
 engine::engine(std::vector<rule> rules, const clock& clk, const std::string& tz)
-    : rules_(std::move(rules)), core_(std::make_unique<core>(clk, tz)) {
+    : rules_(std::move(rules)), timezone_(tz), core_(std::make_unique<core>(clk, tz)) {
   bind();
 }
 

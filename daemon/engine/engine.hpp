@@ -85,9 +85,22 @@ class engine {
   /// Local wall time of `t` as "07:05" (for summaries), in the engine's zone.
   std::string local_time(time_point t) const;
 
+  /// A quiet spell an inactivity rule has learned for a device: the longest one that began
+  /// in one local hour of one day (the rule keeps no finer start), for charts of a
+  /// household's days. engine/learned.cpp.
+  struct learned_spell {
+    std::string rule;
+    time_point start;  ///< the start of the local hour it began in
+    duration length;
+  };
+  /// Every spell the inactivity rules have learned for `device_id`, oldest first; read from
+  /// the rules' state rows, so it is what survives a restart.
+  std::vector<learned_spell> learned_spells(std::string_view device_id) const;
+
  private:
   void bind();
   std::vector<rule> rules_;
+  std::string timezone_;
   std::vector<std::bitset<64>> reads_;  ///< by rule: the metrics it reads (none: every report)
   std::unique_ptr<core> core_;          ///< state and the services rule kinds use
   std::vector<std::string> out_;        ///< sorted keys being handed out in slices

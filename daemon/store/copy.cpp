@@ -45,6 +45,7 @@ constexpr table_copy k_tables[] = {
     {"aways", "resident_id, since, until, reason, author", "tiitt"},
     {"users", "name, role, password_hash, created_at, disabled_at, caseload", "tttiit"},
     {"tokens", "hash, \"user\", kind, created_at, expires_at", "tttii"},
+    {"user_settings", "name, locale", "tt"},
     {"transitions", "seq, at, alert_id, kind, action, body", "iitttt"},
     {"handovers", "id, from_ms, to_ms, acknowledged_by, acknowledged_at, note", "iiitit"},
 };

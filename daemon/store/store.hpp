@@ -129,6 +129,11 @@ class store {
   void delete_token(std::string_view hash);
   /// Removes sessions that expired before `now`; returns how many.
   std::int64_t delete_expired_tokens(time_point now);
+  /// The language the user picked in the console ("zh-CN", "en"), or nullopt (none picked:
+  /// the browser's language applies). user_settings.cpp.
+  std::optional<std::string> user_locale(std::string_view name);
+  /// Remembers the user's language; nullopt forgets it. False when there is no such user.
+  bool set_user_locale(std::string_view name, const std::optional<std::string>& locale);
   /// The user's tokens of both kinds, expired ones too, oldest first.
   std::vector<token_row> tokens_of(std::string_view user);
   /// Deletes the user's tokens of `kind` ("api", "session"), or all; returns how many.

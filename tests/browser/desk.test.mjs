@@ -9,72 +9,15 @@
 //  3. An operator: no desk screens, and the API refuses the desk's calls.
 // Every word on the desk screens must come from the catalogue: no `desk.` key may show.
 // Screenshots go to $SCREENSHOT_DIR. Every wait has a deadline; nothing sleeps a fixed time.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { Run, source, hearthd, shots, chromiumPath, freePort, eventually } from './support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const source = resolve(here, '..', '..');
-const hearthd = process.env.HEARTHD || join(source, 'build', 'hearthd');
-const shots = process.env.SCREENSHOT_DIR || join(source, 'build', 'browser-screenshots');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-mkdirSync(shots, { recursive: true });
-
-const work = mkdtempSync(join(tmpdir(), 'hearth-desk-'));
-const children = [];
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
-  });
-}
-
-function start(cmd, args) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = [];
-  child.stdout.on('data', (d) => out.push(d));
-  child.stderr.on('data', (d) => out.push(d));
-  children.push(child);
-  child.output = () => Buffer.concat(out).toString();
-  return child;
-}
-
-/** Polls `ok` until it returns a truthy value or `ms` pass (timer-paced, no fixed sleep). */
-async function eventually(what, ok, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try { const v = await ok(); if (v) return v; } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));  // poll interval, not a wait for an outcome
-  }
-}
-
-function addUser(config, name, role, password) {
-  const pw = join(work, `password-${name}`);
-  writeFileSync(pw, password + '\n');
-  const out = execFileSync(hearthd, ['users', 'add', name, '--role', role, '--config', config, '--password-file', pw]);
-  return out.toString().trim().split('\n').pop();
-}
-
-let failed = false;
-async function step(name, fn) {
-  process.stdout.write(`- ${name} ... `);
-  try {
-    await fn();
-    console.log('ok');
-  } catch (e) {
-    failed = true;
-    console.log('FAILED');
-    console.error(e);
-  }
-}
+const run = new Run('hearth-desk-');
+const work = run.work;
 
 /** No catalogue key (desk.something) is shown as text on the page. */
 async function noRawKeys(page) {
@@ -89,7 +32,7 @@ async function main() {
   const mqttPort = await freePort();
   const httpPort = await freePort();
   writeFileSync(join(work, 'mosquitto.conf'), `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const mosquitto = start('mosquitto', ['-c', join(work, 'mosquitto.conf')]);
+  const mosquitto = run.start('mosquitto', ['-c', join(work, 'mosquitto.conf')]);
   const config = join(work, 'hearth.yaml');
   writeFileSync(config, [
     'timezone: Asia/Shanghai',
@@ -102,11 +45,11 @@ async function main() {
     `http: { listen: "127.0.0.1:${httpPort}" }`,
     '',
   ].join('\n'));
-  const opToken = addUser(config, 'op-wang', 'operator', 'operator-password');
-  addUser(config, 'op-zhou', 'operator', 'operator-zhou-password');
-  addUser(config, 'sup-wang', 'supervisor', 'supervisor-password');
-  const admin = addUser(config, 'admin-1', 'admin', 'admin-password-1');
-  const daemon = start(hearthd, ['run', '--config', config]);
+  const opToken = run.addUser(config, 'op-wang', 'operator', 'operator-password');
+  run.addUser(config, 'op-zhou', 'operator', 'operator-zhou-password');
+  run.addUser(config, 'sup-wang', 'supervisor', 'supervisor-password');
+  const admin = run.addUser(config, 'admin-1', 'admin', 'admin-password-1');
+  const daemon = run.start(hearthd, ['run', '--config', config]);
   const base = `http://127.0.0.1:${httpPort}`;
   const asAdmin = async (path, init = {}) => fetch(`${base}/api/v1/${path}`,
     { ...init, headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' } });
@@ -143,8 +86,10 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const login = async (user, password, locale) => {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    if (locale) await ctx.addInitScript((l) => localStorage.setItem('hearth.locale', l), locale);
+    // The console starts in the browser's language (the user has picked none): a Chinese
+    // call centre's browsers are zh-CN; the admin's is English.
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 },
+      locale: locale === 'en' ? 'en-US' : 'zh-CN' });
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -157,7 +102,7 @@ async function main() {
     return { ctx, page, errors };
   };
 
-  await step('a supervisor reads the SLA board, exports it, and takes the shift over (zh-CN)', async () => {
+  await run.step('a supervisor reads the SLA board, exports it, and takes the shift over (zh-CN)', async () => {
     const { ctx, page, errors } = await login('sup-wang', 'supervisor-password');
     await page.locator('#tab-sla').click();
     const p1 = page.locator('#sla-board tr[data-priority="1"][data-within="60"]');
@@ -206,7 +151,7 @@ async function main() {
     await ctx.close();
   });
 
-  await step('a supervisor silences a building and ends it, and sets a resident away and back', async () => {
+  await run.step('a supervisor silences a building and ends it, and sets a resident away and back', async () => {
     const { ctx, page, errors } = await login('sup-wang', 'supervisor-password');
     await page.locator('#tab-silences').click();
     await page.selectOption('#silence-kind', 'building');
@@ -239,7 +184,7 @@ async function main() {
     await ctx.close();
   });
 
-  await step('a supervisor adds an operator, resets its password and disables another', async () => {
+  await run.step('a supervisor adds an operator, resets its password and disables another', async () => {
     const { ctx, page, errors } = await login('sup-wang', 'supervisor-password');
     await page.locator('#tab-users').click();
     await page.locator('#user-list tr[data-user="op-wang"]').waitFor({ timeout: 5000 });
@@ -270,7 +215,7 @@ async function main() {
     await ctx.close();
   });
 
-  await step('an admin manages every role (en)', async () => {
+  await run.step('an admin manages every role (en)', async () => {
     const { ctx, page, errors } = await login('admin-1', 'admin-password-1', 'en');
     await page.locator('#tab-users').click();
     await page.locator('#user-list tr[data-user="op-li"]').waitFor({ timeout: 5000 });
@@ -289,9 +234,9 @@ async function main() {
     await ctx.close();
   });
 
-  await step('an operator gets no desk screens, and the API refuses the desk to them', async () => {
+  await run.step('an operator gets no desk screens, and the API refuses the desk to them', async () => {
     const { ctx, page, errors } = await login('op-zhou', 'operator-zhou-password');
-    await page.locator('#tab-queue').waitFor({ timeout: 5000 });
+    await page.locator('nav.tabs [data-screen="queue"]').waitFor({ timeout: 5000 });  // the console's own tab
     for (const tab of ['sla', 'handover', 'silences', 'away', 'users'])
       assert.equal(await page.locator(`#tab-${tab}`).count(), 0, `an operator sees the ${tab} tab`);
     const statuses = await page.evaluate(async () => {
@@ -315,19 +260,17 @@ async function main() {
   await browser.close();
   daemon.kill('SIGTERM');
   mosquitto.kill('SIGTERM');
-  if (failed) console.error('hearthd log:\n' + daemon.output());
+  if (run.failed) console.error('hearthd log:\n' + daemon.output());
 }
 
 try {
   await main();
 } catch (e) {
-  failed = true;
+  run.failed = true;
   console.error(e);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  if (!failed) rmSync(work, { recursive: true, force: true });
-  else console.error(`work folder kept: ${work}`);
+  run.finish();
 }
-console.log(failed ? 'desk browser tests FAILED' : 'desk browser tests passed');
-process.exit(failed ? 1 : 0);
+console.log(run.failed ? 'desk browser tests FAILED' : 'desk browser tests passed');
+process.exit(run.failed ? 1 : 0);

@@ -356,6 +356,12 @@ def walk(tmp, mqtt_port, port, passwords):
     call("me", port, "operator", expect=200)
     call("me", port, token=session, expect=200, label="(session)")
     call("me", port, None, expect=401)
+    status, me = call("setMyLanguage", port, "operator", body={"locale": "en"}, expect=200)
+    if me and me["locale"] != "en":
+        failures.append(f"PATCH me did not remember the language: {me}")
+    call("setMyLanguage", port, "operator", body={"locale": "fr"}, expect=400)
+    call("setMyLanguage", port, "operator", body={"locale": ""}, expect=200)
+    roles_walk("setMyLanguage", port, body={"locale": "zh-CN"})
 
     # --- alerts
     call("listAlerts", port, "operator", expect=200)
@@ -423,6 +429,19 @@ def walk(tmp, mqtt_port, port, passwords):
     call("endAway", port, "social_worker", path_args={"id": "R-1002"}, expect=404,
          label="(outside the caseload)")
     roles_walk("endAway", port, path_args={"id": "R-1001"})
+    status, found = call("searchResidents", port, "operator", query="?q=R-1001", expect=200)
+    if found and [r["resident_id"] for r in found["results"]][:1] != ["R-1001"]:
+        failures.append(f"search for R-1001 did not find it first: {found}")
+    call("searchResidents", port, "operator", query="?q=", expect=400)
+    call("searchResidents", port, "operator", query="?q=x&limit=0", expect=400)
+    roles_walk("searchResidents", port, query="?q=R-1001")
+    call("getHouseholdActivity", port, "operator", path_args={"id": "H-3-502"}, expect=200)
+    call("getHouseholdActivity", port, "operator", path_args={"id": "H-3-502"},
+         query="?hours=48&until=2026-11-20T06:50:00Z", expect=200)
+    call("getHouseholdActivity", port, "operator", path_args={"id": "H-3-502"},
+         query="?days=90", expect=400)
+    call("getHouseholdActivity", port, "operator", path_args={"id": "H-0-000"}, expect=404)
+    roles_walk("getHouseholdActivity", port, path_args={"id": "H-3-502"})
     call("getHousehold", port, "operator", path_args={"id": "H-3-502"}, expect=200)
     call("getHousehold", port, "operator", path_args={"id": "H-0-000"}, expect=404)
     roles_walk("getHousehold", port, path_args={"id": "H-3-502"})
@@ -573,6 +592,9 @@ def walk(tmp, mqtt_port, port, passwords):
     for op_id in ("consoleIndex", "consoleIndexHtml", "consoleScript", "consoleDeskScript",
                   "consoleStyle"):
         call(op_id, port, expect=200)
+    call("consoleModule", port, path_args={"file": "queue.js"}, expect=200)
+    call("consoleModule", port, path_args={"file": ".hidden.js"}, expect=404)
+    call("consoleChartLibrary", port, expect=200)
     # The message catalogue: open, in either language, and 404 for one hearth does not ship.
     for locale in ("zh-CN", "en"):
         call("messages", port, path_args={"locale": locale}, expect=200, label=f"({locale})")

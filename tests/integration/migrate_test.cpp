@@ -58,6 +58,8 @@ TEST_CASE(
     st.add_user({"sw-lu", "social_worker", "", k_t0, std::nullopt, {"R-1"}});
     st.set_disabled("sw-lu", k_t0 + 1h);
     st.save_handover({0, k_t0, k_t0 + 8h, "op-wang", k_t0 + 8h, "交班"});
+    // The console's (issue 15): a user's chosen language.
+    st.set_user_locale("op-wang", "en");
     st.save_engine_state({{"d|meter-1", "{\"seen\":true}"}});
     alerts::transition tr{alerts::transition::kind::opened, an_alert("42", alerts::state::open),
                           "opened", std::nullopt};
@@ -102,6 +104,8 @@ TEST_CASE(
   REQUIRE(lu);
   CHECK(lu->disabled_at == k_t0 + 1h);
   CHECK(lu->caseload == std::vector<std::string>{"R-1"});
+  CHECK(pg.user_locale("op-wang") == "en");
+  CHECK_FALSE(pg.user_locale("sw-lu"));
   const auto hs = pg.handovers(k_t0, k_t0 + 8h);
   REQUIRE(hs.size() == 1);
   CHECK(hs[0].note == "交班");

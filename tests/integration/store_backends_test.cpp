@@ -178,7 +178,7 @@ TEST_CASE("users are unique; tokens are found until they expire", "[store][backe
   CHECK(st.list_users().size() == 1);
 }
 
-TEST_CASE("the desk's user changes: disable, role, caseload, password, tokens, removal",
+TEST_CASE("the desk's user changes: disable, role, caseload, password, tokens, language, removal",
           "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
@@ -214,8 +214,16 @@ TEST_CASE("the desk's user changes: disable, role, caseload, password, tokens, r
   st.add_token({"t-s3", "sw-zhao", "session", k_t0 + 3s, k_t0 + 1h});
   CHECK(st.delete_tokens("sw-zhao", "session") == 1);
   CHECK(st.delete_tokens("sw-zhao") == 1);
+  // The console's (issue 15): a user's language, gone with the user.
+  CHECK(st.set_user_locale("sw-zhao", "en"));
+  CHECK(st.user_locale("sw-zhao") == "en");
+  CHECK(st.set_user_locale("sw-zhao", "zh-CN"));
+  CHECK(st.user_locale("sw-zhao") == "zh-CN");
+  CHECK_FALSE(st.set_user_locale("nobody", "en"));
+  CHECK_FALSE(st.user_locale("op-wang"));
   st.add_token({"t-api2", "sw-zhao", "api", k_t0, std::nullopt});
   CHECK(st.remove_user("sw-zhao"));
+  CHECK_FALSE(st.user_locale("sw-zhao"));
   CHECK_FALSE(st.find_user("sw-zhao"));
   CHECK_FALSE(st.find_token("t-api2", k_t0));
   CHECK_FALSE(st.remove_user("sw-zhao"));

@@ -224,6 +224,26 @@ TEST_CASE("lone-elder-inactive fires on the elder quiet on every signal, naming 
   CHECK(cleared(h.out) == keys{"lone-elder-inactive|H-4"});
 }
 
+TEST_CASE("a sign of life heard late does not split one silence into two alerts", "[engine]") {
+  fixture f(welfare_rules(), at(k_start), signs_community());
+  household h{f};
+  h.run_until("2026-11-20T20:40:00+08:00");
+  h.active = false;
+  h.run_until("2026-11-21T09:00:00+08:00");
+  REQUIRE(fired(h.out) == keys{"lone-elder-inactive|H-4"});
+  // At 09:00, motion at 20:50 last night arrives from a gateway's backlog: she was about ten
+  // minutes longer than the alert said, and has been quiet for 12 h since. The alert stays.
+  h.take(f.arrive("pir-4", {{metric::motion_detected, 1}}, at("2026-11-20T20:50:00+08:00")));
+  h.run_until("2026-11-21T20:00:00+08:00");
+  CHECK(cleared(h.out).empty());
+  CHECK(fired(h.out).size() == 1);
+  // Her next real sign of life ends the one episode.
+  h.active = true;
+  h.run_until("2026-11-22T07:10:00+08:00");
+  CHECK(cleared(h.out) == keys{"lone-elder-inactive|H-4"});
+  CHECK(fired(h.out).size() == 1);
+}
+
 TEST_CASE("the elder who uses no water but is otherwise active raises neither welfare rule",
           "[engine]") {
   fixture f(welfare_rules(), at(k_start), signs_community());

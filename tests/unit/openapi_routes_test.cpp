@@ -27,16 +27,19 @@ using namespace hearth;
 using route_key = std::pair<std::string, std::string>;  // method, path with "{}" parameters
 
 /// The routes answered before the table, in routes::handle; `anyone` may call them.
-const std::set<route_key> k_fixed = {{"POST", "/api/v1/login"},
-                                     {"GET", "/healthz"},
-                                     {"GET", "/metrics"},
-                                     {"GET", "/"},
-                                     {"GET", "/index.html"},
-                                     {"GET", "/app.js"},
-                                     {"GET", "/style.css"},
-                                     {"GET", "/api/v1/messages"},
-                                     {"GET", "/api/v1/messages/{}"},
-                                     {"GET", "/desk.js"}};
+const std::set<route_key> k_fixed = {
+    {"POST", "/api/v1/login"},
+    {"GET", "/healthz"},
+    {"GET", "/metrics"},
+    {"GET", "/"},
+    {"GET", "/index.html"},
+    {"GET", "/app.js"},
+    {"GET", "/desk.js"},
+    {"GET", "/style.css"},
+    {"GET", "/{}"},  // the console's other files (its screens' modules)
+    {"GET", "/lib/chart.js"},
+    {"GET", "/api/v1/messages"},
+    {"GET", "/api/v1/messages/{}"}};
 
 const YAML::Node& spec() {
   static const YAML::Node s = YAML::LoadFile(HEARTH_SOURCE_DIR "/docs/openapi.yaml");

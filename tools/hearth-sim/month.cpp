@@ -39,6 +39,7 @@ struct opened_alert {
   std::string rule;
   alerts::subject subject;
   time_point at;
+  std::string summary;  ///< in English: what hearth told the operator
 };
 
 /// The incident an alert is about: its rule is expected, its subject is the incident's,
@@ -85,7 +86,9 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
   std::deque<std::pair<std::string, time_point>> to_resolve;
   pipe.on_transition([&](const alerts::transition& t) {
     if (t.what != alerts::transition::kind::opened) return;
-    alerts.push_back({t.after.rule, t.after.subject, clock.now()});
+    const auto en = t.after.texts.find("en");
+    alerts.push_back({t.after.rule, t.after.subject, clock.now(),
+                      en != t.after.texts.end() ? en->second.summary : t.after.summary});
     to_resolve.emplace_back(t.after.id, clock.now() + o.handled_after);
   });
   auto operator_works = [&](time_point now) {
@@ -176,7 +179,10 @@ month_result run_month(const month_options& o, const app::definitions& defs) {
              (!inc.household_id.empty() && inc.household_id == a.subject.household_id)))
           before += fmt::format("{}{} {}", before.empty() ? "; before it: " : ", ", inc.kind,
                                 format_rfc3339(inc.at));
-      r.false_alerts.push_back(label(a) + before);
+      for (const auto& o : alerts)
+        if (&o != &a && o.rule == a.rule && o.subject.household_id == a.subject.household_id)
+          before += fmt::format("; also {} (\"{}\")", format_rfc3339(o.at), o.summary);
+      r.false_alerts.push_back(label(a) + before + " (\"" + a.summary + "\")");
       ++r.false_by_rule[a.rule];
     }
   }

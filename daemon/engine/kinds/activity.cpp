@@ -190,7 +190,11 @@ void activity::judge(const rule& r, const context& c, core& k,
       hs.spells.learn(k, *hs.last_sign, std::min<duration>(*sign - *hs.last_sign, 2 * window),
                       history);
     hs.last_sign = *sign;
-    if (hs.active) {
+    // A sign known only late (a gateway's backlog; water that reached `min_water` only over
+    // many hours is dated from the start of those hours) ends the episode only when it leaves
+    // less than the window of quiet: otherwise the silence the alert is about goes on, a
+    // little shorter, and clearing would open a second alert for the same silence.
+    if (hs.active && std::max(now, k.clk().now()) - *sign < window) {
       hs.active = false;
       const auto& st = *k.find_instance<activity_state>(r, c.h);
       out.push_back(k.make_signal(r, c, {st.sign}, {}, signal::kind::clear));
