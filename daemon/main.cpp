@@ -23,10 +23,13 @@
 #include "auth/lifetime.hpp"
 #include "auth/users.hpp"
 #include "base/time.hpp"
+#include "ha/step_down.hpp"
 #include "normalize/examples.hpp"
 #include "registry/registry.hpp"
 #include "store/audit.hpp"
 #include "store/audit_head.hpp"
+#include "store/copy.hpp"
+#include "store/postgres.hpp"
 #include "store/privacy.hpp"
 #include "store/sqlite_file.hpp"
 #include "store/store.hpp"
@@ -495,6 +498,12 @@ int cmd_backup(const std::string& config_file, const std::string& dest) {
     fmt::print(stderr, "the configured database is :memory:; there is nothing to back up\n");
     return 1;
   }
+  if (store::is_postgresql(cfg->database)) {
+    fmt::print(stderr,
+               "the database is PostgreSQL: back it up with PostgreSQL's own tools (pg_dump, "
+               "pg_basebackup, or a streaming replica); hearthd backup copies a SQLite file\n");
+    return 1;
+  }
   std::string why;
   const auto key = app::read_audit_key(*cfg, why);
   if (!key) {
@@ -523,6 +532,30 @@ int cmd_backup(const std::string& config_file, const std::string& dest) {
     return v.ok() ? 0 : 1;
   } catch (const store::store_error& e) {
     fmt::print(stderr, "hearthd backup: {}\n", e.what());
+    return 1;
+  }
+}
+
+/// `hearthd migrate --from FILE.db --to postgresql://...`.
+int cmd_migrate(const std::string& from, const std::string& to) {
+  if (!std::filesystem::is_regular_file(from)) {
+    fmt::print(stderr, "hearthd migrate: {} is not a SQLite file\n", from);
+    return 1;
+  }
+  try {
+    const auto report = store::copy_sqlite_to_postgresql(from, to);
+    std::int64_t total = 0;
+    for (const auto& [table, n] : report.rows) {
+      fmt::print("{:<16} {:>10}\n", table, n);
+      total += n;
+    }
+    fmt::print("copied {} rows from {} to {}; audit trail {}: {} rows\n", total, from,
+               store::redact_uri(to), report.audit.ok() ? "intact" : "BROKEN", report.audit.rows);
+    if (!report.audit.ok())
+      fmt::print(stderr, "audit row {}: {}\n", *report.audit.bad, report.audit.problem);
+    return report.audit.ok() ? 0 : 1;
+  } catch (const store::store_error& e) {
+    fmt::print(stderr, "hearthd migrate: {}\n", e.what());
     return 1;
   }
 }
@@ -597,6 +630,7 @@ int cmd_residents_erase(const std::string& config_file, const std::string& id,
 }  // namespace
 
 int main(int argc, char** argv) {
+  ha::remember_command_line(argc, argv);
   CLI::App app{"hearthd: safety alerts for older people living alone"};
   app.require_subcommand(1);
   std::string config_file = "/etc/hearth/hearth.yaml";
@@ -700,6 +734,13 @@ int main(int argc, char** argv) {
   rerase->add_option("id", resident_id, "resident id")->required();
   rerase->add_option("--actor", cli_actor_name, "who asks (audit trail); default: login name");
 
+  auto* migrate = app.add_subcommand(
+      "migrate", "move a SQLite database into an empty PostgreSQL database (audit chain kept)");
+  std::string migrate_from, migrate_to;
+  migrate->add_option("--from", migrate_from, "the SQLite file (hearthd stopped)")->required();
+  migrate->add_option("--to", migrate_to, "postgresql://user@host/db, empty")->required();
+  migrate->add_option("--config,-c", config_file, "config file (unused; accepted for symmetry)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -708,6 +749,7 @@ int main(int argc, char** argv) {
   }
   if (*run && run_config->count() == 0) return run_usage();
   try {
+    if (*migrate) return cmd_migrate(migrate_from, migrate_to);
     if (*backup) return cmd_backup(config_file, backup_file);
     if (*rexport)
       return cmd_residents_export(config_file, resident_id, export_full, cli_actor_name);

@@ -285,7 +285,7 @@ std::vector<transition> book::on_signal(const engine::signal& s) {
   }
 
   alert a;
-  a.id = std::to_string(++last_id_);
+  a.id = std::to_string(id_source_ ? id_source_() : ++last_id_);
   a.key = s.key;
   a.rule = s.rule;
   a.priority = s.priority;

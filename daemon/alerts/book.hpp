@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -49,6 +50,9 @@ struct transition {
   std::string action;
   /// Set when a tier must be told (escalation, re-alert, raised urgency).
   std::optional<alerts::tier> notify;
+  /// Its number in the store's transitions table, once stored (0: not stored). Consoles
+  /// that lost their stream ask for what came after the last number they saw.
+  std::uint64_t seq = 0;
   /// False for a repeat inside the re-notification window: the alert is stored (its count
   /// is durable) but not published, and nobody is told; the book's next `tick` after the
   /// window publishes one transition for all of them.
@@ -121,6 +125,10 @@ class book {
  public:
   book(const clock& c, std::uint64_t last_id, escalation_policy p = {})
       : clock_(c), last_id_(last_id), policy_(std::move(p)) {}
+
+  /// Where new alert ids come from when they must be unique across nodes (the shared
+  /// database's sequence); by default one more than the highest id known.
+  void set_id_source(std::function<std::uint64_t()> f) { id_source_ = std::move(f); }
 
   /// The injected clock's now.
   time_point now() const { return clock_.now(); }
@@ -206,6 +214,7 @@ class book {
 
   const clock& clock_;
   std::uint64_t last_id_;
+  std::function<std::uint64_t()> id_source_;
   escalation_policy policy_;
   std::map<std::string, rule_policy> rules_;
   std::map<std::string, alert> active_;        ///< by id

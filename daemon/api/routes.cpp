@@ -66,6 +66,7 @@ response routes::handle(const request& r) {
     o["mqtt_connected"] = h.mqtt_connected;
     o["store_ok"] = h.store_ok;
     if (!h.detail.empty()) o["detail"] = h.detail;
+    if (!h.role.empty()) o["role"] = h.role;
     auto res = json_ok(o);
     if (!ok) res.status = 503;
     return res;

@@ -58,6 +58,7 @@ struct health {
   bool mqtt_connected = false;
   bool store_ok = true;
   std::string detail;
+  std::string role;  ///< with a shared database: "active" (a standby answers elsewhere)
 };
 
 class routes {

@@ -2,6 +2,7 @@
 #include "api/stream.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <map>
 
 #include "api/messages.hpp"
@@ -18,23 +19,73 @@ std::vector<route> stream_hub::routes() {
            [this](const call& k) { return open(k); }}};
 }
 
+namespace {
+
+/// The stream's message for one transition, in `locale`: the alert JSON plus what happened
+/// and its number.
+std::string message(const alerts::transition& t, const alerts::escalation_policy& policy,
+                    std::string_view locale) {
+  auto o = alert_view(t.after, policy, locale);
+  o["transition"] = alerts::transition_name(t.what);
+  o["action"] = t.action;
+  o["seq"] = t.seq;
+  return json::serialize(o);
+}
+
+}  // namespace
+
 response stream_hub::open(const call& k) {
+  if (auto bad = check_query(k.req, {"after"})) return *bad;
+  std::optional<std::uint64_t> after;
+  if (auto it = k.req.query.find("after"); it != k.req.query.end()) {
+    std::uint64_t n = 0;
+    const auto& v = it->second;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size())
+      return json_error(400, "bad-request", "'after' is a transition number (seq)");
+    after = n;
+  }
   if (!k.req.websocket_upgrade)
     return json_error(426, "upgrade-required", "open /api/v1/stream as a WebSocket");
   response res{101, "application/json", "", {}, {}, {}};
-  res.upgrade = [this, p = k.who, locale = std::string(caller_locale(k.req, context_.locale))](
-                    std::shared_ptr<ws_peer> peer) {
-    std::erase_if(subscribers_, [](const subscriber& s) {
-      auto l = s.peer.lock();
-      return !l || !l->is_open();
-    });
-    json::object hello, h;
-    h["user"] = p.user;
-    h["role"] = auth::role_name(p.role);
-    hello["hello"] = std::move(h);
-    peer->send(json::serialize(hello));
-    subscribers_.push_back({peer, p, locale});
-  };
+  res.upgrade =
+      [this, p = k.who, after,
+       locale = std::string(caller_locale(k.req, context_.locale))](std::shared_ptr<ws_peer> peer) {
+        std::erase_if(subscribers_, [](const subscriber& s) {
+          auto l = s.peer.lock();
+          return !l || !l->is_open();
+        });
+        // On the domain thread, like every transition: nothing can slip in between what is
+        // read back here and the live ones that follow.
+        json::object hello, h;
+        h["user"] = p.user;
+        h["role"] = auth::role_name(p.role);
+        std::vector<alerts::transition> missed;
+        bool resync = false;
+        try {
+          h["seq"] = context_.store.last_transition_seq();
+          if (after) {
+            // Those it missed, unless they are too many or older than what is kept: then the
+            // console reloads the queue instead.
+            const auto first = context_.store.first_transition_seq();
+            missed = context_.store.transitions_after(*after, k_max_replay + 1);
+            resync = missed.size() > k_max_replay || (first > 0 && *after + 1 < first);
+          }
+        } catch (const store::store_error&) {
+          resync = after.has_value();  // the store is failing: the console reloads what it can
+        }
+        hello["hello"] = std::move(h);
+        if (resync) {
+          hello["resync"] = true;
+          missed.clear();
+        }
+        peer->send(json::serialize(hello));
+        const auto& devices = context_.pipeline.devices();
+        for (const auto& t : missed)
+          if (auth::alert_in_scope(p, devices, t.after))
+            peer->send(message(t, context_.book.policy(), locale));
+        subscribers_.push_back({peer, p, locale});
+      };
   return res;
 }
 
@@ -83,12 +134,7 @@ void stream_hub::on_transition(const alerts::transition& t) {
     }
     if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
       auto& mine = text[it->locale];
-      if (mine.empty()) {
-        auto o = alert_view(t.after, context_.book.policy(), it->locale);
-        o["transition"] = alerts::transition_name(t.what);
-        o["action"] = t.action;
-        mine = json::serialize(o);
-      }
+      if (mine.empty()) mine = message(t, context_.book.policy(), it->locale);
       peer->send(mine);
     }
     ++it;

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// GET /api/v1/stream: a WebSocket that pushes every alert transition the caller may see
-/// (the alert JSON plus "transition" and "action") as `on_transition` is called. The first
-/// message is {"hello":{"user","role"}}. A subscriber whose credential has expired or been
-/// deleted, or whose user was disabled or removed (also from the command line), is closed
-/// at the next transition; logging out closes the streams opened with that credential, and
-/// disabling a user over the API closes that user's streams at once.
+/// (the alert JSON plus "transition", "action" and "seq", its number in the store) as
+/// `on_transition` is called. The first message is {"hello":{"user","role","seq"}}, seq
+/// being the last transition stored. `?after=N` resumes a stream that dropped (a failover,
+/// a network blip): after the hello come the stored transitions numbered above N, then the
+/// live ones, so none is missed; when they are more than `k_max_replay`, or older than
+/// what is kept, the hello carries "resync": true and the console reloads the queue. A
+/// subscriber whose credential has expired or been deleted, or whose user was disabled or
+/// removed (also from the command line), is closed at the next transition; logging out
+/// closes the streams opened with that credential, and disabling a user over the API closes
+/// that user's streams at once.
 ///
 /// Threading: domain thread only; nothing here blocks (each peer queues, see ws_peer).
 
@@ -21,6 +26,8 @@ namespace hearth::api {
 
 class stream_hub {
  public:
+  static constexpr std::size_t k_max_replay = 1'000;
+
   explicit stream_hub(context& c) : context_(c) {}
 
   /// GET stream (needs read_alerts; a plain GET answers 426).

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 std::string resolve(const std::string& base_dir, const std::string& p) {
   if (p.empty() || p == ":memory:" || fs::path(p).is_absolute()) return p;
+  if (p.starts_with("postgresql://") || p.starts_with("postgres://")) return p;  // a URI
   return (fs::path(base_dir) / p).lexically_normal().string();
 }
 /// "next working day" or "next working day 09:30": the P4 default; otherwise a duration.
@@ -369,6 +371,28 @@ std::optional<config> parse_config(const std::string& text, const std::string& f
     if (*r < std::chrono::days(1) || *r > std::chrono::days(36'500))
       doc.error(doc.get("retention"), "'retention' must be between 1d and 36500d");
     c.retention = *r;
+  }
+  if (const auto n = doc.get("ha"); n.IsDefined()) {
+    yaml_map h(n, file, out, "ha");
+    ha_config ha;
+    if (auto node = h.string("node", true)) {
+      const bool ok = !node->empty() && node->size() <= 64 &&
+                      std::all_of(node->begin(), node->end(), [](char ch) {
+                        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
+                               ch == '_' || ch == '.';
+                      });
+      if (!ok) h.error(h.get("node"), "'node' is 1-64 letters, digits, '-', '_' or '.'");
+      ha.node = *node;
+    }
+    if (auto l = h.duration_value("lease", false)) {
+      if (*l < std::chrono::seconds(2) || *l > std::chrono::seconds(60))
+        h.error(h.get("lease"), "'lease' must be between 2s and 60s");
+      ha.lease = *l;
+    }
+    h.finish();
+    if (!c.database.starts_with("postgresql://") && !c.database.starts_with("postgres://"))
+      doc.error(n, "'ha' needs a shared PostgreSQL 'database' (postgresql://...), not a file");
+    c.ha = std::move(ha);
   }
   c.escalation.timezone = c.timezone;
   doc.finish();

@@ -76,6 +76,14 @@ struct audit_config {
   std::string key_file;
 };
 
+/// `ha:` several nodes on one PostgreSQL database, one active at a time (see ha/lease.hpp).
+struct ha_config {
+  std::string node;  ///< this node's name, unique among the nodes
+  /// How long the active node's lease lasts without a renewal (it renews every second):
+  /// a standby takes over this long after the active node stopped.
+  duration lease = std::chrono::seconds(3);
+};
+
 /// The supervisor's desk (issue 16): the SLA board's required shares and the shifts.
 struct desk_config {
   /// `sla:` per priority, a list of {within, share}; a priority named replaces its defaults.
@@ -113,6 +121,8 @@ struct config {
   /// `retention:` readings and quarantined messages older than this are pruned in the
   /// background (1 day to 100 years). Alerts and the audit trail are kept.
   duration retention = std::chrono::days(400);
+  /// Optional `ha:` section (needs a PostgreSQL `database`).
+  std::optional<ha_config> ha;
 };
 
 /// Parses config text. `file` names it in diagnostics and anchors relative paths.

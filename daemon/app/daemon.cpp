@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <csignal>
@@ -11,11 +12,15 @@
 
 #include "api/query_thread.hpp"
 #include "api/routes.hpp"
+#include "app/alert_ids.hpp"
 #include "app/config.hpp"
 #include "app/definitions.hpp"
 #include "app/pipeline.hpp"
+#include "app/standby.hpp"
 #include "app/ticker.hpp"
 #include "base/log.hpp"
+#include "ha/lease.hpp"
+#include "ha/step_down.hpp"
 #include "ingest/mqtt_ingest.hpp"
 #include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
@@ -103,6 +108,14 @@ api::server_options http_options(const config& c, telemetry& tel) {
   return o;
 }
 
+/// This node's name among the nodes sharing a database: `ha.node`, else the host name.
+std::string node_name(const config& c) {
+  if (c.ha) return c.ha->node;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || !host[0]) return "hearthd";
+  return host;
+}
+
 }  // namespace
 
 int run_daemon(const std::string& config_file, bool init) {
@@ -159,6 +172,28 @@ int run_daemon(const std::string& config_file, bool init) {
                cfg->database);
     return k_exit_damaged_database;
   }
+  telemetry tel;
+  // On a shared PostgreSQL database one node is active at a time: until this one holds the
+  // lease it stands by (HTTP up, no MQTT, no writes). Once active, every write carries the
+  // lease epoch, and losing the lease re-executes the process as a standby.
+  const bool shared = store::is_postgresql(cfg->database);
+  std::unique_ptr<ha::lease> lease;
+  std::unique_ptr<ha::keeper> keeper;
+  std::optional<std::int64_t> epoch;
+  if (shared) {
+    lease = std::make_unique<ha::lease>(cfg->database, node_name(*cfg),
+                                        cfg->ha ? cfg->ha->lease : ha_config{}.lease);
+    epoch = stand_by(*cfg, *lease, tel);
+    if (!epoch) {
+      log::info("app", "stopped (standby)");
+      return 0;
+    }
+    keeper = std::make_unique<ha::keeper>(*lease, *epoch,
+                                          [](const std::string& why) { ha::step_down(why); });
+    log::info("app", "node {} is active (lease epoch {})", lease->node(), *epoch);
+    tel.set("hearth_ha_active", {}, 1);
+    tel.set("hearth_ha_epoch", {}, static_cast<double>(*epoch));
+  }
   std::unique_ptr<store::store> st;
   try {
     // The domain thread never waits long for a lock held elsewhere: a write that fails is
@@ -168,8 +203,11 @@ int run_daemon(const std::string& config_file, bool init) {
     store::store_options so;
     so.busy_timeout = std::chrono::milliseconds(250);
     so.writer_checkpoints = true;
+    so.connection.fence_epoch = epoch;
+    so.connection.application_name = "hearthd-domain";
     st = std::make_unique<store::store>(cfg->database, so);
   } catch (const store::store_error& e) {
+    if (shared) ha::step_down(fmt::format("cannot use the database: {}", e.what()));
     log::error("app", "cannot use database {}: {}", cfg->database, e.what());
     return e.code == store::errc::corrupt || e.code == store::errc::notadb ? k_exit_damaged_database
                                                                            : 1;
@@ -181,7 +219,6 @@ int run_daemon(const std::string& config_file, bool init) {
 
   asio::io_context io(1);
   wall_clock clk;
-  telemetry tel;
   store::health store_health(tel);
   st->set_health(&store_health);
   store::writer_options wopts;
@@ -189,10 +226,26 @@ int run_daemon(const std::string& config_file, bool init) {
   wopts.retention = cfg->retention;
   wopts.max_unknown_devices = cfg->ingest.unknown_devices_max;
   wopts.clock = &clk;
-  store::writer writer(cfg->database, tel, wopts);
+  wopts.connection.fence_epoch = epoch;
+  wopts.connection.application_name = "hearthd-writer";
+  std::unique_ptr<store::writer> writer_owner;
+  try {
+    writer_owner = std::make_unique<store::writer>(cfg->database, tel, wopts);
+  } catch (const store::store_error& e) {
+    if (shared) ha::step_down(fmt::format("cannot use the database: {}", e.what()));
+    throw;
+  }
+  auto& writer = *writer_owner;
   engine::engine eng(defs.rules, clk, cfg->timezone);
   eng.set_messages(defs.messages, cfg->locale);
   alerts::book book(clk, st->alert_id_floor(), cfg->escalation);
+  // Shared database: ids from its sequence, so that none is reused across a failover.
+  std::unique_ptr<alert_ids> ids;
+  if (shared) {
+    ids = std::make_unique<alert_ids>(*st, st->alert_id_floor());
+    ids->refill();
+    book.set_id_source([&ids] { return ids->next(); });
+  }
   book.set_rule_policies(rule_policies(defs.rules));
   book.restore(st->load_alerts(alerts::state::open, 1'000'000));
   book.restore(st->load_alerts(alerts::state::acknowledged, 1'000'000));
@@ -285,6 +338,7 @@ int run_daemon(const std::string& config_file, bool init) {
         h.mqtt_connected = mqtt && mqtt->connected();
         h.store_ok = store_health.ok();
         h.detail = store_health.detail();
+        if (shared) h.role = "active";
         return h;
       },
       api_options);
@@ -414,6 +468,7 @@ int run_daemon(const std::string& config_file, bool init) {
     if (persisting) asio::post(io, persist_slice);
   };
   asio::steady_timer rule_timer(io);
+  time_point next_transition_prune = clk.now();
   std::function<void()> rule_tick = [&] {
     rule_timer.expires_after(std::chrono::seconds(1));
     rule_timer.async_wait([&](const boost::system::error_code& ec) {
@@ -423,6 +478,15 @@ int run_daemon(const std::string& config_file, bool init) {
       // While the store fails, retry the audit rows held back (and so find out when the
       // domain connection can write again) once a second.
       if (!store_health.ok()) pipe.record({});
+      if (ids) ids->refill();
+      // Consoles resume their stream from the transitions of the last day at most.
+      if (clk.now() >= next_transition_prune) {
+        try {
+          st->prune_transitions(clk.now() - std::chrono::hours(24));
+        } catch (const store::store_error&) {
+        }
+        next_transition_prune = clk.now() + std::chrono::hours(1);
+      }
       rule_tick();
     });
   };
@@ -434,6 +498,8 @@ int run_daemon(const std::string& config_file, bool init) {
   pipe.persist_engine_state();
   if (!writer.flush(std::chrono::seconds(10)))
     log::warn("app", "the store did not take every queued row within 10 s");
+  // Everything is written: hand the lease over at once rather than let it expire.
+  if (keeper) keeper->release();
   log::info("app", "stopped");
   return 0;
 }

@@ -302,7 +302,8 @@ void pipeline::end_away(const alerts::away& a) {
   engine_.set_away(a.resident_id, a.until);
 }
 
-void pipeline::record(const std::vector<alerts::transition>& ts) {
+void pipeline::record(const std::vector<alerts::transition>& in) {
+  std::vector<alerts::transition> ts = in;  // numbered as they are stored
   if (store_) {
     auto rows = book_.take_journal();
     // Nothing to write and nothing failing: no transaction (replay records between every
@@ -315,8 +316,12 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
       store::transaction tx(*store_);
       for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
         store_->save_alert(a);
-      for (const auto& t : ts)
+      const auto now = clock_.now();
+      for (auto& t : ts) {
         store_->save_alert(t.after);
+        // Numbered as the stream tells them: a repeat held back is told (and numbered) later.
+        if (t.publish) t.seq = store_->append_transition(t, now);
+      }
       store_->append_audit(rows);
       tx.commit();
       unsaved_.clear();
@@ -324,8 +329,10 @@ void pipeline::record(const std::vector<alerts::transition>& ts) {
     } catch (const store::store_error& e) {
       // Kept (latest state per alert) and written with the next record(): the daemon's
       // 1-second tick calls record({}) while the store is failing.
-      for (const auto& t : ts)
+      for (auto& t : ts) {
         unsaved_.insert_or_assign(t.after.id, t.after);
+        t.seq = 0;  // the numbers of a rolled-back transaction were never stored
+      }
       // The operator must still hear of it: publish anyway, and report the store as unhealthy.
       store_failed(e);
       log::error("app", "could not persist {} alert transition(s): {}", ts.size(), e.what());

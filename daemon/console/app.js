@@ -19,7 +19,8 @@ import './people.js';
 import './device.js';
 import './history.js';
 
-const live = { ws: null, delay: 500, status: 'off' };
+// lastSeq: the last transition's number the stream delivered (resumed from after it).
+const live = { ws: null, delay: 500, status: 'off', lastSeq: undefined };
 
 // --- language --------------------------------------------------------------------------
 
@@ -61,6 +62,7 @@ function showLogin(messageKey) {
   state.me = null;
   state.alerts.clear();
   closeStream();
+  live.lastSeq = undefined;
   screens.leaveAll();
   emit('logged-out');
   $('logout').hidden = true;
@@ -136,17 +138,31 @@ function closeStream() {
 function connect() {
   if (!state.me) return;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/stream`);
+  // Resume where the last stream stopped (a failover, a network blip): the server sends the
+  // transitions numbered after lastSeq before the live ones, so none is missed.
+  const resume = live.lastSeq !== undefined;
+  const query = resume ? `?after=${live.lastSeq}` : '';
+  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/stream${query}`);
   live.ws = ws;
   ws.onopen = () => {
     live.delay = 500;
     setLive('on');
-    loadQueue();  // catch up on whatever happened while the stream was down
   };
   ws.onmessage = (ev) => {
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
-    if (msg.transition) onTransition(msg);
+    if (msg.hello) {
+      // A first stream, or one that cannot be resumed (too much missed): reload the queue.
+      if (!resume || msg.resync) {
+        live.lastSeq = msg.hello.seq;
+        loadQueue();
+      }
+      return;
+    }
+    if (msg.transition) {
+      if (msg.seq) live.lastSeq = Math.max(live.lastSeq || 0, msg.seq);
+      onTransition(msg);
+    }
   };
   ws.onclose = () => {
     if (live.ws !== ws || !state.me) return;
@@ -155,8 +171,9 @@ function connect() {
     live.delay = Math.min(live.delay * 2, 10000);
     window.setTimeout(async () => {
       if (!state.me) return;
-      const me = await api('GET', 'me');
+      const me = await api('GET', 'me');  // { status: 0 } when the node is unreachable
       if (me.ok) connect();
+      else if (me.status !== 401) ws.onclose();  // down, or the active node is changing: retry
     }, delay);
   };
 }

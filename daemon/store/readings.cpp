@@ -70,6 +70,22 @@ std::vector<stored_reading> store::readings(const std::string& device_id, time_p
   const auto key = key_of(*db_, device_id);
   if (!key) return out;
   const auto device = *key;
+  auto read = [&](statement& st) {
+    while (st.step())
+      if (const auto* m = metric_at(st.int64(0)))
+        out.push_back({m->id, st.real(1), from_ms(st.int64(2))});
+  };
+  if (db_->dialect() == dialect::postgresql) {
+    // The primary key (device, ts, metric) in each day's partition; partitions outside the
+    // range are pruned by the planner.
+    auto st = db_->prepare(
+        "SELECT metric, value, ts FROM readings WHERE device = ?1 AND ts >= ?2 AND ts < ?3 "
+        "ORDER BY ts, metric LIMIT ?4");
+    st.bind(1, device).bind(2, to_ms(since)).bind(3, to_ms(until));
+    st.bind(4, static_cast<std::int64_t>(limit));
+    read(st);
+    return out;
+  }
   // Clamp the hour range to what the table holds (MIN/MAX of the key's first column are one
   // seek each), then seek once per hour: (bucket, device) is the key's prefix.
   // Two statements: SQLite answers a lone MIN() or MAX() with one seek, both together
@@ -87,11 +103,7 @@ std::vector<stored_reading> store::readings(const std::string& device_id, time_p
       "ORDER BY b.x, r.ts, r.metric LIMIT ?6");
   st.bind(1, lo).bind(2, hi).bind(3, device).bind(4, to_ms(since)).bind(5, to_ms(until));
   st.bind(6, static_cast<std::int64_t>(limit));
-  while (st.step()) {
-    const auto m = static_cast<std::size_t>(st.int64(0));
-    if (m >= k_metrics.size()) continue;
-    out.push_back({k_metrics[m].id, st.real(1), from_ms(st.int64(2))});
-  }
+  read(st);
   return out;
 }
 
@@ -100,8 +112,10 @@ std::vector<stored_reading> store::all_readings(const std::string& device_id) {
   const auto key = key_of(*db_, device_id);
   if (!key) return out;
   auto st = db_->prepare(
-      over_device_buckets("SELECT r.metric, r.value, r.ts FROM b CROSS JOIN readings r ON "
-                          "r.bucket = b.x AND r.device = ?1 ORDER BY b.x, r.ts, r.metric"));
+      db_->dialect() == dialect::sqlite
+          ? over_device_buckets("SELECT r.metric, r.value, r.ts FROM b CROSS JOIN readings r ON "
+                                "r.bucket = b.x AND r.device = ?1 ORDER BY b.x, r.ts, r.metric")
+          : "SELECT metric, value, ts FROM readings WHERE device = ?1 ORDER BY ts, metric");
   st.bind(1, *key);
   while (st.step())
     if (const auto* m = metric_at(st.int64(0)))
@@ -114,9 +128,12 @@ std::vector<reading_summary> store::readings_summary(const std::string& device_i
   const auto key = key_of(*db_, device_id);
   if (!key) return out;
   auto st = db_->prepare(
-      over_device_buckets("SELECT r.metric, COUNT(*), MIN(r.ts), MAX(r.ts), MIN(r.value), "
-                          "MAX(r.value) FROM b CROSS JOIN readings r ON r.bucket = b.x AND "
-                          "r.device = ?1 GROUP BY r.metric ORDER BY r.metric"));
+      db_->dialect() == dialect::sqlite
+          ? over_device_buckets("SELECT r.metric, COUNT(*), MIN(r.ts), MAX(r.ts), MIN(r.value), "
+                                "MAX(r.value) FROM b CROSS JOIN readings r ON r.bucket = b.x AND "
+                                "r.device = ?1 GROUP BY r.metric ORDER BY r.metric")
+          : "SELECT metric, COUNT(*), MIN(ts), MAX(ts), MIN(value), MAX(value) FROM readings "
+            "WHERE device = ?1 GROUP BY metric ORDER BY metric");
   st.bind(1, *key);
   while (st.step())
     if (const auto* m = metric_at(st.int64(0)))
@@ -130,9 +147,11 @@ std::int64_t store::erase_readings(const std::string& device_id) {
   if (!key) return 0;
   transaction tx(*db_);
   auto st = db_->prepare(
-      over_device_buckets("DELETE FROM readings WHERE (bucket, device, ts, metric) IN (SELECT "
-                          "r.bucket, r.device, r.ts, r.metric FROM b CROSS JOIN readings r ON "
-                          "r.bucket = b.x AND r.device = ?1)"));
+      db_->dialect() == dialect::sqlite
+          ? over_device_buckets("DELETE FROM readings WHERE (bucket, device, ts, metric) IN "
+                                "(SELECT r.bucket, r.device, r.ts, r.metric FROM b CROSS JOIN "
+                                "readings r ON r.bucket = b.x AND r.device = ?1)")
+          : "DELETE FROM readings WHERE device = ?1");
   st.bind(1, *key).run();
   const auto n = db_->changes();
   tx.commit();

@@ -75,5 +75,6 @@ class sink {
 std::unique_ptr<sink> make_sink(const std::string& database, telemetry& t, const writer_options& o);
 std::unique_ptr<sink> make_sqlite_sink(const std::string& path, telemetry& t,
                                        const writer_options& o);
+std::unique_ptr<sink> make_pg_sink(const std::string& uri, const writer_options& o);
 
 }  // namespace hearth::store

@@ -18,8 +18,10 @@
 /// become `store_error` exceptions here and are caught at the store's public boundary
 /// (pipeline, writer, API, CLI), where they become values and a health state.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,6 +49,23 @@ enum class errc : int {
 struct store_error : std::runtime_error {
   errc code;
   store_error(errc c, const std::string& what) : std::runtime_error(what), code(c) {}
+};
+
+/// How a connection is opened. SQLite has no use for these (it is one file on one node).
+struct connection_options {
+  /// High availability: every transaction of this connection begins by checking that the
+  /// lease row still carries this epoch, and fails with errc::fenced when another node has
+  /// taken the lease since. The check holds a key-share lock on the lease row until the
+  /// transaction ends, so a takeover waits for a write in progress and no write of an old
+  /// epoch commits after it.
+  std::optional<std::int64_t> fence_epoch;
+  /// The longest one statement may wait for the server; past it the connection is dropped
+  /// (errc::unavailable) and opened again on next use.
+  std::chrono::milliseconds query_timeout{10'000};
+  /// Shown in pg_stat_activity.
+  std::string application_name = "hearthd";
+  /// Run after every (re)connect (session settings).
+  std::string session_sql;
 };
 
 /// One backend's prepared statement. See `statement`.

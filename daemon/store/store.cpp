@@ -9,7 +9,8 @@ namespace hearth::store {
 
 transaction::transaction(store& s) : transaction(s.db()) {}
 
-store::store(const std::string& database, store_options o) : db_(open_connection(database)) {
+store::store(const std::string& database, store_options o)
+    : db_(open_connection(database, o.connection)) {
   // A file that is not a database fails here with errc::notadb, before any write.
   migrate(*db_);
   if (auto* lite = dynamic_cast<sqlite_connection*>(db_.get())) {

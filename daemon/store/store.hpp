@@ -44,7 +44,8 @@ bool is_postgresql(std::string_view database);
 
 /// Opens a connection to `database` (a SQLite path or ":memory:", or a PostgreSQL URI),
 /// without migrating. Throws store_error with a clear message on failure.
-std::unique_ptr<connection> open_connection(const std::string& database);
+std::unique_ptr<connection> open_connection(const std::string& database,
+                                            const connection_options& o = {});
 
 struct store_options {
   /// How long the domain thread waits for a lock held elsewhere (SQLite). A write that
@@ -53,6 +54,8 @@ struct store_options {
   /// SQLite: leave checkpoints to the writer (writer_options::checkpoint_pages), so that
   /// an alert commit never runs one and pays its fsync.
   bool writer_checkpoints = false;
+  /// PostgreSQL: how the connection is opened (the lease epoch that fences it).
+  connection_options connection;
 };
 
 class file_watch;
@@ -98,6 +101,22 @@ class store {
   /// first; an empty id matches nothing.
   std::vector<alerts::alert> alerts_about(const std::string& resident_id,
                                           const std::string& household_id, std::size_t limit);
+
+  /// High availability: `n` fresh ids from the database's sequence (PostgreSQL; never
+  /// handed out twice, whichever node asks). SQLite has one node: store_error.
+  std::vector<std::uint64_t> reserve_alert_ids(std::size_t n);
+
+  // --- transitions (transitions_table.cpp): every alert transition, numbered, so that a
+  // console whose stream dropped (a failover, a network blip) fetches what it missed.
+  /// Appends `t` (in the caller's transaction when one is open); returns its number.
+  std::uint64_t append_transition(const alerts::transition& t, time_point at);
+  /// Transitions numbered after `after_seq`, oldest first, at most `limit` (with `seq` set).
+  std::vector<alerts::transition> transitions_after(std::uint64_t after_seq, std::size_t limit);
+  /// The highest number stored, and the lowest still kept (0 when none).
+  std::uint64_t last_transition_seq();
+  std::uint64_t first_transition_seq();
+  /// Deletes transitions older than `before`; returns how many.
+  std::int64_t prune_transitions(time_point before);
 
   // --- the audit trail (audit.cpp): append-only and hash-chained; see audit.hpp.
   /// Appends rows in order, chaining each to the last, in the caller's transaction when one

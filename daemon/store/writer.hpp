@@ -56,6 +56,8 @@ struct writer_options {
   duration max_backoff{5'000};
   /// SQLite: busy timeout of the writer's connection (a lock held elsewhere).
   duration busy_timeout{1'000};
+  /// PostgreSQL: how the writer's connection is opened (the lease epoch that fences it).
+  connection_options connection;
   /// Extra SQL run on the writer's connection after it opens (tests: "PRAGMA max_page_count").
   std::string connection_sql;
   /// SQLite: WAL pages after which the writer checkpoints (PASSIVE), between its transactions.

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "bench.hpp"
+#include "support/postgres.hpp"
 
 using namespace hearth;
 using namespace hearth::bench;
@@ -32,6 +33,44 @@ std::vector<std::string> encoded(const std::vector<sim::message>& msgs, int qos)
 
 double secs(steady::duration d) {
   return std::chrono::duration<double>(d).count();
+}
+
+struct ingest_run {
+  double rate = 0;
+  std::string note;
+};
+
+/// hearthd on a fresh broker, fed `chunks` (the `n` messages of `w`): messages per second
+/// until every message is received and every reading it produced is stored. `database`:
+/// empty for the SQLite file, or a postgresql:// URI.
+ingest_run hearthd_ingest(const workload& w, const std::vector<std::string>& chunks, std::size_t n,
+                          const std::string& database = {}) {
+  test::temp_dir dir;
+  test::broker b(dir, k_broker_config);
+  auto o = daemon_options(w);
+  o.database = database;
+  test::daemon_process d(dir, b, o);
+  d.wait_connected();
+  raw_publisher pub(b.port(), "bench-pub-hearth");
+  const auto port = d.http_port();
+  const auto t0 = steady::now();
+  for (const auto& c : chunks)
+    pub.write(c);
+  // Fully processed: every message received, and every reading it produced stored.
+  steady::time_point done{};
+  double received = 0, stored = 0, readings = 0;
+  test::eventually(
+      [&] {
+        const auto text = test::http_get(port, "/metrics").body;
+        received = test::metric_value(text, "hearth_messages_received_total");
+        readings = test::metric_value(text, "hearth_readings_total");
+        stored = test::metric_value(text, "hearth_readings_stored_total");
+        done = steady::now();
+        return received >= static_cast<double>(n) && stored >= readings;
+      },
+      180s);
+  return {received / secs(done - t0), fmt::format("{} messages, {} readings stored in {:.2f} s",
+                                                  received, stored, secs(done - t0))};
 }
 
 }  // namespace
@@ -59,41 +98,30 @@ TEST_CASE("ingest throughput, hearthd against a bare subscriber", "[ingest]") {
       fmt::print("  bare subscriber QoS {}: {} of {} in {:.2f} s\n", qos, sub.count(), n,
                  secs(sub.last_at() - t0));
     }
-    double rate = 0;
-    std::string note;
-    {
-      test::temp_dir dir;
-      test::broker b(dir, k_broker_config);
-      test::daemon_process d(dir, b, daemon_options(w));
-      d.wait_connected();
-      raw_publisher pub(b.port(), "bench-pub-hearth");
-      const auto port = d.http_port();
-      const auto t0 = steady::now();
-      for (const auto& c : chunks)
-        pub.write(c);
-      // Fully processed: every message received, and every reading it produced stored.
-      steady::time_point done{};
-      double received = 0, stored = 0, readings = 0;
-      test::eventually(
-          [&] {
-            const auto text = test::http_get(port, "/metrics").body;
-            received = test::metric_value(text, "hearth_messages_received_total");
-            readings = test::metric_value(text, "hearth_readings_total");
-            stored = test::metric_value(text, "hearth_readings_stored_total");
-            done = steady::now();
-            return received >= static_cast<double>(n) && stored >= readings;
-          },
-          180s);
-      rate = received / secs(done - t0);
-      note = fmt::format("{} messages, {} readings stored in {:.2f} s", received, stored,
-                         secs(done - t0));
-      fmt::print("  hearthd QoS {}: {}\n", qos, note);
-    }
+    const auto [rate, note] = hearthd_ingest(w, chunks, n);
+    fmt::print("  hearthd QoS {}: {}\n", qos, note);
     if (qos == 0) g_hearth_qos0 = rate;
     record({fmt::format("ingest.qos{}", qos), fmt::format("ingest QoS {} (hearthd)", qos), rate,
             "msg/s", ceiling, "bare Paho subscriber", rate / ceiling, ">= 0.90 of ceiling",
             rate / ceiling >= 0.9, note});
   }
+}
+
+TEST_CASE("ingest throughput on PostgreSQL beside SQLite", "[postgres]") {
+  test::temp_dir work;
+  const auto w = make_workload(2000, 1, work.path());
+  const auto n = w.traffic.messages.size();
+  const auto chunks = encoded(w.traffic.messages, 1);
+  test::pg_cluster pg(true);  // PostgreSQL's defaults (fsync on), on loopback
+  const auto sqlite = hearthd_ingest(w, chunks, n);
+  fmt::print("  hearthd QoS 1, SQLite: {}\n", sqlite.note);
+  const auto postgres = hearthd_ingest(w, chunks, n, pg.fresh_database());
+  fmt::print("  hearthd QoS 1, PostgreSQL: {}\n", postgres.note);
+  record({"ingest.qos1.sqlite", "ingest QoS 1, SQLite", sqlite.rate, "msg/s", std::nullopt, "",
+          std::nullopt, "", std::nullopt, sqlite.note});
+  record({"ingest.qos1.postgresql", "ingest QoS 1, PostgreSQL", postgres.rate, "msg/s", sqlite.rate,
+          "SQLite, same run", postgres.rate / sqlite.rate, ">= 20,000 msg/s",
+          postgres.rate >= 20'000, postgres.note});
 }
 
 namespace {

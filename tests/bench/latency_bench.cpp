@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "bench.hpp"
+#include "support/postgres.hpp"
 
 using namespace hearth;
 using namespace hearth::bench;
@@ -132,6 +133,31 @@ void report(const std::string& id, const std::string& what, const latencies& l,
       {id + ".max", what + " max", mx, "ms", std::nullopt, "", std::nullopt, "", std::nullopt, ""});
 }
 
+/// The presses of `buttons`, 50 ms apart, under ordinary traffic at 5,000 msg/s (5 messages
+/// a millisecond), QoS 1, for the duration of the presses; bounded by the messages available.
+latencies under_load(stream_channel& ch, raw_publisher& pub, test::broker& b,
+                     const std::vector<const sim::message*>& background,
+                     const std::vector<const sim::device*>& buttons) {
+  std::atomic<bool> stop{false};
+  std::thread load([&] {
+    raw_publisher bg(b.port(), "bench-bg");
+    const auto start = steady::now();
+    for (std::size_t i = 0; i < background.size() && !stop; i += 5) {
+      std::string batch;
+      for (std::size_t k = i; k < std::min(i + 5, background.size()); ++k)
+        batch += bg.packet(background[k]->topic, background[k]->payload, 1);
+      bg.write(batch);
+      std::this_thread::sleep_until(start + (i / 5 + 1) * 1ms);
+    }
+  });
+  std::this_thread::sleep_for(1s);  // let the load settle
+  const auto t0 = steady::now();
+  auto l = measure(ch, pub, buttons, [&](std::size_t i) { return t0 + i * 50ms; });
+  stop = true;
+  load.join();
+  return l;
+}
+
 }  // namespace
 
 TEST_CASE("SOS publish to alert, idle, under load and during a meter burst", "[latency]") {
@@ -183,26 +209,7 @@ TEST_CASE("SOS publish to alert, idle, under load and during a meter burst", "[l
 
   run_scenario("latency.load5k", "SOS -> alert, 5,000 msg/s", 10.0,
                [&](stream_channel& ch, raw_publisher& pub, test::broker& b) {
-                 // Ordinary traffic at 5,000 msg/s (5 messages a millisecond), QoS 1, for the
-                 // duration of the presses; bounded by the messages available.
-                 std::atomic<bool> stop{false};
-                 std::thread load([&] {
-                   raw_publisher bg(b.port(), "bench-bg");
-                   const auto start = steady::now();
-                   for (std::size_t i = 0; i < background.size() && !stop; i += 5) {
-                     std::string batch;
-                     for (std::size_t k = i; k < std::min(i + 5, background.size()); ++k)
-                       batch += bg.packet(background[k]->topic, background[k]->payload, 1);
-                     bg.write(batch);
-                     std::this_thread::sleep_until(start + (i / 5 + 1) * 1ms);
-                   }
-                 });
-                 std::this_thread::sleep_for(1s);  // let the load settle
-                 const auto t0 = steady::now();
-                 auto l = measure(ch, pub, take(150), [&](std::size_t i) { return t0 + i * 50ms; });
-                 stop = true;
-                 load.join();
-                 return l;
+                 return under_load(ch, pub, b, background, take(150));
                });
 
   run_scenario(
@@ -235,4 +242,38 @@ TEST_CASE("SOS publish to alert, idle, under load and during a meter burst", "[l
         }
         return all;
       });
+}
+
+TEST_CASE("SOS publish to alert at 5,000 msg/s on PostgreSQL beside SQLite", "[postgres]") {
+  test::temp_dir work;
+  const auto w = make_workload(2000, 1, work.path());
+  std::vector<const sim::device*> buttons;
+  for (const auto& d : w.community.devices)
+    if (d.kind == sim::device_kind::sos_button) buttons.push_back(&d);
+  std::vector<const sim::message*> background;
+  for (const auto& m : w.traffic.messages)
+    if (w.community.devices[static_cast<std::size_t>(m.device)].kind !=
+        sim::device_kind::sos_button)
+      background.push_back(&m);
+  REQUIRE(buttons.size() >= 300);
+  const std::vector<const sim::device*> first(buttons.begin(), buttons.begin() + 150),
+      second(buttons.begin() + 150, buttons.begin() + 300);
+  test::pg_cluster pg(true);  // PostgreSQL's defaults (fsync on), on loopback
+  const std::string pg_db = pg.fresh_database();
+  for (const bool on_pg : {false, true}) {
+    test::temp_dir dir;
+    test::broker b(dir, k_broker_config);
+    auto o = daemon_options(w);
+    if (on_pg) o.database = pg_db;
+    test::daemon_process d(dir, b, o);
+    d.wait_connected();
+    wait_priority_session(d.http_port());
+    stream_channel ch(d.http_port(), d.admin_token());
+    raw_publisher pub(b.port(), "bench-sos");
+    const auto l = under_load(ch, pub, b, background, on_pg ? second : first);
+    report(on_pg ? "latency.load5k.postgresql" : "latency.load5k.sqlite",
+           on_pg ? "SOS -> alert, 5,000 msg/s, PostgreSQL" : "SOS -> alert, 5,000 msg/s, SQLite", l,
+           ch.name(), 10.0);
+    CHECK(l.lost == 0);
+  }
 }

@@ -4,9 +4,6 @@
 // the WebSocket stream filtered by caseload. Every wait is a poll with a deadline.
 #include <sqlite3.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 

@@ -294,7 +294,7 @@ TEST_CASE("silences and away survive a restart", "[alerts][store]") {
 
 namespace {
 struct api_node : node {
-  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}}; }};
+  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}, {}}; }};
   using node::node;
 
   api::response call(const std::string& method, const std::string& path,

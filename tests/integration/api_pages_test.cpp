@@ -70,7 +70,7 @@ struct node {
   engine::engine eng{{}, clock, "UTC"};
   alerts::book book{clock, st.alert_id_floor()};
   app::pipeline pipe{clock, tel, &st, nullptr, eng, book};
-  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}}; }};
+  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}, {}}; }};
   std::string supervisor = test::issue_token(st, "sup-he", auth::role::supervisor);
 
   node() {

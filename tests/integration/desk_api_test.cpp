@@ -29,7 +29,7 @@ struct desk {
   engine::engine eng{{}, clock, "UTC"};
   alerts::book book{clock, 0};
   app::pipeline pipe{clock, tel, &st, nullptr, eng, book};
-  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}}; }};
+  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}, {}}; }};
   std::map<std::string, std::string> tokens;
 
   desk() {

@@ -44,7 +44,7 @@ struct centre {
                       return p;
                     }()};
   app::pipeline pipe{clock, tel, &st, nullptr, eng, book};
-  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}}; }};
+  api::routes routes{book, st, tel, pipe, [] { return api::health{true, true, {}, {}}; }};
   reports::sla_meter meter{tel, reports::default_figures(), book.policy(),
                            [this](const alerts::alert& a) {
                              const auto* d = pipe.devices().find_device(a.subject.device_id);

@@ -19,12 +19,14 @@ TEST_CASE("a version-3 database keeps its readings through the clustered-reading
   const time_point t0{std::chrono::sys_days{std::chrono::year{2026} / 11 / 20}};
   {
     store::sqlite_connection c(db);
-    // The readings part of schema version 3, as migration 1 made it, and its alerts table
-    // (which later migrations index).
+    // The readings part of schema version 3, as migration 1 made it, and its alerts and
+    // unknown_devices tables (which later migrations index).
     c.exec(
         "CREATE TABLE alerts (id INTEGER PRIMARY KEY, key TEXT NOT NULL, rule TEXT NOT NULL, "
         "priority INTEGER NOT NULL, state TEXT NOT NULL, opened_at INTEGER NOT NULL, updated_at "
         "INTEGER NOT NULL, body TEXT NOT NULL);"
+        "CREATE TABLE unknown_devices (external_id TEXT PRIMARY KEY, last_topic TEXT NOT NULL, "
+        "first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, count INTEGER NOT NULL);"
         "CREATE TABLE device_keys (key INTEGER PRIMARY KEY, device_id TEXT NOT NULL UNIQUE);"
         "CREATE TABLE readings (device INTEGER NOT NULL, metric INTEGER NOT NULL, ts INTEGER NOT "
         "NULL, value REAL NOT NULL);"

@@ -333,7 +333,7 @@ long rss_kib(pid_t pid) {
 daemon_process::daemon_process(const temp_dir& dir, const broker& b, options o)
     : http_port_(free_port()) {
   config_ = dir / "hearth.yaml";
-  database_ = dir / "hearth.db";
+  database_ = o.database.empty() ? dir / "hearth.db" : fs::path(o.database);
   log_ = dir / "hearthd.log";
   const std::string src = HEARTH_SOURCE_DIR;
   if (o.registry_dir.empty()) o.registry_dir = std::string(HEARTH_TEST_DATA) + "/registry";
@@ -354,7 +354,7 @@ daemon_process::daemon_process(const temp_dir& dir, const broker& b, options o)
   launcher_ = o.launcher;
   cfg += o.extra_config;
   write_file(config_, cfg);
-  admin_token_ = add_user(config_, "test-admin", "admin");
+  admin_token_ = o.admin_token.empty() ? add_user(config_, "test-admin", "admin") : o.admin_token;
   REQUIRE(!admin_token_.empty());
   default_tokens()[http_port_] = admin_token_;
   start();
@@ -421,6 +421,14 @@ int daemon_process::audit_verify() {
   const auto rc = p.wait(30s).value_or(-1);
   INFO("hearthd audit verify said:\n" << p.log());
   return rc;
+}
+
+std::string daemon_process::role() {
+  const auto r = http_get(http_port_, "/healthz");
+  const auto at = r.body.find("\"role\":\"");
+  if (r.status == 0 || at == std::string::npos) return {};
+  const auto from = at + 8;
+  return r.body.substr(from, r.body.find('"', from) - from);
 }
 
 double metric_value(const std::string& text, const std::string& series) {

@@ -169,6 +169,9 @@ class daemon_process {
     /// Put before hearthd's argv: {"prlimit", "--nofile=256:256", "--"} runs it with fewer
     /// file descriptors.
     std::vector<std::string> launcher;
+    std::string database;  ///< default: hearth.db in the folder; or a postgresql:// URI
+    /// An admin token made earlier (a second node on the same database): no user is added.
+    std::string admin_token;
   };
   daemon_process(const temp_dir& dir, const broker& b, options o);
   daemon_process(const temp_dir& dir, const broker& b) : daemon_process(dir, b, options{}) {}
@@ -186,6 +189,9 @@ class daemon_process {
   void kill9();
   /// `hearthd audit verify --config F`: its exit code (0: the chain is intact).
   int audit_verify();
+  /// GET /healthz's "role" ("active", "standby"; empty without a shared database or when
+  /// the node does not answer).
+  std::string role();
 
  private:
   std::filesystem::path config_, database_, log_;
