@@ -2,12 +2,12 @@
 #pragma once
 /// Names for hearthd's threads, and a lower priority for those that do bulk work.
 ///
-/// A name (at most 15 bytes) shows in `top -H`, `ps -L` and gdb. A thread of bulk work (the
-/// readings writer, the list queries) asks for a higher nice value, so that on a busy machine the
-/// threads a person waits on (the domain thread with SOS presses and logins, the password hash,
-/// Paho's receive thread that both MQTT sessions share) get the processor first. Raising one's own
-/// nice value needs no privilege; lowering it back would, so a thread is lowered once and stays
-/// there. Linux only (a thread's nice value).
+/// A name (at most 15 bytes) shows in `top -H`, `ps -L` and gdb. A thread of bulk work that
+/// nobody waits on at once (the API's list queries) asks for a higher nice value, so that
+/// on a busy machine the threads a person waits on (the domain thread with SOS presses and
+/// logins, the password hash, Paho's receive thread that both MQTT sessions share) get the
+/// processor first. Raising one's own nice value needs no privilege; lowering it back
+/// would, so a thread is lowered once and stays there. Linux only (a thread's nice value).
 ///
 /// Threading: affects the calling thread only.
 

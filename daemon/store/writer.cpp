@@ -158,7 +158,7 @@ bool writer::flush(std::chrono::milliseconds limit) {
 
 void writer::run() {
   using namespace std::chrono_literals;
-  set_thread_role("hearth-writer", k_bulk_nice);
+  set_thread_role("hearth-writer");
   std::vector<entry> batch;
   duration backoff{0};
   while (true) {
