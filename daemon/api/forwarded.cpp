@@ -6,6 +6,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 
+#include "base/text.hpp"
+
 namespace hearth::api {
 
 namespace {
@@ -31,20 +33,12 @@ bool parse_address(std::string_view text, std::array<std::uint8_t, 16>& out, boo
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 /// The comma-separated items of a header value, right-most first.
 std::vector<std::string_view> items_from_right(std::string_view v) {
   std::vector<std::string_view> out;
   while (!v.empty()) {
     const auto comma = v.rfind(',');
-    out.push_back(trim(comma == std::string_view::npos ? v : v.substr(comma + 1)));
+    out.push_back(trim_blanks(comma == std::string_view::npos ? v : v.substr(comma + 1)));
     if (comma == std::string_view::npos) break;
     v = v.substr(0, comma);
   }

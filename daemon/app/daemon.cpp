@@ -18,6 +18,7 @@
 #include "app/pipeline.hpp"
 #include "app/standby.hpp"
 #include "app/ticker.hpp"
+#include "app/watchdog.hpp"
 #include "base/log.hpp"
 #include "ha/lease.hpp"
 #include "ha/step_down.hpp"
@@ -446,17 +447,7 @@ int run_daemon(const std::string& config_file, bool init) {
   };
   wait_hup();
 
-  // Watchdog pings come from the event loop itself, so a stuck loop is noticed.
-  asio::steady_timer watchdog(io);
-  const auto wd = notify::watchdog_usec();
-  std::function<void()> ping = [&] {
-    notify::watchdog();
-    watchdog.expires_after(std::chrono::microseconds(wd / 2));
-    watchdog.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) ping();
-    });
-  };
-  if (wd > 0) ping();
+  watchdog_pings watchdog(io);
 
   // Time-driven rules (no-data, `for:` windows) are judged once a second; the changed rule
   // state is written at the same pace, so a kill -9 loses at most a second of it. Under

@@ -9,6 +9,7 @@
 
 #include "api/http_server.hpp"
 #include "api/reply.hpp"
+#include "app/watchdog.hpp"
 #include "base/log.hpp"
 #include "notify/systemd.hpp"
 
@@ -111,16 +112,7 @@ std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, teleme
     });
   };
   wait_hup();
-  asio::steady_timer watchdog(io);
-  const auto wd = notify::watchdog_usec();
-  std::function<void()> ping = [&] {
-    notify::watchdog();
-    watchdog.expires_after(std::chrono::microseconds(wd / 2));
-    watchdog.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) ping();
-    });
-  };
-  if (wd > 0) ping();
+  watchdog_pings watchdog(io);
   notify::ready();
   notify::status("standby");
   io.run();

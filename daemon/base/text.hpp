@@ -17,4 +17,13 @@ inline std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+/// `s` without the spaces and tabs at either end (HTTP header lists, Accept-Language).
+inline std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace hearth

@@ -8,20 +8,9 @@
 #include "base/text.hpp"
 
 namespace hearth::i18n {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::optional<std::string_view> locale_from_tag(std::string_view tag) {
-  const auto t = ascii_lower(trim(tag));
+  const auto t = ascii_lower(trim_blanks(tag));
   // Subtags are separated by '-' (BCP 47) or, as some clients send, '_'.
   auto is = [&](std::string_view prefix) {
     return t == prefix || (t.size() > prefix.size() && t.starts_with(prefix) &&
@@ -42,12 +31,12 @@ std::string_view negotiate(std::string_view header, std::string_view fallback) {
   double best_q = 0;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    auto part = trim(header.substr(0, comma));
+    auto part = trim_blanks(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     double q = 1;
     if (const auto semi = part.find(';'); semi != std::string_view::npos) {
-      auto param = trim(part.substr(semi + 1));
-      part = trim(part.substr(0, semi));
+      auto param = trim_blanks(part.substr(semi + 1));
+      part = trim_blanks(part.substr(0, semi));
       if (param.starts_with("q=") || param.starts_with("Q=")) {
         param.remove_prefix(2);
         if (std::from_chars(param.data(), param.data() + param.size(), q).ec != std::errc{})
