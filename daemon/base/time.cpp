@@ -90,6 +90,11 @@ std::string format_rfc3339(time_point t) {
                      hms.minutes().count(), hms.seconds().count(), ms);
 }
 
+namespace {
+/// The longest duration parse_duration accepts: 100 years, in milliseconds.
+constexpr double k_max_duration_ms = 100.0 * 365.25 * 86'400'000;
+}  // namespace
+
 std::optional<duration> parse_duration(std::string_view s) {
   using namespace std::chrono;
   duration total{0};
@@ -123,7 +128,12 @@ std::optional<duration> parse_duration(std::string_view s) {
       ms_per = 86'400'000;
     else
       return std::nullopt;
-    total += milliseconds{static_cast<long long>(n * ms_per)};
+    // At most 100 years, checked before the conversion: a double past the range of long
+    // long (a fuzzer's "8.8e64s", or "inf") is undefined behaviour to convert, and no
+    // setting needs a century. "nan" fails the comparison too.
+    const double ms = n * ms_per;
+    if (!(ms <= k_max_duration_ms) || total.count() + ms > k_max_duration_ms) return std::nullopt;
+    total += milliseconds{static_cast<long long>(ms)};
     any = true;
     skip_space();
   }
