@@ -1,11 +1,48 @@
 // SPDX-License-Identifier: Apache-2.0
 // Rule-engine state: one JSON document per key ("d|device", "i|rule|device", "a|resident").
+#include <map>
+#include <string_view>
+
+#include "store/pg_array.hpp"
 #include "store/store.hpp"
 
 namespace hearth::store {
 
 void store::save_engine_state(const std::vector<engine::state_row>& rows) {
   transaction tx(*db_);
+  if (db_->dialect() == dialect::postgresql) {
+    // One statement each for the upserts and the deletes: a row at a time is a round trip
+    // each, and a slice of thousands of devices held the domain thread (and the SOS behind
+    // it) for hundreds of milliseconds. The last row of a key wins, as in the loop below.
+    std::map<std::string_view, std::string_view> last;
+    for (const auto& r : rows)
+      last[r.key] = r.json;
+    text_array keys, bodies, gone;
+    bool any_up = false, any_gone = false;
+    for (const auto& [k, json] : last) {
+      if (json.empty()) {
+        gone.add(k);
+        any_gone = true;
+      } else {
+        keys.add(k);
+        bodies.add(json);
+        any_up = true;
+      }
+    }
+    if (any_gone)
+      db_->prepare("DELETE FROM engine_state WHERE key = ANY(?1::text[])")
+          .bind(1, gone.done())
+          .run();
+    if (any_up)
+      db_->prepare(
+             "INSERT INTO engine_state (key, body) SELECT * FROM unnest(?1::text[], ?2::text[]) "
+             "ON CONFLICT (key) DO UPDATE SET body = excluded.body")
+          .bind(1, keys.done())
+          .bind(2, bodies.done())
+          .run();
+    tx.commit();
+    return;
+  }
   auto up = db_->prepare(
       "INSERT INTO engine_state VALUES (?1,?2) ON CONFLICT(key) DO UPDATE SET body=excluded.body");
   auto del = db_->prepare("DELETE FROM engine_state WHERE key=?1");

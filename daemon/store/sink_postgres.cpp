@@ -15,6 +15,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "store/pg_array.hpp"
 #include "store/postgres.hpp"
 #include "store/schema.hpp"
 #include "store/sink.hpp"
@@ -34,42 +35,6 @@ std::string partition_name(std::int64_t day) {
   return fmt::format("readings_{:04}{:02}{:02}", static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
 }
-
-/// An array literal for a text[] parameter: every element quoted, `"` and `\` escaped.
-class text_array {
- public:
-  void add(std::string_view v) {
-    out_ += out_.size() > 1 ? ",\"" : "\"";
-    for (char c : v) {
-      if (c == '"' || c == '\\') out_ += '\\';
-      out_ += c;
-    }
-    out_ += '"';
-  }
-  std::string done() const { return out_ + "}"; }
-
- private:
-  std::string out_ = "{";
-};
-
-/// An array literal for a bigint[] or float8[] parameter.
-class number_array {
- public:
-  void add(std::int64_t v) { sep() += std::to_string(v); }
-  void add(double v) {
-    sep() += std::isnan(v)   ? std::string("NaN")
-             : std::isinf(v) ? std::string(v > 0 ? "Infinity" : "-Infinity")
-                             : fmt::format("{:.17g}", v);
-  }
-  std::string done() const { return out_ + "}"; }
-
- private:
-  std::string& sep() {
-    if (out_.size() > 1) out_ += ',';
-    return out_;
-  }
-  std::string out_ = "{";
-};
 
 std::string hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";

@@ -159,6 +159,16 @@ TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store
   st.save_engine_state({{"d|x", "{\"seen\":true}"}, {"a|R-1", "{\"until\":1}"}});
   st.save_engine_state({{"a|R-1", ""}, {"d|x", "{\"seen\":false}"}});
   CHECK(st.load_engine_state() == std::vector<engine::state_row>{{"d|x", "{\"seen\":false}"}});
+  // One slice (PostgreSQL sends it as arrays, one statement): a key twice (the last wins),
+  // deleted then written again, and bodies with quotes, backslashes and Chinese.
+  const std::string odd = R"({"note":"王 \"a\\b\" {x,y}"})";
+  st.save_engine_state({{"d|y", "{\"n\":1}"},
+                        {"d|y", odd},
+                        {"d|x", ""},
+                        {"d|x", "{\"seen\":1}"},
+                        {"a|R-2", ""}});
+  CHECK(st.load_engine_state() ==
+        std::vector<engine::state_row>{{"d|x", "{\"seen\":1}"}, {"d|y", odd}});
 }
 
 TEST_CASE("users are unique; tokens are found until they expire", "[store][backends][pg]") {
