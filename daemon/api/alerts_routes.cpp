@@ -25,16 +25,14 @@ namespace {
 std::vector<std::string> alert_key(const alerts::alert& a) {
   return {std::to_string(a.priority), std::to_string(a.opened_at.time_since_epoch().count()), a.id};
 }
-std::optional<alerts::alert> alert_at(const std::vector<std::string>& key) {
+std::optional<alerts::alert> alert_at(const page& pg) {
+  const auto priority = cursor_number<int>(pg, 0);
+  const auto ms = cursor_number<std::int64_t>(pg, 1);
+  if (!priority || !ms) return std::nullopt;
   alerts::alert a;
-  std::int64_t ms = 0;
-  const auto& p = key[0];
-  const auto& t = key[1];
-  if (std::from_chars(p.data(), p.data() + p.size(), a.priority).ec != std::errc{} ||
-      std::from_chars(t.data(), t.data() + t.size(), ms).ec != std::errc{})
-    return std::nullopt;
-  a.opened_at = time_point(duration(ms));
-  a.id = key[2];
+  a.priority = *priority;
+  a.opened_at = time_point(duration(*ms));
+  a.id = pg.after[2];
   return a;
 }
 
@@ -62,8 +60,7 @@ response alerts_list(context& c, const call& k) {
   auto pg = read_page(r, 3);
   if (!pg) return error_response(pg.err());
   std::optional<alerts::alert> after;
-  if (!pg->after.empty() && !(after = alert_at(pg->after)))
-    return json_error(400, "bad-request", "cursor is not one this endpoint gave");
+  if (!pg->after.empty() && !(after = alert_at(*pg))) return bad_cursor();
   alerts::queue_filter f;
   if (auto it = r.query.find("state"); it != r.query.end() && !it->second.empty()) {
     f.state = alerts::state_from_name(it->second);

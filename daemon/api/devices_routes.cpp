@@ -2,7 +2,6 @@
 // Devices, their readings, unregistered senders and the quarantine: what an integrator
 // checks while wiring a community.
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "api/page.hpp"
 #include "api/query_thread.hpp"
@@ -23,9 +22,9 @@ response quarantine(context& c, const request& r) {
   // Newest first. The cursor counts the rows already sent.
   std::size_t skip = 0;
   if (!pg->after.empty()) {
-    const auto& a = pg->after[0];
-    if (std::from_chars(a.data(), a.data() + a.size(), skip).ec != std::errc{})
-      return json_error(400, "bad-request", "cursor is not one this endpoint gave");
+    const auto n = cursor_number<std::size_t>(*pg, 0);
+    if (!n) return bad_cursor();
+    skip = *n;
   }
   // Off the domain thread (query_thread.hpp).
   return run_query(c, [skip, limit = pg->limit](store::store& st) {
@@ -57,9 +56,9 @@ response unknown_devices(context& c, const request& r) {
   // Most recently seen first; the key is (last_seen, external_id).
   std::int64_t after_ms = 0;
   if (!pg->after.empty()) {
-    const auto& a = pg->after[0];
-    if (std::from_chars(a.data(), a.data() + a.size(), after_ms).ec != std::errc{})
-      return json_error(400, "bad-request", "cursor is not one this endpoint gave");
+    const auto ms = cursor_number<std::int64_t>(*pg, 0);
+    if (!ms) return bad_cursor();
+    after_ms = *ms;
   }
   // The page in SQL (one more row: whether more follow), not the whole table, and off the
   // domain thread (query_thread.hpp).
@@ -136,11 +135,11 @@ response device_readings(context& c, const std::string& id, const request& r) {
   std::int64_t after_ms = 0;
   int after_metric = 0;
   if (!pg->after.empty()) {
-    const auto& a = pg->after[0];
-    const auto& m = pg->after[1];
-    if (std::from_chars(a.data(), a.data() + a.size(), after_ms).ec != std::errc{} ||
-        std::from_chars(m.data(), m.data() + m.size(), after_metric).ec != std::errc{})
-      return json_error(400, "bad-request", "cursor is not one this endpoint gave");
+    const auto ms = cursor_number<std::int64_t>(*pg, 0);
+    const auto metric = cursor_number<int>(*pg, 1);
+    if (!ms || !metric) return bad_cursor();
+    after_ms = *ms;
+    after_metric = *metric;
     since = std::max(since, time_point(duration(after_ms)));
   }
   // Off the domain thread (query_thread.hpp).

@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "api/reply.hpp"
+
 namespace hearth::api {
 
 namespace {
@@ -73,6 +75,10 @@ void set_next_cursor(boost::json::object& o,
     o["next_cursor"] = make_cursor(*last_key);
   else
     o["next_cursor"] = nullptr;
+}
+
+response bad_cursor() {
+  return json_error(400, "bad-request", "cursor is not one this endpoint gave");
 }
 
 }  // namespace hearth::api

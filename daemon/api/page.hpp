@@ -11,6 +11,7 @@
 /// Pure functions; any thread.
 
 #include <boost/json/object.hpp>
+#include <charconv>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,9 +42,20 @@ std::string make_cursor(const std::vector<std::string>& key);
 void set_next_cursor(boost::json::object& o,
                      const std::optional<std::vector<std::string>>& last_key);
 
-}  // namespace hearth::api
+/// Part `i` of the page's cursor as a whole number (a time, a priority, an offset);
+/// nullopt when it is not one, all of it.
+template <class T>
+std::optional<T> cursor_number(const page& p, std::size_t i) {
+  if (i >= p.after.size()) return std::nullopt;
+  const auto& s = p.after[i];
+  T v{};
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
-namespace hearth::api {
+/// 400 `bad-request`: a cursor whose parts this endpoint cannot read.
+response bad_cursor();
 
 /// One page of an in-memory list that is already in its sort order.
 template <class T>
