@@ -113,4 +113,9 @@ bool forwarded_https(std::string_view peer, std::string_view forwarded_proto,
   return !items.empty() && (items.front() == "https" || items.front() == "HTTPS");
 }
 
+bool is_loopback(std::string_view remote) {
+  return remote.empty() || remote.starts_with("127.") || remote == "::1" ||
+         remote.starts_with("::ffff:127.");
+}
+
 }  // namespace hearth::api

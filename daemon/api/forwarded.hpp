@@ -50,4 +50,9 @@ std::string client_address(std::string_view peer, std::string_view forwarded_for
 bool forwarded_https(std::string_view peer, std::string_view forwarded_proto,
                      const address_set& trusted);
 
+/// Whether a request's peer is this machine (127.0.0.0/8, ::1, or IPv4-mapped 127.x). Empty:
+/// an in-process call (tests), which has no network peer. `/metrics` answers such callers (a
+/// local Prometheus) without a token, on the active node and on a standby alike.
+bool is_loopback(std::string_view remote);
+
 }  // namespace hearth::api

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "api/forwarded.hpp"
 #include "api/messages.hpp"
 #include "api/resources.hpp"
 
@@ -18,12 +19,6 @@ namespace {
 constexpr std::string_view k_console_csp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-bool is_loopback(const std::string& remote) {
-  // Empty: an in-process call (tests), which has no network peer.
-  return remote.empty() || remote.starts_with("127.") || remote == "::1" ||
-         remote.starts_with("::ffff:127.");
-}
 }  // namespace
 
 routes::routes(alerts::book& book, store::store& st, telemetry& tel, app::pipeline& p,

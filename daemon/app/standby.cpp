@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <csignal>
 
+#include "api/forwarded.hpp"
 #include "api/http_server.hpp"
 #include "api/reply.hpp"
 #include "app/watchdog.hpp"
@@ -16,14 +17,6 @@
 namespace hearth::app {
 namespace asio = boost::asio;
 namespace json = boost::json;
-
-namespace {
-
-bool loopback(const std::string& remote) {
-  return remote == "127.0.0.1" || remote == "::1" || remote.starts_with("127.");
-}
-
-}  // namespace
 
 std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, telemetry& tel) {
   asio::io_context io(1);
@@ -48,7 +41,7 @@ std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, teleme
       if (!db_ok) res.status = 503;
       return res;
     }
-    if (r.path == "/metrics" && r.method == "GET" && loopback(r.remote))
+    if (r.path == "/metrics" && r.method == "GET" && api::is_loopback(r.remote))
       return {200, "text/plain; version=0.0.4", tel.render(), {}, {}, {}};
     auto res = api::json_error(
         503, "standby",

@@ -136,3 +136,18 @@ TEST_CASE("X-Forwarded-For is believed only from a trusted proxy, read from the 
   CHECK(!api::forwarded_https("198.51.100.7", "https", trusted));
   CHECK(!api::forwarded_https("127.0.0.1", "http", trusted));
 }
+
+TEST_CASE("this machine's own addresses, IPv4-mapped ones included, are loopback; others not",
+          "[api][forwarded]") {
+  // /metrics answers these without a token, on the active node and on a standby: the
+  // standby once kept its own list, without "::ffff:127.0.0.1".
+  CHECK(api::is_loopback("127.0.0.1"));
+  CHECK(api::is_loopback("127.3.4.5"));
+  CHECK(api::is_loopback("::1"));
+  CHECK(api::is_loopback("::ffff:127.0.0.1"));
+  CHECK(api::is_loopback(""));  // an in-process call
+  CHECK_FALSE(api::is_loopback("10.0.0.1"));
+  CHECK_FALSE(api::is_loopback("::ffff:10.0.0.1"));
+  CHECK_FALSE(api::is_loopback("128.0.0.1"));
+  CHECK_FALSE(api::is_loopback("fe80::1"));
+}
