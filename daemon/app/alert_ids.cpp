@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/alert_ids.hpp"
 
-#include <fmt/format.h>
+#include "base/log.hpp"
 
 namespace hearth::app {
 
@@ -18,7 +18,7 @@ void alert_ids::refill() {
 std::uint64_t alert_ids::next() {
   if (reserve_.empty()) refill();
   if (reserve_.empty()) {
-    fmt::print(stderr, "hearthd: no alert id from the database; using {}\n", last_ + 1);
+    log::warn("app", "no alert id from the database; using {}", last_ + 1);
     return ++last_;
   }
   last_ = reserve_.front();

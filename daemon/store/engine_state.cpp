@@ -18,22 +18,19 @@ void store::save_engine_state(const std::vector<engine::state_row>& rows) {
     for (const auto& r : rows)
       last[r.key] = r.json;
     text_array keys, bodies, gone;
-    bool any_up = false, any_gone = false;
     for (const auto& [k, json] : last) {
       if (json.empty()) {
         gone.add(k);
-        any_gone = true;
       } else {
         keys.add(k);
         bodies.add(json);
-        any_up = true;
       }
     }
-    if (any_gone)
+    if (!gone.empty())
       db_->prepare("DELETE FROM engine_state WHERE key = ANY(?1::text[])")
           .bind(1, gone.done())
           .run();
-    if (any_up)
+    if (!keys.empty())
       db_->prepare(
              "INSERT INTO engine_state (key, body) SELECT * FROM unnest(?1::text[], ?2::text[]) "
              "ON CONFLICT (key) DO UPDATE SET body = excluded.body")

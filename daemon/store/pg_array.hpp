@@ -6,8 +6,11 @@
 ///
 /// Pure; any thread.
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -24,6 +27,7 @@ class text_array {
     }
     out_ += '"';
   }
+  bool empty() const { return out_.size() == 1; }
   std::string done() const { return out_ + "}"; }
 
  private:
@@ -33,12 +37,16 @@ class text_array {
 /// An array literal for a bigint[] or float8[] parameter.
 class number_array {
  public:
-  void add(std::int64_t v) { sep() += std::to_string(v); }
+  void add(std::int64_t v) { fmt::format_to(std::back_inserter(sep()), "{}", v); }
   void add(double v) {
-    sep() += std::isnan(v)   ? std::string("NaN")
-             : std::isinf(v) ? std::string(v > 0 ? "Infinity" : "-Infinity")
-                             : fmt::format("{:.17g}", v);
+    if (std::isnan(v))
+      sep() += "NaN";
+    else if (std::isinf(v))
+      sep() += v > 0 ? "Infinity" : "-Infinity";
+    else
+      fmt::format_to(std::back_inserter(sep()), "{:.17g}", v);
   }
+  bool empty() const { return out_.size() == 1; }
   std::string done() const { return out_ + "}"; }
 
  private:

@@ -36,6 +36,14 @@ const metric_info* metric_at(std::int64_t m) {
              : nullptr;
 }
 
+/// The rows of a (metric, value, ts) query, appended to `out`; a metric this build does not
+/// know is skipped.
+void read_readings(statement& st, std::vector<stored_reading>& out) {
+  while (st.step())
+    if (const auto* m = metric_at(st.int64(0)))
+      out.push_back({m->id, st.real(1), from_ms(st.int64(2))});
+}
+
 }  // namespace
 
 std::vector<unknown_device> store::unknown_devices(std::int64_t after_ms,
@@ -70,11 +78,6 @@ std::vector<stored_reading> store::readings(const std::string& device_id, time_p
   const auto key = key_of(*db_, device_id);
   if (!key) return out;
   const auto device = *key;
-  auto read = [&](statement& st) {
-    while (st.step())
-      if (const auto* m = metric_at(st.int64(0)))
-        out.push_back({m->id, st.real(1), from_ms(st.int64(2))});
-  };
   if (db_->dialect() == dialect::postgresql) {
     // The primary key (device, ts, metric) in each day's partition; partitions outside the
     // range are pruned by the planner.
@@ -83,7 +86,7 @@ std::vector<stored_reading> store::readings(const std::string& device_id, time_p
         "ORDER BY ts, metric LIMIT ?4");
     st.bind(1, device).bind(2, to_ms(since)).bind(3, to_ms(until));
     st.bind(4, static_cast<std::int64_t>(limit));
-    read(st);
+    read_readings(st, out);
     return out;
   }
   // Clamp the hour range to what the table holds (MIN/MAX of the key's first column are one
@@ -103,7 +106,7 @@ std::vector<stored_reading> store::readings(const std::string& device_id, time_p
       "ORDER BY b.x, r.ts, r.metric LIMIT ?6");
   st.bind(1, lo).bind(2, hi).bind(3, device).bind(4, to_ms(since)).bind(5, to_ms(until));
   st.bind(6, static_cast<std::int64_t>(limit));
-  read(st);
+  read_readings(st, out);
   return out;
 }
 
@@ -117,9 +120,7 @@ std::vector<stored_reading> store::all_readings(const std::string& device_id) {
                                 "r.bucket = b.x AND r.device = ?1 ORDER BY b.x, r.ts, r.metric")
           : "SELECT metric, value, ts FROM readings WHERE device = ?1 ORDER BY ts, metric");
   st.bind(1, *key);
-  while (st.step())
-    if (const auto* m = metric_at(st.int64(0)))
-      out.push_back({m->id, st.real(1), from_ms(st.int64(2))});
+  read_readings(st, out);
   return out;
 }
 

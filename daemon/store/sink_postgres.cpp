@@ -188,7 +188,9 @@ class pg_sink final : public sink {
       if (it == keys_.end()) continue;  // not in device_keys: cannot happen after keys_for
       unique[{it->second, to_ms(r->ts), static_cast<int>(r->metric)}] = r->value;
     }
+    number_array device, ts, metric, value;
     for (const auto& [k, v] : unique) {
+      // A day seen for the first time gets its partition before the INSERT below.
       const auto day = day_of(std::get<1>(k));
       if (days_.insert(day).second) {
         fresh_days.push_back(day);
@@ -196,9 +198,6 @@ class pg_sink final : public sink {
             "CREATE TABLE IF NOT EXISTS \"{}\" PARTITION OF readings FOR VALUES FROM ({}) TO ({})",
             partition_name(day), day * k_day_ms, (day + 1) * k_day_ms));
       }
-    }
-    number_array device, ts, metric, value;
-    for (const auto& [k, v] : unique) {
       device.add(std::get<0>(k));
       ts.add(std::get<1>(k));
       metric.add(static_cast<std::int64_t>(std::get<2>(k)));
