@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "store/pg_days.hpp"
 #include "store/postgres.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -50,8 +51,6 @@ constexpr table_copy k_tables[] = {
     {"handovers", "id, from_ms, to_ms, acknowledged_by, acknowledged_at, note", "iiitit"},
 };
 
-constexpr std::int64_t k_day_ms = 86'400'000;
-
 std::int64_t copy_table(connection& from, pg_connection& to, const table_copy& t,
                         std::set<std::int64_t>& days) {
   const std::string kinds = t.kinds;
@@ -73,15 +72,8 @@ std::int64_t copy_table(connection& from, pg_connection& to, const table_copy& t
     if (rows.empty()) return;
     if (readings)
       for (const auto& row : rows) {
-        const auto ts = row[1].i;
-        const auto day = ts >= 0 ? ts / k_day_ms : -((-ts + k_day_ms - 1) / k_day_ms);
-        if (!days.insert(day).second) continue;
-        const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-        to.exec(fmt::format(
-            "CREATE TABLE IF NOT EXISTS \"readings_{:04}{:02}{:02}\" PARTITION OF readings FOR "
-            "VALUES FROM ({}) TO ({})",
-            static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-            static_cast<unsigned>(ymd.day()), day * k_day_ms, (day + 1) * k_day_ms));
+        const auto day = pg_days::day_of(row[1].i);
+        if (days.insert(day).second) pg_days::create_partition(to, day);
       }
     std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ", t.name, t.columns);
     int n = 1;

@@ -6,9 +6,7 @@
 // and retention drops whole partitions instead of deleting rows.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,6 +14,7 @@
 #include <unordered_map>
 
 #include "store/pg_array.hpp"
+#include "store/pg_days.hpp"
 #include "store/postgres.hpp"
 #include "store/schema.hpp"
 #include "store/sink.hpp"
@@ -24,17 +23,9 @@
 namespace hearth::store {
 namespace {
 
-constexpr std::int64_t k_day_ms = 86'400'000;
-
-std::int64_t day_of(std::int64_t ts_ms) {
-  return ts_ms >= 0 ? ts_ms / k_day_ms : -((-ts_ms + k_day_ms - 1) / k_day_ms);
-}
-
-std::string partition_name(std::int64_t day) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-  return fmt::format("readings_{:04}{:02}{:02}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-}
+using pg_days::day_from_name;
+using pg_days::day_of;
+using pg_days::k_day_ms;
 
 std::string hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -142,17 +133,6 @@ class pg_sink final : public sink {
   }
 
  private:
-  static std::optional<std::int64_t> day_from_name(const std::string& name) {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    if (name.size() != 17 || std::sscanf(name.c_str(), "readings_%4d%2u%2u", &y, &m, &d) != 3)
-      return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
-                                          std::chrono::day{d}};
-    if (!ymd.ok()) return std::nullopt;
-    return std::chrono::sys_days{ymd}.time_since_epoch().count();
-  }
-
   /// Device keys for every device of `rows`, made in one statement for the unknown ones.
   void keys_for(const std::vector<const reading*>& rows, std::vector<std::string>& fresh) {
     std::set<std::string_view> missing;
@@ -194,9 +174,7 @@ class pg_sink final : public sink {
       const auto day = day_of(std::get<1>(k));
       if (days_.insert(day).second) {
         fresh_days.push_back(day);
-        db_.exec(fmt::format(
-            "CREATE TABLE IF NOT EXISTS \"{}\" PARTITION OF readings FOR VALUES FROM ({}) TO ({})",
-            partition_name(day), day * k_day_ms, (day + 1) * k_day_ms));
+        pg_days::create_partition(db_, day);
       }
       device.add(std::get<0>(k));
       ts.add(std::get<1>(k));
