@@ -125,7 +125,7 @@ int cmd_import(const std::string& config_file, const std::vector<std::string>& f
   }
   try {
     store::store st(cfg->database);
-    registry::registry current(st.load_registry());
+    const auto current = st.load_registry();
     registry::tables parsed;
     if (!app::check_registry_import(files, current, defs.types.get(), parsed, d)) {
       print(d);
@@ -308,14 +308,14 @@ std::optional<std::string> read_password(const std::string& file, std::string& p
 /// True when some resident names `user` as their social worker: in the database's registry,
 /// or in the config's registry folder (imported when hearthd next starts or reloads).
 bool names_social_worker(const app::config& cfg, store::store& st, const std::string& user) {
-  auto names = [&](const registry::tables& t) {
-    return std::any_of(t.residents.begin(), t.residents.end(),
-                       [&](const registry::resident_row& r) { return r.social_worker == user; });
+  auto names = [&](const auto& residents) {
+    return std::any_of(residents.begin(), residents.end(),
+                       [&](const auto& r) { return r.social_worker == user; });
   };
-  if (names(st.load_registry())) return true;
+  if (names(st.load_registry().all().residents)) return true;
   if (cfg.registry_dir.empty()) return false;
   diagnostics ignored;  // `hearthd check` reports a broken registry; here it only counts
-  return names(registry::parse_csv_files(app::registry_files(cfg.registry_dir), ignored));
+  return names(registry::parse_csv_files(app::registry_files(cfg.registry_dir), ignored).residents);
 }
 
 /// `hearthd users add NAME --role R`: prints the API token once.

@@ -43,7 +43,7 @@ void print(const diagnostics& d) {
 bool import_registry_dir(const config& c, store::store& st, const catalog::catalog& types,
                          diagnostics& out) {
   if (c.registry_dir.empty()) return true;
-  registry::registry current(st.load_registry());
+  const auto current = st.load_registry();
   registry::tables parsed;
   if (!check_registry_import(registry_files(c.registry_dir), current, &types, parsed, out))
     return false;

@@ -84,7 +84,7 @@ std::optional<replay_setup> setup(const std::string& config_file, const std::str
                                     s.defs.types.get(), parsed, diags))
         s.reg = std::move(*merged);
     } else if (cfg->database != ":memory:" && std::filesystem::exists(cfg->database)) {
-      s.reg = registry::registry(store::store(cfg->database).load_registry());
+      s.reg = store::store(cfg->database).load_registry();
     }
   }
   if (!diags.empty()) {

@@ -115,6 +115,8 @@ class registry {
   registry() = default;
   explicit registry(const tables& t);
 
+  class loader;
+
   /// Look-ups: nullptr when absent. When an id occurs twice, the later entry wins.
   const household* find_household(std::string_view id) const;
   const resident* find_resident(std::string_view id) const;
@@ -145,6 +147,33 @@ class registry {
   /// The folded hash of each `external_` entry's id, in the same order (8 B a device): a
   /// look-up, once per message, then hashes only its own key.
   std::vector<std::uint64_t> external_hashes_;
+};
+
+/// Builds a snapshot from entries handed in one at a time, as the store reads its rows, so
+/// that a million devices are never held twice (as rows and as a snapshot). Each entry's
+/// text is copied: the views passed in need only live for the call. Add households and
+/// buildings before the residents and devices that refer to them, so that those share
+/// their ids' text; entries sorted by id index fastest.
+class registry::loader {
+ public:
+  loader();
+  ~loader();
+  loader(const loader&) = delete;
+  loader& operator=(const loader&) = delete;
+
+  /// How many entries of each kind are coming (a guess is fine): saves growing the tables.
+  void reserve(std::size_t households, std::size_t residents, std::size_t devices,
+               std::size_t buildings);
+  void add(const household& h);
+  void add(const resident& r);
+  void add(const device& d);
+  void add(const building& b);
+  /// The snapshot, indexed. The loader is spent afterwards.
+  registry finish();
+
+ private:
+  std::unique_ptr<builder> builder_;
+  registry r_;
 };
 
 }  // namespace hearth::registry

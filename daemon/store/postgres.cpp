@@ -156,6 +156,9 @@ class pg_statement final : public statement_impl {
     if (PQftype(res_, col) == k_bytea_oid) return unhex_bytea(p, len);
     return std::string(p, static_cast<std::size_t>(len));
   }
+  std::string_view text_view(int col) const override {
+    return {PQgetvalue(res_, row_, col), static_cast<std::size_t>(PQgetlength(res_, row_, col))};
+  }
   bool is_null(int col) const override { return PQgetisnull(res_, row_, col) != 0; }
   int columns() const override { return res_ ? PQnfields(res_) : 0; }
 

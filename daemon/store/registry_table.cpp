@@ -49,28 +49,40 @@ void store::save_registry(const registry::tables& t) {
   tx.commit();
 }
 
-registry::tables store::load_registry() {
-  registry::tables t;
+registry::registry store::load_registry() {
+  // Each row goes straight into the snapshot: its text is copied once, from the statement's
+  // own buffer into the snapshot's storage. Households and buildings first (see loader).
+  registry::registry::loader into;
+  auto n = db_->prepare(
+      "SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM residents), "
+      "(SELECT COUNT(*) FROM devices), (SELECT COUNT(*) FROM buildings)");
+  if (n.step()) {
+    auto at = [&](int i) { return static_cast<std::size_t>(n.int64(i)); };
+    into.reserve(at(0), at(1), at(2), at(3));
+  }
   auto hh = db_->prepare(
       "SELECT household_id, building, unit, address FROM households ORDER BY household_id");
   while (hh.step())
-    t.households.push_back({hh.text(0), hh.text(1), hh.text(2), hh.text(3)});
+    into.add(
+        registry::household{hh.text_view(0), hh.text_view(1), hh.text_view(2), hh.text_view(3)});
+  auto bd = db_->prepare(
+      "SELECT building, height_m, tilt_limit_permille FROM buildings ORDER BY building");
+  while (bd.step())
+    into.add(registry::building{bd.text_view(0), bd.real(1), bd.real(2)});
   auto rs = db_->prepare(
       "SELECT resident_id, household_id, name, birth_year, lives_alone, phone, emergency_contact, "
       "emergency_phone, social_worker FROM residents ORDER BY resident_id");
   while (rs.step())
-    t.residents.push_back({rs.text(0), rs.text(1), rs.text(2), static_cast<int>(rs.int64(3)),
-                           rs.int64(4) != 0, rs.text(5), rs.text(6), rs.text(7), rs.text(8)});
+    into.add(registry::resident{rs.text_view(0), rs.text_view(1), rs.text_view(2),
+                                static_cast<int>(rs.int64(3)), rs.int64(4) != 0, rs.text_view(5),
+                                rs.text_view(6), rs.text_view(7), rs.text_view(8)});
   auto dv = db_->prepare(
       "SELECT device_id, external_id, type, household_id, building, location FROM devices ORDER BY "
       "device_id");
   while (dv.step())
-    t.devices.push_back({dv.text(0), dv.text(1), dv.text(2), dv.text(3), dv.text(4), dv.text(5)});
-  auto bd = db_->prepare(
-      "SELECT building, height_m, tilt_limit_permille FROM buildings ORDER BY building");
-  while (bd.step())
-    t.buildings.push_back({bd.text(0), bd.real(1), bd.real(2)});
-  return t;
+    into.add(registry::device{dv.text_view(0), dv.text_view(1), dv.text_view(2), dv.text_view(3),
+                              dv.text_view(4), dv.text_view(5)});
+  return into.finish();
 }
 
 }  // namespace hearth::store

@@ -82,6 +82,7 @@ class statement_impl {
   virtual std::int64_t int64(int col) const = 0;
   virtual double real(int col) const = 0;
   virtual std::string text(int col) const = 0;
+  virtual std::string_view text_view(int col) const = 0;
   virtual bool is_null(int col) const = 0;
   virtual int columns() const = 0;
 };
@@ -133,6 +134,9 @@ class statement {
   std::int64_t int64(int col) const { return p_->int64(col); }
   double real(int col) const { return p_->real(col); }
   std::string text(int col) const { return p_->text(col); }
+  /// A text column without copying it: valid until the next step() or reset(). Not for
+  /// blobs (PostgreSQL sends those hex-encoded; `text()` decodes them).
+  std::string_view text_view(int col) const { return p_->text_view(col); }
   bool is_null(int col) const { return p_->is_null(col); }
   int columns() const { return p_->columns(); }
 

@@ -48,6 +48,11 @@ class sqlite_statement final : public statement_impl {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
              : std::string();
   }
+  std::string_view text_view(int col) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string_view();
+  }
   bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
   int columns() const override { return sqlite3_column_count(s_); }
 

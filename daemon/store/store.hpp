@@ -83,7 +83,8 @@ class store {
 
   // --- registry (registry_table.cpp): upserted in one transaction, loaded whole.
   void save_registry(const registry::tables& t);
-  registry::tables load_registry();
+  /// The registry as one indexed snapshot.
+  registry::registry load_registry();
 
   // --- alerts (alerts_table.cpp): written before the transition is published.
   void save_alert(const alerts::alert& a);

@@ -176,12 +176,12 @@ TEST_CASE("import with one bad row imports nothing, names file:line:column and e
   CHECK(r.output.find("nothing was imported") != std::string::npos);
   {
     hearth::store::store st((dir.path / "hearth.db").string());
-    CHECK(st.load_registry().households.empty());
-    CHECK(st.load_registry().buildings.empty());
+    CHECK(st.load_registry().all().households.empty());
+    CHECK(st.load_registry().all().buildings.empty());
   }
   auto ok = hearthd(fmt::format("import --config {}/hearth.yaml {}", dir.path.string(), good));
   INFO(ok.output);
   CHECK(ok.status == 0);
   hearth::store::store st((dir.path / "hearth.db").string());
-  CHECK(st.load_registry().households.size() == 2);
+  CHECK(st.load_registry().all().households.size() == 2);
 }

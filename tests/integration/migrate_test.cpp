@@ -92,7 +92,8 @@ TEST_CASE(
   CHECK(test::pg_query_ints(uri,
                             "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = "
                             "'readings'::regclass") == std::vector<std::int64_t>{3});
-  const auto reg = pg.load_registry();
+  const auto snapshot = pg.load_registry();
+  const auto& reg = snapshot.all();
   REQUIRE(reg.residents.size() == 1);
   CHECK(reg.residents[0].name == "王秀英");
   const auto claimed = pg.load_alert("41");

@@ -150,7 +150,7 @@ TEST_CASE("erasure removes the resident's personal data and the audit chain stil
   REQUIRE(a);
   CHECK(a->subject.resident_ids == std::vector<std::string>{done->pseudonym});
   CHECK(c.st.readings("sos-3-502", k_t0, k_t0 + 48h).empty());
-  CHECK(c.st.load_registry().residents.size() == 1);  // R-1002 stays
+  CHECK(c.st.load_registry().all().residents.size() == 1);  // R-1002 stays
 
   const auto verdict = c.st.verify_audit();
   CHECK(verdict.ok());

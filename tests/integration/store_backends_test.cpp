@@ -70,7 +70,8 @@ TEST_CASE("the registry is upserted and loaded whole", "[store][backends][pg]") 
   t.residents[0].phone = "+86-999";
   t.devices.push_back({"tilt-1", "a1", "lora.tilt-sensor", "", "B1", "roof"});
   st.save_registry(t);
-  const auto back = st.load_registry();
+  const auto reg = st.load_registry();
+  const auto& back = reg.all();
   REQUIRE(back.residents.size() == 1);
   CHECK(back.residents[0].name == "王秀英");
   CHECK(back.residents[0].phone == "+86-999");
@@ -79,6 +80,12 @@ TEST_CASE("the registry is upserted and loaded whole", "[store][backends][pg]") 
   CHECK(back.devices[0].location == "卧室");
   REQUIRE(back.buildings.size() == 1);
   CHECK(back.buildings[0].height_m == 18.5);
+  // The snapshot read from the store is indexed, and owns the text the rows came in.
+  REQUIRE(reg.find_device_by_external_id("0X01"));
+  CHECK(reg.find_device_by_external_id("0X01")->id == "sos-1");
+  CHECK(reg.devices_of("H-1").size() == 1);
+  CHECK(reg.residents_of("H-1").at(0)->emergency_contact == "女儿");
+  CHECK(reg.find_building("B1")->tilt_limit_permille == 4);
 }
 
 TEST_CASE("alerts are saved, updated, loaded by state and found by whom they are about",
@@ -162,11 +169,8 @@ TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store
   // One slice (PostgreSQL sends it as arrays, one statement): a key twice (the last wins),
   // deleted then written again, and bodies with quotes, backslashes and Chinese.
   const std::string odd = R"({"note":"王 \"a\\b\" {x,y}"})";
-  st.save_engine_state({{"d|y", "{\"n\":1}"},
-                        {"d|y", odd},
-                        {"d|x", ""},
-                        {"d|x", "{\"seen\":1}"},
-                        {"a|R-2", ""}});
+  st.save_engine_state(
+      {{"d|y", "{\"n\":1}"}, {"d|y", odd}, {"d|x", ""}, {"d|x", "{\"seen\":1}"}, {"a|R-2", ""}});
   CHECK(st.load_engine_state() ==
         std::vector<engine::state_row>{{"d|x", "{\"seen\":1}"}, {"d|y", odd}});
 }

@@ -129,16 +129,15 @@ TEST_CASE("a bad row anywhere means nothing of the import is kept: all or nothin
   store::store st(db);
   diagnostics d;
   registry::tables parsed;
-  auto r = app::check_registry_import(app::registry_files(dir.string()),
-                                      registry::registry(st.load_registry()),
+  auto r = app::check_registry_import(app::registry_files(dir.string()), st.load_registry(),
                                       test::shipped_types().get(), parsed, d);
   CHECK_FALSE(r);
   REQUIRE(d.size() == 1);
   CHECK(d[0].text() ==
         (dir / "devices.csv").string() + ":3:3: type 'z2m.sos-buton' is not a known device type");
   // The callers (import, start, SIGHUP) save only a checked import: the store is untouched.
-  CHECK(st.load_registry().households.empty());
-  CHECK(st.load_registry().devices.empty());
+  CHECK(st.load_registry().all().households.empty());
+  CHECK(st.load_registry().all().devices.empty());
   fs::remove_all(dir);
 }
 
@@ -177,6 +176,59 @@ TEST_CASE("registry look-ups: by id, by external id in any case, and residents i
   CHECK(copy.all().households[0].id == "H-2");
   CHECK(copy.all().devices[1].location == "utility");
   CHECK(copy.find_device_by_external_id("0x00158d0008a1b2c3")->household_id == "H-1");
+}
+
+TEST_CASE("a snapshot loaded entry by entry equals one built from rows, and owns its text",
+          "[registry]") {
+  registry::tables t;
+  t.households = {{"H-1", "B1", "101", "一号"}, {"H-2", "B1", "102", "two"}};
+  t.buildings = {{"B1", 18, 4}};
+  t.residents = {{"R-1", "H-1", "王秀英", 1941, true, "+86-000", "女儿", "+86-001", "sw-lu"},
+                 {"R-2", "H-2", "Li", 1950, false, "", "", "", "sw-lu"}};
+  t.devices = {{"meter-1", "A84041000181C2D1", "lora.water-meter", "H-2", "B1", "utility"},
+               {"sos-1", "0x00158d0008a1b2c3", "z2m.sos-button", "H-1", "B1", "卧室"}};
+  const registry::registry rows(t);
+  registry::registry::loader into;
+  // Each entry's text lives in a buffer that is overwritten before the next one, as a
+  // statement's row is by its next step(): the snapshot must have copied it.
+  std::vector<std::string> buf;
+  auto v = [&](const std::string& s) -> std::string_view { return buf.emplace_back(s); };
+  auto scrub = [&] {
+    for (auto& s : buf)
+      std::fill(s.begin(), s.end(), '#');
+    buf.clear();
+  };
+  buf.reserve(16);
+  for (const auto& h : t.households) {
+    into.add(registry::household{v(h.id), v(h.building), v(h.unit), v(h.address)});
+    scrub();
+  }
+  for (const auto& b : t.buildings) {
+    into.add(registry::building{v(b.id), b.height_m, b.tilt_limit_permille});
+    scrub();
+  }
+  for (const auto& r : t.residents) {
+    into.add(registry::resident{v(r.id), v(r.household_id), v(r.name), r.birth_year, r.lives_alone,
+                                v(r.phone), v(r.emergency_contact), v(r.emergency_phone),
+                                v(r.social_worker)});
+    scrub();
+  }
+  for (const auto& d : t.devices) {
+    into.add(registry::device{v(d.id), v(d.external_id), v(d.type), v(d.household_id),
+                              v(d.building), v(d.location)});
+    scrub();
+  }
+  const auto loaded = into.finish();
+  CHECK(loaded.all().households == rows.all().households);
+  CHECK(loaded.all().buildings == rows.all().buildings);
+  CHECK(loaded.all().residents == rows.all().residents);
+  CHECK(loaded.all().devices == rows.all().devices);
+  // and it is indexed
+  CHECK(loaded.find_device_by_external_id("a84041000181c2d1")->id == "meter-1");
+  CHECK(loaded.find_resident("R-1")->name == "王秀英");
+  REQUIRE(loaded.devices_of("H-1").size() == 1);
+  CHECK(loaded.devices_of("H-1")[0]->location == "卧室");
+  CHECK(loaded.residents_of("H-2").at(0)->id == "R-2");
 }
 
 TEST_CASE("a merge upserts in place, appends new ids, and the later of a repeated id wins",
