@@ -151,10 +151,9 @@ class pg_statement final : public statement_impl {
   }
   double real(int col) const override { return std::strtod(PQgetvalue(res_, row_, col), nullptr); }
   std::string text(int col) const override {
-    const char* p = PQgetvalue(res_, row_, col);
-    const int len = PQgetlength(res_, row_, col);
-    if (PQftype(res_, col) == k_bytea_oid) return unhex_bytea(p, len);
-    return std::string(p, static_cast<std::size_t>(len));
+    const auto v = text_view(col);
+    if (PQftype(res_, col) == k_bytea_oid) return unhex_bytea(v.data(), static_cast<int>(v.size()));
+    return std::string(v);
   }
   std::string_view text_view(int col) const override {
     return {PQgetvalue(res_, row_, col), static_cast<std::size_t>(PQgetlength(res_, row_, col))};

@@ -43,11 +43,7 @@ class sqlite_statement final : public statement_impl {
 
   std::int64_t int64(int col) const override { return sqlite3_column_int64(s_, col); }
   double real(int col) const override { return sqlite3_column_double(s_, col); }
-  std::string text(int col) const override {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
-             : std::string();
-  }
+  std::string text(int col) const override { return std::string(text_view(col)); }
   std::string_view text_view(int col) const override {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
     return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
