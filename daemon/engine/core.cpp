@@ -151,12 +151,13 @@ std::string_view core::id_of(handle h) const {
 
 void core::ensure(handle h) {
   if (h < devices_.size()) return;
-  // The whole registry at once, on the first report: grown handle by handle, the vector
-  // doubled its way up to as much as twice what it holds (146 MB for 1 M devices' 103).
-  // Handles past the registry (devices with state that it no longer lists) are few.
-  const std::size_t all = registry_->all().devices.size() + extra_ids_.size();
-  if (h < all && devices_.capacity() < all) devices_.reserve(all);
-  devices_.resize(h < all ? all : h + 1);
+  // The whole registry at once, on the first report (as set_registry sizes it): grown handle
+  // by handle, the vector doubled its way up to twice what it holds (146 MB for 1 M
+  // devices' 103). A handle past the registry (a device it does not list) adds a little
+  // room, not another registry's worth.
+  const std::size_t want = std::max<std::size_t>(h + 1, registry_->all().devices.size());
+  if (want > devices_.capacity()) devices_.reserve(devices_.empty() ? want : want + want / 64);
+  devices_.resize(want);
 }
 
 device_state& core::device(handle h) {
