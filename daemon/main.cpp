@@ -308,14 +308,12 @@ std::optional<std::string> read_password(const std::string& file, std::string& p
 /// True when some resident names `user` as their social worker: in the database's registry,
 /// or in the config's registry folder (imported when hearthd next starts or reloads).
 bool names_social_worker(const app::config& cfg, store::store& st, const std::string& user) {
-  auto names = [&](const auto& residents) {
-    return std::any_of(residents.begin(), residents.end(),
-                       [&](const auto& r) { return r.social_worker == user; });
-  };
-  if (names(st.load_registry().all().residents)) return true;
+  if (st.names_social_worker(user)) return true;
   if (cfg.registry_dir.empty()) return false;
   diagnostics ignored;  // `hearthd check` reports a broken registry; here it only counts
-  return names(registry::parse_csv_files(app::registry_files(cfg.registry_dir), ignored).residents);
+  const auto folder = registry::parse_csv_files(app::registry_files(cfg.registry_dir), ignored);
+  return std::any_of(folder.residents.begin(), folder.residents.end(),
+                     [&](const registry::resident_row& r) { return r.social_worker == user; });
 }
 
 /// `hearthd users add NAME --role R`: prints the API token once.

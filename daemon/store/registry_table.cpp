@@ -85,4 +85,9 @@ registry::registry store::load_registry() {
   return into.finish();
 }
 
+bool store::names_social_worker(std::string_view user) {
+  auto q = db_->prepare("SELECT 1 FROM residents WHERE social_worker = ?1 LIMIT 1");
+  return q.bind(1, user).step();
+}
+
 }  // namespace hearth::store

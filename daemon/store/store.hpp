@@ -85,6 +85,8 @@ class store {
   void save_registry(const registry::tables& t);
   /// The registry as one indexed snapshot.
   registry::registry load_registry();
+  /// True when some resident names `user` as their social worker.
+  bool names_social_worker(std::string_view user);
 
   // --- alerts (alerts_table.cpp): written before the transition is published.
   void save_alert(const alerts::alert& a);

@@ -84,3 +84,27 @@ TEST_CASE("users add warns about a social worker whom no resident names, and not
   CHECK(op.status == 0);
   CHECK(op.output.find("warning") == std::string::npos);
 }
+
+TEST_CASE("users add finds a social worker in the imported registry, with no registry folder",
+          "[cli][auth]") {
+  temp_dir dir;
+  const auto cfg = config_in(dir, (dir / "hearth.db").string());
+  std::vector<std::string> import{HEARTHD_BINARY, "import", "--config", cfg};
+  for (const char* f : {"households.csv", "residents.csv", "devices.csv", "buildings.csv"})
+    import.push_back(std::string(HEARTH_TEST_DATA "/registry/") + f);
+  const auto imported = run_command(import, dir);
+  INFO(imported.output);
+  REQUIRE(imported.status == 0);
+  const auto known = run_command(
+      {HEARTHD_BINARY, "users", "add", "sw-song", "--role", "social_worker", "--config", cfg}, dir);
+  INFO(known.output);
+  CHECK(known.status == 0);
+  CHECK(known.output.find("warning") == std::string::npos);
+  const auto stranger = run_command(
+      {HEARTHD_BINARY, "users", "add", "sw-nobody", "--role", "social_worker", "--config", cfg},
+      dir);
+  INFO(stranger.output);
+  CHECK(stranger.status == 0);
+  CHECK(stranger.output.find("warning: no resident in the registry has social_worker "
+                             "'sw-nobody'") != std::string::npos);
+}
