@@ -11,8 +11,8 @@
 #include <optional>
 #include <set>
 #include <tuple>
-#include <unordered_map>
 
+#include "store/key_cache.hpp"
 #include "store/pg_array.hpp"
 #include "store/pg_days.hpp"
 #include "store/postgres.hpp"
@@ -137,7 +137,7 @@ class pg_sink final : public sink {
   void keys_for(const std::vector<const reading*>& rows, std::vector<std::string>& fresh) {
     std::set<std::string_view> missing;
     for (const auto* r : rows)
-      if (!keys_.count(r->device_id)) missing.insert(r->device_id);
+      if (!keys_.find(r->device_id)) missing.insert(r->device_id);
     if (missing.empty()) return;
     text_array ids;
     for (auto id : missing)
@@ -152,7 +152,7 @@ class pg_sink final : public sink {
     sel.bind(1, list);
     while (sel.step()) {
       auto id = sel.text(1);
-      keys_[id] = sel.int64(0);
+      keys_.put(id, sel.int64(0));
       fresh.push_back(std::move(id));
     }
   }
@@ -164,9 +164,9 @@ class pg_sink final : public sink {
     // an upsert may not touch the same row twice in one statement.
     std::map<std::tuple<std::int64_t, std::int64_t, int>, double> unique;
     for (const auto* r : rows) {
-      auto it = keys_.find(r->device_id);
-      if (it == keys_.end()) continue;  // not in device_keys: cannot happen after keys_for
-      unique[{it->second, to_ms(r->ts), static_cast<int>(r->metric)}] = r->value;
+      const auto key = keys_.find(r->device_id);
+      if (!key) continue;  // not in device_keys: cannot happen after keys_for
+      unique[{*key, to_ms(r->ts), static_cast<int>(r->metric)}] = r->value;
     }
     number_array device, ts, metric, value;
     for (const auto& [k, v] : unique) {
@@ -273,7 +273,7 @@ class pg_sink final : public sink {
 
   pg_connection db_;
   std::int64_t max_unknown_;
-  std::unordered_map<std::string, std::int64_t> keys_;
+  key_cache keys_;
   std::set<std::int64_t> days_;  ///< partitions known to exist
 };
 

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <optional>
-#include <unordered_map>
 
+#include "store/key_cache.hpp"
 #include "store/schema.hpp"
 #include "store/sink.hpp"
 #include "store/sqlite.hpp"
@@ -168,14 +168,14 @@ class sqlite_sink final : public sink {
   }
 
   std::int64_t device_key(const std::string& device_id) {
-    if (auto it = keys_.find(device_id); it != keys_.end()) return it->second;
+    if (const auto k = keys_.find(device_id)) return *k;
     auto ins = db_.prepare("INSERT OR IGNORE INTO device_keys(device_id) VALUES (?1)");
     ins.bind(1, device_id).run();
     auto sel = db_.prepare("SELECT key FROM device_keys WHERE device_id = ?1");
     sel.bind(1, device_id);
     sel.step();
     const auto k = sel.int64(0);
-    keys_[device_id] = k;
+    keys_.put(device_id, k);
     fresh_keys_.push_back(device_id);
     return k;
   }
@@ -188,7 +188,7 @@ class sqlite_sink final : public sink {
       trim_unknown_;
   std::int64_t max_unknown_;
   std::int64_t unknown_rows_ = 0;  ///< rows in unknown_devices (counted once, then kept)
-  std::unordered_map<std::string, std::int64_t> keys_;
+  key_cache keys_;
   std::vector<std::string> fresh_keys_;  ///< keys made in the current transaction
 };
 
