@@ -18,14 +18,15 @@
 /// for it in the broker), so the matcher remembers up to `max_entries` copies, the oldest
 /// going first; a copy pushed out before it was matched is counted (`evicted`), and its
 /// late twin is then delivered to the pipeline, whose redelivery check still applies.
-/// Memory: a ring of 32-byte records in arrival order (a 128-bit digest of topic and
-/// payload, a time, counts), and an open-addressing index of the unmatched ones (8 bytes a
-/// slot, at most 3/4 full): about 45 bytes an unmatched copy, 32 a matched one still in the
-/// window, and both shrink again after a flood.
+/// Memory: a queue of 24-byte records in arrival order (a 128-bit digest of topic and
+/// payload, and a time), and an open-addressing index of the unmatched ones (16 bytes a
+/// slot with their counts, at most 3/4 full): 24 bytes a copy still in the window, and
+/// about 30 more while it is unmatched; the index shrinks again after a flood.
 /// Thread-safe (Paho may call back on more than one thread). Pure: no I/O, unit-tested.
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -58,33 +59,33 @@ class copy_matcher {
   };
   static key key_of(std::string_view topic, std::string_view payload);
   /// A copy let through. The index points at the newest record of each unmatched key; an
-  /// older one (its key refreshed, matched or pushed out since) only waits to leave the ring.
+  /// older one (its key refreshed, matched or pushed out since) only waits to leave.
   struct record {
     key k;
-    steady::time_point at{};          ///< when it arrived
+    steady::time_point at{};  ///< when it arrived
+  };
+  struct slot {
+    std::uint64_t seq = 0;            ///< the key's newest record's sequence + 1; 0: empty
     std::uint32_t ahead[2] = {0, 0};  ///< copies delivered by each session, not yet matched
   };
   void expire(steady::time_point now);
-  record& at_seq(std::uint64_t seq) { return ring_[seq & (ring_.size() - 1)]; }
-  /// Appends to the ring; returns the record's sequence number.
-  std::uint64_t push(const record& r);
+  const record& at_seq(std::uint64_t seq) const { return records_[seq - head_]; }
   std::size_t home(const key& k) const {
     return static_cast<std::size_t>((k.a * 0x9e3779b97f4a7c15ull) >> index_shift_);
   }
   /// The index slot that holds `k`, or the empty slot where it would go.
-  std::size_t find(const key& k);
+  std::size_t find(const key& k) const;
   /// Empties an index slot, moving later entries back so that each stays reachable.
-  void unlink(std::size_t slot);
-  void resize_ring(std::size_t n);
+  void unlink(std::size_t at);
   void resize_index(std::size_t n);
 
   steady::duration window_;
   std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::vector<record> ring_;  ///< a power of two long; records [head_, tail_) by sequence
-  std::uint64_t head_ = 0, tail_ = 0;
-  std::vector<std::uint64_t> index_;  ///< sequence + 1 of each unmatched key's record; 0: empty
-  int index_shift_ = 64;              ///< 64 - log2(index_.size())
+  std::deque<record> records_;  ///< oldest first: sequence numbers [head_, head_ + size)
+  std::uint64_t head_ = 0;
+  std::vector<slot> index_;  ///< a power of two long
+  int index_shift_ = 64;     ///< 64 - log2(index_.size())
   std::size_t unmatched_ = 0;
   std::uint64_t evicted_ = 0;
 };
