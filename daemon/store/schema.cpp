@@ -100,6 +100,37 @@ CREATE TABLE ha_lease (name TEXT PRIMARY KEY, epoch INTEGER NOT NULL UNIQUE, hol
     R"sql(
 CREATE INDEX unknown_devices_by_last_seen ON unknown_devices(last_seen);
 )sql",
+    // 10: start-up at a million devices (issue 12): the registry's tables become WITHOUT
+    // ROWID, so that reading them in id order (as hearthd does at every start) walks one
+    // B-tree instead of the primary-key index and then each row by its rowid. A row without
+    // an id could never be looked up and is not carried over (hearthd never writes one).
+    R"sql(
+CREATE TABLE households_v10 (household_id TEXT NOT NULL PRIMARY KEY, building TEXT NOT NULL,
+  unit TEXT, address TEXT) WITHOUT ROWID;
+INSERT INTO households_v10 SELECT household_id, building, unit, address FROM households
+  WHERE household_id IS NOT NULL;
+DROP TABLE households;
+ALTER TABLE households_v10 RENAME TO households;
+CREATE TABLE residents_v10 (resident_id TEXT NOT NULL PRIMARY KEY, household_id TEXT NOT NULL,
+  name TEXT NOT NULL, birth_year INTEGER NOT NULL, lives_alone INTEGER NOT NULL, phone TEXT,
+  emergency_contact TEXT, emergency_phone TEXT, social_worker TEXT) WITHOUT ROWID;
+INSERT INTO residents_v10 SELECT resident_id, household_id, name, birth_year, lives_alone, phone,
+  emergency_contact, emergency_phone, social_worker FROM residents WHERE resident_id IS NOT NULL;
+DROP TABLE residents;
+ALTER TABLE residents_v10 RENAME TO residents;
+CREATE TABLE devices_v10 (device_id TEXT NOT NULL PRIMARY KEY, external_id TEXT NOT NULL,
+  type TEXT NOT NULL, household_id TEXT, building TEXT, location TEXT) WITHOUT ROWID;
+INSERT INTO devices_v10 SELECT device_id, external_id, type, household_id, building, location
+  FROM devices WHERE device_id IS NOT NULL;
+DROP TABLE devices;
+ALTER TABLE devices_v10 RENAME TO devices;
+CREATE TABLE buildings_v10 (building TEXT NOT NULL PRIMARY KEY, height_m REAL,
+  tilt_limit_permille REAL) WITHOUT ROWID;
+INSERT INTO buildings_v10 SELECT building, height_m, tilt_limit_permille FROM buildings
+  WHERE building IS NOT NULL;
+DROP TABLE buildings;
+ALTER TABLE buildings_v10 RENAME TO buildings;
+)sql",
 };
 
 /// PostgreSQL: the same versions. Times are BIGINT milliseconds; ids come from identities and
@@ -189,7 +220,8 @@ SELECT setval('alert_ids', GREATEST((SELECT MAX(id) FROM alerts), 1), (SELECT MA
     // 9
     R"sql(
 CREATE INDEX unknown_devices_by_last_seen ON unknown_devices(last_seen);
-)sql",
+)sql",    // 10: SQLite's registry tables became WITHOUT ROWID; PostgreSQL has no rowid.
+    "SELECT 1",
 };
 static_assert(std::size(k_pg_migrations) == std::size(k_sqlite_migrations),
               "a schema version means the same tables on both backends");
