@@ -15,13 +15,10 @@
 /// identical message wait for the slower session's copy. It never loses one.
 ///
 /// The main session may lag far behind the priority one (a flood of meter frames queued
-/// for it in the broker), so the matcher remembers up to `max_entries` copies, the oldest
-/// going first; a copy pushed out before it was matched is counted (`evicted`), and its
-/// late twin is then delivered to the pipeline, whose redelivery check still applies.
-/// Memory: a queue of 24-byte records in arrival order (a 128-bit digest of topic and
-/// payload, and a time), and an open-addressing index of the unmatched ones (16 bytes a
-/// slot with their counts, at most 3/4 full): 24 bytes a copy still in the window, and
-/// about 30 more while it is unmatched; the index shrinks again after a flood.
+/// for it in the broker), so the matcher remembers up to `max_entries` copies (about 60
+/// bytes each: a 128-bit digest of topic and payload, counts and a time), the oldest going
+/// first; a copy pushed out before it was matched is counted (`evicted`), and its late
+/// twin is then delivered to the pipeline, whose redelivery check still applies.
 /// Thread-safe (Paho may call back on more than one thread). Pure: no I/O, unit-tested.
 
 #include <chrono>
@@ -30,7 +27,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <vector>
+#include <unordered_map>
 
 namespace hearth::ingest {
 
@@ -57,36 +54,21 @@ class copy_matcher {
     std::uint64_t a = 0, b = 0;
     bool operator==(const key&) const = default;
   };
-  static key key_of(std::string_view topic, std::string_view payload);
-  /// A copy let through. The index points at the newest record of each unmatched key; an
-  /// older one (its key refreshed, matched or pushed out since) only waits to leave.
-  struct record {
-    key k;
-    steady::time_point at{};  ///< when it arrived
+  struct key_hash {
+    std::size_t operator()(const key& k) const { return k.a; }
   };
-  struct slot {
-    std::uint64_t seq = 0;            ///< the key's newest record's sequence + 1; 0: empty
+  static key key_of(std::string_view topic, std::string_view payload);
+  struct entry {
     std::uint32_t ahead[2] = {0, 0};  ///< copies delivered by each session, not yet matched
+    steady::time_point at{};          ///< when the last of them arrived
   };
   void expire(steady::time_point now);
-  const record& at_seq(std::uint64_t seq) const { return records_[seq - head_]; }
-  std::size_t home(const key& k) const {
-    return static_cast<std::size_t>((k.a * 0x9e3779b97f4a7c15ull) >> index_shift_);
-  }
-  /// The index slot that holds `k`, or the empty slot where it would go.
-  std::size_t find(const key& k) const;
-  /// Empties an index slot, moving later entries back so that each stays reachable.
-  void unlink(std::size_t at);
-  void resize_index(std::size_t n);
 
   steady::duration window_;
   std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::deque<record> records_;  ///< oldest first: sequence numbers [head_, head_ + size)
-  std::uint64_t head_ = 0;
-  std::vector<slot> index_;  ///< a power of two long
-  int index_shift_ = 64;     ///< 64 - log2(index_.size())
-  std::size_t unmatched_ = 0;
+  std::unordered_map<key, entry, key_hash> entries_;
+  std::deque<std::pair<key, steady::time_point>> order_;  ///< oldest first
   std::uint64_t evicted_ = 0;
 };
 
