@@ -52,7 +52,9 @@ for lib in $libs; do
     pkg=$(dpkg -S "$lib" 2>/dev/null | head -n 1 | cut -d: -f1) || true
   if [ -z "$pkg" ]; then
     bad "$(basename "$lib") belongs to no installed package"
-  elif echo "$dep_names" | grep -qx "$pkg"; then
+  # A here-string, not a pipe: under pipefail, grep -q exiting at the first match can end
+  # the echo with SIGPIPE and fail the check although the name is there.
+  elif grep -qx -- "$pkg" <<<"$dep_names"; then
     ok "Depends names $pkg ($(basename "$lib"))"
   else
     bad "Depends does not name $pkg, which ships $(basename "$lib")"
