@@ -220,7 +220,8 @@ SELECT setval('alert_ids', GREATEST((SELECT MAX(id) FROM alerts), 1), (SELECT MA
     // 9
     R"sql(
 CREATE INDEX unknown_devices_by_last_seen ON unknown_devices(last_seen);
-)sql",    // 10: SQLite's registry tables became WITHOUT ROWID; PostgreSQL has no rowid.
+)sql",
+    // 10: SQLite's registry tables became WITHOUT ROWID; PostgreSQL has no rowid.
     "SELECT 1",
 };
 static_assert(std::size(k_pg_migrations) == std::size(k_sqlite_migrations),
