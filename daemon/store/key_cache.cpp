@@ -17,8 +17,12 @@ std::uint32_t hash_of(std::string_view id) {
 // An entry in the text: [length: 1 byte][the id][its key: 8 bytes, unaligned]. It never
 // crosses a block, so an offset names it whole.
 
+char* key_cache::entry_at(std::uint32_t at) const {
+  return blocks_[at / k_block].get() + at % k_block;
+}
+
 std::string_view key_cache::id_at(std::uint32_t at) const {
-  const char* p = blocks_[at / k_block].get() + at % k_block;
+  const char* p = entry_at(at);
   return {p + 1, static_cast<unsigned char>(*p)};
 }
 
@@ -71,8 +75,7 @@ void key_cache::put(std::string_view id, std::int64_t key) {
   const auto hash = hash_of(id);
   auto& s = slots_[probe(id, hash)];
   if (s.at != k_empty) {  // a changed key: rewritten in place
-    char* p = blocks_[s.at / k_block].get() + s.at % k_block;
-    std::memcpy(p + 1 + id.size(), &key, sizeof key);
+    std::memcpy(entry_at(s.at) + 1 + id.size(), &key, sizeof key);
     return;
   }
   s = {append(id, key), hash};

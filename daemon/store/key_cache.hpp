@@ -45,6 +45,8 @@ class key_cache {
 
   /// The slot holding `id`, or the empty slot where it would go.
   std::size_t probe(std::string_view id, std::uint32_t hash) const;
+  /// The entry at offset `at` of the text: [length: 1 byte][the id][its key: 8 bytes].
+  char* entry_at(std::uint32_t at) const;
   std::string_view id_at(std::uint32_t at) const;
   std::int64_t key_at(std::uint32_t at) const;
   std::uint32_t append(std::string_view id, std::int64_t key);
