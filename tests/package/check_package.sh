@@ -52,8 +52,8 @@ for lib in $libs; do
     pkg=$(dpkg -S "$lib" 2>/dev/null | head -n 1 | cut -d: -f1) || true
   if [ -z "$pkg" ]; then
     bad "$(basename "$lib") belongs to no installed package"
-  # A here-string, not a pipe: under pipefail, grep -q exiting at the first match can end
-  # the echo with SIGPIPE and fail the check although the name is there.
+  # A here-string, not a pipe: under pipefail a pipe fails when either side does, and this
+  # check once failed for a name that was there (not reproduced since); grep alone decides.
   elif grep -qx -- "$pkg" <<<"$dep_names"; then
     ok "Depends names $pkg ($(basename "$lib"))"
   else
