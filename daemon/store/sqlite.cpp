@@ -3,7 +3,72 @@
 
 #include <fmt/format.h>
 
+#include <list>
+#include <unordered_map>
+
 namespace hearth::store {
+
+/// Compiled statements kept by their SQL, least recently kept last. One is kept for each
+/// SQL text (a second, from a nested use of the same SQL, is finalized).
+class statement_cache {
+ public:
+  explicit statement_cache(std::size_t capacity) : capacity_(capacity) {}
+  ~statement_cache() { clear(); }
+  statement_cache(const statement_cache&) = delete;
+  statement_cache& operator=(const statement_cache&) = delete;
+
+  /// The statement kept for `sql`, now the caller's; nullptr when none is kept.
+  sqlite3_stmt* take(std::string_view sql) {
+    const auto it = index_.find(sql);
+    if (it == index_.end()) return nullptr;
+    sqlite3_stmt* s = it->second->stmt;
+    const auto at = it->second;
+    index_.erase(it);
+    kept_.erase(at);
+    ++reused_;
+    return s;
+  }
+  /// Keeps `s`, already reset, for `sql`. Noexcept: a statement that cannot be kept is
+  /// finalized.
+  void keep(std::string&& sql, sqlite3_stmt* s) noexcept {
+    try {
+      if (capacity_ == 0 || index_.count(sql) != 0) {
+        sqlite3_finalize(s);
+        return;
+      }
+      kept_.push_front({std::move(sql), s});
+      index_.emplace(kept_.front().sql, kept_.begin());
+    } catch (...) {
+      sqlite3_finalize(s);
+      return;
+    }
+    if (kept_.size() > capacity_) {
+      index_.erase(kept_.back().sql);
+      sqlite3_finalize(kept_.back().stmt);
+      kept_.pop_back();
+    }
+  }
+  void clear() noexcept {
+    index_.clear();
+    for (auto& k : kept_)
+      sqlite3_finalize(k.stmt);
+    kept_.clear();
+  }
+  std::size_t reused() const { return reused_; }
+  std::size_t compiled = 0;
+
+ private:
+  struct entry {
+    std::string sql;
+    sqlite3_stmt* stmt;
+  };
+  std::size_t capacity_;
+  std::list<entry> kept_;  ///< most recently kept first
+  /// Keys view the SQL in `kept_`'s nodes, which never move.
+  std::unordered_map<std::string_view, std::list<entry>::iterator> index_;
+  std::size_t reused_ = 0;
+};
+
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
@@ -13,11 +78,29 @@ namespace {
 
 class sqlite_statement final : public statement_impl {
  public:
-  sqlite_statement(sqlite3* db, std::string_view sql) : db_(db) {
-    const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s_, nullptr);
-    if (rc != SQLITE_OK) fail(db, rc, "prepare");
+  /// Takes `sql`'s statement from `cache`, or compiles it.
+  sqlite_statement(sqlite3* db, std::string_view sql, const std::shared_ptr<statement_cache>& cache)
+      : db_(db), sql_(sql), cache_(cache) {
+    s_ = cache->take(sql);
+    if (!s_) {
+      const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s_, nullptr);
+      if (rc != SQLITE_OK) fail(db, rc, "prepare");
+      ++cache->compiled;
+    }
   }
-  ~sqlite_statement() override { sqlite3_finalize(s_); }
+  /// Reset (so that it holds no lock and no bindings) and kept for the next `prepare` of
+  /// its SQL; finalized if the connection is gone.
+  ~sqlite_statement() override {
+    if (const auto cache = cache_.lock()) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+      cache->keep(std::move(sql_), s_);
+    } else {
+      sqlite3_finalize(s_);
+    }
+  }
+  sqlite_statement(const sqlite_statement&) = delete;
+  sqlite_statement& operator=(const sqlite_statement&) = delete;
 
   void bind_int64(int i, std::int64_t v) override { check(sqlite3_bind_int64(s_, i, v)); }
   void bind_double(int i, double v) override { check(sqlite3_bind_double(s_, i, v)); }
@@ -58,11 +141,14 @@ class sqlite_statement final : public statement_impl {
   }
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
+  std::string sql_;
+  std::weak_ptr<statement_cache> cache_;
 };
 
 }  // namespace
 
-sqlite_connection::sqlite_connection(const std::string& path) : path_(path) {
+sqlite_connection::sqlite_connection(const std::string& path)
+    : path_(path), cache_(std::make_shared<statement_cache>(k_kept_statements)) {
   const int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -81,11 +167,21 @@ sqlite_connection::sqlite_connection(const std::string& path) : path_(path) {
 }
 
 sqlite_connection::~sqlite_connection() {
+  // Statements still held elsewhere finalize themselves; sqlite3_close_v2 waits for them.
+  cache_.reset();
   sqlite3_close_v2(db_);
 }
 
 statement sqlite_connection::prepare(std::string_view sql) {
-  return statement(std::make_unique<sqlite_statement>(db_, sql));
+  return statement(std::make_unique<sqlite_statement>(db_, sql, cache_));
+}
+
+std::size_t sqlite_connection::compiled() const {
+  return cache_->compiled;
+}
+
+std::size_t sqlite_connection::reused() const {
+  return cache_->reused();
 }
 
 void sqlite_connection::exec(std::string_view sql) {
