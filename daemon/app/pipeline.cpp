@@ -286,7 +286,7 @@ void pipeline::accept(const registry::device& dev, const catalog::device_type& t
                                               v.metric) != std::end(catalog::k_life_safety_metrics);
                            }));
   if (writer_) writer_->push(rep.readings, vital);
-  apply(engine_.on_report(rep));
+  apply(engine_.on_report(rep, &dev));
 }
 
 void pipeline::apply(const std::vector<engine::signal>& signals) {

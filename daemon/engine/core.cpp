@@ -257,7 +257,7 @@ std::string core::local_when(time_point t, time_point now) const {
 // --- selection ----------------------------------------------------------------------------
 
 bool core::selected(const rule& r, std::string_view device_type, const catalog::device_type* type,
-                    const registry::device* dev, time_point at) const {
+                    const registry::device* dev, time_point at, residents_memo* memo) const {
   const auto& s = r.select;
   if (s.bridges && (!type || (type->role == catalog::role::bridge) != *s.bridges)) return false;
   if (!s.device_types.empty() &&
@@ -268,7 +268,10 @@ bool core::selected(const rule& r, std::string_view device_type, const catalog::
     return false;
   if (s.min_age || s.lives_alone) {
     if (!dev || dev->household_id.empty()) return false;
-    const auto residents = registry_->residents_of(dev->household_id);
+    residents_memo own;
+    if (!memo) memo = &own;
+    if (!*memo) *memo = registry_->residents_of(dev->household_id);
+    const auto& residents = **memo;
     const int year = int(date::year_month_day{std::chrono::floor<date::days>(at)}.year());
     const bool any =
         std::any_of(residents.begin(), residents.end(), [&](const registry::resident* p) {

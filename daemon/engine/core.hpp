@@ -140,9 +140,12 @@ class core {
   const i18n::catalogue& words() const { return *words_; }
 
   // --- selection --------------------------------------------------------------------------
+  /// A household's residents, looked up once for all the rules one report is judged by.
+  using residents_memo = std::optional<std::vector<const registry::resident*>>;
   /// The rule's `select` picks this device (types, buildings, residents' age and living).
+  /// `memo`, when given, holds the device's residents once a rule has needed them.
   bool selected(const rule& r, std::string_view device_type, const catalog::device_type* type,
-                const registry::device* dev, time_point at) const;
+                const registry::device* dev, time_point at, residents_memo* memo = nullptr) const;
   /// A welfare rule while every resident it is about is away.
   bool paused(const rule& r, const registry::device* dev, time_point at) const;
   /// The latest return from away of a resident of the device's household in (from, to].

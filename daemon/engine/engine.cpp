@@ -56,10 +56,14 @@ void engine::set_tilt_baseline(const std::string& device_id, double x_deg, doubl
   core_->set_tilt_baseline(device_id, x_deg, y_deg);
 }
 
-std::vector<signal> engine::on_report(const report& rep) {
+std::vector<signal> engine::on_report(const report& rep, const registry::device* known) {
   std::vector<signal> out;
   auto& k = *core_;
-  const auto* dev = k.reg().find_device(rep.device_id);
+  // The caller's entry counts only if it is one of this snapshot's.
+  const auto& all = k.reg().all().devices;
+  const std::less<const registry::device*> before;
+  const bool ours = known && !before(known, all.data()) && before(known, all.data() + all.size());
+  const auto* dev = ours ? known : k.reg().find_device(rep.device_id);
   context c{rep.device_id, rep.device_type, dev, rep.ts, &rep};
   c.h = dev ? k.handle_of(*dev) : k.handle_of(rep.device_id, true);
   c.type = k.types().find(rep.device_type);
@@ -69,11 +73,13 @@ std::vector<signal> engine::on_report(const report& rep) {
   std::bitset<64> present;
   for (const auto& rd : rep.readings)
     present.set(static_cast<std::size_t>(rd.metric));
+  core::residents_memo residents;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const auto& r = rules_[i];
     if (reads_[i].any() && (reads_[i] & present).none()) continue;
     r.how->on_any_report(r, c, k);
-    if (k.selected(r, rep.device_type, c.type, dev, rep.ts)) r.how->on_report(r, c, k, out);
+    if (k.selected(r, rep.device_type, c.type, dev, rep.ts, &residents))
+      r.how->on_report(r, c, k, out);
   }
   return out;
 }

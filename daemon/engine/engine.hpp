@@ -58,7 +58,9 @@ class engine {
   const std::vector<rule>& rules() const { return rules_; }
 
   /// Evaluates one report (one message's readings from one device).
-  std::vector<signal> on_report(const report& r);
+  /// `known`, when the caller has it, is the reporting device's entry in the registry
+  /// snapshot the engine was given (looked up by `r.device_id` otherwise).
+  std::vector<signal> on_report(const report& r, const registry::device* known = nullptr);
 
   /// When `tick` next has something to do: the earliest deadline of a time-driven rule
   /// (at or before now: tick at once; time_point::max(): nothing until the next report).
