@@ -8,8 +8,23 @@
 
 namespace hearth::store {
 
-/// Compiled statements kept by their SQL, least recently kept last. One is kept for each
-/// SQL text (a second, from a nested use of the same SQL, is finalized).
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
+  throw store_error(sqlite_errc(rc),
+                    fmt::format("{}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+}
+
+}  // namespace
+
+/// A compiled statement and the SQL it was compiled from.
+struct compiled_statement {
+  std::string sql;
+  sqlite3_stmt* stmt = nullptr;
+};
+
+/// Compiled statements kept by their SQL, most recently given back first. One is kept for
+/// each SQL text (a second, from a nested use of the same SQL, is finalized).
 class statement_cache {
  public:
   explicit statement_cache(std::size_t capacity) : capacity_(capacity) {}
@@ -17,29 +32,35 @@ class statement_cache {
   statement_cache(const statement_cache&) = delete;
   statement_cache& operator=(const statement_cache&) = delete;
 
-  /// The statement kept for `sql`, now the caller's; nullptr when none is kept.
-  sqlite3_stmt* take(std::string_view sql) {
-    const auto it = index_.find(sql);
-    if (it == index_.end()) return nullptr;
-    sqlite3_stmt* s = it->second->stmt;
-    const auto at = it->second;
-    index_.erase(it);
-    kept_.erase(at);
-    ++reused_;
-    return s;
+  /// The statement kept for `sql`, now the caller's, or `sql` compiled on `db`.
+  compiled_statement acquire(sqlite3* db, std::string_view sql) {
+    if (const auto it = index_.find(sql); it != index_.end()) {
+      const auto at = it->second;
+      index_.erase(it);
+      compiled_statement out = std::move(*at);
+      kept_.erase(at);
+      ++reused_;
+      return out;
+    }
+    compiled_statement out{std::string(sql)};
+    const int rc =
+        sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &out.stmt, nullptr);
+    if (rc != SQLITE_OK) fail(db, rc, "prepare");
+    ++compiled_;
+    return out;
   }
-  /// Keeps `s`, already reset, for `sql`. Noexcept: a statement that cannot be kept is
-  /// finalized.
-  void keep(std::string&& sql, sqlite3_stmt* s) noexcept {
+  /// Keeps `c`, already reset; the least recently kept goes when full. Noexcept: a
+  /// statement that cannot be kept is finalized.
+  void keep(compiled_statement&& c) noexcept {
     try {
-      if (capacity_ == 0 || index_.count(sql) != 0) {
-        sqlite3_finalize(s);
+      if (index_.count(c.sql) != 0) {
+        sqlite3_finalize(c.stmt);
         return;
       }
-      kept_.push_front({std::move(sql), s});
+      kept_.push_front(std::move(c));
       index_.emplace(kept_.front().sql, kept_.begin());
     } catch (...) {
-      sqlite3_finalize(s);
+      sqlite3_finalize(c.stmt);
       return;
     }
     if (kept_.size() > capacity_) {
@@ -54,94 +75,77 @@ class statement_cache {
       sqlite3_finalize(k.stmt);
     kept_.clear();
   }
+  std::size_t compiled() const { return compiled_; }
   std::size_t reused() const { return reused_; }
-  std::size_t compiled = 0;
 
  private:
-  struct entry {
-    std::string sql;
-    sqlite3_stmt* stmt;
-  };
   std::size_t capacity_;
-  std::list<entry> kept_;  ///< most recently kept first
+  std::list<compiled_statement> kept_;
   /// Keys view the SQL in `kept_`'s nodes, which never move.
-  std::unordered_map<std::string_view, std::list<entry>::iterator> index_;
-  std::size_t reused_ = 0;
+  std::unordered_map<std::string_view, std::list<compiled_statement>::iterator> index_;
+  std::size_t compiled_ = 0, reused_ = 0;
 };
 
 namespace {
-
-[[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
-  throw store_error(sqlite_errc(rc),
-                    fmt::format("{}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-}
 
 class sqlite_statement final : public statement_impl {
  public:
   /// Takes `sql`'s statement from `cache`, or compiles it.
   sqlite_statement(sqlite3* db, std::string_view sql, const std::shared_ptr<statement_cache>& cache)
-      : db_(db), sql_(sql), cache_(cache) {
-    s_ = cache->take(sql);
-    if (!s_) {
-      const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s_, nullptr);
-      if (rc != SQLITE_OK) fail(db, rc, "prepare");
-      ++cache->compiled;
-    }
-  }
+      : db_(db), c_(cache->acquire(db, sql)), cache_(cache) {}
   /// Reset (so that it holds no lock and no bindings) and kept for the next `prepare` of
   /// its SQL; finalized if the connection is gone.
   ~sqlite_statement() override {
     if (const auto cache = cache_.lock()) {
-      sqlite3_reset(s_);
-      sqlite3_clear_bindings(s_);
-      cache->keep(std::move(sql_), s_);
+      sqlite3_reset(c_.stmt);
+      sqlite3_clear_bindings(c_.stmt);
+      cache->keep(std::move(c_));
     } else {
-      sqlite3_finalize(s_);
+      sqlite3_finalize(c_.stmt);
     }
   }
   sqlite_statement(const sqlite_statement&) = delete;
   sqlite_statement& operator=(const sqlite_statement&) = delete;
 
-  void bind_int64(int i, std::int64_t v) override { check(sqlite3_bind_int64(s_, i, v)); }
-  void bind_double(int i, double v) override { check(sqlite3_bind_double(s_, i, v)); }
+  void bind_int64(int i, std::int64_t v) override { check(sqlite3_bind_int64(c_.stmt, i, v)); }
+  void bind_double(int i, double v) override { check(sqlite3_bind_double(c_.stmt, i, v)); }
   void bind_text(int i, std::string_view v) override {
-    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_text(c_.stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
   void bind_blob(int i, std::string_view v) override {
-    check(sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_blob(c_.stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
-  void bind_null(int i) override { check(sqlite3_bind_null(s_, i)); }
+  void bind_null(int i) override { check(sqlite3_bind_null(c_.stmt, i)); }
 
   bool step() override {
-    const int rc = sqlite3_step(s_);
+    const int rc = sqlite3_step(c_.stmt);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    sqlite3_reset(s_);
+    sqlite3_reset(c_.stmt);
     fail(db_, rc, "step");
   }
   void reset() override {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
+    sqlite3_reset(c_.stmt);
+    sqlite3_clear_bindings(c_.stmt);
   }
 
-  std::int64_t int64(int col) const override { return sqlite3_column_int64(s_, col); }
-  double real(int col) const override { return sqlite3_column_double(s_, col); }
+  std::int64_t int64(int col) const override { return sqlite3_column_int64(c_.stmt, col); }
+  double real(int col) const override { return sqlite3_column_double(c_.stmt, col); }
   std::string text(int col) const override { return std::string(text_view(col)); }
   std::string_view text_view(int col) const override {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(c_.stmt, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(c_.stmt, col)))
              : std::string_view();
   }
-  bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-  int columns() const override { return sqlite3_column_count(s_); }
+  bool is_null(int col) const override { return sqlite3_column_type(c_.stmt, col) == SQLITE_NULL; }
+  int columns() const override { return sqlite3_column_count(c_.stmt); }
 
  private:
   void check(int rc) const {
     if (rc != SQLITE_OK) fail(db_, rc, "bind");
   }
   sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-  std::string sql_;
+  compiled_statement c_;
   std::weak_ptr<statement_cache> cache_;
 };
 
@@ -177,7 +181,7 @@ statement sqlite_connection::prepare(std::string_view sql) {
 }
 
 std::size_t sqlite_connection::compiled() const {
-  return cache_->compiled;
+  return cache_->compiled();
 }
 
 std::size_t sqlite_connection::reused() const {
