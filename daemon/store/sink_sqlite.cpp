@@ -4,7 +4,6 @@
 // WAL checkpoints between transactions instead of inside whichever commit crosses the limit.
 #include <fmt/format.h>
 
-#include <optional>
 
 #include "store/key_cache.hpp"
 #include "store/schema.hpp"
@@ -45,27 +44,21 @@ class sqlite_sink final : public sink {
   written write(std::span<const queued_row> batch, const std::function<bool()>& yield) override {
     fresh_keys_.clear();
     try {
-      if (!insert_reading_) {
-        // Prepared once and reused across batches.
-        insert_reading_.emplace(
-            db_.prepare("INSERT OR REPLACE INTO readings(bucket, device, ts, metric, value) VALUES "
-                        "(?1,?2,?3,?4,?5)"));
-        insert_quarantine_.emplace(
-            db_.prepare("INSERT INTO quarantine(received_at, topic, reason, detail, payload) "
-                        "VALUES (?1,?2,?3,?4,?5)"));
-        // Insert, else update: so that new devices are counted without a COUNT(*).
-        insert_unknown_.emplace(db_.prepare(
-            "INSERT INTO unknown_devices VALUES (?1,?2,?3,?3,1) ON CONFLICT(external_id) DO "
-            "NOTHING"));
-        upsert_unknown_.emplace(
-            db_.prepare("UPDATE unknown_devices SET last_topic=?2, last_seen=MAX(last_seen, ?3), "
-                        "count=count+1 WHERE external_id=?1"));
-        trim_unknown_.emplace(
-            db_.prepare("DELETE FROM unknown_devices WHERE external_id IN (SELECT external_id FROM "
-                        "unknown_devices ORDER BY last_seen, external_id LIMIT ?1)"));
-        count_unknown();
-      }
-      auto& rd = *insert_reading_;
+      if (!counted_unknown_) count_unknown();
+      // Compiled once; the connection keeps them between batches.
+      auto rd = db_.prepare(
+          "INSERT OR REPLACE INTO readings(bucket, device, ts, metric, value) VALUES "
+          "(?1,?2,?3,?4,?5)");
+      auto insert_quarantine = db_.prepare(
+          "INSERT INTO quarantine(received_at, topic, reason, detail, payload) "
+          "VALUES (?1,?2,?3,?4,?5)");
+      // Insert, else update: so that new devices are counted without a COUNT(*).
+      auto insert_unknown = db_.prepare(
+          "INSERT INTO unknown_devices VALUES (?1,?2,?3,?3,1) ON CONFLICT(external_id) DO "
+          "NOTHING");
+      auto upsert_unknown = db_.prepare(
+          "UPDATE unknown_devices SET last_topic=?2, last_seen=MAX(last_seen, ?3), "
+          "count=count+1 WHERE external_id=?1");
       transaction tx(db_);
       written out;
       for (const auto& e : batch) {
@@ -87,25 +80,29 @@ class sqlite_sink final : public sink {
             ++out.readings;
           }
         } else if (const auto* q = std::get_if<quarantine_row>(&e.it)) {
-          insert_quarantine_->bind(1, to_ms(q->received_at))
+          insert_quarantine.bind(1, to_ms(q->received_at))
               .bind(2, q->topic)
               .bind(3, q->reason)
               .bind(4, q->detail)
               .bind_blob(5, q->payload)
               .run();
         } else if (const auto* u = std::get_if<unknown_sighting>(&e.it)) {
-          insert_unknown_->bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
+          insert_unknown.bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
           if (db_.changes() > 0)
             ++unknown_rows_;
           else
-            upsert_unknown_->bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
+            upsert_unknown.bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
         }
         ++out.items;
         if (yield()) break;
       }
       // Bounded: the devices seen longest ago are forgotten first.
       if (unknown_rows_ > max_unknown_) {
-        trim_unknown_->bind(1, unknown_rows_ - max_unknown_).run();
+        db_.prepare(
+               "DELETE FROM unknown_devices WHERE external_id IN (SELECT external_id FROM "
+               "unknown_devices ORDER BY last_seen, external_id LIMIT ?1)")
+            .bind(1, unknown_rows_ - max_unknown_)
+            .run();
         out.unknown_forgotten = static_cast<std::size_t>(db_.changes());
         unknown_rows_ -= db_.changes();
       }
@@ -115,10 +112,7 @@ class sqlite_sink final : public sink {
       // Keys made inside the failed transaction were rolled back too.
       for (const auto& id : fresh_keys_)
         keys_.erase(id);
-      for (auto* s : {&insert_reading_, &insert_quarantine_, &insert_unknown_, &upsert_unknown_,
-                      &trim_unknown_})
-        if (*s) (*s)->reset();
-      if (insert_unknown_) count_unknown();  // the rolled-back inserts are not there
+      if (counted_unknown_) count_unknown();  // the rolled-back inserts are not there
       throw;
     }
   }
@@ -165,6 +159,7 @@ class sqlite_sink final : public sink {
     auto n = db_.prepare("SELECT COUNT(*) FROM unknown_devices");
     n.step();
     unknown_rows_ = n.int64(0);
+    counted_unknown_ = true;
   }
 
   std::int64_t device_key(const std::string& device_id) {
@@ -184,10 +179,9 @@ class sqlite_sink final : public sink {
   telemetry& telemetry_;
   int checkpoint_pages_;
   int wal_pages_ = 0;  ///< WAL size after the last commit (wal hook)
-  std::optional<statement> insert_reading_, insert_quarantine_, insert_unknown_, upsert_unknown_,
-      trim_unknown_;
   std::int64_t max_unknown_;
   std::int64_t unknown_rows_ = 0;  ///< rows in unknown_devices (counted once, then kept)
+  bool counted_unknown_ = false;
   key_cache keys_;
   std::vector<std::string> fresh_keys_;  ///< keys made in the current transaction
 };
