@@ -100,13 +100,13 @@ response devices(context& c, const request& r) {
   json::array arr;
   for (const auto* d : page.items) {
     json::object o;
-    o["device_id"] = d->id;
-    o["external_id"] = d->external_id;
-    o["type"] = d->type;
+    o["device_id"] = d->id.view();
+    o["external_id"] = d->external_id.view();
+    o["type"] = d->type.view();
     o["household_id"] =
-        d->household_id.empty() ? json::value(nullptr) : json::value(d->household_id);
-    o["building"] = d->building;
-    o["location"] = d->location;
+        d->household_id.empty() ? json::value(nullptr) : json::value(d->household_id.view());
+    o["building"] = d->building.view();
+    o["location"] = d->location.view();
     arr.push_back(std::move(o));
   }
   json::object o;

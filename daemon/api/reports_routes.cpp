@@ -279,8 +279,8 @@ response handover(context& c, const call& k) {
     if (!r || !auth::resident_in_scope(k.who, *r)) continue;
     json::object x;
     x["resident_id"] = a.resident_id;
-    x["name"] = r->name;
-    x["household_id"] = r->household_id;
+    x["name"] = r->name.view();
+    x["household_id"] = r->household_id.view();
     x["since"] = format_rfc3339(a.since);
     x["until"] = format_rfc3339(a.until);
     x["reason"] = a.reason;

@@ -94,9 +94,9 @@ response household_one(context& c, const std::string& id, const auth::principal&
   for (const auto& d : reg.all().devices)
     if (d.household_id == id) {
       json::object x;
-      x["device_id"] = d.id;
-      x["type"] = d.type;
-      x["location"] = d.location;
+      x["device_id"] = d.id.view();
+      x["type"] = d.type.view();
+      x["location"] = d.location.view();
       devs.push_back(std::move(x));
     }
   o["devices"] = std::move(devs);
@@ -220,9 +220,9 @@ response household_activity(context& c, const std::string& id, const call& k) {
                   type && m == metric::water_total_l ? type->counter_wrap : std::nullopt))
         values.push_back(v ? json::value(std::round(*v * 1000) / 1000) : json::value(nullptr));
       json::object s;
-      s["device_id"] = d.id;
-      s["type"] = d.type;
-      s["location"] = d.location;
+      s["device_id"] = d.id.view();
+      s["type"] = d.type.view();
+      s["location"] = d.location.view();
       s["metric"] = name(m);
       s["kind"] = series_kind_name(kind_of(m));
       s["unit"] = info(m).unit;

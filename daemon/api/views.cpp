@@ -111,31 +111,31 @@ json::value away_json(const alerts::away* a) {
 
 json::object household_json(const registry::household& h) {
   json::object o;
-  o["household_id"] = h.id;
-  o["building"] = h.building;
-  o["unit"] = h.unit;
-  o["address"] = h.address;
+  o["household_id"] = h.id.view();
+  o["building"] = h.building.view();
+  o["unit"] = h.unit.view();
+  o["address"] = h.address.view();
   return o;
 }
 
 json::object resident_json(const registry::resident& r, const registry::registry& reg,
                            const alerts::away* away) {
   json::object o;
-  o["resident_id"] = r.id;
-  o["name"] = r.name;
+  o["resident_id"] = r.id.view();
+  o["name"] = r.name.view();
   o["birth_year"] = r.birth_year;
   o["lives_alone"] = r.lives_alone;
-  o["phone"] = r.phone;
+  o["phone"] = r.phone.view();
   json::array contacts;
   if (!r.emergency_contact.empty() || !r.emergency_phone.empty()) {
     json::object c;
-    c["name"] = r.emergency_contact;
-    c["phone"] = r.emergency_phone;
+    c["name"] = r.emergency_contact.view();
+    c["phone"] = r.emergency_phone.view();
     contacts.push_back(std::move(c));
   }
   o["emergency_contacts"] = std::move(contacts);
-  o["social_worker"] = r.social_worker;
-  o["household_id"] = r.household_id;
+  o["social_worker"] = r.social_worker.view();
+  o["household_id"] = r.household_id.view();
   if (const auto* h = reg.find_household(r.household_id))
     o["household"] = household_json(*h);
   else

@@ -65,7 +65,8 @@ void core::set_registry(std::shared_ptr<const registry::registry> r) {
   };
   for (handle h = 0; h < span; ++h)
     if (used[h])
-      moved[h] = place(h < old_size ? registry_->all().devices[h].id : extra_ids_[h - old_size]);
+      moved[h] =
+          place(h < old_size ? registry_->all().devices[h].id.view() : extra_ids_[h - old_size]);
   std::vector<device_state> devices(devices_.empty() ? 0 : fresh.size() + extra_ids.size());
   for (handle h = 0; h < devices_.size(); ++h)
     if (moved[h] != k_no_handle) {

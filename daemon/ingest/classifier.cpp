@@ -102,7 +102,7 @@ std::vector<std::string> classifier::priority_filters(std::size_t max,
     for (const auto& d : devices_->all().devices)
       for (const auto& p : patterns_)
         if (priority_type(p, d.type) && usable(d.external_id) &&
-            d.external_id.find('/') == std::string_view::npos) {
+            d.external_id.view().find('/') == std::string_view::npos) {
           const auto at = p.pattern.find("{external_id}");
           out.push_back(fmt::format("{}{}{}", p.pattern.substr(0, at), d.external_id,
                                     p.pattern.substr(at + 13)));

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -240,30 +241,44 @@ tables parse_csv_files(const std::vector<std::string>& files, diagnostics& out) 
 
 // --- snapshot storage ------------------------------------------------------------------------
 
-/// Append-only character storage in large chunks: a view into it never moves.
+/// Append-only character storage in large chunks: text in it never moves. Each text is
+/// stored after its length (see `text`).
 struct registry::pool {
   static constexpr std::size_t k_chunk = 256 * 1024;
   std::vector<std::unique_ptr<char[]>> chunks;
   char* next = nullptr;
   std::size_t left = 0;
 
-  std::string_view add(std::string_view s) {
+  text add(std::string_view s) {
     if (s.empty()) return {};
-    if (s.size() > k_chunk / 4) {  // a long one gets its own block; the chunk stays in use
-      chunks.push_back(std::make_unique_for_overwrite<char[]>(s.size()));
-      std::memcpy(chunks.back().get(), s.data(), s.size());
-      return {chunks.back().get(), s.size()};
+    // SQLite keeps no text longer than 10^9 bytes (SQLITE_MAX_LENGTH), nor PostgreSQL's
+    // text 1 GiB, and an import's field is shorter than its file: 4 GiB is never reached.
+    if (s.size() > UINT32_MAX) throw std::length_error("registry text longer than 4 GiB");
+    const auto n = static_cast<std::uint32_t>(s.size());
+    const std::size_t head = n < 0xFF ? 1 : 1 + sizeof n;
+    const std::size_t need = head + n;
+    char* at = nullptr;
+    if (need > k_chunk / 4) {  // a long one gets its own block; the chunk stays in use
+      chunks.push_back(std::make_unique_for_overwrite<char[]>(need));
+      at = chunks.back().get();
+    } else {
+      if (need > left) {
+        chunks.push_back(std::make_unique_for_overwrite<char[]>(k_chunk));
+        next = chunks.back().get();
+        left = k_chunk;
+      }
+      at = next;
+      next += need;
+      left -= need;
     }
-    if (s.size() > left) {
-      chunks.push_back(std::make_unique_for_overwrite<char[]>(k_chunk));
-      next = chunks.back().get();
-      left = k_chunk;
+    if (head == 1) {
+      at[0] = static_cast<char>(n);
+    } else {
+      std::memcpy(at, &n, sizeof n);
+      at[sizeof n] = static_cast<char>(0xFF);
     }
-    std::memcpy(next, s.data(), s.size());
-    const std::string_view v{next, s.size()};
-    next += s.size();
-    left -= s.size();
-    return v;
+    std::memcpy(at + head, s.data(), n);
+    return pooled(at + head);
   }
 };
 
@@ -311,15 +326,15 @@ class registry::builder {
 
  private:
   using text_set = std::unordered_set<std::string_view>;
-  std::string_view own(std::string_view s) { return pool_->add(s); }
+  text own(std::string_view s) { return pool_->add(s); }
   /// `last` is the previous value of the same field: entries arrive sorted by id, so a run
   /// of devices shares a type, building and location, and this skips the hash look-up.
-  std::string_view shared(std::string_view s, std::string_view& last, text_set& in) {
+  text shared(std::string_view s, text& last, text_set& in) {
     if (s.empty()) return {};
     if (s == last) return last;
-    if (auto it = in.find(s); it != in.end()) return last = *it;
+    if (auto it = in.find(s); it != in.end()) return last = pooled(it->data());
     const auto v = pool_->add(s);
-    in.insert(v);
+    in.insert(v.view());
     return last = v;
   }
   std::shared_ptr<pool> pool_ = std::make_shared<pool>();
@@ -327,7 +342,7 @@ class registry::builder {
   /// (buildings, types, locations, social workers): kept apart, the second stays small
   /// enough to be in cache for the look-up each device makes.
   text_set ids_, names_;
-  std::string_view memo_[9];
+  text memo_[9];
 };
 
 namespace {
@@ -459,16 +474,16 @@ void registry::loader::reserve(std::size_t households, std::size_t residents, st
   r_.entries_.buildings.reserve(buildings);
 }
 
-void registry::loader::add(const household& h) {
+void registry::loader::add(const household_view& h) {
   r_.entries_.households.push_back(builder_->add_household(h));
 }
-void registry::loader::add(const resident& x) {
+void registry::loader::add(const resident_view& x) {
   r_.entries_.residents.push_back(builder_->add_resident(x));
 }
-void registry::loader::add(const device& d) {
+void registry::loader::add(const device_view& d) {
   r_.entries_.devices.push_back(builder_->add_device(d));
 }
-void registry::loader::add(const building& b) {
+void registry::loader::add(const building_view& b) {
   r_.entries_.buildings.push_back(builder_->add_building(b));
 }
 

@@ -7,7 +7,11 @@
 /// Names, phones and contacts here are personal data: they never go into logs, metrics,
 /// alert titles or summaries.
 
+#include <fmt/format.h>
+
+#include <compare>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -60,35 +64,107 @@ struct tables {
 
 // --- entries: what a `registry` snapshot hands out -------------------------------------------
 //
-// The text of an entry is a view into the snapshot's own string storage (shared by every
-// copy of the snapshot): it stays valid for as long as a `registry` holding it lives. Copy
-// it into a std::string to keep it longer. A million devices fit in a few hundred bytes
-// each this way (one copy of each distinct building, type, location and household id).
+// The text of an entry lives in the snapshot's own string storage (shared by every copy of
+// the snapshot): it stays valid for as long as a `registry` holding it lives. Copy it into
+// a std::string to keep it longer. A million devices fit in a few hundred bytes each this
+// way (one copy of each distinct building, type, location and household id, and 8 bytes a
+// field in the entry itself).
 
-struct household {
-  std::string_view id, building, unit, address;
-  bool operator==(const household&) const = default;
+class registry;
+
+namespace detail {
+inline constexpr char k_no_text[2] = {};  ///< the length byte of "" and its (absent) text
+}
+
+/// Text held by a registry snapshot. Reads as a `std::string_view`, in 8 bytes where a
+/// view takes 16: it is a pointer to the characters, and their length is stored in the
+/// snapshot just before them (one byte below 255, else a 0xFF byte after four more). Only
+/// a snapshot's storage makes one; a default one is empty.
+class text {
+ public:
+  constexpr text() noexcept = default;
+
+  std::size_t size() const noexcept {
+    const auto n = static_cast<unsigned char>(p_[-1]);
+    if (n != 0xFF) return n;
+    std::uint32_t long_n = 0;
+    std::memcpy(&long_n, p_ - 5, sizeof long_n);
+    return long_n;
+  }
+  bool empty() const noexcept { return p_[-1] == 0; }
+  const char* data() const noexcept { return p_; }
+  std::string_view view() const noexcept { return {p_, size()}; }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT: reads as a view
+
+  friend bool operator==(text a, text b) noexcept { return a.view() == b.view(); }
+  friend bool operator==(text a, std::string_view b) noexcept { return a.view() == b; }
+  friend auto operator<=>(text a, text b) noexcept { return a.view() <=> b.view(); }
+  friend auto operator<=>(text a, std::string_view b) noexcept { return a.view() <=> b; }
+
+ private:
+  friend class registry;
+  explicit text(const char* p) noexcept : p_(p) {}
+  const char* p_ = detail::k_no_text + 1;
 };
 
-struct resident {
-  std::string_view id, household_id, name;
+/// Each entry comes in two forms: with `text` (what a snapshot holds and hands out) and
+/// with `std::string_view` (`*_view`, what is handed to a `registry::loader`, whose text
+/// need only live for the call). Entries of either form compare equal field by field.
+
+template <class Text>
+struct basic_household {
+  Text id, building, unit, address;
+};
+
+template <class Text>
+struct basic_resident {
+  Text id, household_id, name;
   int birth_year = 0;
   bool lives_alone = false;
-  std::string_view phone, emergency_contact, emergency_phone, social_worker;
-  bool operator==(const resident&) const = default;
+  Text phone, emergency_contact, emergency_phone, social_worker;
 };
 
-struct device {
-  std::string_view id, external_id, type, household_id, building, location;
-  bool operator==(const device&) const = default;
+template <class Text>
+struct basic_device {
+  Text id, external_id, type, household_id, building, location;
 };
 
-struct building {
-  std::string_view id;
+template <class Text>
+struct basic_building {
+  Text id;
   double height_m = 0;
   double tilt_limit_permille = 4;  ///< GB 50007 default
-  bool operator==(const building&) const = default;
 };
+
+template <class A, class B>
+bool operator==(const basic_household<A>& a, const basic_household<B>& b) {
+  return a.id == b.id && a.building == b.building && a.unit == b.unit && a.address == b.address;
+}
+template <class A, class B>
+bool operator==(const basic_resident<A>& a, const basic_resident<B>& b) {
+  return a.id == b.id && a.household_id == b.household_id && a.name == b.name &&
+         a.birth_year == b.birth_year && a.lives_alone == b.lives_alone && a.phone == b.phone &&
+         a.emergency_contact == b.emergency_contact && a.emergency_phone == b.emergency_phone &&
+         a.social_worker == b.social_worker;
+}
+template <class A, class B>
+bool operator==(const basic_device<A>& a, const basic_device<B>& b) {
+  return a.id == b.id && a.external_id == b.external_id && a.type == b.type &&
+         a.household_id == b.household_id && a.building == b.building && a.location == b.location;
+}
+template <class A, class B>
+bool operator==(const basic_building<A>& a, const basic_building<B>& b) {
+  return a.id == b.id && a.height_m == b.height_m && a.tilt_limit_permille == b.tilt_limit_permille;
+}
+
+using household = basic_household<text>;
+using resident = basic_resident<text>;
+using device = basic_device<text>;
+using building = basic_building<text>;
+using household_view = basic_household<std::string_view>;
+using resident_view = basic_resident<std::string_view>;
+using device_view = basic_device<std::string_view>;
+using building_view = basic_building<std::string_view>;
 
 /// Every entry of a snapshot, in import order.
 struct entries {
@@ -138,6 +214,7 @@ class registry {
  private:
   class builder;
   struct pool;
+  static text pooled(const char* p) noexcept { return text(p); }
   void index();
   std::shared_ptr<const pool> pool_;  ///< owns every character the entries point to
   entries entries_;
@@ -164,10 +241,10 @@ class registry::loader {
   /// How many entries of each kind are coming (a guess is fine): saves growing the tables.
   void reserve(std::size_t households, std::size_t residents, std::size_t devices,
                std::size_t buildings);
-  void add(const household& h);
-  void add(const resident& r);
-  void add(const device& d);
-  void add(const building& b);
+  void add(const household_view& h);
+  void add(const resident_view& r);
+  void add(const device_view& d);
+  void add(const building_view& b);
   /// The snapshot, indexed. The loader is spent afterwards.
   registry finish();
 
@@ -177,3 +254,11 @@ class registry::loader {
 };
 
 }  // namespace hearth::registry
+
+template <>
+struct fmt::formatter<hearth::registry::text> : fmt::formatter<std::string_view> {
+  template <class Context>
+  auto format(hearth::registry::text t, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(t.view(), ctx);
+  }
+};

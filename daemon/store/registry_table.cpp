@@ -63,25 +63,25 @@ registry::registry store::load_registry() {
   auto hh = db_->prepare(
       "SELECT household_id, building, unit, address FROM households ORDER BY household_id");
   while (hh.step())
-    into.add(
-        registry::household{hh.text_view(0), hh.text_view(1), hh.text_view(2), hh.text_view(3)});
+    into.add(registry::household_view{hh.text_view(0), hh.text_view(1), hh.text_view(2),
+                                      hh.text_view(3)});
   auto bd = db_->prepare(
       "SELECT building, height_m, tilt_limit_permille FROM buildings ORDER BY building");
   while (bd.step())
-    into.add(registry::building{bd.text_view(0), bd.real(1), bd.real(2)});
+    into.add(registry::building_view{bd.text_view(0), bd.real(1), bd.real(2)});
   auto rs = db_->prepare(
       "SELECT resident_id, household_id, name, birth_year, lives_alone, phone, emergency_contact, "
       "emergency_phone, social_worker FROM residents ORDER BY resident_id");
   while (rs.step())
-    into.add(registry::resident{rs.text_view(0), rs.text_view(1), rs.text_view(2),
-                                static_cast<int>(rs.int64(3)), rs.int64(4) != 0, rs.text_view(5),
-                                rs.text_view(6), rs.text_view(7), rs.text_view(8)});
+    into.add(registry::resident_view{
+        rs.text_view(0), rs.text_view(1), rs.text_view(2), static_cast<int>(rs.int64(3)),
+        rs.int64(4) != 0, rs.text_view(5), rs.text_view(6), rs.text_view(7), rs.text_view(8)});
   auto dv = db_->prepare(
       "SELECT device_id, external_id, type, household_id, building, location FROM devices ORDER BY "
       "device_id");
   while (dv.step())
-    into.add(registry::device{dv.text_view(0), dv.text_view(1), dv.text_view(2), dv.text_view(3),
-                              dv.text_view(4), dv.text_view(5)});
+    into.add(registry::device_view{dv.text_view(0), dv.text_view(1), dv.text_view(2),
+                                   dv.text_view(3), dv.text_view(4), dv.text_view(5)});
   return into.finish();
 }
 

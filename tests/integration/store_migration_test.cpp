@@ -110,14 +110,14 @@ TEST_CASE("a registry keeps every row and field through the WITHOUT ROWID rebuil
   REQUIRE(all.devices.size() == 2);
   REQUIRE(all.buildings.size() == 2);
   // In id order, every field kept (NULLs read as empty).
-  CHECK(all.households[1] == registry::household{"H-3-502", "B3", "502", "幸福路 3 号 502"});
-  CHECK(all.households[0] == registry::household{"H-1-101", "B1", "", ""});
-  CHECK(all.residents[1] == registry::resident{"R-00002", "H-3-502", "王秀英", 1941, true,
-                                               "13800000002", "王强", "13900000002", "li.na"});
+  CHECK(all.households[1] == registry::household_view{"H-3-502", "B3", "502", "幸福路 3 号 502"});
+  CHECK(all.households[0] == registry::household_view{"H-1-101", "B1", "", ""});
+  CHECK(all.residents[1] == registry::resident_view{"R-00002", "H-3-502", "王秀英", 1941, true,
+                                                    "13800000002", "王强", "13900000002", "li.na"});
   CHECK(all.residents[0].id == "R-00001");
   CHECK_FALSE(all.residents[0].lives_alone);
-  CHECK(all.devices[0] == registry::device{"sos-3-502", "0x00158d0001a2b3c4", "aqara-sos",
-                                           "H-3-502", "B3", "bedroom"});
+  CHECK(all.devices[0] == registry::device_view{"sos-3-502", "0x00158d0001a2b3c4", "aqara-sos",
+                                                "H-3-502", "B3", "bedroom"});
   CHECK(all.devices[1].id == "tilt-b1-ne");
   const auto* b3 = r.find_building("B3");
   REQUIRE(b3);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <compare>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -200,22 +201,22 @@ TEST_CASE("a snapshot loaded entry by entry equals one built from rows, and owns
   };
   buf.reserve(16);
   for (const auto& h : t.households) {
-    into.add(registry::household{v(h.id), v(h.building), v(h.unit), v(h.address)});
+    into.add(registry::household_view{v(h.id), v(h.building), v(h.unit), v(h.address)});
     scrub();
   }
   for (const auto& b : t.buildings) {
-    into.add(registry::building{v(b.id), b.height_m, b.tilt_limit_permille});
+    into.add(registry::building_view{v(b.id), b.height_m, b.tilt_limit_permille});
     scrub();
   }
   for (const auto& r : t.residents) {
-    into.add(registry::resident{v(r.id), v(r.household_id), v(r.name), r.birth_year, r.lives_alone,
-                                v(r.phone), v(r.emergency_contact), v(r.emergency_phone),
-                                v(r.social_worker)});
+    into.add(registry::resident_view{v(r.id), v(r.household_id), v(r.name), r.birth_year,
+                                     r.lives_alone, v(r.phone), v(r.emergency_contact),
+                                     v(r.emergency_phone), v(r.social_worker)});
     scrub();
   }
   for (const auto& d : t.devices) {
-    into.add(registry::device{v(d.id), v(d.external_id), v(d.type), v(d.household_id),
-                              v(d.building), v(d.location)});
+    into.add(registry::device_view{v(d.id), v(d.external_id), v(d.type), v(d.household_id),
+                                   v(d.building), v(d.location)});
     scrub();
   }
   const auto loaded = into.finish();
@@ -229,6 +230,49 @@ TEST_CASE("a snapshot loaded entry by entry equals one built from rows, and owns
   REQUIRE(loaded.devices_of("H-1").size() == 1);
   CHECK(loaded.devices_of("H-1")[0]->location == "卧室");
   CHECK(loaded.residents_of("H-2").at(0)->id == "R-2");
+}
+
+TEST_CASE("a snapshot's text reads back every length exactly, in 8 bytes a field", "[registry]") {
+  static_assert(sizeof(registry::text) == sizeof(void*));
+  // The lengths either side of where the one-byte length prefix gives way to the long one.
+  registry::registry::loader into;
+  std::vector<std::string> locations;
+  for (const std::size_t n : {0, 1, 254, 255, 256, 300, 70000})
+    locations.push_back(std::string(n, 'x'));
+  locations.push_back("卧室");
+  into.add(registry::household_view{"H-1", "B1", "101", ""});
+  for (std::size_t i = 0; i < locations.size(); ++i) {
+    const auto id = "d-" + std::to_string(i);
+    into.add(registry::device_view{id, "ext-" + std::to_string(i), "z2m.sos-button", "H-1", "B1",
+                                   locations[i]});
+  }
+  const auto r = into.finish();
+  REQUIRE(r.all().devices.size() == locations.size());
+  for (std::size_t i = 0; i < locations.size(); ++i) {
+    const registry::text t = r.all().devices[i].location;
+    CHECK(t.size() == locations[i].size());
+    CHECK(t.empty() == locations[i].empty());
+    CHECK(t == std::string_view(locations[i]));
+    CHECK(std::string(t.view()) == locations[i]);
+    CHECK(fmt::format("{}", t) == locations[i]);
+  }
+  // An empty field and a default text read alike.
+  const registry::text none;
+  CHECK(none.empty());
+  CHECK(none.size() == 0);
+  CHECK(r.all().households[0].address == none);
+  // Equality and order are the characters', against text and views alike.
+  const auto& d0 = r.all().devices[0];
+  const auto& d1 = r.all().devices[1];
+  CHECK(d0.household_id == d1.household_id);
+  CHECK(d0.id != d1.id);
+  CHECK(d0.id < d1.id);
+  CHECK(d1.id > std::string_view("d-0"));
+  CHECK((d1.location <=> std::string_view("x")) == std::strong_ordering::equal);
+  CHECK(d1.location != std::string_view("y"));
+  // A snapshot's entry equals the view it was loaded from, field by field.
+  CHECK(d1 == registry::device_view{"d-1", "ext-1", "z2m.sos-button", "H-1", "B1", "x"});
+  CHECK_FALSE(d1 == registry::device_view{"d-1", "ext-1", "z2m.sos-button", "H-1", "B2", "x"});
 }
 
 TEST_CASE("a merge upserts in place, appends new ids, and the later of a repeated id wins",
