@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <csignal>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include "ha/lease.hpp"
 #include "ha/step_down.hpp"
 #include "ingest/mqtt_ingest.hpp"
+#include "ingest/witness.hpp"
 #include "notify/outputs.hpp"
 #include "notify/systemd.hpp"
 #include "reports/sla_meter.hpp"
@@ -32,6 +34,58 @@ namespace hearth::app {
 namespace asio = boost::asio;
 
 namespace {
+
+/// How much longer than the lease a standby keeps its witnessed messages, and twice the
+/// slack after the old holder's last renewal seen up to which it hands them over.
+constexpr std::chrono::seconds k_witness_margin{3};
+
+/// Hands a witness's messages to the pipeline once the new session has brought what the
+/// broker kept for it (connected, and the lanes empty twice in a row, 100 ms apart; or
+/// after 10 s whatever the session does): a witnessed copy of a message the session brought
+/// is then recognised in memory, instead of the session's copy being taken for a
+/// duplicate; and an SOS in that backlog does not wait for the look-ups. Then a few at a
+/// time on the io_context, so that new traffic takes its turn in between.
+struct witnessed_replay : std::enable_shared_from_this<witnessed_replay> {
+  witnessed_replay(asio::io_context& i, pipeline& p, telemetry& t, std::vector<ingest::inbound> m,
+                   std::function<bool()> s)
+      : io(i), pipe(p), tel(t), msgs(std::move(m)), settled(std::move(s)), timer(i) {}
+  asio::io_context& io;
+  pipeline& pipe;
+  telemetry& tel;
+  std::vector<ingest::inbound> msgs;
+  std::function<bool()> settled;
+  asio::steady_timer timer;
+  int waits = 0, calm = 0;
+  std::size_t next = 0;
+
+  void wait() {
+    timer.expires_after(std::chrono::milliseconds(100));
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->calm = self->settled() ? self->calm + 1 : 0;
+      if (self->calm >= 2 || ++self->waits >= 100) return self->step();
+      self->wait();
+    });
+  }
+
+  void step() {
+    for (const auto end = std::min(msgs.size(), next + 16); next < end; ++next) {
+      const auto& m = msgs[next];
+      try {
+        pipe.on_witnessed(m.topic, m.payload, m.received_at);
+      } catch (const std::exception& e) {
+        log::error("ha", "a message on {} from the standby's subscription failed: {}",
+                   m.topic.substr(0, 200), e.what());
+      }
+    }
+    if (next < msgs.size()) {
+      asio::post(io, [self = shared_from_this()] { self->step(); });
+      return;
+    }
+    log::info("ha", "{} message(s) the old active node had not stored were recovered",
+              tel.value("hearth_ha_witness_messages_total", "outcome=\"recovered\""));
+  }
+};
 
 void print(const diagnostics& d) {
   for (const auto& x : d)
@@ -173,7 +227,23 @@ int run_daemon(const std::string& config_file, bool init) {
                cfg->database);
     return k_exit_damaged_database;
   }
+  // The broker connection, TLS and credentials, shared by ingest, the alert publisher
+  // and a standby's witness.
+  // The password is read from its file here and goes nowhere but Paho.
+  ingest::mqtt_connection conn{cfg->mqtt.uri,     cfg->mqtt.client_id, cfg->mqtt.username, {},
+                               cfg->mqtt.ca_file, cfg->mqtt.cert_file, cfg->mqtt.key_file};
+  if (!cfg->mqtt.password_file.empty()) {
+    auto pw = read_secret_file(cfg->mqtt.password_file);
+    if (!pw) {
+      fmt::print(stderr, "{}: cannot read mqtt.password_file {}\n", cfg->file,
+                 cfg->mqtt.password_file);
+      return k_exit_config;
+    }
+    conn.password = std::move(*pw);
+  }
+
   telemetry tel;
+  wall_clock clk;
   // On a shared PostgreSQL database one node is active at a time: until this one holds the
   // lease it stands by (HTTP up, no MQTT, no writes). Once active, every write carries the
   // lease epoch, and losing the lease re-executes the process as a standby.
@@ -181,14 +251,30 @@ int run_daemon(const std::string& config_file, bool init) {
   std::unique_ptr<ha::lease> lease;
   std::unique_ptr<ha::keeper> keeper;
   std::optional<std::int64_t> epoch;
+  // A standby's copy of the traffic, for what the old holder acknowledged and never stored.
+  std::vector<ingest::inbound> witnessed;
   if (shared) {
     lease = std::make_unique<ha::lease>(cfg->database, node_name(*cfg),
                                         cfg->ha ? cfg->ha->lease : ha_config{}.lease);
-    epoch = stand_by(*cfg, *lease, tel);
-    if (!epoch) {
+    auto witness_conn = conn;
+    witness_conn.client_id += "-w-" + lease->node();
+    auto witness = std::make_unique<ingest::witness>(
+        std::move(witness_conn), defs.types->subscriptions(),
+        ingest::witness_limits{lease->ttl() + k_witness_margin}, clk, tel);
+    auto won = stand_by(*cfg, *lease, tel, clk, witness.get());
+    if (!won) {
       log::info("app", "stopped (standby)");
       return 0;
     }
+    epoch = won->epoch;
+    // The old holder stopped within about a renewal of when it was last seen renewing: what
+    // it may have acknowledged and not stored was received before that. What comes after
+    // the takeover waits in the shared session. The witness goes at once: while a Paho
+    // socket of this process sits in poll(), a new one's connect is noticed only when that
+    // poll returns, up to a second later (eclipse-paho/paho.mqtt.c#1430).
+    if (won->holder_renewed_at)
+      witnessed = witness->take_until(*won->holder_renewed_at + k_witness_margin / 2);
+    witness.reset();
     keeper = std::make_unique<ha::keeper>(*lease, *epoch,
                                           [](const std::string& why) { ha::step_down(why); });
     log::info("app", "node {} is active (lease epoch {})", lease->node(), *epoch);
@@ -219,7 +305,6 @@ int run_daemon(const std::string& config_file, bool init) {
   }
 
   asio::io_context io(1);
-  wall_clock clk;
   store::health store_health(tel);
   st->set_health(&store_health);
   store::writer_options wopts;
@@ -261,20 +346,6 @@ int run_daemon(const std::string& config_file, bool init) {
     pipe.set_away(a);  // the book's away table is the source of truth
   pipe.tick(clk.now());
   pipe.persist_engine_state();
-
-  // The broker connection, TLS and credentials, shared by ingest and the alert publisher.
-  // The password is read from its file here and goes nowhere but Paho.
-  ingest::mqtt_connection conn{cfg->mqtt.uri,     cfg->mqtt.client_id, cfg->mqtt.username, {},
-                               cfg->mqtt.ca_file, cfg->mqtt.cert_file, cfg->mqtt.key_file};
-  if (!cfg->mqtt.password_file.empty()) {
-    auto pw = read_secret_file(cfg->mqtt.password_file);
-    if (!pw) {
-      fmt::print(stderr, "{}: cannot read mqtt.password_file {}\n", cfg->file,
-                 cfg->mqtt.password_file);
-      return k_exit_config;
-    }
-    conn.password = std::move(*pw);
-  }
 
   // Outputs: every transition to MQTT hearth/alerts/<id> and to the webhooks, off the hot path.
   auto out_conn = conn;
@@ -398,6 +469,20 @@ int run_daemon(const std::string& config_file, bool init) {
     if (!c->is_priority(topic)) mqtt->set_classifier(c->with_learned(std::string(topic)));
   });
   mqtt->start();
+  if (!witnessed.empty()) {
+    // Life-safety messages first: an SOS the old node never stored must not wait behind
+    // meter readings.
+    const auto c = mqtt->classifier_snapshot();
+    std::stable_partition(witnessed.begin(), witnessed.end(), [&](const ingest::inbound& m) {
+      return c->is_priority(m.topic, m.payload);
+    });
+    log::info("ha", "checking {} message(s) the old active node may not have stored",
+              witnessed.size());
+    auto replay = std::make_shared<witnessed_replay>(io, pipe, tel, std::move(witnessed), [&] {
+      return mqtt->connected() && mqtt->queued() == 0;
+    });
+    replay->wait();
+  }
   // Loading the registry made and freed hundreds of MB of short strings (the rows read from
   // the database); hand the free pages back rather than keeping them as resident memory.
   malloc_trim(0);

@@ -48,8 +48,28 @@ void pipeline::set_registry(std::shared_ptr<const registry::registry> r) {
   engine_.set_registry(std::move(r));
 }
 
+void pipeline::witness_outcome(const char* outcome) {
+  telemetry_.add("hearth_ha_witness_messages_total", fmt::format("outcome=\"{}\"", outcome));
+}
+
+void pipeline::on_witnessed(std::string_view topic, std::string_view payload,
+                            time_point received_at) {
+  witnessed_ = true;
+  try {
+    on_message(topic, payload, received_at, true);
+  } catch (...) {
+    witnessed_ = false;
+    throw;
+  }
+  witnessed_ = false;
+}
+
 void pipeline::reject(std::string_view topic, std::string_view payload, const error& e,
                       time_point at) {
+  if (witnessed_) {  // the old holder saw it too, and kept it in quarantine if it had to
+    witness_outcome("rejected");
+    return;
+  }
   telemetry_.add("hearth_messages_rejected_total", fmt::format("reason=\"{}\"", e.code));
   if (writer_) {
     writer_->push(store::quarantine_row{at, std::string(topic), e.code, e.message,
@@ -68,8 +88,8 @@ bool pipeline::duplicate(const registry::device& dev, const normalize::envelope*
   // the look-ups cost nothing in the steady state.
   auto stored = [&] {
     return redelivered && env && env->event_time &&
-           ((store_ && store_->has_reading_at(device_id, *env->event_time)) ||
-            book_.has_evidence(device_id, *env->event_time));
+           (book_.has_evidence(device_id, *env->event_time) ||
+            (store_ && store_->has_reading_at(device_id, *env->event_time)));
   };
   const auto h = std::hash<std::string_view>{}(payload);
   const auto dev_h = std::hash<std::string_view>{}(device_id);
@@ -99,7 +119,7 @@ bool pipeline::duplicate(const registry::device& dev, const normalize::envelope*
 
 void pipeline::on_message(std::string_view topic, std::string_view payload, time_point received_at,
                           bool redelivered) {
-  telemetry_.add("hearth_messages_received_total");
+  if (!witnessed_) telemetry_.add("hearth_messages_received_total");
   if (payload.size() > normalize::k_max_payload) {
     reject(topic, payload.substr(0, 256),
            make_error(reason::oversized, fmt::format("payload is {} bytes; the limit is {}",
@@ -135,6 +155,7 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   }
 
   auto unregistered = [&](const std::string& ext) {
+    if (witnessed_) return witness_outcome("rejected");
     telemetry_.add("hearth_messages_rejected_total",
                    fmt::format("reason=\"{}\"", reason::unregistered_device));
     if (writer_) {
@@ -146,6 +167,11 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     }
   };
 
+  if (witnessed_ && (status_topic || (route->role == catalog::role::bridge &&
+                                      route->transport != catalog::transport::zigbee2mqtt))) {
+    witness_outcome("no-identity");  // a status carries no identity of its own
+    return;
+  }
   if (status_topic) {
     auto st = normalize::z2m_status_topic(topic, payload);
     if (!st) {
@@ -239,7 +265,19 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   }
   if (type->life_safety && !type->external_id_path.empty() && life_safety_topic_)
     life_safety_topic_(topic);
-  if (duplicate(*dev, &*env, payload, received_at, redelivered)) {
+  if (witnessed_) {
+    if (!env->event_time) {
+      // Nothing in the store tells whether the old holder handled it: only a reading's
+      // event time is looked up there (README, "High availability").
+      witness_outcome("no-identity");
+      return;
+    }
+    if (duplicate(*dev, &*env, payload, received_at, true)) {
+      witness_outcome("stored");
+      return;
+    }
+    witness_outcome("recovered");
+  } else if (duplicate(*dev, &*env, payload, received_at, redelivered)) {
     // Redelivery is normal and carries nothing new, but it is still kept, so that an
     // integrator can see a gateway that repeats itself.
     reject(topic, payload,

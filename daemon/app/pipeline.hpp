@@ -54,6 +54,13 @@ class pipeline {
   /// the MQTT DUP flag: the broker may have delivered it before (see `duplicate`).
   void on_message(std::string_view topic, std::string_view payload, time_point received_at,
                   bool redelivered = false);
+  /// Handles one message a standby received on its own subscription before it took over
+  /// (ingest/witness.hpp): the old holder may have stored it or not. It is processed only
+  /// when it has an event time, and no reading of that device at that time is in memory,
+  /// in the store or in an alert's evidence; otherwise it is dropped without a quarantine row,
+  /// since the old holder saw it too. Counted in hearth_ha_witness_messages_total{outcome}:
+  /// recovered, stored (already there), no-identity, rejected.
+  void on_witnessed(std::string_view topic, std::string_view payload, time_point received_at);
 
   /// Called (domain thread) with the topic of each accepted message of a life-safety type
   /// whose external id is in the payload, so that ingest can learn to classify that topic.
@@ -129,6 +136,8 @@ class pipeline {
   std::vector<recent> recent_;
   /// Identities (frame counter, or event time and bytes) of the last hour's messages.
   identities recent_ids_;
+  bool witnessed_ = false;  ///< inside on_witnessed
+  void witness_outcome(const char* outcome);
   /// Alerts whose last write failed (store failing); bounded by the number of alerts.
   std::map<std::string, alerts::alert> unsaved_;
   bool store_failing_ =

@@ -18,9 +18,15 @@ namespace hearth::app {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, telemetry& tel) {
+std::optional<takeover> stand_by(const config& cfg, ha::lease& lease, telemetry& tel,
+                                 const clock& clk, ingest::witness* w) {
   asio::io_context io(1);
   std::optional<std::int64_t> won;
+  // The holder's renewals, as seen from here: the lease's expiry on this node's monotonic
+  // clock moves on by about a second at each one.
+  std::optional<time_point> renewed_at;
+  std::optional<std::chrono::steady_clock::time_point> expiry_seen;
+  std::int64_t epoch_seen = 0;
   bool db_ok = false;
   std::string db_problem = "not connected yet";
   ha::lease_view seen;
@@ -37,6 +43,7 @@ std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, teleme
       o["node"] = lease.node();
       if (!seen.holder.empty() && seen.remaining.count() > 0) o["active"] = seen.holder;
       if (!db_ok) o["detail"] = db_problem;
+      if (w) o["witness"] = {{"subscribed", w->subscribed()}, {"held", w->held()}};
       auto res = api::json_ok(o);
       if (!db_ok) res.status = 503;
       return res;
@@ -61,12 +68,23 @@ std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, teleme
   }
   log::info("ha", "node {} standing by (http on {}:{}); waiting for the lease", lease.node(),
             listen->first, http->port());
+  if (w) w->start();
 
   asio::steady_timer poll(io);
   std::function<void()> attempt = [&] {
     try {
       won = lease.try_acquire();
-      if (!won) seen = lease.view();
+      if (!won) {
+        seen = lease.view();
+        if (!seen.holder.empty() && seen.remaining.count() > 0) {
+          const auto expiry = std::chrono::steady_clock::now() + seen.remaining;
+          if (!expiry_seen || seen.epoch != epoch_seen ||
+              expiry > *expiry_seen + std::chrono::milliseconds(100))
+            renewed_at = clk.now();
+          expiry_seen = expiry;
+          epoch_seen = seen.epoch;
+        }
+      }
       if (!db_ok)
         log::info("ha", "database reachable; lease held by {}",
                   seen.holder.empty() ? std::string("nobody") : seen.holder);
@@ -109,8 +127,8 @@ std::optional<std::int64_t> stand_by(const config& cfg, ha::lease& lease, teleme
   notify::ready();
   notify::status("standby");
   io.run();
-  if (stopping) return std::nullopt;
-  return won;
+  if (stopping || !won) return std::nullopt;
+  return takeover{*won, renewed_at};
 }
 
 }  // namespace hearth::app

@@ -504,4 +504,8 @@ bool mqtt_ingest::connected() const {
   return impl_->is_connected;
 }
 
+std::size_t mqtt_ingest::queued() const {
+  return impl_->queue.depth(lane::priority) + impl_->queue.depth(lane::bulk);
+}
+
 }  // namespace hearth::ingest

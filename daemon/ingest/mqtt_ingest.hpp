@@ -76,6 +76,8 @@ class mqtt_ingest {
   void set_topics(std::vector<std::string> topics);
   void stop();
   bool connected() const;
+  /// Messages waiting in the lanes (both).
+  std::size_t queued() const;
 
  private:
   struct impl;

@@ -196,9 +196,10 @@ TEST_CASE("an identical native press more than 8 messages old does not reopen it
   CHECK(r.sos_alerts()[0].state == alerts::state::resolved);
 }
 
-TEST_CASE("after a kill -9, a redelivered press whose alert was stored but whose reading was not "
-          "is not a new press",
-          "[pipeline][redelivery]") {
+TEST_CASE(
+    "after a kill -9, a redelivered press whose alert was stored but whose reading was not "
+    "is not a new press",
+    "[pipeline][redelivery]") {
   // The alert is written at once, the reading a moment later by the writer: a kill in
   // between left the press in the alert and not in the readings. Before: the DUP-flagged
   // copy after the restart was looked up in the readings only, and counted again (202
@@ -216,12 +217,55 @@ TEST_CASE("after a kill -9, a redelivered press whose alert was stored but whose
     REQUIRE(r.sos_alerts()[0].occurrences == 2);
     r.writer.flush();
     // What the kill cost: the second press's reading never reached the file.
-    r.st.db().exec(fmt::format("DELETE FROM readings WHERE ts = {}",
-                               (start + 5s).time_since_epoch().count()));
+    r.st.db().exec(
+        fmt::format("DELETE FROM readings WHERE ts = {}", (start + 5s).time_since_epoch().count()));
   }
   rig after(tmp.file(), start + 30s);
   after.pipe.on_message(k_native, second, after.clock.now(), /*redelivered*/ true);
   CHECK(after.duplicates() == 1);
   REQUIRE(after.sos_alerts().size() == 1);
   CHECK(after.sos_alerts()[0].occurrences == 2);
+}
+
+TEST_CASE(
+    "after a takeover, the standby's witnessed messages: what the old node stored is dropped "
+    "without a quarantine row, what it lost is processed, and nothing without an identity is",
+    "[pipeline][redelivery][ha]") {
+  temp_db tmp;
+  const auto start = *parse_rfc3339("2026-11-20T07:00:00Z");
+  const auto stored = native(start, R"("water.total_l":1000)");
+  const auto press = native(start + 1s, R"("sos.pressed":true)");
+  {
+    // The old active node stored the reading and opened the SOS alert, then died.
+    rig old(tmp.file(), start + 2s);
+    old.import_registry();
+    old.pipe.on_message(k_native, stored, old.clock.now());
+    old.pipe.on_message(k_native, press, old.clock.now());
+    old.writer.flush();
+    REQUIRE(old.sos_alerts().size() == 1);
+  }
+  rig r(tmp.file(), start + 5s);
+  const auto quarantined = r.st.quarantine().size();
+  const auto lost = native(start + 2s, R"("water.total_l":1010)");
+  const auto outcome = [&](const char* o) {
+    return r.tel.value("hearth_ha_witness_messages_total", fmt::format("outcome=\"{}\"", o));
+  };
+  r.pipe.on_witnessed(k_native, stored, start + 1s);
+  r.pipe.on_witnessed(k_native, press, start + 1s);
+  r.pipe.on_witnessed(k_native, lost, start + 2s);
+  r.pipe.on_witnessed(k_z2m_sos, R"({"action":"emergency"})", start + 2s);
+  r.pipe.on_witnessed("hearth/v1/devices/nobody-knows/up", lost, start + 2s);
+  // The same lost reading again, now from the new session (the broker's in-flight copy).
+  r.pipe.on_message(k_native, lost, r.clock.now(), /*redelivered*/ true);
+
+  CHECK(outcome("stored") == 2);
+  CHECK(outcome("recovered") == 1);
+  CHECK(outcome("no-identity") == 1);
+  CHECK(outcome("rejected") == 1);
+  CHECK(r.readings_of("button-demo-1") == 3);  // 1000, the press, 1010: each once
+  const auto sos = r.sos_alerts();
+  REQUIRE(sos.size() == 1);
+  CHECK(sos[0].occurrences == 1);  // neither the native press nor the identity-less one added
+  CHECK(r.duplicates() == 1);      // the session's copy of the recovered reading
+  CHECK(r.st.quarantine().size() == quarantined + 1);
 }
