@@ -274,9 +274,9 @@ int run_daemon(const std::string& config_file, bool init) {
     // poll returns, up to a second later (eclipse-paho/paho.mqtt.c#1430).
     if (won->holder_renewed_at)
       witnessed = witness->take_until(*won->holder_renewed_at + k_witness_margin / 2);
-    witness.reset();
     keeper = std::make_unique<ha::keeper>(*lease, *epoch,
                                           [](const std::string& why) { ha::step_down(why); });
+    witness.reset();  // about 100 ms: Paho's threads stop at their next cycle
     log::info("app", "node {} is active (lease epoch {})", lease->node(), *epoch);
     tel.set("hearth_ha_active", {}, 1);
     tel.set("hearth_ha_epoch", {}, static_cast<double>(*epoch));

@@ -63,7 +63,6 @@ struct witness::impl : public virtual mqtt::callback, public virtual mqtt::iacti
   recent_messages buffer;
   mqtt::async_client client;
   std::atomic<bool> is_subscribed{false}, stopped{false};
-  mqtt::token_ptr disconnecting;
   telemetry::cell &held_gauge, &subscribed_gauge;
 
   struct connect_failed : public virtual mqtt::iaction_listener {
@@ -113,12 +112,10 @@ witness::witness(mqtt_connection connection, std::vector<std::string> topics, wi
   impl_->client.set_callback(*impl_);
 }
 
+// Destroying the Paho client closes its connection at once; a DISCONNECT first would wait
+// for Paho's next cycle (100-200 ms here), and a clean session has nothing to keep.
 witness::~witness() {
   stop();
-  try {
-    if (impl_->disconnecting) impl_->disconnecting->wait_for(std::chrono::seconds(1));
-  } catch (const mqtt::exception&) {
-  }
 }
 
 void witness::start() {
@@ -134,11 +131,8 @@ void witness::start() {
 
 void witness::stop() {
   if (impl_->stopped.exchange(true)) return;
-  // Not waited for here: the node taking over has better things to do. The destructor
-  // waits (briefly) for the disconnect to finish.
   try {
     impl_->client.disable_callbacks();
-    impl_->disconnecting = impl_->client.disconnect(0);
   } catch (const mqtt::exception&) {
   }
   impl_->is_subscribed = false;

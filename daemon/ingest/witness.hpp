@@ -69,8 +69,7 @@ class witness {
   witness& operator=(const witness&) = delete;
 
   void start();
-  /// Starts disconnecting (without waiting: the destructor does); nothing is added
-  /// afterwards. Idempotent.
+  /// Nothing is added afterwards. Idempotent. The connection closes with the object.
   void stop();
   /// Connected and the broker confirmed the subscriptions.
   bool subscribed() const;
