@@ -10,6 +10,7 @@ namespace hearth::store {
 
 void store::save_engine_state(const std::vector<engine::state_row>& rows) {
   transaction tx(*db_);
+  commit_lazily();  // saved again each second; a second of it may be lost anyway
   if (db_->dialect() == dialect::postgresql) {
     // One statement each for the upserts and the deletes: a row at a time is a round trip
     // each, and a slice of thousands of devices held the domain thread (and the SOS behind

@@ -4,7 +4,6 @@
 // WAL checkpoints between transactions instead of inside whichever commit crosses the limit.
 #include <fmt/format.h>
 
-
 #include "store/key_cache.hpp"
 #include "store/schema.hpp"
 #include "store/sink.hpp"

@@ -9,6 +9,10 @@ namespace hearth::store {
 
 transaction::transaction(store& s) : transaction(s.db()) {}
 
+void store::commit_lazily() {
+  if (db_->dialect() == dialect::postgresql) db_->exec("SET LOCAL synchronous_commit = off");
+}
+
 store::store(const std::string& database, store_options o)
     : db_(open_connection(database, o.connection)) {
   // A file that is not a database fails here with errc::notadb, before any write.

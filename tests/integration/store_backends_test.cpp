@@ -175,6 +175,41 @@ TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store
         std::vector<engine::state_row>{{"d|x", "{\"seen\":1}"}, {"d|y", odd}});
 }
 
+TEST_CASE(
+    "a lazy commit does not wait for the disk on PostgreSQL, for its own transaction only; "
+    "engine state is saved that way",
+    "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  const auto setting = [&] {
+    auto q = st.db().prepare(f.kind == backend::postgresql ? "SHOW synchronous_commit"
+                                                           : "PRAGMA synchronous");
+    REQUIRE(q.step());
+    return q.text(0);
+  };
+  // What a connection commits with by default: PostgreSQL waits for the WAL to be flushed;
+  // SQLite runs synchronous=NORMAL (1), which never waits at commit in WAL mode.
+  const auto normal = setting();
+  CHECK(normal == (f.kind == backend::postgresql ? "on" : "1"));
+  const auto lazy = f.kind == backend::postgresql ? "off" : normal;
+  {
+    store::transaction tx(st);
+    st.commit_lazily();
+    CHECK(setting() == lazy);
+    tx.commit();
+  }
+  CHECK(setting() == normal);  // SET LOCAL: the next transaction waits for the disk again
+  {
+    // Saving engine state inside an outer transaction shows what its own one does.
+    store::transaction tx(st);
+    st.save_engine_state({{"d|x", "{\"seen\":true}"}});
+    CHECK(setting() == lazy);
+    tx.commit();
+  }
+  CHECK(setting() == normal);
+  CHECK(st.load_engine_state() == std::vector<engine::state_row>{{"d|x", "{\"seen\":true}"}});
+}
+
 TEST_CASE("users are unique; tokens are found until they expire", "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
