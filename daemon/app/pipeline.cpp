@@ -55,13 +55,11 @@ void pipeline::witness_outcome(const char* outcome) {
 void pipeline::on_witnessed(std::string_view topic, std::string_view payload,
                             time_point received_at) {
   witnessed_ = true;
-  try {
-    on_message(topic, payload, received_at, true);
-  } catch (...) {
-    witnessed_ = false;
-    throw;
-  }
-  witnessed_ = false;
+  struct reset {
+    bool& flag;
+    ~reset() { flag = false; }
+  } const guard{witnessed_};  // also when on_message throws
+  on_message(topic, payload, received_at, true);
 }
 
 void pipeline::reject(std::string_view topic, std::string_view payload, const error& e,
@@ -354,8 +352,7 @@ void pipeline::record(const std::vector<alerts::transition>& in) {
       store::transaction tx(*store_);
       // P1 and P2 wait for the disk; below that a crash of the database server could lose
       // the last moment of transitions, which the engine raises again while they hold. On
-      // PostgreSQL an fsync a transition held the domain thread and the writer: a cold
-      // start's thousands of device-offline transitions cut ingest to 1,000 msg/s.
+      // PostgreSQL each wait is an fsync with the domain thread busy and the writer held.
       if (std::none_of(ts.begin(), ts.end(),
                        [](const alerts::transition& t) { return t.after.priority <= 2; }) &&
           unsaved_.empty())

@@ -4,9 +4,29 @@
 #include <fmt/format.h>
 #include <mqtt/exception.h>
 
+#include <algorithm>
+
 #include "base/log.hpp"
 
 namespace hearth::ingest {
+
+namespace {
+constexpr std::size_t k_subscribe_chunk = 1'000;  ///< filters per SUBSCRIBE packet
+}
+
+void subscribe_chunked(mqtt::async_client& c, const std::vector<std::string>& filters, int qos,
+                       bool unsubscribe, mqtt::iaction_listener& done) {
+  for (std::size_t i = 0; i < filters.size(); i += k_subscribe_chunk) {
+    const auto end = std::min(filters.size(), i + k_subscribe_chunk);
+    auto chunk = mqtt::string_collection::create(
+        std::vector<std::string>(filters.begin() + static_cast<std::ptrdiff_t>(i),
+                                 filters.begin() + static_cast<std::ptrdiff_t>(end)));
+    if (unsubscribe)
+      c.unsubscribe(chunk, nullptr, done);
+    else
+      c.subscribe(chunk, std::vector<int>(end - i, qos), nullptr, done);
+  }
+}
 
 mqtt::connect_options make_connect_options(const mqtt_connection& c, bool persistent) {
   auto b = mqtt::connect_options_builder()

@@ -7,10 +7,13 @@
 /// (`password_file`, `key_file`) and the daemon reads them at start. Nothing here is
 /// logged except the URI and the user name.
 
+#include <mqtt/async_client.h>
 #include <mqtt/connect_options.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace hearth::ingest {
 
@@ -40,5 +43,20 @@ mqtt::connect_options make_connect_options(const mqtt_connection& c, bool persis
 /// the CONNACK refusals of MQTT 3.1.1 (1 to 5) by what they mean, -1 as "could not reach
 /// the broker", and anything else by Paho's own text with the number.
 std::string describe_mqtt_failure(int rc);
+
+/// Reports the result of one connect attempt (`failed` runs on Paho's thread); Paho's
+/// automatic reconnect then retries with the backoff above.
+struct connect_listener : public virtual mqtt::iaction_listener {
+  std::function<void(const mqtt::token&)> failed;
+  void on_failure(const mqtt::token& tok) override {
+    if (failed) failed(tok);
+  }
+  void on_success(const mqtt::token&) override {}
+};
+
+/// Subscribes (or unsubscribes) `filters` on `c` in SUBSCRIBE packets of at most 1,000
+/// filters each; `done` hears of each packet.
+void subscribe_chunked(mqtt::async_client& c, const std::vector<std::string>& filters, int qos,
+                       bool unsubscribe, mqtt::iaction_listener& done);
 
 }  // namespace hearth::ingest

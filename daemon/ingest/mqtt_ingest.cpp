@@ -21,30 +21,6 @@ namespace {
 constexpr std::size_t k_drain_batch = 256;
 constexpr auto k_drain_slice = 2ms;
 constexpr auto k_storage_retry = 5ms;
-constexpr std::size_t k_subscribe_chunk = 1'000;  ///< filters per SUBSCRIBE packet
-
-/// Reports the result of one connect attempt; retries with backoff when it failed, because
-/// Paho's automatic reconnect only covers connections that were once up.
-struct connect_listener : public virtual mqtt::iaction_listener {
-  std::function<void(const mqtt::token&)> failed;
-  void on_failure(const mqtt::token& tok) override { failed(tok); }
-  void on_success(const mqtt::token&) override {}
-};
-
-/// Subscribes (or unsubscribes) `filters` on `c` in packets of `k_subscribe_chunk`.
-void subscribe_chunked(mqtt::async_client& c, const std::vector<std::string>& filters, int qos,
-                       bool unsubscribe, mqtt::iaction_listener& done) {
-  for (std::size_t i = 0; i < filters.size(); i += k_subscribe_chunk) {
-    const auto end = std::min(filters.size(), i + k_subscribe_chunk);
-    auto chunk = mqtt::string_collection::create(
-        std::vector<std::string>(filters.begin() + static_cast<std::ptrdiff_t>(i),
-                                 filters.begin() + static_cast<std::ptrdiff_t>(end)));
-    if (unsubscribe)
-      c.unsubscribe(chunk, nullptr, done);
-    else
-      c.subscribe(chunk, std::vector<int>(end - i, qos), nullptr, done);
-  }
-}
 }  // namespace
 
 struct mqtt_ingest::impl : public virtual mqtt::callback,

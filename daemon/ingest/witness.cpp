@@ -16,19 +16,14 @@ void recent_messages::pop_front() {
 }
 
 void recent_messages::push(inbound m) {
-  while (!held_.empty() && held_.front().received_at < m.received_at - limits_.window)
-    pop_front();
   const std::size_t size = m.topic.size() + m.payload.size();
-  if (size > limits_.bytes) {
+  if (size > limits_.bytes || limits_.messages == 0) {  // could never be held
     ++dropped_;
     return;
   }
-  while (!held_.empty() && (held_.size() >= limits_.messages || bytes_ + size > limits_.bytes))
+  while (!held_.empty() && (held_.front().received_at < m.received_at - limits_.window ||
+                            held_.size() >= limits_.messages || bytes_ + size > limits_.bytes))
     pop_front();
-  if (limits_.messages == 0) {
-    ++dropped_;
-    return;
-  }
   bytes_ += size;
   held_.push_back(std::move(m));
 }
@@ -65,20 +60,12 @@ struct witness::impl : public virtual mqtt::callback, public virtual mqtt::iacti
   std::atomic<bool> is_subscribed{false}, stopped{false};
   telemetry::cell &held_gauge, &subscribed_gauge;
 
-  struct connect_failed : public virtual mqtt::iaction_listener {
-    std::string uri;
-    void on_failure(const mqtt::token& tok) override {
-      log::warn("ha", "standby's subscription: cannot connect to {}: {}; retrying", uri,
-                describe_mqtt_failure(tok.get_return_code()));
-    }
-    void on_success(const mqtt::token&) override {}
-  } connect_result;
+  connect_listener connect_result;
 
   void connected(const std::string&) override {
     if (topics.empty() || stopped) return;
     try {
-      client.subscribe(mqtt::string_collection::create(topics), std::vector<int>(topics.size(), 1),
-                       nullptr, *this);
+      subscribe_chunked(client, topics, 1, false, *this);
     } catch (const mqtt::exception& e) {
       log::warn("ha", "standby's subscription failed: {}", e.what());
     }
@@ -108,7 +95,10 @@ struct witness::impl : public virtual mqtt::callback, public virtual mqtt::iacti
 witness::witness(mqtt_connection connection, std::vector<std::string> topics, witness_limits limits,
                  const clock& clk, telemetry& tel)
     : impl_(std::make_shared<impl>(std::move(connection), std::move(topics), limits, clk, tel)) {
-  impl_->connect_result.uri = impl_->connection.uri;
+  impl_->connect_result.failed = [uri = impl_->connection.uri](const mqtt::token& tok) {
+    log::warn("ha", "standby's subscription: cannot connect to {}: {}; retrying", uri,
+              describe_mqtt_failure(tok.get_return_code()));
+  };
   impl_->client.set_callback(*impl_);
 }
 
