@@ -95,6 +95,10 @@ void routes::on_transition(const alerts::transition& t) {
   streams_.on_transition(t);
 }
 
+void routes::revalidate_streams() {
+  streams_.revalidate();
+}
+
 std::size_t routes::subscribers() {
   return streams_.subscribers();
 }

@@ -97,6 +97,9 @@ class routes {
   /// Pushes one transition to every stream subscriber allowed to see the alert. Domain
   /// thread; never blocks (each peer queues).
   void on_transition(const alerts::transition& t);
+  /// Closes the streams whose credential was deleted or whose user was disabled or removed
+  /// meanwhile (the command line, another node): the daemon calls it each second.
+  void revalidate_streams();
   /// Open WebSocket subscribers (tests, metrics).
   std::size_t subscribers();
 

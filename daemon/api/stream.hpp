@@ -7,8 +7,9 @@
 /// a network blip): after the hello come the stored transitions numbered above N, then the
 /// live ones, so none is missed; when they are more than `k_max_replay`, or older than
 /// what is kept, the hello carries "resync": true and the console reloads the queue. A
-/// subscriber whose credential has expired or been deleted, or whose user was disabled or
-/// removed (also from the command line), is closed at the next transition; logging out
+/// subscriber whose credential has expired is told nothing more and closed; one whose
+/// credential was deleted, or whose user was disabled or removed (also from the command
+/// line), is closed by the next `revalidate` (the daemon calls it each second); logging out
 /// closes the streams opened with that credential, and disabling a user over the API closes
 /// that user's streams at once.
 ///
@@ -32,8 +33,12 @@ class stream_hub {
 
   /// GET stream (needs read_alerts; a plain GET answers 426).
   std::vector<route> routes();
-  /// Pushes one transition to every subscriber allowed to see the alert.
+  /// Pushes one transition to every subscriber allowed to see the alert. Reads nothing
+  /// from the database: an SOS reaches the consoles without waiting for a query.
   void on_transition(const alerts::transition& t);
+  /// Closes the streams whose credential or user no longer lets them in (two indexed
+  /// reads a subscriber).
+  void revalidate();
   /// Open subscribers (tests, metrics).
   std::size_t subscribers();
   /// Closes every stream opened with the credential whose hash is `token_hash`.

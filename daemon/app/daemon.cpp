@@ -551,6 +551,7 @@ int run_daemon(const std::string& config_file, bool init) {
       if (ec) return;
       pipe.tick(clk.now());
       if (!persisting) persist_slice();
+      routes.revalidate_streams();
       // While the store fails, retry the audit rows held back (and so find out when the
       // domain connection can write again) once a second.
       if (!store_health.ok()) pipe.record({});

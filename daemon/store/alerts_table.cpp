@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The alerts table: one row per alert, its latest state as the alert JSON plus the lifecycle
 // fields (tier, deadlines) that survive a restart.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
@@ -31,10 +33,12 @@ void store::save_alert(const alerts::alert& a) {
   // Before the row: a crash between the two skips ids, never repeats one.
   if (ids_) ids_->cover(std::stoull(a.id));
   transaction tx(*db_);
-  auto st = db_->prepare(
+  static const std::string upsert = fmt::format(
       "INSERT INTO alerts VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(id) DO UPDATE SET "
       "state=excluded.state, priority=excluded.priority, updated_at=excluded.updated_at, "
-      "body=excluded.body");
+      "body=excluded.body RETURNING {}",
+      k_alert_row_columns);
+  auto st = db_->prepare(upsert);
   st.bind(1, static_cast<std::int64_t>(std::stoll(a.id)))
       .bind(2, a.key)
       .bind(3, a.rule)
@@ -47,8 +51,11 @@ void store::save_alert(const alerts::alert& a) {
   for (const auto& [k, v] : alerts::lifecycle_json(a))
     body[k] = v;  // tier and deadlines survive restart
   if (!a.texts.empty()) body["texts"] = alerts::texts_json(a);  // every reader's language
-  st.bind(8, json::serialize(body)).run();
-  record_alert_rows({std::stoll(a.id)}, a.updated_at);  // the chain covers the row (audit.hpp)
+  st.bind(8, json::serialize(body));
+  // The chain covers the row as it was stored (audit.hpp), from what the upsert returns.
+  if (!st.step()) throw store_error(errc::error, "the alert upsert returned no row");
+  record_alert_row(st, a.updated_at);
+  st.reset();
   tx.commit();
 }
 

@@ -47,6 +47,9 @@ std::string chain_hash(std::string_view prev_hash, std::int64_t seq, const alert
 /// The action of the row that records an alert row's digest, and its subject's prefix.
 inline constexpr std::string_view k_recorded_action = "recorded";
 inline constexpr std::string_view k_recorded_prefix = "row:";
+/// The alerts table's columns in the order that a `recorded` row's digest reads them.
+inline constexpr std::string_view k_alert_row_columns =
+    "id, key, rule, priority, state, opened_at, updated_at, body";
 
 /// `n` bytes as lower-case hex.
 std::string lower_hex(const unsigned char* bytes, std::size_t n);

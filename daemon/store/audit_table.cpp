@@ -40,8 +40,7 @@ constexpr std::int64_t k_audit_lock = 0x6865617274;  // "heart"
 /// Alert rows read per query by verify_audit and record_alert_rows.
 constexpr std::int64_t k_alert_page = 1'000;
 
-constexpr const char* k_alert_columns =
-    "SELECT id, key, rule, priority, state, opened_at, updated_at, body FROM alerts ";
+const std::string k_alert_columns = fmt::format("SELECT {} FROM alerts ", k_alert_row_columns);
 
 /// The digest of one alert row as it is stored, every column.
 std::string alert_row_digest(const statement& st) {
@@ -55,6 +54,17 @@ std::string alert_row_digest(const statement& st) {
   a.emplace_back(st.int64(6));
   a.emplace_back(st.text(7));
   return sha256_hex(boost::json::serialize(a));
+}
+
+/// The `recorded` row for the alert row that `st` holds.
+alerts::audit_entry recorded_entry(const statement& st, time_point at) {
+  return {at,
+          "hearthd",
+          std::string(k_recorded_action),
+          std::to_string(st.int64(0)),
+          fmt::format("{}{}", k_recorded_prefix, alert_row_digest(st)),
+          "",
+          "store"};
 }
 
 /// The alert id a `recorded` row is about, or 0 when the row is not one.
@@ -74,11 +84,14 @@ void store::append_audit(const std::vector<alerts::audit_entry>& rows) {
   if (rows.empty()) return;
   refuse_if_files_lost();
   transaction tx(*db_);
-  if (db_->dialect() == dialect::postgresql)
-    db_->prepare("SELECT pg_advisory_xact_lock(?1)").bind(1, k_audit_lock).run();
   std::int64_t seq = 0;
   std::string prev(k_genesis_hash);
-  {
+  if (audit_tail_ && audit_tail_->transaction == db_->transaction_serial()) {
+    seq = audit_tail_->seq;  // this transaction holds the chain's lock since it read this
+    prev = audit_tail_->hash;
+  } else {
+    if (db_->dialect() == dialect::postgresql)
+      db_->prepare("SELECT pg_advisory_xact_lock(?1)").bind(1, k_audit_lock).run();
     auto last = db_->prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
     if (last.step()) {
       seq = last.int64(0);
@@ -104,7 +117,12 @@ void store::append_audit(const std::vector<alerts::audit_entry>& rows) {
         .run();
     prev = std::move(h);
   }
+  audit_tail_ = audit_tail{db_->transaction_serial(), seq, std::move(prev)};
   tx.commit();
+}
+
+void store::record_alert_row(const statement& row, time_point at) {
+  append_audit({recorded_entry(row, at)});
 }
 
 void store::record_alert_rows(const std::vector<std::int64_t>& ids, time_point at) {
@@ -114,9 +132,7 @@ void store::record_alert_rows(const std::vector<std::int64_t>& ids, time_point a
   auto st = db_->prepare(fmt::format("{}WHERE id = ?1", k_alert_columns));
   for (const auto id : ids) {
     st.bind(1, id);
-    if (st.step())
-      rows.push_back({at, "hearthd", std::string(k_recorded_action), std::to_string(id),
-                      fmt::format("{}{}", k_recorded_prefix, alert_row_digest(st)), "", "store"});
+    if (st.step()) rows.push_back(recorded_entry(st, at));
     st.reset();
   }
   append_audit(rows);

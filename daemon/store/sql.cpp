@@ -5,6 +5,7 @@ namespace hearth::store {
 
 void connection::begin() {
   if (depth_ == 0) {
+    ++serial_;
     begin_transaction();
     doomed_ = false;
   }

@@ -165,6 +165,10 @@ class connection {
   void commit();
   void rollback() noexcept;
   int transaction_depth() const { return depth_; }
+  /// Which transaction is open: a number that changes with each outermost `begin`, so that
+  /// what was learned inside one (the audit chain's last row, under its lock) is not
+  /// trusted in the next.
+  std::uint64_t transaction_serial() const { return serial_; }
 
  protected:
   connection() = default;
@@ -176,6 +180,7 @@ class connection {
 
  private:
   int depth_ = 0;
+  std::uint64_t serial_ = 0;
   bool doomed_ = false;  ///< a joined transaction rolled back: the outer one cannot commit
 };
 

@@ -237,6 +237,19 @@ class store {
   std::unique_ptr<file_watch> files_;
   /// Throws store_error once `check_files()` found the files replaced.
   void refuse_if_files_lost() const;
+  /// Appends a `recorded` row for the alert row that `row` holds (its columns as
+  /// audit_table.cpp's alert digest reads them).
+  void record_alert_row(const statement& row, time_point at);
+
+  /// Where the audit chain ends, as the open transaction last read or wrote it. Its
+  /// appends hold the chain's lock (or SQLite's write lock) until the transaction ends, so
+  /// the next append of the same transaction chains on from here without reading it again.
+  struct audit_tail {
+    std::uint64_t transaction = 0;  ///< connection::transaction_serial
+    std::int64_t seq = 0;
+    std::string hash;
+  };
+  std::optional<audit_tail> audit_tail_;
 };
 
 }  // namespace hearth::store

@@ -295,6 +295,37 @@ TEST_CASE("the stream pushes each transition to those who may see it, within a s
   CHECK(claimed->at("assignee") == "op-wang");
 }
 
+TEST_CASE("revoking a user's tokens from the command line closes its live stream within seconds, "
+          "with no transition to carry it",
+          "[e2e][api][stream][auth]") {
+  temp_dir dir;
+  broker mosquitto(dir);
+  daemon_process hearthd(dir, mosquitto);
+  const auto port = hearthd.http_port();
+  REQUIRE(!add_user(hearthd.config(), "op-li", "operator", "the operator's password").empty());
+  auto login =
+      http(port, "POST", "/api/v1/login",
+           R"({"user":"op-li","password":"the operator's password"})", {{"Authorization", ""}});
+  REQUIRE(login.status == 200);
+  const std::string session(body_of(login).at("token").as_string());
+  stream_client live(port, session);
+  REQUIRE(live.next().value().at("hello").at("user") == "op-li");
+
+  // Another process writes the database: the daemon hears of it from its once-a-second
+  // check of each stream, not from a transition (nothing happens in this community).
+  process revoke({HEARTHD_BINARY, "users", "token", "op-li", "--revoke", "--config",
+                  hearthd.config().string()},
+                 dir.path() / "revoke.log");
+  REQUIRE(revoke.wait(60s) == std::optional<int>(0));
+  beast::error_code closed;
+  live.buf.clear();
+  live.ws.async_read(live.buf, [&](beast::error_code ec, std::size_t) { closed = ec; });
+  live.io.restart();
+  live.io.run_for(10s);
+  CHECK(closed == websocket::error::closed);
+  CHECK(http(port, "GET", "/api/v1/me", "", bearer(session)).status == 401);
+}
+
 TEST_CASE("disabling a user closes its live stream at once and refuses its session",
           "[e2e][api][stream][auth]") {
   temp_dir dir;

@@ -139,6 +139,49 @@ TEST_CASE("the audit chain verifies, refuses updates and deletes, and names a br
   CHECK(*v.bad == 2);
 }
 
+TEST_CASE("the audit chain stays whole when appends share a transaction, one rolls back, or "
+          "another connection appends in between",
+          "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  {
+    // An alert save and the journal rows after it, in one transaction: the second append
+    // chains on from the first without reading the chain's end again.
+    store::transaction tx(st);
+    st.save_alert(an_alert("1", alerts::state::open, "R-1", k_t0));
+    st.append_audit({{k_t0, "hearthd", "opened", "1", "sos|1", "", "rule"}});
+    st.append_audit({{k_t0, "hearthd", "notified", "1", "sos|1", "", "mqtt"}});
+    tx.commit();
+  }
+  try {
+    // Rolled back after an append: what it read of the chain's end must not be trusted.
+    store::transaction tx(st);
+    st.append_audit({{k_t0 + 1s, "op-wang", "claimed", "1", "sos|1", "", "api"}});
+    throw std::runtime_error("the caller fails before committing");
+  } catch (const std::runtime_error&) {
+  }
+  {
+    // Another connection (a CLI command, another node) appends meanwhile.
+    store::store other(f.db);
+    other.append_audit({{k_t0 + 2s, "admin", "user-added", "", "user:op-li", "", "cli"}});
+  }
+  {
+    store::transaction tx(st);
+    st.append_audit({{k_t0 + 3s, "op-wang", "claimed", "1", "sos|1", "", "api"}});
+    st.save_alert(an_alert("1", alerts::state::acknowledged, "R-1", k_t0));
+    tx.commit();
+  }
+  const auto rows = st.audit_rows();
+  REQUIRE(rows.size() == 6);  // recorded, opened, notified, user-added, claimed, recorded
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    CHECK(rows[i].seq == static_cast<std::int64_t>(i + 1));
+  CHECK(rows[3].entry.action == "user-added");
+  const auto v = st.verify_audit();
+  CHECK(v.ok());
+  CHECK(v.rows == 6);
+  CHECK(v.alerts == 1);
+}
+
 TEST_CASE("a transaction inside another joins it, and its failure rolls both back",
           "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
