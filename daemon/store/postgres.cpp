@@ -4,11 +4,15 @@
 #include <fmt/format.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <regex>
+#include <type_traits>
 #include <vector>
 
 namespace hearth::store {
@@ -123,19 +127,21 @@ class pg_statement final : public statement_impl {
 
   bool step() override {
     if (!res_) {
-      const auto n = values_.size();
-      std::vector<const char*> ptrs(n);
-      std::vector<int> lengths(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        ptrs[i] = null_[i] ? nullptr : values_[i].data();
-        lengths[i] = static_cast<int>(values_[i].size());
-      }
-      res_ = c_.run(sql_, static_cast<int>(n), ptrs.data(), lengths.data(), formats_.data(),
-                    types_.data());
+      res_ = with_params([&](int n, const char* const* values, const int* lengths) {
+        return c_.run(sql_, n, values, lengths, formats_.data(), types_.data());
+      });
       rows_ = res_ ? PQntuples(res_) : 0;
       row_ = -1;
     }
     return ++row_ < rows_;
+  }
+  void run() override {
+    if (res_) return statement_impl::run();  // already stepped: read to the end
+    with_params([&](int n, const char* const* values, const int* lengths) {
+      c_.run_unread(sql_, n, values, lengths, formats_.data(), types_.data());
+      return 0;
+    });
+    reset();
   }
   void reset() override {
     PQclear(res_);
@@ -162,6 +168,18 @@ class pg_statement final : public statement_impl {
   int columns() const override { return res_ ? PQnfields(res_) : 0; }
 
  private:
+  /// Calls f(n, values, lengths) with the bound parameters (NULL as a null pointer).
+  template <class F>
+  std::invoke_result_t<F, int, const char* const*, const int*> with_params(F&& f) {
+    const auto n = values_.size();
+    std::vector<const char*> ptrs(n);
+    std::vector<int> lengths(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ptrs[i] = null_[i] ? nullptr : values_[i].data();
+      lengths[i] = static_cast<int>(values_[i].size());
+    }
+    return f(static_cast<int>(n), ptrs.data(), lengths.data());
+  }
   void slot(int i) {
     const auto n = static_cast<std::size_t>(i);
     if (values_.size() < n) {
@@ -230,6 +248,8 @@ pg_connection::~pg_connection() {
 void pg_connection::drop() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
+  piped_ = false;
+  pending_.clear();
 }
 
 void pg_connection::connect() {
@@ -336,6 +356,10 @@ PGresult* pg_connection::finish(const char* what) {
 
 PGresult* pg_connection::run(const std::string& sql, int n, const char* const* values,
                              const int* lengths, const int* formats, const unsigned* types) {
+  if (piped_) {
+    send(sql, n, values, lengths, formats, types, {sql.substr(0, 60)});
+    return sync(true);
+  }
   auto* c = live();
   if (!PQsendQueryParams(c, sql.c_str(), n, types, values, lengths, formats, 0)) {
     const auto msg = trimmed(PQerrorMessage(c));
@@ -346,7 +370,113 @@ PGresult* pg_connection::run(const std::string& sql, int n, const char* const* v
   return finish(sql.substr(0, 60).c_str());
 }
 
+void pg_connection::run_unread(const std::string& sql, int n, const char* const* values,
+                               const int* lengths, const int* formats, const unsigned* types) {
+  if (piped_)
+    send(sql, n, values, lengths, formats, types, {sql.substr(0, 60)});
+  else
+    PQclear(run(sql, n, values, lengths, formats, types));
+}
+
+std::int64_t pg_connection::changes() {
+  if (!pending_.empty()) PQclear(sync(false));
+  return changes_;
+}
+
+void pg_connection::enter_pipeline() {
+  if (!PQenterPipelineMode(conn_))
+    throw store_error(
+        errc::error, fmt::format("cannot enter pipeline mode: {}", trimmed(PQerrorMessage(conn_))));
+  piped_ = true;
+}
+
+void pg_connection::send(const std::string& sql, int n, const char* const* values,
+                         const int* lengths, const int* formats, const unsigned* types, pending p) {
+  // Flushed at once, so that the server works on it while this thread goes on.
+  if (!PQsendQueryParams(conn_, sql.c_str(), n, types, values, lengths, formats, 0) ||
+      PQflush(conn_) != 0) {
+    const auto msg = trimmed(PQerrorMessage(conn_));
+    drop();
+    throw store_error(errc::unavailable, fmt::format("send: {} ({})", msg, name_));
+  }
+  pending_.push_back(std::move(p));
+}
+
+PGresult* pg_connection::next_result(steady::time_point deadline, const char* what) {
+  while (PQisBusy(conn_)) {
+    const bool ready = wait_socket(conn_, POLLIN, deadline);
+    if (!ready || !PQconsumeInput(conn_)) {
+      const auto why = ready
+                           ? trimmed(PQerrorMessage(conn_))
+                           : fmt::format("no answer within {} ms", options_.query_timeout.count());
+      const auto msg = fmt::format("{}: {} ({})", what, why, name_);
+      drop();
+      throw store_error(errc::unavailable, msg);
+    }
+  }
+  return PQgetResult(conn_);
+}
+
+PGresult* pg_connection::sync(bool keep_last) {
+  const auto deadline = steady::now() + options_.query_timeout;
+  if (PQpipelineSync(conn_) != 1) {
+    const auto msg = trimmed(PQerrorMessage(conn_));
+    drop();
+    throw store_error(errc::unavailable, fmt::format("sync: {} ({})", msg, name_));
+  }
+  std::unique_ptr<PGresult, void (*)(PGresult*)> keep(nullptr, &PQclear);
+  std::optional<store_error> first;
+  const auto n = pending_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& p = pending_[i];
+    while (PGresult* r = next_result(deadline, p.what.c_str())) {
+      const auto st = PQresultStatus(r);
+      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        changes_ = std::atoll(PQcmdTuples(r));
+        if (p.fence && PQntuples(r) != 1 && !first)
+          first.emplace(errc::fenced,
+                        fmt::format("lease epoch {} is no longer current: another node is "
+                                    "active; the write is refused",
+                                    options_.fence_epoch.value_or(0)));
+        if (keep_last && i + 1 == n) {
+          keep.reset(r);
+          continue;
+        }
+      } else if (st != PGRES_PIPELINE_ABORTED && !first) {
+        // What follows an error until the sync was skipped (PGRES_PIPELINE_ABORTED).
+        first.emplace(errc_of(r, conn_),
+                      fmt::format("{}: {}", p.what, trimmed(PQresultErrorMessage(r))));
+      }
+      PQclear(r);
+    }
+  }
+  PGresult* end = next_result(deadline, "sync");
+  const bool in_step = end && PQresultStatus(end) == PGRES_PIPELINE_SYNC;
+  PQclear(end);
+  pending_.clear();
+  if (!in_step) {
+    drop();
+    throw store_error(errc::unavailable,
+                      fmt::format("the pipeline to {} is out of step; reconnecting", name_));
+  }
+  if (first) {
+    if (PQstatus(conn_) == CONNECTION_BAD) drop();
+    throw *first;
+  }
+  return keep.release();
+}
+
+void pg_connection::leave_pipeline() {
+  if (!pending_.empty()) PQclear(sync(false));
+  PQexitPipelineMode(conn_);
+  piped_ = false;
+}
+
 void pg_connection::exec(std::string_view sql) {
+  // A plain query (several statements are allowed) cannot go down the pipeline: what is
+  // pending is collected first, and the transaction goes on in pipeline mode after it.
+  const bool piped = piped_;
+  if (piped) leave_pipeline();
   auto* c = live();
   const std::string s(sql);
   if (!PQsendQuery(c, s.c_str())) {
@@ -356,6 +486,7 @@ void pg_connection::exec(std::string_view sql) {
     throw store_error(bad ? errc::unavailable : errc::error, fmt::format("send: {}", msg));
   }
   PQclear(finish(s.substr(0, 60).c_str()));
+  if (piped) enter_pipeline();
 }
 
 statement pg_connection::prepare(std::string_view sql) {
@@ -363,50 +494,53 @@ statement pg_connection::prepare(std::string_view sql) {
 }
 
 void pg_connection::begin_transaction() {
-  if (!options_.fence_epoch) {
-    exec("BEGIN");
-    return;
-  }
-  // One round trip: the transaction and its fence. The key-share lock on the lease row is
-  // held until commit; a takeover (which changes the epoch, a unique key) waits for it.
-  auto* c = live();
-  const auto sql = fmt::format(
-      "BEGIN; SELECT 1 FROM ha_lease WHERE name = 'active' AND epoch = {} FOR KEY SHARE",
-      *options_.fence_epoch);
-  if (!PQsendQuery(c, sql.c_str())) {
-    drop();
-    throw store_error(errc::unavailable, fmt::format("send: {}", name_));
-  }
-  PGresult* r = finish("BEGIN (fenced)");
-  const int rows = r ? PQntuples(r) : 0;
-  PQclear(r);
-  if (rows != 1) {
-    try {
-      exec("ROLLBACK");
-    } catch (const store_error&) {
-    }
-    throw store_error(errc::fenced,
-                      fmt::format("lease epoch {} is no longer current: another node is active; "
-                                  "the write is refused",
-                                  *options_.fence_epoch));
-  }
+  // Sent, not waited for: the first statement that reads, or the commit, collects it.
+  live();
+  enter_pipeline();
+  send("BEGIN", 0, nullptr, nullptr, nullptr, nullptr, {"BEGIN"});
+  // The key-share lock on the lease row is held until commit; a takeover (which changes
+  // the epoch, a unique key) waits for it. Nothing of the transaction commits unless this
+  // found the epoch current: the COMMIT is sent only once its outcome is collected.
+  if (options_.fence_epoch)
+    send(fmt::format("SELECT 1 FROM ha_lease WHERE name = 'active' AND epoch = {} FOR KEY SHARE",
+                     *options_.fence_epoch),
+         0, nullptr, nullptr, nullptr, nullptr, {"BEGIN (fenced)", true});
 }
 
 void pg_connection::commit_transaction() {
-  auto* c = live();
-  if (!PQsendQuery(c, "COMMIT")) {
-    drop();
-    throw store_error(errc::unavailable, fmt::format("send COMMIT: {}", name_));
-  }
-  PGresult* r = finish("COMMIT");
+  live();
+  if (!piped_) enter_pipeline();
+  // A fence not yet collected is, before the COMMIT goes (it finds no row rather than
+  // failing, so a COMMIT behind it would run). Statements sent ahead need not be: the
+  // first error among them makes the server skip the COMMIT.
+  if (std::any_of(pending_.begin(), pending_.end(), [](const pending& p) { return p.fence; }))
+    PQclear(sync(false));
+  send("COMMIT", 0, nullptr, nullptr, nullptr, nullptr, {"COMMIT"});
+  PGresult* r = sync(true);
   const std::string status = r ? PQcmdStatus(r) : "";
   PQclear(r);
+  leave_pipeline();
   if (status == "ROLLBACK")
     throw store_error(errc::error, "the transaction had failed and was rolled back");
 }
 
 void pg_connection::rollback_transaction() {
-  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) return;  // the server rolled it back
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {  // the server rolled it back
+    drop();
+    return;
+  }
+  if (piped_) {
+    try {
+      leave_pipeline();
+    } catch (const store_error&) {
+      // The error that made the caller roll back, or a lost connection (dropped).
+    }
+    if (!conn_) return;
+    if (piped_) {
+      PQexitPipelineMode(conn_);
+      piped_ = false;
+    }
+  }
   exec("ROLLBACK");
 }
 

@@ -79,6 +79,14 @@ class statement_impl {
   virtual void bind_null(int i) = 0;
   virtual bool step() = 0;
   virtual void reset() = 0;
+  /// Runs to completion, rows unread, and resets. A backend may send it and collect its
+  /// outcome later, inside a transaction (PostgreSQL's pipeline): an error then fails the
+  /// transaction at its next statement that reads, at `changes()` or at commit.
+  virtual void run() {
+    while (step()) {
+    }
+    reset();
+  }
   virtual std::int64_t int64(int col) const = 0;
   virtual double real(int col) const = 0;
   virtual std::string text(int col) const = 0;
@@ -123,12 +131,9 @@ class statement {
 
   /// Runs the statement on the first call; true while a row is available.
   bool step() { return p_->step(); }
-  /// Runs to completion (for writes) and resets for reuse.
-  void run() {
-    while (step()) {
-    }
-    reset();
-  }
+  /// Runs to completion (for writes) and resets for reuse. Inside a transaction on
+  /// PostgreSQL it is sent without waiting for its outcome (statement_impl::run).
+  void run() { p_->run(); }
   void reset() { p_->reset(); }
 
   std::int64_t int64(int col) const { return p_->int64(col); }

@@ -10,7 +10,9 @@ namespace hearth::store {
 transaction::transaction(store& s) : transaction(s.db()) {}
 
 void store::commit_lazily() {
-  if (db_->dialect() == dialect::postgresql) db_->exec("SET LOCAL synchronous_commit = off");
+  // A statement, not a plain query, so that it goes down the transaction's pipeline.
+  if (db_->dialect() == dialect::postgresql)
+    db_->prepare("SET LOCAL synchronous_commit = off").run();
 }
 
 store::store(const std::string& database, store_options o)

@@ -295,9 +295,10 @@ TEST_CASE("the stream pushes each transition to those who may see it, within a s
   CHECK(claimed->at("assignee") == "op-wang");
 }
 
-TEST_CASE("revoking a user's tokens from the command line closes its live stream within seconds, "
-          "with no transition to carry it",
-          "[e2e][api][stream][auth]") {
+TEST_CASE(
+    "revoking a user's tokens from the command line closes its live stream within seconds, "
+    "with no transition to carry it",
+    "[e2e][api][stream][auth]") {
   temp_dir dir;
   broker mosquitto(dir);
   daemon_process hearthd(dir, mosquitto);

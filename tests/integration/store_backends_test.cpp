@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "store/postgres.hpp"
 #include "store/schema.hpp"
 #include "store/store.hpp"
 #include "store/writer.hpp"
@@ -139,9 +140,10 @@ TEST_CASE("the audit chain verifies, refuses updates and deletes, and names a br
   CHECK(*v.bad == 2);
 }
 
-TEST_CASE("the audit chain stays whole when appends share a transaction, one rolls back, or "
-          "another connection appends in between",
-          "[store][backends][pg]") {
+TEST_CASE(
+    "the audit chain stays whole when appends share a transaction, one rolls back, or "
+    "another connection appends in between",
+    "[store][backends][pg]") {
   fixture f(GENERATE(backend::sqlite, backend::postgresql));
   store::store st(f.db);
   {
@@ -521,4 +523,84 @@ TEST_CASE("alert ids from PostgreSQL's sequence are never given twice, whichever
         all.insert(id);
       }
   CHECK(all.size() == 24);
+}
+
+// PostgreSQL's pipeline (postgres.hpp): inside a transaction, writes are sent without waiting
+// for their outcome, and collected at the next read, `changes()` or the commit.
+TEST_CASE(
+    "on PostgreSQL, a write sent ahead that fails rolls its whole transaction back, and "
+    "the connection goes on",
+    "[store][backends][pg]") {
+  store::pg_connection c(test::pg_cluster::shared().fresh_database());
+  c.exec("CREATE TABLE t (a BIGINT PRIMARY KEY)");
+  auto count = [&] {
+    auto st = c.prepare("SELECT COUNT(*) FROM t");
+    st.step();
+    return st.int64(0);
+  };
+  {
+    store::transaction tx(c);
+    c.prepare("INSERT INTO t VALUES (?1)").bind(1, 1).run();
+    c.prepare("INSERT INTO t VALUES (?1)").bind(1, 1).run();  // fails on the server
+    c.prepare("INSERT INTO t VALUES (?1)").bind(1, 2).run();  // skipped by the server
+    try {
+      tx.commit();
+      FAIL("the commit of a transaction whose write failed went through");
+    } catch (const store::store_error& e) {
+      CHECK(e.code == store::errc::constraint);
+      CHECK(std::string(e.what()).find("INSERT INTO t") != std::string::npos);
+    }
+  }
+  CHECK(c.transaction_depth() == 0);
+  CHECK(count() == 0);
+  {
+    // Writes sent ahead, a plain query between them, a count of what one of them changed.
+    store::transaction tx(c);
+    c.prepare("INSERT INTO t SELECT generate_series(10, 12)").run();
+    c.exec("SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '5s'");
+    c.prepare("UPDATE t SET a = a + 100 WHERE a >= ?1").bind(1, 11).run();
+    CHECK(c.changes() == 2);
+    tx.commit();
+  }
+  CHECK(count() == 3);
+  auto max = c.prepare("SELECT MAX(a) FROM t");
+  REQUIRE(max.step());
+  CHECK(max.int64(0) == 112);
+}
+
+TEST_CASE(
+    "on PostgreSQL, a transaction of writes alone from a node whose lease epoch is not "
+    "current commits nothing",
+    "[store][backends][pg]") {
+  const auto db = test::pg_cluster::shared().fresh_database();
+  store::store st(db);  // migrated: the lease row exists
+  st.db().exec("CREATE TABLE t (a BIGINT)");
+  st.db().exec("UPDATE ha_lease SET epoch = 5 WHERE name = 'active'");
+  auto count = [&] {
+    auto q = st.db().prepare("SELECT COUNT(*) FROM t");
+    q.step();
+    return q.int64(0);
+  };
+  for (const std::int64_t epoch : {4, 5}) {
+    store::connection_options o;
+    o.fence_epoch = epoch;
+    store::pg_connection c(db, o);
+    store::transaction tx(c);
+    // Nothing in it reads: the fence's outcome is collected before the COMMIT is sent.
+    c.prepare("INSERT INTO t VALUES (?1)").bind(1, epoch).run();
+    if (epoch == 4) {
+      try {
+        tx.commit();
+        FAIL("a write of an old epoch committed");
+      } catch (const store::store_error& e) {
+        CHECK(e.code == store::errc::fenced);
+      }
+    } else {
+      tx.commit();
+    }
+  }
+  CHECK(count() == 1);
+  auto q = st.db().prepare("SELECT a FROM t");
+  REQUIRE(q.step());
+  CHECK(q.int64(0) == 5);
 }
