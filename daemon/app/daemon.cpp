@@ -535,9 +535,10 @@ int run_daemon(const std::string& config_file, bool init) {
   watchdog_pings watchdog(io);
 
   // Time-driven rules (no-data, `for:` windows) are judged once a second; the changed rule
-  // state is written at the same pace, so a kill -9 loses at most a second of it. Under
-  // load that is thousands of rows a second: written 256 at a time, each slice its own
-  // turn, so the drain of the priority lane runs in between.
+  // state is handed to the store writer at the same pace, so a kill -9 loses about a second
+  // of it. Under load that is thousands of rows a second: taken 256 at a time (each made
+  // into JSON on this thread), each slice its own turn, so the drain of the priority lane
+  // runs in between.
   bool persisting = false;
   std::function<void()> persist_slice = [&] {
     persisting = pipe.persist_engine_state(256);

@@ -75,10 +75,11 @@ class pipeline {
   /// (store::check_files); if not, the store is `failing` (part "files") for good.
   void check_store_files();
 
-  /// Writes the engine state changed since the last call to the store (no-op without one),
-  /// at most `max` rows in one transaction. True when changed rows are left: the daemon
-  /// writes them in slices of a few hundred, each its own turn on the io_context, so that
-  /// a P1 waiting in the priority lane never waits for thousands of rule states.
+  /// Hands the engine state changed since the last call, at most `max` rows, to the store
+  /// writer (one slice, written on its thread), or writes it to the store in one
+  /// transaction when there is no writer; no-op without a store. True when changed rows
+  /// are left: the daemon takes them in slices of a few hundred, each its own turn on the
+  /// io_context, so that a P1 waiting in the priority lane never waits for thousands.
   bool persist_engine_state(std::size_t max = static_cast<std::size_t>(-1));
 
   /// A resident is away (the social worker's "away"): the book suppresses welfare alerts

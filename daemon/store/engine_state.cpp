@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// Rule-engine state: one JSON document per key ("d|device", "i|rule|device", "a|resident").
+// Rule-engine state: one JSON document per key ("d|device", "i|rule|device", "a|resident"),
+// written by the store writer each second (a slice at a time), or by the store itself.
 #include <map>
 #include <string_view>
 
 #include "store/pg_array.hpp"
+#include "store/sink.hpp"
 #include "store/store.hpp"
 
 namespace hearth::store {
 
-void store::save_engine_state(const std::vector<engine::state_row>& rows) {
-  transaction tx(*db_);
-  commit_lazily();  // saved again each second; a second of it may be lost anyway
-  if (db_->dialect() == dialect::postgresql) {
+void write_engine_state(connection& db, std::span<const engine::state_row> rows) {
+  if (db.dialect() == dialect::postgresql) {
     // One statement each for the upserts and the deletes: a row at a time is a round trip
-    // each, and a slice of thousands of devices held the domain thread (and the SOS behind
-    // it) for hundreds of milliseconds. The last row of a key wins, as in the loop below.
+    // each. The last row of a key wins, as in the loop below.
     std::map<std::string_view, std::string_view> last;
     for (const auto& r : rows)
       last[r.key] = r.json;
@@ -28,28 +27,31 @@ void store::save_engine_state(const std::vector<engine::state_row>& rows) {
       }
     }
     if (!gone.empty())
-      db_->prepare("DELETE FROM engine_state WHERE key = ANY(?1::text[])")
-          .bind(1, gone.done())
-          .run();
+      db.prepare("DELETE FROM engine_state WHERE key = ANY(?1::text[])").bind(1, gone.done()).run();
     if (!keys.empty())
-      db_->prepare(
-             "INSERT INTO engine_state (key, body) SELECT * FROM unnest(?1::text[], ?2::text[]) "
-             "ON CONFLICT (key) DO UPDATE SET body = excluded.body")
+      db.prepare(
+            "INSERT INTO engine_state (key, body) SELECT * FROM unnest(?1::text[], ?2::text[]) "
+            "ON CONFLICT (key) DO UPDATE SET body = excluded.body")
           .bind(1, keys.done())
           .bind(2, bodies.done())
           .run();
-    tx.commit();
     return;
   }
-  auto up = db_->prepare(
+  auto up = db.prepare(
       "INSERT INTO engine_state VALUES (?1,?2) ON CONFLICT(key) DO UPDATE SET body=excluded.body");
-  auto del = db_->prepare("DELETE FROM engine_state WHERE key=?1");
+  auto del = db.prepare("DELETE FROM engine_state WHERE key=?1");
   for (const auto& r : rows) {
     if (r.json.empty())
       del.bind(1, r.key).run();
     else
       up.bind(1, r.key).bind(2, r.json).run();
   }
+}
+
+void store::save_engine_state(const std::vector<engine::state_row>& rows) {
+  transaction tx(*db_);
+  commit_lazily();  // saved again each second; a second of it may be lost anyway
+  write_engine_state(*db_, rows);
   tx.commit();
 }
 

@@ -20,15 +20,28 @@
 
 #include "base/reading.hpp"
 #include "base/telemetry.hpp"
+#include "engine/signal.hpp"
 #include "store/rows.hpp"
+#include "store/sql.hpp"
 
 namespace hearth::store {
 
 struct writer_options;
 
-/// What the writer stores: one message's readings, a quarantined message, or a sighting of
-/// an unregistered device.
-using row_item = std::variant<std::vector<reading>, quarantine_row, unknown_sighting>;
+/// A slice of the rule engine's changed state (engine::engine::take_changes), written off
+/// the domain thread: on PostgreSQL its upsert was the longest thing an SOS waited behind.
+struct engine_state_slice {
+  std::vector<engine::state_row> rows;
+};
+
+/// What the writer stores: one message's readings, a quarantined message, a sighting of an
+/// unregistered device, or a slice of rule state.
+using row_item =
+    std::variant<std::vector<reading>, quarantine_row, unknown_sighting, engine_state_slice>;
+
+/// Upserts `rows` (an empty body deletes its key; the last row of a key wins) on `db`, in
+/// the caller's transaction (engine_state.cpp): the domain connection's and the writer's.
+void write_engine_state(connection& db, std::span<const engine::state_row> rows);
 
 /// An item in the writer's queue.
 struct queued_row {

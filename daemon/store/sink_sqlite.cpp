@@ -85,6 +85,8 @@ class sqlite_sink final : public sink {
               .bind(4, q->detail)
               .bind_blob(5, q->payload)
               .run();
+        } else if (const auto* st = std::get_if<engine_state_slice>(&e.it)) {
+          write_engine_state(db_, st->rows);
         } else if (const auto* u = std::get_if<unknown_sighting>(&e.it)) {
           insert_unknown.bind(1, u->external_id).bind(2, u->topic).bind(3, to_ms(u->at)).run();
           if (db_.changes() > 0)

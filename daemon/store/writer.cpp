@@ -24,18 +24,26 @@ std::size_t bytes_of(const writer::item& it) {
   if (const auto* q = std::get_if<quarantine_row>(&it))
     return k_entry + sizeof(quarantine_row) + q->topic.size() + q->reason.size() +
            q->detail.size() + q->payload.size();
+  if (const auto* s = std::get_if<engine_state_slice>(&it)) {
+    std::size_t n = k_entry;
+    for (const auto& r : s->rows)
+      n += sizeof(engine::state_row) + r.key.size() + r.json.size();
+    return n;
+  }
   const auto& u = std::get<unknown_sighting>(it);
   return k_entry + sizeof(unknown_sighting) + u.external_id.size() + u.topic.size();
 }
 
 std::size_t rows_of(const writer::item& it) {
   if (const auto* rs = std::get_if<std::vector<reading>>(&it)) return rs->size();
+  if (const auto* st = std::get_if<engine_state_slice>(&it)) return st->rows.size();
   return 1;
 }
 
 const char* kind_of(const writer::item& it) {
   if (std::holds_alternative<std::vector<reading>>(it)) return "readings";
   if (std::holds_alternative<quarantine_row>(it)) return "quarantine";
+  if (std::holds_alternative<engine_state_slice>(it)) return "engine-state";
   return "unknown-device";
 }
 
@@ -51,7 +59,7 @@ writer::writer(const std::string& database, telemetry& t, writer_options o)
                    "Age of the oldest row of the last commit when it committed (the gap between "
                    "the broker's acknowledgement and a durable write, minus queueing in ingest)");
   telemetry_.counter("hearth_store_commits_total", {}, "Transactions committed by the writer");
-  for (const char* k : {"readings", "quarantine", "unknown-device"})
+  for (const char* k : {"readings", "quarantine", "unknown-device", "engine-state"})
     for (const char* ls : {"true", "false"})
       telemetry_.add("hearth_store_shed_rows_total",
                      fmt::format("kind=\"{}\",life_safety=\"{}\"", k, ls), 0);
@@ -91,7 +99,9 @@ void writer::shed_locked(std::deque<entry>& from, const char* why) {
 
 void writer::push(item it, bool life_safety) {
   const auto bytes = bytes_of(it);
-  life_safety = life_safety && std::holds_alternative<std::vector<reading>>(it);
+  // Rule state is kept like life-safety readings: shed last.
+  life_safety = (life_safety && std::holds_alternative<std::vector<reading>>(it)) ||
+                std::holds_alternative<engine_state_slice>(it);
   {
     std::lock_guard lock(mutex_);
     const auto limit = options_.max_queued_bytes;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// The writer: a thread that batches the high-volume rows (readings, quarantine rows,
-/// unknown-device sightings) off the hot path, on its own connection, and prunes old ones.
+/// unknown-device sightings, the rules' changed state) off the hot path, on its own
+/// connection, and prunes old ones.
 /// Its backend half (one transaction per batch on SQLite or PostgreSQL) is a `sink`.
 ///
 /// Faults (disk full, a lock held by another process, I/O errors, a database server that
@@ -83,7 +84,7 @@ class writer {
   writer(const std::string& database, telemetry& t, writer_options o = {});
   ~writer();  ///< flushes what is queued (one last attempt if the store is failing), then stops
 
-  /// `life_safety`: readings of a life-safety device type, shed last.
+  /// `life_safety`: readings of a life-safety device type, shed last (as rule state is).
   void push(item it, bool life_safety = false);
   /// Blocks until everything pushed before the call is committed (or shed), or `limit`
   /// passes. Returns whether it got there.

@@ -221,6 +221,29 @@ TEST_CASE("engine state rows are upserted and deleted by an empty body", "[store
 }
 
 TEST_CASE(
+    "engine state handed to the store writer is stored in the order pushed, with the "
+    "readings of the same batch",
+    "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  telemetry tel;
+  {
+    store::writer w(f.db, tel);
+    w.push(store::engine_state_slice{{{"d|x", "{\"seen\":true}"}, {"a|R-1", "{\"until\":1}"}}});
+    w.push(std::vector<reading>{{"sos-1", metric::device_battery_pct, 90, k_t0}}, true);
+    // A later slice: a key deleted, another written again (the last row of a key wins).
+    w.push(store::engine_state_slice{
+        {{"a|R-1", ""}, {"d|x", "{\"seen\":false}"}, {"d|y", "{\"n\":1}"}, {"d|y", "{\"n\":2}"}}});
+    REQUIRE(w.flush(30s));
+  }
+  CHECK(st.load_engine_state() ==
+        std::vector<engine::state_row>{{"d|x", "{\"seen\":false}"}, {"d|y", "{\"n\":2}"}});
+  CHECK(st.count_readings() == 1);
+  CHECK(tel.value("hearth_store_shed_rows_total", "kind=\"engine-state\",life_safety=\"true\"") ==
+        0);
+}
+
+TEST_CASE(
     "a lazy commit does not wait for the disk on PostgreSQL, for its own transaction only; "
     "engine state is saved that way",
     "[store][backends][pg]") {
