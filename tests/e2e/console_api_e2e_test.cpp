@@ -26,6 +26,37 @@ json::object body_of(const http_response& r) {
   return json::parse(r.body).as_object();
 }
 
+/// Adds op-li, an operator with a console password, and logs in: the session's token.
+std::string log_in_op_li(daemon_process& hearthd) {
+  REQUIRE(!add_user(hearthd.config(), "op-li", "operator", "the operator's password").empty());
+  auto login =
+      http(hearthd.http_port(), "POST", "/api/v1/login",
+           R"({"user":"op-li","password":"the operator's password"})", {{"Authorization", ""}});
+  REQUIRE(login.status == 200);
+  return std::string(body_of(login).at("token").as_string());
+}
+
+/// Whether the server closes `live` within `limit`: the next read ends with the close, not
+/// a message.
+bool closed_by_server(stream_client& live, std::chrono::seconds limit) {
+  beast::error_code closed;
+  live.buf.clear();
+  live.ws.async_read(live.buf, [&](beast::error_code ec, std::size_t) { closed = ec; });
+  live.io.restart();
+  live.io.run_for(limit);
+  return closed == websocket::error::closed;
+}
+
+/// A community with op-li logged in and its live stream open (past the hello).
+struct op_li_streaming {
+  temp_dir dir;
+  broker mosquitto{dir};
+  daemon_process hearthd{dir, mosquitto};
+  std::string session = log_in_op_li(hearthd);
+  stream_client live{hearthd.http_port(), session};
+  op_li_streaming() { REQUIRE(live.next().value().at("hello").at("user") == "op-li"); }
+};
+
 std::vector<std::string> column(const std::filesystem::path& db, const std::string& sql) {
   sqlite3* h = nullptr;
   sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
@@ -299,18 +330,9 @@ TEST_CASE(
     "revoking a user's tokens from the command line closes its live stream within seconds, "
     "with no transition to carry it",
     "[e2e][api][stream][auth]") {
-  temp_dir dir;
-  broker mosquitto(dir);
-  daemon_process hearthd(dir, mosquitto);
+  op_li_streaming t;
+  auto& [dir, mosquitto, hearthd, session, live] = t;
   const auto port = hearthd.http_port();
-  REQUIRE(!add_user(hearthd.config(), "op-li", "operator", "the operator's password").empty());
-  auto login =
-      http(port, "POST", "/api/v1/login",
-           R"({"user":"op-li","password":"the operator's password"})", {{"Authorization", ""}});
-  REQUIRE(login.status == 200);
-  const std::string session(body_of(login).at("token").as_string());
-  stream_client live(port, session);
-  REQUIRE(live.next().value().at("hello").at("user") == "op-li");
 
   // Another process writes the database: the daemon hears of it from its once-a-second
   // check of each stream, not from a transition (nothing happens in this community).
@@ -318,40 +340,20 @@ TEST_CASE(
                   hearthd.config().string()},
                  dir.path() / "revoke.log");
   REQUIRE(revoke.wait(60s) == std::optional<int>(0));
-  beast::error_code closed;
-  live.buf.clear();
-  live.ws.async_read(live.buf, [&](beast::error_code ec, std::size_t) { closed = ec; });
-  live.io.restart();
-  live.io.run_for(10s);
-  CHECK(closed == websocket::error::closed);
+  CHECK(closed_by_server(live, 10s));
   CHECK(http(port, "GET", "/api/v1/me", "", bearer(session)).status == 401);
 }
 
 TEST_CASE("disabling a user closes its live stream at once and refuses its session",
           "[e2e][api][stream][auth]") {
-  temp_dir dir;
-  broker mosquitto(dir);
-  daemon_process hearthd(dir, mosquitto);
+  op_li_streaming t;
+  auto& [dir, mosquitto, hearthd, session, live] = t;
   const auto port = hearthd.http_port();
-  REQUIRE(!add_user(hearthd.config(), "op-li", "operator", "the operator's password").empty());
-  auto login =
-      http(port, "POST", "/api/v1/login",
-           R"({"user":"op-li","password":"the operator's password"})", {{"Authorization", ""}});
-  REQUIRE(login.status == 200);
-  const std::string session(body_of(login).at("token").as_string());
-  stream_client live(port, session);
-  REQUIRE(live.next().value().at("hello").at("user") == "op-li");
 
   REQUIRE(
       http(port, "POST", "/api/v1/users/op-li/disable", "", bearer(hearthd.admin_token())).status ==
       200);
-  // The server closes the stream: the next read ends with the close, not a message.
-  beast::error_code closed;
-  live.buf.clear();
-  live.ws.async_read(live.buf, [&](beast::error_code ec, std::size_t) { closed = ec; });
-  live.io.restart();
-  live.io.run_for(5s);
-  CHECK(closed == websocket::error::closed);
+  CHECK(closed_by_server(live, 5s));
   CHECK(http(port, "GET", "/api/v1/me", "", bearer(session)).status == 401);
   const auto audit =
       column(hearthd.database(), "SELECT action FROM audit WHERE subject = 'user:op-li'");
