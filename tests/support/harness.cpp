@@ -16,6 +16,9 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -47,20 +50,45 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-unsigned short free_port() {
+namespace {
+
+/// Whether nothing listens on (or holds) loopback `port` now; 0 asks the kernel for one.
+unsigned short try_bind(unsigned short port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind to port 0 failed");
+  a.sin_port = htons(port);
+  unsigned short got = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    got = ntohs(a.sin_port);
   }
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
-  return ntohs(a.sin_port);
+  return got;
+}
+
+}  // namespace
+
+unsigned short free_port() {
+  // Below the kernel's ephemeral range (32768-60999 by default). A port the kernel hands out
+  // for bind(0) comes from that range, and once it is closed again the outgoing connections
+  // of tests running beside this one (MQTT, PostgreSQL, HTTP clients) may take it as their
+  // local port before the broker or daemon under test binds it. Random per process, and
+  // never the same twice in one process.
+  static std::mutex m;
+  static std::mt19937 pick(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  static std::set<unsigned short> given;
+  std::lock_guard lock(m);
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    const auto port = static_cast<unsigned short>(20000 + pick() % 12000);
+    if (given.count(port) || try_bind(port) != port) continue;
+    given.insert(port);
+    return port;
+  }
+  if (const auto port = try_bind(0)) return port;
+  throw std::runtime_error("bind to port 0 failed");
 }
 
 process::process(std::vector<std::string> argv, fs::path log) : log_(std::move(log)) {

@@ -37,7 +37,8 @@ class temp_dir {
 void write_file(const std::filesystem::path& p, const std::string& text);
 std::string read_file(const std::filesystem::path& p);
 
-/// A loopback TCP port that was free a moment ago (bind to 0, read it back).
+/// A loopback TCP port that was free a moment ago: picked at random below the kernel's
+/// ephemeral range, where other tests' outgoing connections cannot take it meanwhile.
 unsigned short free_port();
 
 /// A child process with stdout and stderr sent to `log`.
