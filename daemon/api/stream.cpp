@@ -109,8 +109,15 @@ void stream_hub::close_user(std::string_view user) {
       if (auto peer = s.peer.lock()) peer->close();
 }
 
+bool stream_hub::gone(const subscriber& s, time_point now) {
+  auto peer = s.peer.lock();
+  if (!peer || !peer->is_open()) return true;
+  if (!s.who.expires_at || *s.who.expires_at > now) return false;
+  peer->close();  // the session ended
+  return true;
+}
+
 bool stream_hub::still_valid(const subscriber& s, time_point now) {
-  if (s.who.expires_at && *s.who.expires_at <= now) return false;  // the session ended
   auto& db = context_.store;
   if (!auth::find_token(db, s.who.token_hash, now)) return false;
   const auto u = auth::find_user(db, s.who.user);
@@ -120,41 +127,28 @@ bool stream_hub::still_valid(const subscriber& s, time_point now) {
 void stream_hub::revalidate() {
   const auto now = context_.book.now();
   std::erase_if(subscribers_, [&](const subscriber& s) {
-    auto peer = s.peer.lock();
-    if (!peer || !peer->is_open()) return true;
+    if (gone(s, now)) return true;
     try {
       if (still_valid(s, now)) return false;
     } catch (const store::store_error&) {
       return false;  // the database cannot say now: asked again in a second
     }
-    peer->close();
+    if (auto peer = s.peer.lock()) peer->close();
     return true;
   });
 }
 
 void stream_hub::on_transition(const alerts::transition& t) {
-  if (subscribers_.empty()) return;
+  // Only what memory can tell: the database's word on the credential is `revalidate`'s,
+  // so that telling a transition waits for no query.
   const auto now = context_.book.now();
+  std::erase_if(subscribers_, [&](const subscriber& s) { return gone(s, now); });
   std::map<std::string, std::string, std::less<>> text;  // by locale, serialized once each
-  for (auto it = subscribers_.begin(); it != subscribers_.end();) {
-    auto peer = it->peer.lock();
-    if (!peer || !peer->is_open()) {
-      it = subscribers_.erase(it);
-      continue;
-    }
-    // Only what memory can tell: the database's word on the credential is `revalidate`'s,
-    // so that telling a transition waits for no query.
-    if (it->who.expires_at && *it->who.expires_at <= now) {
-      peer->close();
-      it = subscribers_.erase(it);
-      continue;
-    }
-    if (auth::alert_in_scope(it->who, context_.pipeline.devices(), t.after)) {
-      auto& mine = text[it->locale];
-      if (mine.empty()) mine = message(t, context_.book.policy(), it->locale);
-      peer->send(mine);
-    }
-    ++it;
+  for (const auto& s : subscribers_) {
+    if (!auth::alert_in_scope(s.who, context_.pipeline.devices(), t.after)) continue;
+    auto& mine = text[s.locale];
+    if (mine.empty()) mine = message(t, context_.book.policy(), s.locale);
+    if (auto peer = s.peer.lock()) peer->send(mine);
   }
 }
 

@@ -53,7 +53,10 @@ class stream_hub {
     std::string locale;  ///< from the upgrade request's Accept-Language
   };
   response open(const call& k);
-  /// The subscriber's credential and user still let it in.
+  /// The subscriber's peer is closed, or its session has ended (then it is closed): from
+  /// memory alone.
+  static bool gone(const subscriber& s, time_point now);
+  /// The database still knows the subscriber's credential, and its user is enabled.
   bool still_valid(const subscriber& s, time_point now);
 
   context& context_;

@@ -352,7 +352,7 @@ void pipeline::record(const std::vector<alerts::transition>& in) {
       store::transaction tx(*store_);
       // P1 and P2 wait for the disk; below that a crash of the database server could lose
       // the last moment of transitions, which the engine raises again while they hold. On
-      // PostgreSQL each wait is an fsync with the domain thread busy and the writer held.
+      // PostgreSQL each wait is an fsync with the domain thread busy.
       if (std::none_of(ts.begin(), ts.end(),
                        [](const alerts::transition& t) { return t.after.priority <= 2; }) &&
           unsaved_.empty())
@@ -459,9 +459,7 @@ bool pipeline::persist_engine_state(std::size_t max) {
     writer_->push(store::engine_state_slice{std::move(rows)});
     return engine_.changed();
   }
-  try {
-    // Held briefly so that the domain thread never sleeps in SQLite's busy handler.
-    const auto hold = hold_writes();
+  try {  // no writer: nothing else writes to the store meanwhile
     store_->save_engine_state(rows);
     store_recovered();
   } catch (const store::store_error& e) {

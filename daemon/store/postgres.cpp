@@ -311,47 +311,39 @@ PGresult* pg_connection::finish(const char* what) {
       lost(fmt::format("no answer within {} ms", options_.query_timeout.count()));
     if (!PQconsumeInput(conn_)) lost(trimmed(PQerrorMessage(conn_)));
   }
-  PGresult* keep = nullptr;
-  PGresult* failed = nullptr;
-  while (true) {
-    while (PQisBusy(conn_)) {
-      if (!wait_socket(conn_, POLLIN, deadline)) {
-        PQclear(keep);
-        PQclear(failed);
-        lost(fmt::format("no answer within {} ms", options_.query_timeout.count()));
-      }
-      if (!PQconsumeInput(conn_)) {
-        PQclear(keep);
-        PQclear(failed);
-        lost(trimmed(PQerrorMessage(conn_)));
-      }
-    }
-    PGresult* r = PQgetResult(conn_);
-    if (!r) break;
-    const auto st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-      changes_ = std::atoll(PQcmdTuples(r));
-      PQclear(keep);
-      keep = r;
-    } else if (!failed) {
-      failed = r;
-    } else {
-      PQclear(r);
-    }
-  }
+  std::optional<store_error> failed;
+  PGresult* keep = collect(deadline, what, true, failed);
   if (failed) {
     PQclear(keep);
-    const auto code = errc_of(failed, conn_);
-    const auto msg = fmt::format("{}: {}", what, trimmed(PQresultErrorMessage(failed)));
-    PQclear(failed);
     if (PQstatus(conn_) == CONNECTION_BAD) drop();
-    throw store_error(code, msg);
+    throw *failed;
   }
   if (PQstatus(conn_) == CONNECTION_BAD) {
     PQclear(keep);
     lost(trimmed(PQerrorMessage(conn_)));
   }
   return keep;
+}
+
+PGresult* pg_connection::collect(steady::time_point deadline, const char* what, bool keep,
+                                 std::optional<store_error>& first) {
+  std::unique_ptr<PGresult, void (*)(PGresult*)> kept(nullptr, &PQclear);
+  while (PGresult* r = next_result(deadline, what)) {
+    const auto st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+      changes_ = std::atoll(PQcmdTuples(r));
+      if (keep) {
+        kept.reset(r);
+        continue;
+      }
+    } else if (st != PGRES_PIPELINE_ABORTED && !first) {
+      // In a pipeline, what follows an error until the sync is skipped (ABORTED).
+      first.emplace(errc_of(r, conn_),
+                    fmt::format("{}: {}", what, trimmed(PQresultErrorMessage(r))));
+    }
+    PQclear(r);
+  }
+  return kept.release();
 }
 
 PGresult* pg_connection::run(const std::string& sql, int n, const char* const* values,
@@ -429,26 +421,14 @@ PGresult* pg_connection::sync(bool keep_last) {
   const auto n = pending_.size();
   for (std::size_t i = 0; i < n; ++i) {
     const auto& p = pending_[i];
-    while (PGresult* r = next_result(deadline, p.what.c_str())) {
-      const auto st = PQresultStatus(r);
-      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        changes_ = std::atoll(PQcmdTuples(r));
-        if (p.fence && PQntuples(r) != 1 && !first)
-          first.emplace(errc::fenced,
-                        fmt::format("lease epoch {} is no longer current: another node is "
-                                    "active; the write is refused",
-                                    options_.fence_epoch.value_or(0)));
-        if (keep_last && i + 1 == n) {
-          keep.reset(r);
-          continue;
-        }
-      } else if (st != PGRES_PIPELINE_ABORTED && !first) {
-        // What follows an error until the sync was skipped (PGRES_PIPELINE_ABORTED).
-        first.emplace(errc_of(r, conn_),
-                      fmt::format("{}: {}", p.what, trimmed(PQresultErrorMessage(r))));
-      }
-      PQclear(r);
-    }
+    const bool last = keep_last && i + 1 == n;
+    std::unique_ptr<PGresult, void (*)(PGresult*)> r(
+        collect(deadline, p.what.c_str(), p.fence || last, first), &PQclear);
+    if (p.fence && r && PQntuples(r.get()) != 1 && !first)
+      first.emplace(errc::fenced, fmt::format("lease epoch {} is no longer current: another node "
+                                              "is active; the write is refused",
+                                              options_.fence_epoch.value_or(0)));
+    if (last) keep = std::move(r);
   }
   PGresult* end = next_result(deadline, "sync");
   const bool in_step = end && PQresultStatus(end) == PGRES_PIPELINE_SYNC;

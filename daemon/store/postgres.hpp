@@ -25,6 +25,7 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,12 @@ class pg_connection final : public connection {
   PGresult* sync(bool keep_last);
   /// Collects what is pending and leaves pipeline mode (for a plain query).
   void leave_pipeline();
+  /// Reads one statement's results to their end, waiting up to `deadline`: its last
+  /// successful result when `keep` (the caller's), else nullptr. Counts its rows in
+  /// `changes_`, and records the first error in `first` (a statement a pipeline skipped
+  /// after an error is none).
+  PGresult* collect(std::chrono::steady_clock::time_point deadline, const char* what, bool keep,
+                    std::optional<store_error>& first);
   /// The next result, waiting for it up to `deadline`; nullptr at the end of a statement's.
   PGresult* next_result(std::chrono::steady_clock::time_point deadline, const char* what);
 

@@ -53,7 +53,7 @@ class pg_sink final : public sink {
     std::vector<const reading*> rows;
     std::vector<const quarantine_row*> quarantined;
     std::vector<const unknown_sighting*> sightings;
-    std::vector<engine::state_row> state;  // in the order pushed: the last row of a key wins
+    std::vector<const engine_state_slice*> state;  // in the order pushed: the last one wins
     for (const auto& e : batch) {
       if (const auto* rs = std::get_if<std::vector<reading>>(&e.it))
         for (const auto& r : *rs)
@@ -63,7 +63,7 @@ class pg_sink final : public sink {
       else if (const auto* u = std::get_if<unknown_sighting>(&e.it))
         sightings.push_back(u);
       else if (const auto* st = std::get_if<engine_state_slice>(&e.it))
-        state.insert(state.end(), st->rows.begin(), st->rows.end());
+        state.push_back(st);
       ++items;
       if (yield()) break;
     }
@@ -75,7 +75,8 @@ class pg_sink final : public sink {
       const auto stored = insert_readings(rows, fresh_days);
       insert_quarantine(quarantined);
       upsert_unknown(sightings);
-      if (!state.empty()) write_engine_state(db_, state);
+      for (const auto* st : state)  // sent ahead in the transaction's pipeline, not waited for
+        write_engine_state(db_, st->rows);
       const auto forgotten = sightings.empty() ? 0 : trim_unknown();
       tx.commit();
       return {items, stored, forgotten};
