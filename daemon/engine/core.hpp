@@ -237,11 +237,17 @@ class core {
   context tick_context(handle h, time_point now) const;
 
   // --- persistence (the engine's take_changes/snapshot/restore) ---------------------------
-  bool dirty() const { return !dirty_.empty() || !dirty_keys_.empty(); }
-  /// The row keys changed since the last call ("d|..", "i|..", "a|..", "e|alive").
-  std::vector<std::string> take_dirty();
+  bool dirty() const {
+    return !dirty_.empty() || !dirty_keys_.empty() ||
+           next_out_ < round_.size() + round_keys_.size();
+  }
+  /// At most `max` changed rows ("d|..", "i|..", "a|..", "e|alive", "e|down"; empty json
+  /// when the row is gone). A round takes everything changed so far, in order (by handle,
+  /// then by key), and hands it out over as many calls as it takes; a row changed again
+  /// meanwhile goes out again in the next round.
+  std::vector<state_row> take_rows(std::size_t max);
   /// The row of one key; empty json when the key is gone.
-  state_row row(const std::string& key);
+  state_row row(const std::string& key) const;
   /// Every row, sorted by key.
   std::vector<state_row> all_rows();
   /// Makes the state for an instance row's "<rule>|<device>": the rule (the longest id that
@@ -289,6 +295,7 @@ class core {
   }
   /// Turns the handle-keyed changes into row keys (before handles are remapped).
   void spill_dirty();
+  state_row row(std::uint64_t k) const;
   std::string row_key(std::uint64_t k) const;
   std::optional<handle> find_handle(std::string_view device_id) const;
   std::string downtimes_json() const;
@@ -321,7 +328,12 @@ class core {
   /// once a registry swap has moved them (and for away rows and the alive row).
   std::unordered_set<std::uint64_t> dirty_;
   std::unordered_set<std::string> dirty_keys_;
-  time_point alive_{};  ///< last `alive` kept as a row
+  /// The round being handed out (take_rows): by handle, then by key; a registry swap turns
+  /// what is left of the first into keys.
+  std::vector<std::uint64_t> round_;
+  std::vector<std::string> round_keys_;
+  std::size_t next_out_ = 0;  ///< into round_, then round_keys_
+  time_point alive_{};        ///< last `alive` kept as a row
   std::optional<time_point> stopped_at_;
   /// When hearthd was down: (stopped, started again), oldest first, the last 16.
   std::vector<std::pair<time_point, time_point>> downtimes_;

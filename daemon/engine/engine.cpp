@@ -101,26 +101,11 @@ std::vector<signal> engine::tick(time_point now) {
 }
 
 bool engine::changed() const {
-  return core_->dirty() || next_out_ < out_.size();
+  return core_->dirty();
 }
 
 std::vector<state_row> engine::take_changes(std::size_t max) {
-  std::vector<state_row> rows;
-  while (rows.size() < max && changed()) {
-    if (next_out_ >= out_.size()) {  // a new round: everything changed so far, in key order
-      out_ = core_->take_dirty();
-      std::sort(out_.begin(), out_.end());
-      next_out_ = 0;
-    }
-    // A key touched again meanwhile is changed again and goes out again next round.
-    for (; next_out_ < out_.size() && rows.size() < max; ++next_out_)
-      rows.push_back(core_->row(out_[next_out_]));
-    if (next_out_ >= out_.size()) {
-      out_.clear();
-      next_out_ = 0;
-    }
-  }
-  return rows;
+  return core_->take_rows(max);
 }
 
 std::vector<state_row> engine::snapshot() const {

@@ -106,8 +106,6 @@ class engine {
   std::string timezone_;
   std::vector<std::bitset<64>> reads_;  ///< by rule: the metrics it reads (none: every report)
   std::unique_ptr<core> core_;          ///< state and the services rule kinds use
-  std::vector<std::string> out_;        ///< sorted keys being handed out in slices
-  std::size_t next_out_ = 0;
 };
 
 }  // namespace hearth::engine

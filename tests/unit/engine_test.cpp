@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "support/engine_fixture.hpp"
 
@@ -504,6 +505,41 @@ TEST_CASE("changed state is handed out in slices, each row once, none lost", "[e
   }
   CHECK(sliced == all);
   CHECK(f.eng.take_changes().empty());
+}
+
+TEST_CASE(
+    "a registry swap in the middle of a round keeps the rows not yet handed out, each under "
+    "its own device",
+    "[engine]") {
+  const auto feed = [](fixture& f) {
+    for (const auto* d : {"meter-1", "meter-2", "meter-3", "sos-1", "smoke-1", "gas-1"})
+      f.send(d, {{metric::device_battery_pct, 90}});
+  };
+  const auto by_key = [](const std::vector<engine::state_row>& rows) {
+    std::map<std::string, std::string> m;
+    for (const auto& r : rows)
+      m[r.key] = r.json;
+    return m;
+  };
+  fixture whole(only(shipped_rules(), "device-offline"));
+  feed(whole);
+  const auto all = by_key(whole.eng.take_changes());
+  REQUIRE(all.size() >= 6);
+
+  fixture f(only(shipped_rules(), "device-offline"));
+  feed(f);
+  auto rows = f.eng.take_changes(2);
+  REQUIRE(rows.size() == 2);
+  // The devices in the opposite order: every device's handle moves.
+  auto reversed = community();
+  std::reverse(reversed.devices.begin(), reversed.devices.end());
+  f.eng.set_registry(std::make_shared<registry::registry>(reversed));
+  while (f.eng.changed()) {
+    auto part = f.eng.take_changes(2);
+    REQUIRE_FALSE(part.empty());
+    rows.insert(rows.end(), part.begin(), part.end());
+  }
+  CHECK(by_key(rows) == all);
 }
 
 TEST_CASE("a no-data rule added on reload judges devices that already reported", "[engine]") {
