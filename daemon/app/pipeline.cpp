@@ -357,16 +357,21 @@ void pipeline::record(const std::vector<alerts::transition>& in) {
                        [](const alerts::transition& t) { return t.after.priority <= 2; }) &&
           unsaved_.empty())
         store_->commit_lazily();
+      std::vector<const alerts::alert*> states;
+      states.reserve(unsaved_.size() + ts.size());
       for (const auto& [id, a] : unsaved_)  // held back by an earlier failure
-        store_->save_alert(a);
-      const auto now = clock_.now();
+        states.push_back(&a);
+      // Numbered as the stream tells them: a repeat held back is told (and numbered) later.
+      std::vector<alerts::transition*> told;
       for (auto& t : ts) {
-        store_->save_alert(t.after);
-        // Numbered as the stream tells them: a repeat held back is told (and numbered) later.
-        if (t.publish) t.seq = store_->append_transition(t, now);
+        states.push_back(&t.after);
+        if (t.publish) told.push_back(&t);
       }
-      store_->append_audit(rows);
+      const std::vector<const alerts::transition*> numbered(told.begin(), told.end());
+      const auto seqs = store_->save_alerts(states, numbered, rows, clock_.now());
       tx.commit();
+      for (std::size_t i = 0; i < told.size(); ++i)
+        told[i]->seq = seqs[i];
       unsaved_.clear();
       store_recovered();
     } catch (const store::store_error& e) {

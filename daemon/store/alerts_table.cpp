@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "store/audit.hpp"
 #include "store/store.hpp"
 
 namespace hearth::store {
@@ -29,10 +30,13 @@ std::optional<alerts::alert> parse_body(const std::string& body) {
 }  // namespace
 
 void store::save_alert(const alerts::alert& a) {
-  refuse_if_files_lost();
+  const alerts::alert* one[] = {&a};
+  save_alerts(one, {}, {}, a.updated_at);
+}
+
+statement store::send_alert_upsert(const alerts::alert& a) {
   // Before the row: a crash between the two skips ids, never repeats one.
   if (ids_) ids_->cover(std::stoull(a.id));
-  transaction tx(*db_);
   static const std::string upsert = fmt::format(
       "INSERT INTO alerts VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(id) DO UPDATE SET "
       "state=excluded.state, priority=excluded.priority, updated_at=excluded.updated_at, "
@@ -52,11 +56,45 @@ void store::save_alert(const alerts::alert& a) {
     body[k] = v;  // tier and deadlines survive restart
   if (!a.texts.empty()) body["texts"] = alerts::texts_json(a);  // every reader's language
   st.bind(8, json::serialize(body));
-  // The chain covers the row as it was stored (audit.hpp), from what the upsert returns.
-  if (!st.step()) throw store_error(errc::error, "the alert upsert returned no row");
-  record_alert_row(st, a.updated_at);
-  st.reset();
+  st.send();
+  return st;
+}
+
+std::vector<std::uint64_t> store::save_alerts(std::span<const alerts::alert* const> alerts,
+                                              std::span<const alerts::transition* const> numbered,
+                                              const std::vector<alerts::audit_entry>& journal,
+                                              time_point at) {
+  refuse_if_files_lost();
+  transaction tx(*db_);
+  // Everything that returns rows is sent before any of it is read: one round trip for all.
+  std::optional<statement> tail;
+  if (!alerts.empty() || !journal.empty()) tail = send_audit_tail();
+  std::vector<statement> upserts, inserts;
+  upserts.reserve(alerts.size());
+  for (const auto* a : alerts)
+    upserts.push_back(send_alert_upsert(*a));
+  inserts.reserve(numbered.size());
+  for (const auto* t : numbered)
+    inserts.push_back(send_transition(*t, at));
+  // The chain covers each row as it was stored (audit.hpp), from what its upsert returned.
+  std::vector<alerts::audit_entry> rows;
+  rows.reserve(alerts.size() + journal.size());
+  for (std::size_t i = 0; i < upserts.size(); ++i) {
+    if (!upserts[i].step()) throw store_error(errc::error, "the alert upsert returned no row");
+    rows.push_back(recorded_entry(upserts[i], alerts[i]->updated_at));
+    upserts[i].reset();  // SQLite commits no transaction with a statement still stepping
+  }
+  std::vector<std::uint64_t> seqs;
+  seqs.reserve(inserts.size());
+  for (auto& st : inserts) {
+    if (!st.step()) throw store_error(errc::error, "the transition insert returned no number");
+    seqs.push_back(static_cast<std::uint64_t>(st.int64(0)));
+    st.reset();
+  }
+  rows.insert(rows.end(), journal.begin(), journal.end());
+  append_audit_after(tail, rows);
   tx.commit();
+  return seqs;
 }
 
 std::vector<alerts::alert> store::load_alerts(std::optional<alerts::state> s, std::size_t limit) {

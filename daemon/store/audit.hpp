@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "alerts/book.hpp"
+#include "store/sql.hpp"
 
 namespace hearth::store {
 
@@ -50,6 +51,10 @@ inline constexpr std::string_view k_recorded_prefix = "row:";
 /// The alerts table's columns in the order that a `recorded` row's digest reads them.
 inline constexpr std::string_view k_alert_row_columns =
     "id, key, rule, priority, state, opened_at, updated_at, body";
+
+/// The `recorded` row for the alert row that `row` holds, its columns read in the order
+/// of k_alert_row_columns.
+alerts::audit_entry recorded_entry(const statement& row, time_point at);
 
 /// `n` bytes as lower-case hex.
 std::string lower_hex(const unsigned char* bytes, std::size_t n);

@@ -56,17 +56,6 @@ std::string alert_row_digest(const statement& st) {
   return sha256_hex(boost::json::serialize(a));
 }
 
-/// The `recorded` row for the alert row that `st` holds.
-alerts::audit_entry recorded_entry(const statement& st, time_point at) {
-  return {at,
-          "hearthd",
-          std::string(k_recorded_action),
-          std::to_string(st.int64(0)),
-          fmt::format("{}{}", k_recorded_prefix, alert_row_digest(st)),
-          "",
-          "store"};
-}
-
 /// The alert id a `recorded` row is about, or 0 when the row is not one.
 std::int64_t recorded_alert(const audit_row& r) {
   if (r.entry.action != k_recorded_action || !r.entry.subject.starts_with(k_recorded_prefix))
@@ -80,24 +69,51 @@ std::int64_t recorded_alert(const audit_row& r) {
 
 }  // namespace
 
+alerts::audit_entry recorded_entry(const statement& row, time_point at) {
+  return {at,
+          "hearthd",
+          std::string(k_recorded_action),
+          std::to_string(row.int64(0)),
+          fmt::format("{}{}", k_recorded_prefix, alert_row_digest(row)),
+          "",
+          "store"};
+}
+
+std::optional<statement> store::send_audit_tail() {
+  // This transaction holds the chain's lock since it read the tail.
+  if (audit_tail_ && audit_tail_->transaction == db_->transaction_serial()) return std::nullopt;
+  if (db_->dialect() == dialect::postgresql)
+    db_->prepare("SELECT pg_advisory_xact_lock(?1)").bind(1, k_audit_lock).run();
+  auto last = db_->prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  last.send();
+  return last;
+}
+
 void store::append_audit(const std::vector<alerts::audit_entry>& rows) {
   if (rows.empty()) return;
   refuse_if_files_lost();
   transaction tx(*db_);
+  auto tail = send_audit_tail();
+  append_audit_after(tail, rows);
+  tx.commit();
+}
+
+void store::append_audit_after(std::optional<statement>& tail,
+                               const std::vector<alerts::audit_entry>& rows) {
+  if (rows.empty()) {
+    if (tail) tail->reset();
+    return;
+  }
   std::int64_t seq = 0;
   std::string prev(k_genesis_hash);
-  if (audit_tail_ && audit_tail_->transaction == db_->transaction_serial()) {
-    seq = audit_tail_->seq;  // this transaction holds the chain's lock since it read this
+  if (!tail) {
+    seq = audit_tail_->seq;
     prev = audit_tail_->hash;
-  } else {
-    if (db_->dialect() == dialect::postgresql)
-      db_->prepare("SELECT pg_advisory_xact_lock(?1)").bind(1, k_audit_lock).run();
-    auto last = db_->prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
-    if (last.step()) {
-      seq = last.int64(0);
-      prev = last.text(1);
-    }
+  } else if (tail->step()) {
+    seq = tail->int64(0);
+    prev = tail->text(1);
   }
+  if (tail) tail->reset();
   auto ins = db_->prepare(
       "INSERT INTO audit(seq, at, actor, action, alert_id, subject, note, channel, prev_hash, "
       "hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
@@ -118,11 +134,6 @@ void store::append_audit(const std::vector<alerts::audit_entry>& rows) {
     prev = std::move(h);
   }
   audit_tail_ = audit_tail{db_->transaction_serial(), seq, std::move(prev)};
-  tx.commit();
-}
-
-void store::record_alert_row(const statement& row, time_point at) {
-  append_audit({recorded_entry(row, at)});
 }
 
 void store::record_alert_rows(const std::vector<std::int64_t>& ids, time_point at) {

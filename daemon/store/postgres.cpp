@@ -104,10 +104,15 @@ std::string unhex_bytea(const char* p, int len) {
   return out;
 }
 
-class pg_statement final : public statement_impl {
+class pg_statement final : public statement_impl, pg_connection::result_slot {
  public:
   pg_statement(pg_connection& c, std::string sql) : c_(c), sql_(std::move(sql)) {}
-  ~pg_statement() override { PQclear(res_); }
+  ~pg_statement() override {
+    if (waiting_) c_.forget(*this);
+    PQclear(res_);
+  }
+  pg_statement(const pg_statement&) = delete;
+  pg_statement& operator=(const pg_statement&) = delete;
 
   void bind_int64(int i, std::int64_t v) override { set(i, std::to_string(v), k_int8_oid, 0); }
   void bind_double(int i, double v) override {
@@ -126,7 +131,9 @@ class pg_statement final : public statement_impl {
   }
 
   bool step() override {
-    if (!res_) {
+    if (waiting_) {
+      c_.read_sent(*this);  // the sync gives every statement sent ahead its result (take)
+    } else if (!res_) {
       res_ = with_params([&](int n, const char* const* values, const int* lengths) {
         return c_.run(sql_, n, values, lengths, formats_.data(), types_.data());
       });
@@ -143,7 +150,24 @@ class pg_statement final : public statement_impl {
     });
     reset();
   }
+  void send() override {
+    if (waiting_ || res_) return;  // sent already, or run
+    waiting_ = true;               // take() clears it
+    with_params([&](int n, const char* const* values, const int* lengths) {
+      c_.run_for(*this, sql_, n, values, lengths, formats_.data(), types_.data());
+      return 0;
+    });
+  }
+  void take(PGresult* r) override {
+    waiting_ = false;
+    PQclear(res_);
+    res_ = r;
+    rows_ = res_ ? PQntuples(res_) : 0;
+    row_ = -1;
+  }
   void reset() override {
+    if (waiting_) c_.forget(*this);
+    waiting_ = false;
     PQclear(res_);
     res_ = nullptr;
     values_.clear();
@@ -206,6 +230,7 @@ class pg_statement final : public statement_impl {
   std::vector<int> formats_;
   PGresult* res_ = nullptr;
   int row_ = -1, rows_ = 0;
+  bool waiting_ = false;  ///< sent ahead (send), its result not yet taken
 };
 
 }  // namespace
@@ -298,6 +323,7 @@ PGconn* pg_connection::live() {
 
 PGresult* pg_connection::finish(const char* what) {
   const auto deadline = steady::now() + options_.query_timeout;
+  ++round_trips_;
   auto lost = [&](const std::string& why) {
     const auto msg = fmt::format("{}: {} ({})", what, why, name_);
     drop();
@@ -370,6 +396,30 @@ void pg_connection::run_unread(const std::string& sql, int n, const char* const*
     PQclear(run(sql, n, values, lengths, formats, types));
 }
 
+void pg_connection::run_for(result_slot& into, const std::string& sql, int n,
+                            const char* const* values, const int* lengths, const int* formats,
+                            const unsigned* types) {
+  if (piped_)
+    send(sql, n, values, lengths, formats, types, {sql.substr(0, 60), false, &into});
+  else
+    into.take(run(sql, n, values, lengths, formats, types));
+}
+
+void pg_connection::read_sent(const result_slot& s) {
+  const auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const pending& p) { return p.into == &s; });
+  if (it == pending_.end())
+    throw store_error(
+        errc::unavailable,
+        fmt::format("lost the connection to {} before a statement's rows were read", name_));
+  PQclear(sync(false));
+}
+
+void pg_connection::forget(const result_slot& s) noexcept {
+  for (auto& p : pending_)
+    if (p.into == &s) p.into = nullptr;
+}
+
 std::int64_t pg_connection::changes() {
   if (!pending_.empty()) PQclear(sync(false));
   return changes_;
@@ -411,6 +461,7 @@ PGresult* pg_connection::next_result(steady::time_point deadline, const char* wh
 
 PGresult* pg_connection::sync(bool keep_last) {
   const auto deadline = steady::now() + options_.query_timeout;
+  ++round_trips_;
   if (PQpipelineSync(conn_) != 1) {
     const auto msg = trimmed(PQerrorMessage(conn_));
     drop();
@@ -423,12 +474,15 @@ PGresult* pg_connection::sync(bool keep_last) {
     const auto& p = pending_[i];
     const bool last = keep_last && i + 1 == n;
     std::unique_ptr<PGresult, void (*)(PGresult*)> r(
-        collect(deadline, p.what.c_str(), p.fence || last, first), &PQclear);
+        collect(deadline, p.what.c_str(), p.fence || last || p.into, first), &PQclear);
     if (p.fence && r && PQntuples(r.get()) != 1 && !first)
       first.emplace(errc::fenced, fmt::format("lease epoch {} is no longer current: another node "
                                               "is active; the write is refused",
                                               options_.fence_epoch.value_or(0)));
-    if (last) keep = std::move(r);
+    if (p.into)
+      p.into->take(first ? nullptr : r.release());  // after an error the sync throws below
+    else if (last)
+      keep = std::move(r);
   }
   PGresult* end = next_result(deadline, "sync");
   const bool in_step = end && PQresultStatus(end) == PGRES_PIPELINE_SYNC;

@@ -17,8 +17,10 @@
 ///   fence), and every statement whose rows nobody reads (`statement::run`), are sent
 ///   without waiting; the next statement that reads rows, `changes()` or COMMIT sends a
 ///   sync and collects every outcome in order. A transaction of writes is then one round
-///   trip, and an alert's is three instead of eight. An error in a statement sent ahead
-///   is thrown there, and the transaction rolls back as it would have.
+///   trip. A statement whose rows are read later (`statement::send`) is sent the same way
+///   and given its result at that sync, so that an alert's transaction is two round trips
+///   (its reads, then its writes and the commit) instead of eight. An error in a statement
+///   sent ahead is thrown there, and the transaction rolls back as it would have.
 ///
 /// Threading: one thread at a time, like every connection.
 
@@ -53,6 +55,25 @@ class pg_connection final : public connection {
   /// outcome is collected at the next sync.
   void run_unread(const std::string& sql, int n, const char* const* values, const int* lengths,
                   const int* formats, const unsigned* types);
+  /// Where a statement sent ahead (`statement::send`) is given its result at the sync.
+  class result_slot {
+   public:
+    virtual void take(PGresult* r) = 0;  ///< the caller's to clear; nullptr when it failed
+
+   protected:
+    ~result_slot() = default;
+  };
+  /// The same, when its rows are read later: inside a transaction it is only sent, and
+  /// `into` takes its result at the next sync (`read_sent`). Outside one it runs now.
+  void run_for(result_slot& into, const std::string& sql, int n, const char* const* values,
+               const int* lengths, const int* formats, const unsigned* types);
+  /// Sends the sync that gives every statement sent ahead its result; throws as a sync does.
+  /// A slot still waiting afterwards was dropped with the connection (errc::unavailable).
+  void read_sent(const result_slot& s);
+  /// A slot that no longer wants its result (its statement was reset or destroyed).
+  void forget(const result_slot& s) noexcept;
+  /// Round trips to the server so far (each waits for it): for tests and benches.
+  std::uint64_t round_trips() const { return round_trips_; }
   /// Changes the epoch that fences this connection's transactions (none: unfenced).
   void set_fence(std::optional<std::int64_t> epoch) { options_.fence_epoch = epoch; }
 
@@ -71,8 +92,9 @@ class pg_connection final : public connection {
 
   /// A statement sent in pipeline mode whose outcome is not collected yet.
   struct pending {
-    std::string what;    ///< for messages: the start of its SQL
-    bool fence = false;  ///< the lease check: exactly one row, or the write is refused
+    std::string what;             ///< for messages: the start of its SQL
+    bool fence = false;           ///< the lease check: exactly one row, or the write is refused
+    result_slot* into = nullptr;  ///< a statement sent ahead, given its result at the sync
   };
   void enter_pipeline();
   void send(const std::string& sql, int n, const char* const* values, const int* lengths,
@@ -96,6 +118,7 @@ class pg_connection final : public connection {
   connection_options options_;
   PGconn* conn_ = nullptr;
   std::int64_t changes_ = 0;
+  std::uint64_t round_trips_ = 0;
   bool piped_ = false;  ///< in pipeline mode (inside a transaction)
   std::vector<pending> pending_;
 };

@@ -87,6 +87,10 @@ class statement_impl {
     }
     reset();
   }
+  /// Sends the statement now; its first `step()` reads the first row. A backend with a
+  /// pipeline (PostgreSQL in a transaction) does not wait: statements sent one after another
+  /// cost one round trip, taken by the first `step()` among them. Others run it here.
+  virtual void send() = 0;
   virtual std::int64_t int64(int col) const = 0;
   virtual double real(int col) const = 0;
   virtual std::string text(int col) const = 0;
@@ -135,6 +139,9 @@ class statement {
   /// PostgreSQL it is sent without waiting for its outcome (statement_impl::run).
   void run() { p_->run(); }
   void reset() { p_->reset(); }
+  /// Runs it now and reads its rows later (statement_impl::send): for a statement whose rows
+  /// are needed only after others have been sent.
+  void send() { p_->send(); }
 
   std::int64_t int64(int col) const { return p_->int64(col); }
   double real(int col) const { return p_->real(col); }

@@ -118,13 +118,20 @@ class sqlite_statement final : public statement_impl {
   void bind_null(int i) override { check(sqlite3_bind_null(c_.stmt, i)); }
 
   bool step() override {
+    if (sent_ != sent::no) {  // send() stepped to the first row, or found none
+      const bool row = sent_ == sent::row;
+      if (row) sent_ = sent::no;
+      return row;
+    }
     const int rc = sqlite3_step(c_.stmt);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     sqlite3_reset(c_.stmt);
     fail(db_, rc, "step");
   }
+  void send() override { sent_ = step() ? sent::row : sent::done; }
   void reset() override {
+    sent_ = sent::no;
     sqlite3_reset(c_.stmt);
     sqlite3_clear_bindings(c_.stmt);
   }
@@ -146,6 +153,9 @@ class sqlite_statement final : public statement_impl {
   }
   sqlite3* db_;
   compiled_statement c_;
+  /// What send() found, for the next step(): a row, or the end (a DONE statement stepped
+  /// again would run again).
+  enum class sent { no, row, done } sent_ = sent::no;
   std::weak_ptr<statement_cache> cache_;
 };
 

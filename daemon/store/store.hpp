@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,14 @@ class store {
 
   // --- alerts (alerts_table.cpp): written before the transition is published.
   void save_alert(const alerts::alert& a);
+  /// In one transaction (the caller's when one is open): the alerts' latest states, each
+  /// transition of `numbered` (see append_transition) and then `journal` in the audit
+  /// trail. Returns the transitions' numbers in order. Whatever their count, on PostgreSQL
+  /// this is two round trips: every read sent ahead of the first, then the audit rows.
+  std::vector<std::uint64_t> save_alerts(std::span<const alerts::alert* const> alerts,
+                                         std::span<const alerts::transition* const> numbered,
+                                         const std::vector<alerts::audit_entry>& journal,
+                                         time_point at);
   std::vector<alerts::alert> load_alerts(std::optional<alerts::state> st, std::size_t limit = 500);
   /// One alert by id, in any state (with its lifecycle fields), or nullopt.
   std::optional<alerts::alert> load_alert(const std::string& id);
@@ -237,9 +246,16 @@ class store {
   std::unique_ptr<file_watch> files_;
   /// Throws store_error once `check_files()` found the files replaced.
   void refuse_if_files_lost() const;
-  /// Appends a `recorded` row for the alert row that `row` holds (its columns as
-  /// audit_table.cpp's alert digest reads them).
-  void record_alert_row(const statement& row, time_point at);
+  /// The alert's upsert (RETURNING the row as stored), sent (statement::send).
+  statement send_alert_upsert(const alerts::alert& a);
+  /// The transition's insert (RETURNING its number), sent.
+  statement send_transition(const alerts::transition& t, time_point at);
+  /// The audit chain's last row, read under the chain's lock, sent; nullopt when this
+  /// transaction already knows it (audit_tail_).
+  std::optional<statement> send_audit_tail();
+  /// Appends `rows` after the chain's last row: `tail` as send_audit_tail sent it.
+  void append_audit_after(std::optional<statement>& tail,
+                          const std::vector<alerts::audit_entry>& rows);
 
   /// Where the audit chain ends, as the open transaction last read or wrote it. Its
   /// appends hold the chain's lock (or SQLite's write lock) until the transaction ends, so

@@ -36,7 +36,11 @@ std::vector<std::uint64_t> store::reserve_alert_ids(std::size_t n) {
 }
 
 std::uint64_t store::append_transition(const alerts::transition& t, time_point at) {
-  transaction tx(*db_);
+  const alerts::transition* one[] = {&t};
+  return save_alerts({}, one, {}, at).front();
+}
+
+statement store::send_transition(const alerts::transition& t, time_point at) {
   auto st = db_->prepare(
       "INSERT INTO transitions (at, alert_id, kind, action, body) VALUES (?1,?2,?3,?4,?5) "
       "RETURNING seq");
@@ -45,11 +49,8 @@ std::uint64_t store::append_transition(const alerts::transition& t, time_point a
       .bind(3, alerts::transition_name(t.what))
       .bind(4, t.action)
       .bind(5, json::serialize(alerts::to_json(t.after)));
-  st.step();
-  const auto seq = static_cast<std::uint64_t>(st.int64(0));
-  st.reset();
-  tx.commit();
-  return seq;
+  st.send();
+  return st;
 }
 
 std::vector<alerts::transition> store::transitions_after(std::uint64_t after_seq,

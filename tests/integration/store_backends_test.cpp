@@ -667,3 +667,93 @@ TEST_CASE(
   REQUIRE(q.step());
   CHECK(q.int64(0) == 5);
 }
+
+TEST_CASE("statements sent ahead run in the order sent, and each gives its own rows when read",
+          "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  auto& c = st.db();
+  c.exec("CREATE TABLE t (a BIGINT PRIMARY KEY, b TEXT)");
+  store::transaction tx(c);
+  auto first = c.prepare("INSERT INTO t VALUES (?1, ?2) RETURNING a, b");
+  first.bind(1, 1).bind(2, "一").send();
+  auto count = c.prepare("SELECT COUNT(*) FROM t");
+  count.send();  // after the insert before it
+  auto rowless = c.prepare("INSERT INTO t VALUES (?1, ?2)");
+  rowless.bind(1, 2).bind(2, "二").send();
+  {
+    auto unread = c.prepare("SELECT a FROM t");
+    unread.send();  // dropped before its rows are read: forgotten, not written to
+  }
+  auto second = c.prepare("INSERT INTO t VALUES (?1, ?2) RETURNING a, b");
+  second.bind(1, 3).bind(2, "三").send();
+  // Read in another order than sent.
+  REQUIRE(second.step());
+  CHECK(second.int64(0) == 3);
+  CHECK(second.text(1) == "三");
+  CHECK_FALSE(second.step());
+  CHECK_FALSE(rowless.step());
+  CHECK_FALSE(rowless.step());  // and it ran once: a second run would break the key
+  REQUIRE(count.step());
+  CHECK(count.int64(0) == 1);
+  REQUIRE(first.step());
+  CHECK(first.int64(0) == 1);
+  CHECK(first.text(1) == "一");
+  first.reset();  // SQLite commits no transaction with a statement still stepping
+  count.reset();
+  tx.commit();
+  auto all = c.prepare("SELECT COUNT(*), MAX(a) FROM t");
+  REQUIRE(all.step());
+  CHECK(all.int64(0) == 3);
+  CHECK(all.int64(1) == 3);
+}
+
+TEST_CASE(
+    "alerts, their transitions and their audit rows are saved together, and on PostgreSQL "
+    "in two round trips however many there are",
+    "[store][backends][pg]") {
+  fixture f(GENERATE(backend::sqlite, backend::postgresql));
+  store::store st(f.db);
+  std::vector<alerts::alert> as;
+  std::vector<alerts::transition> ts;
+  for (const auto* id : {"1", "2", "3"}) {
+    as.push_back(an_alert(id, alerts::state::open, "R-1", k_t0));
+    ts.push_back({alerts::transition::kind::opened, as.back(), "opened", std::nullopt});
+  }
+  std::vector<const alerts::alert*> states;
+  std::vector<const alerts::transition*> numbered;
+  for (std::size_t i = 0; i < as.size(); ++i) {
+    states.push_back(&as[i]);
+    numbered.push_back(&ts[i]);
+  }
+  const std::vector<alerts::audit_entry> journal = {
+      {k_t0, "hearthd", "opened", "1", "sos|1", "", "rule"},
+      {k_t0, "hearthd", "opened", "2", "sos|2", "", "rule"}};
+  auto* pg = dynamic_cast<store::pg_connection*>(&st.db());
+  const auto trips = pg ? pg->round_trips() : 0;
+  const auto seqs = st.save_alerts(states, numbered, journal, k_t0);
+  if (pg) CHECK(pg->round_trips() - trips == 2);
+  REQUIRE(seqs.size() == 3);
+  CHECK(seqs[0] < seqs[1]);
+  CHECK(seqs[1] < seqs[2]);
+  const auto back = st.transitions_after(0, 10);
+  REQUIRE(back.size() == 3);
+  CHECK(back[2].seq == seqs[2]);
+  CHECK(back[2].after.id == "3");
+  CHECK(st.load_alerts(alerts::state::open).size() == 3);
+  // A `recorded` row for each alert, then the journal, chained.
+  const auto rows = st.audit_rows();
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0].entry.action == "recorded");
+  CHECK(rows[2].entry.alert_id == "3");
+  CHECK(rows[3].entry.action == "opened");
+  const auto v = st.verify_audit();
+  CHECK(v.ok());
+  CHECK(v.alerts == 3);
+  // A second transaction chains on from the first.
+  as[0].state = alerts::state::acknowledged;
+  const alerts::alert* one[] = {&as[0]};
+  st.save_alerts(one, {}, {{k_t0 + 1s, "op-wang", "claimed", "1", "", "", "api"}}, k_t0 + 1s);
+  CHECK(st.audit_rows().size() == 7);
+  CHECK(st.verify_audit().ok());
+}
