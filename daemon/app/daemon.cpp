@@ -345,7 +345,7 @@ int run_daemon(const std::string& config_file, bool init) {
   for (const auto& a : st->load_aways(clk.now()))
     pipe.set_away(a);  // the book's away table is the source of truth
   pipe.tick(clk.now());
-  pipe.persist_engine_state();
+  pipe.persist_all_engine_state();
 
   // Outputs: every transition to MQTT hearth/alerts/<id> and to the webhooks, off the hot path.
   auto out_conn = conn;
@@ -573,7 +573,7 @@ int run_daemon(const std::string& config_file, bool init) {
   escalations.start();  // deadlines missed while hearthd was down fire now
   notify::ready();
   io.run();
-  pipe.persist_engine_state();
+  pipe.persist_all_engine_state();
   if (!writer.flush(std::chrono::seconds(10)))
     log::warn("app", "the store did not take every queued row within 10 s");
   // Everything is written: hand the lease over at once rather than let it expire.

@@ -462,7 +462,7 @@ bool pipeline::persist_engine_state(std::size_t max) {
     // Off the domain thread: on PostgreSQL a slice's upsert took ~3 ms of the server, and
     // an SOS arriving meanwhile waited for it.
     writer_->push(store::engine_state_slice{std::move(rows)});
-    return engine_.changed();
+    return engine_.round_open();
   }
   try {  // no writer: nothing else writes to the store meanwhile
     store_->save_engine_state(rows);
@@ -471,7 +471,12 @@ bool pipeline::persist_engine_state(std::size_t max) {
     store_failed(e);
     log::error("app", "could not persist rule state: {}", e.what());
   }
-  return engine_.changed();
+  return engine_.round_open();
+}
+
+void pipeline::persist_all_engine_state() {
+  while (persist_engine_state() || (store_ && engine_.changed())) {
+  }
 }
 
 }  // namespace hearth::app

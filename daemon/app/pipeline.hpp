@@ -75,12 +75,16 @@ class pipeline {
   /// (store::check_files); if not, the store is `failing` (part "files") for good.
   void check_store_files();
 
-  /// Hands the engine state changed since the last call, at most `max` rows, to the store
-  /// writer (one slice, written on its thread), or writes it to the store in one
-  /// transaction when there is no writer; no-op without a store. True when changed rows
-  /// are left: the daemon takes them in slices of a few hundred, each its own turn on the
-  /// io_context, so that a P1 waiting in the priority lane never waits for thousands.
+  /// Hands the engine state changed since the last call, at most `max` rows of the
+  /// engine's round (engine::take_changes), to the store writer (one slice, written on its
+  /// thread), or writes it to the store in one transaction when there is no writer; no-op
+  /// without a store. True when rows of the round are left: the daemon starts a round each
+  /// second and takes it in slices of a few hundred, each its own turn on the io_context, so
+  /// that a P1 waiting in the priority lane never waits for thousands, and a device's row is
+  /// written about once a second however often it reports.
   bool persist_engine_state(std::size_t max = static_cast<std::size_t>(-1));
+  /// Every changed row, round after round (at start and at a clean stop).
+  void persist_all_engine_state();
 
   /// A resident is away (the social worker's "away"): the book suppresses welfare alerts
   /// and the engine pauses welfare rules and baseline learning until `a.until`. Both must

@@ -237,14 +237,15 @@ class core {
   context tick_context(handle h, time_point now) const;
 
   // --- persistence (the engine's take_changes/snapshot/restore) ---------------------------
-  bool dirty() const {
-    return !dirty_.empty() || !dirty_keys_.empty() ||
-           next_out_ < round_.size() + round_keys_.size();
-  }
+  bool dirty() const { return !dirty_.empty() || !dirty_keys_.empty() || round_open(); }
+  /// A round is being handed out (take_rows): rows of it are left.
+  bool round_open() const { return next_out_ < round_.size() + round_keys_.size(); }
   /// At most `max` changed rows ("d|..", "i|..", "a|..", "e|alive", "e|down"; empty json
-  /// when the row is gone). A round takes everything changed so far, in order (by handle,
-  /// then by key), and hands it out over as many calls as it takes; a row changed again
-  /// meanwhile goes out again in the next round.
+  /// when the row is gone). A call with no round open starts one: everything changed so far,
+  /// in order (by handle, then by key), handed out over as many calls as it takes. A round
+  /// never runs into the next within a call, so a caller that starts one a second writes
+  /// each row at most about once a second however fast it goes; a row changed again
+  /// meanwhile goes out in the next round.
   std::vector<state_row> take_rows(std::size_t max);
   /// The row of one key; empty json when the key is gone.
   state_row row(const std::string& key) const;

@@ -104,6 +104,10 @@ bool engine::changed() const {
   return core_->dirty();
 }
 
+bool engine::round_open() const {
+  return core_->round_open();
+}
+
 std::vector<state_row> engine::take_changes(std::size_t max) {
   return core_->take_rows(max);
 }

@@ -76,9 +76,12 @@ class engine {
   void set_tilt_baseline(const std::string& device_id, double x_deg, double y_deg);
 
   /// State rows changed since the last call (for the store). Deterministic order.
-  /// At most `max` rows; the rest stay changed for the next call (`changed()`).
+  /// At most `max` rows of one round (core::take_rows): a call with no round open starts
+  /// one from everything changed so far; what changes meanwhile waits for the next round.
   std::vector<state_row> take_changes(std::size_t max = static_cast<std::size_t>(-1));
   bool changed() const;
+  /// Rows of the round being handed out are left.
+  bool round_open() const;
   /// Every state row, for a full snapshot.
   std::vector<state_row> snapshot() const;
   /// Reads rows written by `take_changes`/`snapshot` (at start). Unreadable rows are skipped.

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <map>
+#include <set>
 
 #include "support/engine_fixture.hpp"
 
@@ -540,6 +541,33 @@ TEST_CASE(
     rows.insert(rows.end(), part.begin(), part.end());
   }
   CHECK(by_key(rows) == all);
+}
+
+TEST_CASE(
+    "a call hands out one round at most: what changes meanwhile goes out in the next, so a "
+    "device's row is written once a round however often it reports",
+    "[engine]") {
+  fixture f(only(shipped_rules(), "device-offline"));
+  for (const auto* d : {"meter-1", "meter-2", "meter-3", "sos-1"})
+    f.send(d, {{metric::device_battery_pct, 90}});
+  auto first = f.eng.take_changes(2);
+  REQUIRE(first.size() == 2);
+  CHECK(f.eng.round_open());
+  f.clock.advance(1s);
+  f.send("sos-1", {{metric::device_battery_pct, 80}});  // changed again during the round
+  const auto rest = f.eng.take_changes(1000);
+  CHECK_FALSE(f.eng.round_open());
+  CHECK(f.eng.changed());
+  std::set<std::string> seen;
+  for (const auto& r : first)
+    seen.insert(r.key);
+  for (const auto& r : rest)
+    CHECK(seen.insert(r.key).second);  // no row twice within a round
+  const auto next = f.eng.take_changes(1000);
+  REQUIRE_FALSE(next.empty());
+  CHECK(std::any_of(next.begin(), next.end(),
+                    [](const engine::state_row& r) { return r.key == "d|sos-1"; }));
+  CHECK_FALSE(f.eng.changed());
 }
 
 TEST_CASE("a no-data rule added on reload judges devices that already reported", "[engine]") {
