@@ -367,8 +367,7 @@ void pipeline::record(const std::vector<alerts::transition>& in) {
         states.push_back(&t.after);
         if (t.publish) told.push_back(&t);
       }
-      const std::vector<const alerts::transition*> numbered(told.begin(), told.end());
-      const auto seqs = store_->save_alerts(states, numbered, rows, clock_.now());
+      const auto seqs = store_->save_alerts(states, told, rows, clock_.now());
       tx.commit();
       for (std::size_t i = 0; i < told.size(); ++i)
         told[i]->seq = seqs[i];
@@ -475,8 +474,8 @@ bool pipeline::persist_engine_state(std::size_t max) {
 }
 
 void pipeline::persist_all_engine_state() {
-  while (persist_engine_state() || (store_ && engine_.changed())) {
-  }
+  while (store_ && engine_.changed())
+    persist_engine_state();  // one whole round a call
 }
 
 }  // namespace hearth::app

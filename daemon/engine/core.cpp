@@ -660,27 +660,26 @@ std::string away_json(time_point t) {
 }
 }  // namespace
 
-state_row core::row(std::uint64_t k) const {
-  state_row out{row_key(k), {}};
+std::string core::row_json(std::uint64_t k) const {
   const auto h = static_cast<handle>(k & 0xffffffffu);
   if (k >> 62 == kind_device) {
-    if (const auto* d = find_device(h))
-      out.json = json::serialize(d->to_json(tilt(h), via_ids(*d)));
-  } else {
-    const auto& t = *tables_[(k >> 32) & 0x3fffffffu];
-    if (auto it = t.rows.find(h); it != t.rows.end())
-      out.json = json::serialize(it->second->to_json());
+    const auto* d = find_device(h);
+    return d ? json::serialize(d->to_json(tilt(h), via_ids(*d))) : std::string();
   }
-  return out;
+  const auto& t = *tables_[(k >> 32) & 0x3fffffffu];
+  const auto it = t.rows.find(h);
+  return it != t.rows.end() ? json::serialize(it->second->to_json()) : std::string();
+}
+
+state_row core::row(std::uint64_t k) const {
+  return {row_key(k), row_json(k)};
 }
 
 state_row core::row(const std::string& key) const {
   state_row row{key, {}};
   const auto id = std::string_view(key).substr(std::min<std::size_t>(2, key.size()));
   if (key.starts_with("d|")) {
-    if (auto h = find_handle(id))
-      if (const auto* d = find_device(*h))
-        row.json = json::serialize(d->to_json(tilt(*h), via_ids(*d)));
+    if (auto h = find_handle(id)) row.json = row_json(core::key(kind_device, 0, *h));
   } else if (key.starts_with("i|")) {
     // The longest rule id that is a prefix of "<rule>|<device>" whose device is known.
     for (const auto& t : tables_) {
@@ -688,11 +687,9 @@ state_row core::row(const std::string& key) const {
           !id.starts_with(t->rule_id))
         continue;
       auto h = find_handle(id.substr(t->rule_id.size() + 1));
-      if (!h) continue;
-      if (auto it = t->rows.find(*h); it != t->rows.end()) {
-        row.json = json::serialize(it->second->to_json());
-        break;
-      }
+      if (!h || !t->rows.contains(*h)) continue;
+      row.json = row_json(core::key(kind_instance, t->id, *h));
+      break;
     }
   } else if (key.starts_with("a|")) {
     if (auto it = away_.find(id); it != away_.end()) row.json = away_json(it->second);

@@ -297,6 +297,8 @@ class core {
   /// Turns the handle-keyed changes into row keys (before handles are remapped).
   void spill_dirty();
   state_row row(std::uint64_t k) const;
+  /// The row of a handle-keyed change as JSON; empty when it is gone.
+  std::string row_json(std::uint64_t k) const;
   std::string row_key(std::uint64_t k) const;
   std::optional<handle> find_handle(std::string_view device_id) const;
   std::string downtimes_json() const;

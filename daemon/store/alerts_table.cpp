@@ -67,8 +67,10 @@ std::vector<std::uint64_t> store::save_alerts(std::span<const alerts::alert* con
   refuse_if_files_lost();
   transaction tx(*db_);
   // Everything that returns rows is sent before any of it is read: one round trip for all.
+  // Each alert gets a `recorded` row, so there are audit rows to chain exactly when this is.
+  const bool audited = !alerts.empty() || !journal.empty();
   std::optional<statement> tail;
-  if (!alerts.empty() || !journal.empty()) tail = send_audit_tail();
+  if (audited) tail = send_audit_tail();
   std::vector<statement> upserts, inserts;
   upserts.reserve(alerts.size());
   for (const auto* a : alerts)
@@ -92,7 +94,7 @@ std::vector<std::uint64_t> store::save_alerts(std::span<const alerts::alert* con
     st.reset();
   }
   rows.insert(rows.end(), journal.begin(), journal.end());
-  append_audit_after(tail, rows);
+  if (audited) append_audit_after(tail, rows);
   tx.commit();
   return seqs;
 }

@@ -100,10 +100,6 @@ void store::append_audit(const std::vector<alerts::audit_entry>& rows) {
 
 void store::append_audit_after(std::optional<statement>& tail,
                                const std::vector<alerts::audit_entry>& rows) {
-  if (rows.empty()) {
-    if (tail) tail->reset();
-    return;
-  }
   std::int64_t seq = 0;
   std::string prev(k_genesis_hash);
   if (!tail) {

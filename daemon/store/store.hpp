@@ -253,7 +253,8 @@ class store {
   /// The audit chain's last row, read under the chain's lock, sent; nullopt when this
   /// transaction already knows it (audit_tail_).
   std::optional<statement> send_audit_tail();
-  /// Appends `rows` after the chain's last row: `tail` as send_audit_tail sent it.
+  /// Appends `rows` (at least one) after the chain's last row: `tail` as send_audit_tail
+  /// sent it.
   void append_audit_after(std::optional<statement>& tail,
                           const std::vector<alerts::audit_entry>& rows);
 
