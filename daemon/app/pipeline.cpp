@@ -115,6 +115,16 @@ bool pipeline::duplicate(const registry::device& dev, const normalize::envelope*
   return dup;
 }
 
+void pipeline::set_catalog(std::shared_ptr<const catalog::catalog> c) {
+  engine_.set_catalog(c);
+  catalog_ = std::move(c);
+  routes_.clear();
+  for (const auto& t : catalog_->types()) {
+    auto base = catalog::z2m_base_topic(*t);
+    routes_.push_back({t.get(), base ? *base + "/" : std::string()});
+  }
+}
+
 void pipeline::on_message(std::string_view topic, std::string_view payload, time_point received_at,
                           bool redelivered) {
   if (!witnessed_) telemetry_.add("hearth_messages_received_total");
@@ -129,19 +139,16 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
   // Route: the first type whose pattern matches decides the transport envelope.
   const catalog::device_type* route = nullptr;
   bool status_topic = false;
-  for (const auto& t : catalog_->types()) {
+  const bool z2m_status = topic.ends_with("/availability") || topic.ends_with("/bridge/state");
+  for (const auto& [t, z2m_prefix] : routes_) {
     // Zigbee2MQTT status topics first: a bridge type's own topic is one of them.
-    if (t->transport == catalog::transport::zigbee2mqtt) {
-      const auto base = catalog::z2m_base_topic(*t).value_or("") + "/";
-      if (topic.starts_with(base) &&
-          (topic.ends_with("/availability") || topic.ends_with("/bridge/state"))) {
-        route = t.get();
-        status_topic = true;
-        break;
-      }
+    if (z2m_status && !z2m_prefix.empty() && topic.starts_with(z2m_prefix)) {
+      route = t;
+      status_topic = true;
+      break;
     }
     if (normalize::match_topic(t->topic, topic)) {
-      route = t.get();
+      route = t;
       break;
     }
   }

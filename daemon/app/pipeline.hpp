@@ -37,10 +37,7 @@ class pipeline {
   pipeline(const clock& clk, telemetry& tel, store::store* st, store::writer* wr,
            engine::engine& eng, alerts::book& book);
 
-  void set_catalog(std::shared_ptr<const catalog::catalog> c) {
-    engine_.set_catalog(c);
-    catalog_ = std::move(c);
-  }
+  void set_catalog(std::shared_ptr<const catalog::catalog> c);
   void set_registry(std::shared_ptr<const registry::registry> r);
   const catalog::catalog& types() const { return *catalog_; }
   const registry::registry& devices() const { return *registry_; }
@@ -127,6 +124,13 @@ class pipeline {
   engine::engine& engine_;
   alerts::book& book_;
   std::shared_ptr<const catalog::catalog> catalog_ = std::make_shared<catalog::catalog>();
+  /// Each of the catalog's types in its order, with its Zigbee2MQTT base topic and a slash
+  /// ("" for other transports): a message is routed without making a string per type.
+  struct route {
+    const catalog::device_type* type;
+    std::string z2m_prefix;
+  };
+  std::vector<route> routes_;
   std::shared_ptr<const registry::registry> registry_ = std::make_shared<registry::registry>();
   std::vector<transition_sink> sinks_;
   std::function<void(std::string_view)> life_safety_topic_;

@@ -55,7 +55,7 @@ void core::set_registry(std::shared_ptr<const registry::registry> r) {
       if (g != k_no_handle && g < span) used[g] = 1;
   std::vector<handle> moved(span, k_no_handle);
   std::vector<std::string> extra_ids;
-  std::unordered_map<std::string, handle> extra_handles;
+  decltype(extra_handles_) extra_handles;
   auto place = [&](std::string_view id) -> handle {
     if (const auto* d = r->find_device(id)) return static_cast<handle>(d - fresh.data());
     auto [it, added] = extra_handles.try_emplace(
@@ -130,8 +130,7 @@ void core::link_bridges() {
 
 std::optional<handle> core::find_handle(std::string_view device_id) const {
   if (const auto* d = registry_->find_device(device_id)) return handle_of(*d);
-  if (auto it = extra_handles_.find(std::string(device_id)); it != extra_handles_.end())
-    return it->second;
+  if (auto it = extra_handles_.find(device_id); it != extra_handles_.end()) return it->second;
   return std::nullopt;
 }
 
@@ -271,7 +270,7 @@ bool core::selected(const rule& r, std::string_view device_type, const catalog::
     if (!dev || dev->household_id.empty()) return false;
     residents_memo own;
     if (!memo) memo = &own;
-    if (!*memo) *memo = registry_->residents_of(dev->household_id);
+    if (!*memo) *memo = registry_->residents_with(*dev);
     const auto& residents = **memo;
     const int year = int(date::year_month_day{std::chrono::floor<date::days>(at)}.year());
     const bool any =
@@ -292,7 +291,7 @@ std::vector<const registry::resident*> chosen(const registry::registry& reg, con
   std::vector<const registry::resident*> out;
   if (!dev || dev->household_id.empty()) return out;
   const int year = int(date::year_month_day{std::chrono::floor<date::days>(at)}.year());
-  for (const auto* p : reg.residents_of(dev->household_id)) {
+  for (const auto* p : reg.residents_with(*dev)) {
     if (r.select.min_age && year - p->birth_year < *r.select.min_age) continue;
     if (r.select.lives_alone && p->lives_alone != *r.select.lives_alone) continue;
     out.push_back(p);
@@ -302,7 +301,7 @@ std::vector<const registry::resident*> chosen(const registry::registry& reg, con
 }  // namespace
 
 bool core::paused(const rule& r, const registry::device* dev, time_point at) const {
-  if (!r.welfare) return false;
+  if (!r.welfare || away_.empty()) return false;  // nobody is away: the common case
   const auto who = chosen(*registry_, r, dev, at);
   if (who.empty()) return false;
   return std::all_of(who.begin(), who.end(), [&](const registry::resident* p) {
@@ -314,8 +313,8 @@ bool core::paused(const rule& r, const registry::device* dev, time_point at) con
 std::optional<time_point> core::away_end_in(const registry::device* dev, time_point from,
                                             time_point to) const {
   std::optional<time_point> end;
-  if (!dev || dev->household_id.empty()) return end;
-  for (const auto* p : registry_->residents_of(dev->household_id)) {
+  if (!dev || dev->household_id.empty() || away_.empty()) return end;
+  for (const auto* p : registry_->residents_with(*dev)) {
     auto it = away_.find(p->id);
     if (it != away_.end() && it->second > from && it->second <= to)
       end = std::max(end.value_or(it->second), it->second);
@@ -484,7 +483,7 @@ signal core::make_signal(const rule& r, const context& c, std::vector<alerts::ev
     s.subject.household_id = dev->household_id;
     s.subject.building = dev->building;
     if (!dev->household_id.empty())
-      for (const auto* p : registry_->residents_of(dev->household_id))
+      for (const auto* p : registry_->residents_with(*dev))
         s.subject.resident_ids.emplace_back(p->id);
   }
   std::string subject_id;
@@ -609,9 +608,10 @@ std::string core::row_key(std::uint64_t k) const {
 }
 
 void core::spill_dirty() {
-  for (auto k : dirty_)
+  std::vector<std::uint64_t> changed;
+  dirty_.drain_into(changed);
+  for (auto k : changed)
     dirty_keys_.insert(row_key(k));
-  dirty_.clear();
   // The round's rows not yet handed out keep their place, as keys.
   if (next_out_ < round_.size()) {
     std::vector<std::string> keys;
@@ -631,8 +631,8 @@ std::vector<state_row> core::take_rows(std::size_t max) {
   if (!round_open()) {  // a new round: everything changed so far
     // By handle: sorting integers, and finding each row by its handle, costs a fraction of
     // doing both by key (thousands of rows a second under load, on the domain thread).
-    round_.assign(dirty_.begin(), dirty_.end());
-    dirty_.clear();
+    round_.clear();
+    dirty_.drain_into(round_);
     std::sort(round_.begin(), round_.end());
     round_keys_.assign(std::make_move_iterator(dirty_keys_.begin()),
                        std::make_move_iterator(dirty_keys_.end()));

@@ -26,6 +26,7 @@
 #include "base/clock.hpp"
 #include "base/reading.hpp"
 #include "catalog/device_type.hpp"
+#include "engine/key_set.hpp"
 #include "engine/rule.hpp"
 #include "engine/signal.hpp"
 #include "engine/state.hpp"
@@ -141,7 +142,7 @@ class core {
 
   // --- selection --------------------------------------------------------------------------
   /// A household's residents, looked up once for all the rules one report is judged by.
-  using residents_memo = std::optional<std::vector<const registry::resident*>>;
+  using residents_memo = std::optional<registry::picked<registry::resident>>;
   /// The rule's `select` picks this device (types, buildings, residents' age and living).
   /// `memo`, when given, holds the device's residents once a rule has needed them.
   bool selected(const rule& r, std::string_view device_type, const catalog::device_type* type,
@@ -316,7 +317,13 @@ class core {
   /// By handle: the registry's devices first, then `extra_ids_`.
   std::vector<device_state> devices_;
   std::vector<std::string> extra_ids_;  ///< handle - registry size -> id
-  std::unordered_map<std::string, handle> extra_handles_;
+  /// Looked up by view, without making a string (households' rows are found this way for
+  /// each report an activity rule reads).
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, handle, id_hash, std::equal_to<>> extra_handles_;
   /// The bridge each Zigbee2MQTT device sits behind (by handle; k_no_handle for others).
   std::vector<handle> bridge_;
   std::vector<char> gateway_;  ///< by handle: a bridge or gateway
@@ -329,7 +336,7 @@ class core {
   std::map<std::string, time_point, std::less<>> away_;  ///< resident -> until
   /// Changes since they were last handed out: by handle while handles hold, as row keys
   /// once a registry swap has moved them (and for away rows and the alive row).
-  std::unordered_set<std::uint64_t> dirty_;
+  key_set dirty_;
   std::unordered_set<std::string> dirty_keys_;
   /// The round being handed out (take_rows): by handle, then by key; a registry swap turns
   /// what is left of the first into keys.

@@ -67,7 +67,7 @@ result<gateway_status> gateway_state(const catalog::device_type& type, std::stri
   auto ext = match_topic(type.topic, topic);
   if (!ext || ext->empty())
     return make_error(reason::unknown_topic, "not this gateway type's state topic");
-  gateway_status st{std::move(*ext), std::nullopt};
+  gateway_status st{std::string(*ext), std::nullopt};
   const auto first = payload.find_first_not_of(" \t\r\n");
   const bool is_json = first != std::string_view::npos && payload[first] == '{';
   if (type.transport == catalog::transport::chirpstack) {

@@ -131,8 +131,8 @@ status check_event_time(time_point t, std::string_view field) {
                                  format_rfc3339(t)));
 }
 
-std::optional<std::string> match_topic(std::string_view pattern, std::string_view topic) {
-  std::string ext;
+std::optional<std::string_view> match_topic(std::string_view pattern, std::string_view topic) {
+  std::string_view ext;
   while (true) {
     const auto ps = pattern.find('/');
     const auto ts = topic.find('/');
@@ -140,7 +140,7 @@ std::optional<std::string> match_topic(std::string_view pattern, std::string_vie
     const auto t = topic.substr(0, ts);
     if (p == "{external_id}") {
       if (t.empty()) return std::nullopt;
-      ext = std::string(t);
+      ext = t;
     } else if (p == "+") {
       if (t.empty()) return std::nullopt;
     } else if (p != t) {
@@ -287,7 +287,7 @@ result<std::string> external_id_of(const catalog::device_type& type, std::string
   if (!from_topic)
     return field_error(reason::unknown_topic,
                        fmt::format("topic does not match the type's pattern '{}'", type.topic));
-  std::string id = *from_topic;
+  std::string id(*from_topic);
   if (!type.external_id_path.empty()) {
     auto from_payload = string_at(doc, type.external_id_path);
     if (!from_payload)

@@ -75,8 +75,9 @@ struct decoded {
 };
 
 /// Matches `topic` against a device-type pattern ("zigbee2mqtt/{external_id}", '+' for any
-/// one level). Returns the external id from the topic ("" when the pattern has none).
-std::optional<std::string> match_topic(std::string_view pattern, std::string_view topic);
+/// one level). Returns the external id, a view into `topic` ("" when the pattern has none).
+/// Allocates nothing: it runs for each type a message might belong to.
+std::optional<std::string_view> match_topic(std::string_view pattern, std::string_view topic);
 
 /// Zigbee2MQTT status topics: `<base>/<name>/availability` and `<base>/bridge/state`.
 /// Returns the external id ("<base>/bridge" for the bridge) and the online flag, or nullopt

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -531,6 +532,7 @@ void registry::index() {
         entries_.residents, [](const resident& r) { return r.household_id; }, by_text, false);
     devices_by_household_ = sorted_positions(
         entries_.devices, [](const device& d) { return d.household_id; }, by_text, false);
+    group_households();
   };
   if (entries_.devices.size() + entries_.residents.size() < 100'000) {
     by_device();
@@ -578,29 +580,85 @@ const building* registry::find_building(std::string_view id) const {
   return find_last(buildings_, entries_.buildings, id, id_of, by_text);
 }
 
-std::vector<const resident*> registry::residents_of(std::string_view household_id) const {
-  std::vector<const resident*> out;
+namespace {
+/// The entries of `positions` (sorted by household id, stable) that belong to one household.
+template <class T>
+picked<T> of_household(const std::vector<T>& all, const std::vector<std::uint32_t>& positions,
+                       std::string_view household_id) {
+  const auto below = [&](std::uint32_t i, std::string_view k) { return all[i].household_id < k; };
+  const auto above = [&](std::string_view k, std::uint32_t i) { return k < all[i].household_id; };
+  const auto lo = std::lower_bound(positions.begin(), positions.end(), household_id, below);
+  const auto hi = std::upper_bound(lo, positions.end(), household_id, above);
+  return {all, positions.data() + (lo - positions.begin()),
+          positions.data() + (hi - positions.begin())};
+}
+}  // namespace
+
+void registry::group_households() {
+  // Both tables are sorted by household id: one walk along each finds every household's
+  // devices and residents.
+  const auto& ds = entries_.devices;
   const auto& rs = entries_.residents;
-  auto lo =
-      std::lower_bound(residents_by_household_.begin(), residents_by_household_.end(), household_id,
-                       [&](std::uint32_t i, std::string_view k) { return rs[i].household_id < k; });
-  for (auto it = lo; it != residents_by_household_.end() && rs[*it].household_id == household_id;
-       ++it)
-    out.push_back(&rs[*it]);
-  return out;
+  const auto& dh = devices_by_household_;
+  const auto& rh = residents_by_household_;
+  household_of_.assign(ds.size(), k_no_household);
+  households_of_devices_.clear();
+  std::size_t r = 0;
+  for (std::size_t i = 0; i < dh.size();) {
+    const std::string_view id = ds[dh[i]].household_id;
+    auto j = i + 1;
+    while (j < dh.size() && ds[dh[j]].household_id == id)
+      ++j;
+    if (!id.empty()) {
+      while (r < rh.size() && rs[rh[r]].household_id < id)
+        ++r;
+      auto r_end = r;
+      while (r_end < rh.size() && rs[rh[r_end]].household_id == id)
+        ++r_end;
+      const auto g = static_cast<std::uint32_t>(households_of_devices_.size());
+      households_of_devices_.push_back(
+          {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j),
+           static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(r_end)});
+      for (auto k = i; k < j; ++k)
+        household_of_[dh[k]] = g;
+      r = r_end;
+    }
+    i = j;
+  }
 }
 
-std::vector<const device*> registry::devices_of(std::string_view household_id) const {
-  std::vector<const device*> out;
-  if (household_id.empty()) return out;  // building-level devices belong to no household
+std::optional<std::size_t> registry::position(const device& d) const {
   const auto& ds = entries_.devices;
-  auto lo =
-      std::lower_bound(devices_by_household_.begin(), devices_by_household_.end(), household_id,
-                       [&](std::uint32_t i, std::string_view k) { return ds[i].household_id < k; });
-  for (auto it = lo; it != devices_by_household_.end() && ds[*it].household_id == household_id;
-       ++it)
-    out.push_back(&ds[*it]);
-  return out;
+  const std::less<const device*> before;
+  if (before(&d, ds.data()) || !before(&d, ds.data() + ds.size())) return std::nullopt;
+  return static_cast<std::size_t>(&d - ds.data());
+}
+
+picked<device> registry::devices_beside(const device& d) const {
+  const auto at = position(d);
+  if (!at) return devices_of(d.household_id);
+  if (household_of_[*at] == k_no_household) return {};
+  const auto& g = households_of_devices_[household_of_[*at]];
+  const auto* p = devices_by_household_.data();
+  return {entries_.devices, p + g.devices_first, p + g.devices_last};
+}
+
+picked<resident> registry::residents_with(const device& d) const {
+  const auto at = position(d);
+  if (!at) return residents_of(d.household_id);
+  if (household_of_[*at] == k_no_household) return {};
+  const auto& g = households_of_devices_[household_of_[*at]];
+  const auto* p = residents_by_household_.data();
+  return {entries_.residents, p + g.residents_first, p + g.residents_last};
+}
+
+picked<resident> registry::residents_of(std::string_view household_id) const {
+  return of_household(entries_.residents, residents_by_household_, household_id);
+}
+
+picked<device> registry::devices_of(std::string_view household_id) const {
+  if (household_id.empty()) return {};  // building-level devices belong to no household
+  return of_household(entries_.devices, devices_by_household_, household_id);
 }
 
 registry registry::merged(const tables& update, diagnostics& out) const {

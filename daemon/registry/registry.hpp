@@ -12,9 +12,11 @@
 #include <compare>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -184,6 +186,55 @@ void parse_csv_text(const std::string& text, const std::string& file, tables& in
 /// External ids are compared case-insensitively (DevEUIs arrive in either case).
 std::string canonical_external_id(std::string_view id);
 
+/// Some entries of one of a snapshot's tables, picked by position, in import order: a view
+/// (nothing copied, nothing allocated) that lives as long as the snapshot.
+template <class T>
+class picked {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = const T*;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const T* const*;
+    using reference = const T*;
+    iterator() = default;
+    iterator(const T* all, const std::uint32_t* at) : all_(all), at_(at) {}
+    const T* operator*() const { return all_ + *at_; }
+    iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    iterator operator++(int) {
+      auto was = *this;
+      ++at_;
+      return was;
+    }
+    bool operator==(const iterator& o) const { return at_ == o.at_; }
+
+   private:
+    const T* all_ = nullptr;
+    const std::uint32_t* at_ = nullptr;
+  };
+  picked() = default;
+  picked(const std::vector<T>& all, const std::uint32_t* first, const std::uint32_t* last)
+      : all_(all.data()), first_(first), last_(last) {}
+  iterator begin() const { return {all_, first_}; }
+  iterator end() const { return {all_, last_}; }
+  std::size_t size() const { return static_cast<std::size_t>(last_ - first_); }
+  bool empty() const { return first_ == last_; }
+  const T* operator[](std::size_t i) const { return all_ + first_[i]; }
+  const T* at(std::size_t i) const {
+    if (i >= size()) throw std::out_of_range("registry::picked::at");
+    return (*this)[i];
+  }
+
+ private:
+  const T* all_ = nullptr;
+  const std::uint32_t* first_ = nullptr;
+  const std::uint32_t* last_ = nullptr;
+};
+
 /// An immutable snapshot with look-ups by id. Cheap to copy (the strings are shared); the
 /// domain thread and ingest's classifier share one through a shared_ptr.
 class registry {
@@ -199,10 +250,15 @@ class registry {
   const device* find_device(std::string_view id) const;
   const device* find_device_by_external_id(std::string_view external_id) const;
   const building* find_building(std::string_view id) const;
-  /// In import order.
-  std::vector<const resident*> residents_of(std::string_view household_id) const;
+  /// In import order. Runs for each report a welfare rule reads: it allocates nothing.
+  picked<resident> residents_of(std::string_view household_id) const;
   /// The devices of a household, in import order (none for an empty id).
-  std::vector<const device*> devices_of(std::string_view household_id) const;
+  picked<device> devices_of(std::string_view household_id) const;
+  /// The same for the household of `d`, without a search when `d` is one of this snapshot's
+  /// entries (what the rules call for each report): its devices, `d` among them, and its
+  /// residents.
+  picked<device> devices_beside(const device& d) const;
+  picked<resident> residents_with(const device& d) const;
 
   const entries& all() const { return entries_; }
 
@@ -224,6 +280,17 @@ class registry {
   /// The folded hash of each `external_` entry's id, in the same order (8 B a device): a
   /// look-up, once per message, then hashes only its own key.
   std::vector<std::uint64_t> external_hashes_;
+  /// Each household that has devices: where its devices and residents are in
+  /// `devices_by_household_` and `residents_by_household_`; and, by device position, which
+  /// of these is the device's (8 B a device at a million devices and 250,000 households).
+  struct household_span {
+    std::uint32_t devices_first, devices_last, residents_first, residents_last;
+  };
+  static constexpr std::uint32_t k_no_household = 0xFFFFFFFFu;
+  std::vector<household_span> households_of_devices_;
+  std::vector<std::uint32_t> household_of_;
+  void group_households();
+  std::optional<std::size_t> position(const device& d) const;
 };
 
 /// Builds a snapshot from entries handed in one at a time, as the store reads its rows, so

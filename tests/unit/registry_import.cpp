@@ -179,6 +179,45 @@ TEST_CASE("registry look-ups: by id, by external id in any case, and residents i
   CHECK(copy.find_device_by_external_id("0x00158d0008a1b2c3")->household_id == "H-1");
 }
 
+TEST_CASE("a device's household: its devices and residents, found from the device itself",
+          "[registry]") {
+  registry::tables t;
+  t.households = {{"H-2", "B1", "502", ""}, {"H-1", "B1", "501", ""}, {"H-3", "B1", "503", ""}};
+  t.residents = {{"R-3", "H-1", "Third", 1940, true, "", "", "", "sw-1"},
+                 {"R-1", "H-2", "First", 1950, false, "", "", "", "sw-2"},
+                 {"R-2", "H-1", "Second", 1945, false, "", "", "", "sw-1"}};
+  t.devices = {{"door-2", "d2", "z2m.door", "H-2", "B1", "entrance"},
+               {"sos-1", "s1", "z2m.sos-button", "H-1", "B1", "bedroom"},
+               {"tilt-1", "t1", "tts.tilt-sensor", "", "B1", "roof"},
+               {"meter-3", "m3", "lora.water-meter", "H-3", "B1", "utility"},
+               {"meter-1", "m1", "lora.water-meter", "H-1", "B1", "utility"}};
+  t.buildings = {{"B1", 18, 4}};
+  const registry::registry r(t);
+  const auto ids = [](const auto& picked) {
+    std::vector<std::string> out;
+    for (const auto* e : picked)
+      out.emplace_back(e->id);
+    return out;
+  };
+  using list = std::vector<std::string>;
+  // Every device: the same entries, in the same order, as the look-up by household id.
+  for (const auto& d : r.all().devices) {
+    INFO(d.id.view());
+    CHECK(ids(r.devices_beside(d)) == ids(r.devices_of(d.household_id)));
+    CHECK(ids(r.residents_with(d)) == ids(r.residents_of(d.household_id)));
+  }
+  const auto& sos = *r.find_device("sos-1");
+  CHECK(ids(r.devices_beside(sos)) == list{"sos-1", "meter-1"});
+  CHECK(ids(r.residents_with(sos)) == list{"R-3", "R-2"});
+  CHECK(ids(r.residents_with(*r.find_device("meter-3"))).empty());  // nobody lives there yet
+  CHECK(r.devices_beside(*r.find_device("tilt-1")).empty());  // the building's, no household's
+  CHECK(r.residents_with(*r.find_device("tilt-1")).empty());
+  // A device of another snapshot is looked up by its household id.
+  const registry::registry other(t);
+  CHECK(ids(r.residents_with(*other.find_device("door-2"))) == list{"R-1"});
+  CHECK(ids(r.devices_beside(*other.find_device("meter-1"))) == list{"sos-1", "meter-1"});
+}
+
 TEST_CASE("a snapshot loaded entry by entry equals one built from rows, and owns its text",
           "[registry]") {
   registry::tables t;

@@ -146,7 +146,7 @@ std::optional<time_point> activity::observe(activity_state& st, const context& c
 void activity::on_report(const rule& r, const context& c, core& k, std::vector<signal>& out) const {
   if (!c.dev || c.dev->household_id.empty() || !c.type || c.only_offline) return;
   if (!signs_of(*c.type)) return;  // smoke, gas, SOS, tilt: not activity sensors
-  const auto sensors = activity_sensors(k, c.dev->household_id);
+  const auto sensors = activity_sensors(k, *c.dev);
   if (!beyond_water(sensors)) return;  // a water-only household is lone-elder-no-water's
   auto& st = k.instance<activity_state>(r, c.h);
   const auto now = c.at;

@@ -23,8 +23,7 @@ void inactivity_state::read(const json::object& o) {
 void inactivity::on_report(const rule& r, const context& c, core& k,
                            std::vector<signal>& out) const {
   if (!c.step || c.step->metric != counter) return;
-  if (sole_activity_sensor && c.dev && beyond_water(activity_sensors(k, c.dev->household_id)))
-    return;
+  if (sole_activity_sensor && c.dev && beyond_water(activity_sensors(k, *c.dev))) return;
   const auto& s = *c.step;
   auto& st = k.instance<inactivity_state>(r, c.h);
   const auto& d = *k.find_device(c.h);

@@ -28,9 +28,9 @@ std::uint8_t signs_of(const catalog::device_type& t) {
   return s;
 }
 
-std::vector<activity_sensor> activity_sensors(const core& k, std::string_view household_id) {
+std::vector<activity_sensor> activity_sensors(const core& k, const registry::device& dev) {
   std::vector<activity_sensor> out;
-  for (const auto* d : k.reg().devices_of(household_id)) {
+  for (const auto* d : k.reg().devices_beside(dev)) {
     const auto* t = k.types().find(d->type);
     if (!t) continue;
     if (const auto s = signs_of(*t)) out.push_back({d, t, s});

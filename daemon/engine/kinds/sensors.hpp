@@ -32,7 +32,7 @@ struct activity_sensor {
 };
 
 /// The household's activity sensors, in import order.
-std::vector<activity_sensor> activity_sensors(const core& k, std::string_view household_id);
+std::vector<activity_sensor> activity_sensors(const core& k, const registry::device& dev);
 /// Whether any of `sensors` can show a sign of life other than water (electricity, a door,
 /// motion): such a household is lone-elder-inactive's, never lone-elder-no-water's.
 bool beyond_water(const std::vector<activity_sensor>& sensors);
