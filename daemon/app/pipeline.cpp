@@ -218,7 +218,15 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     return;
   }
 
-  auto doc = normalize::parse_json(payload);
+  struct arena_use {
+    int& depth;
+    explicit arena_use(int& d) : depth(d) { ++depth; }
+    ~arena_use() { --depth; }
+  } const in_arena{json_depth_};
+  if (json_depth_ == 1) json_arena_.release();
+  auto doc =
+      normalize::parse_json(payload, json_depth_ == 1 ? boost::json::storage_ptr(&json_arena_)
+                                                      : boost::json::storage_ptr());
   if (!doc) {
     reject(topic, payload, doc.err(), received_at);
     return;

@@ -185,14 +185,14 @@ std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic,
   return result<z2m_status>(z2m_status{std::move(ext), state == "online"});
 }
 
-result<json::value> parse_json(std::string_view payload) {
+result<json::value> parse_json(std::string_view payload, json::storage_ptr storage) {
   if (payload.size() > k_max_payload)
     return field_error(reason::oversized, fmt::format("payload is {} bytes; the limit is {}",
                                                       payload.size(), k_max_payload));
   boost::system::error_code ec;
   json::parse_options opt;
   opt.max_depth = 32;
-  auto v = json::parse(payload, ec, {}, opt);
+  auto v = json::parse(payload, ec, std::move(storage), opt);
   if (ec)
     return field_error(reason::malformed_json, fmt::format("not valid JSON: {}", ec.message()));
   if (!v.is_object())

@@ -89,7 +89,10 @@ struct z2m_status {
 std::optional<result<z2m_status>> z2m_status_topic(std::string_view topic,
                                                    std::string_view payload);
 
-result<boost::json::value> parse_json(std::string_view payload);
+/// Parses a payload that must be a JSON object, at most 32 levels deep. `storage` is where
+/// its values live (the pipeline parses each message into an arena it reuses).
+result<boost::json::value> parse_json(std::string_view payload,
+                                      boost::json::storage_ptr storage = {});
 
 /// The external id alone, as the transport of `type` finds it (topic or payload path).
 /// Enough to look the device up before its own type decodes the message.

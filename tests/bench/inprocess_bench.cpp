@@ -74,8 +74,15 @@ TEST_CASE("pipeline speed in process, with and without storage", "[replay]") {
   auto reg = std::make_shared<registry::registry>(registry_of(w.community));
   double rates[2] = {0, 0};
   for (int with_store : {0, 1}) {
-    const auto [readings, s] =
-        feed(w, defs, reg, with_store ? (work / "replay.db").string() : std::string());
+    // Without storage, the best of three runs: a run takes 1-3 s, and on this shared 2-core
+    // machine a single one varied by more than the changes it was to measure (2.4-4.3 s for
+    // one binary). With storage, one run (a new database file each time would be needed).
+    double readings = 0, s = 1e9;
+    for (int run = 0; run < (with_store ? 1 : 3); ++run) {
+      const auto f = feed(w, defs, reg, with_store ? (work / "replay.db").string() : std::string());
+      readings = f.readings;
+      s = std::min(s, f.seconds);
+    }
     rates[with_store] = readings / s;
     const auto note = fmt::format(
         "{} messages, {} readings in {:.2f} s ({:.0f} msg/s); app::pipeline in process on a "
