@@ -608,10 +608,9 @@ std::string core::row_key(std::uint64_t k) const {
 }
 
 void core::spill_dirty() {
-  std::vector<std::uint64_t> changed;
-  dirty_.drain_into(changed);
-  for (auto k : changed)
+  for (auto k : dirty_)
     dirty_keys_.insert(row_key(k));
+  dirty_.clear();
   // The round's rows not yet handed out keep their place, as keys.
   if (next_out_ < round_.size()) {
     std::vector<std::string> keys;
@@ -631,8 +630,8 @@ std::vector<state_row> core::take_rows(std::size_t max) {
   if (!round_open()) {  // a new round: everything changed so far
     // By handle: sorting integers, and finding each row by its handle, costs a fraction of
     // doing both by key (thousands of rows a second under load, on the domain thread).
-    round_.clear();
-    dirty_.drain_into(round_);
+    round_.assign(dirty_.begin(), dirty_.end());
+    dirty_.clear();
     std::sort(round_.begin(), round_.end());
     round_keys_.assign(std::make_move_iterator(dirty_keys_.begin()),
                        std::make_move_iterator(dirty_keys_.end()));

@@ -26,7 +26,6 @@
 #include "base/clock.hpp"
 #include "base/reading.hpp"
 #include "catalog/device_type.hpp"
-#include "engine/key_set.hpp"
 #include "engine/rule.hpp"
 #include "engine/signal.hpp"
 #include "engine/state.hpp"
@@ -336,7 +335,7 @@ class core {
   std::map<std::string, time_point, std::less<>> away_;  ///< resident -> until
   /// Changes since they were last handed out: by handle while handles hold, as row keys
   /// once a registry swap has moved them (and for away rows and the alive row).
-  key_set dirty_;
+  std::unordered_set<std::uint64_t> dirty_;
   std::unordered_set<std::string> dirty_keys_;
   /// The round being handed out (take_rows): by handle, then by key; a registry swap turns
   /// what is left of the first into keys.

@@ -383,12 +383,14 @@ char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-/// FNV-1a of the case-folded text.
-std::uint64_t folded_hash(std::string_view s) {
+/// FNV-1a of the case-folded text, its two halves folded into 32 bits: a million devices
+/// keep 4 B each of it (`external_hashes_`), and the few ids that share a hash are told
+/// apart by their text.
+std::uint32_t folded_hash(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (const char c : s)
     h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 0x100000001b3ull;
-  return h;
+  return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 
 /// Case-insensitive (ASCII) three-way comparison, for external ids.
@@ -616,9 +618,9 @@ void registry::group_households() {
       while (r_end < rh.size() && rs[rh[r_end]].household_id == id)
         ++r_end;
       const auto g = static_cast<std::uint32_t>(households_of_devices_.size());
-      households_of_devices_.push_back(
-          {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j),
-           static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(r_end)});
+      households_of_devices_.push_back({static_cast<std::uint32_t>(i),
+                                        static_cast<std::uint32_t>(r),
+                                        static_cast<std::uint32_t>(r_end)});
       for (auto k = i; k < j; ++k)
         household_of_[dh[k]] = g;
       r = r_end;
@@ -638,9 +640,14 @@ picked<device> registry::devices_beside(const device& d) const {
   const auto at = position(d);
   if (!at) return devices_of(d.household_id);
   if (household_of_[*at] == k_no_household) return {};
-  const auto& g = households_of_devices_[household_of_[*at]];
+  const auto g = household_of_[*at];
+  // A household's devices end where the next one's begin: devices without a household sort
+  // first, so the households' runs follow one another.
+  const auto last = g + 1 < households_of_devices_.size()
+                        ? households_of_devices_[g + 1].devices_first
+                        : static_cast<std::uint32_t>(devices_by_household_.size());
   const auto* p = devices_by_household_.data();
-  return {entries_.devices, p + g.devices_first, p + g.devices_last};
+  return {entries_.devices, p + households_of_devices_[g].devices_first, p + last};
 }
 
 picked<resident> registry::residents_with(const device& d) const {

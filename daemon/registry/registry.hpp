@@ -277,14 +277,14 @@ class registry {
   /// Entry positions sorted by key (stable, so equal keys stay in import order).
   std::vector<std::uint32_t> households_, residents_, devices_, external_, buildings_,
       residents_by_household_, devices_by_household_;
-  /// The folded hash of each `external_` entry's id, in the same order (8 B a device): a
+  /// The folded hash of each `external_` entry's id, in the same order (4 B a device): a
   /// look-up, once per message, then hashes only its own key.
-  std::vector<std::uint64_t> external_hashes_;
+  std::vector<std::uint32_t> external_hashes_;
   /// Each household that has devices: where its devices and residents are in
   /// `devices_by_household_` and `residents_by_household_`; and, by device position, which
-  /// of these is the device's (8 B a device at a million devices and 250,000 households).
+  /// of these is the device's (7 B a device at a million devices and 270,000 households).
   struct household_span {
-    std::uint32_t devices_first, devices_last, residents_first, residents_last;
+    std::uint32_t devices_first, residents_first, residents_last;
   };
   static constexpr std::uint32_t k_no_household = 0xFFFFFFFFu;
   std::vector<household_span> households_of_devices_;
