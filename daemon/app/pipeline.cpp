@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <optional>
 
 #include "base/log.hpp"
@@ -218,15 +219,12 @@ void pipeline::on_message(std::string_view topic, std::string_view payload, time
     return;
   }
 
-  struct arena_use {
-    int& depth;
-    explicit arena_use(int& d) : depth(d) { ++depth; }
-    ~arena_use() { --depth; }
-  } const in_arena{json_depth_};
-  if (json_depth_ == 1) json_arena_.release();
-  auto doc =
-      normalize::parse_json(payload, json_depth_ == 1 ? boost::json::storage_ptr(&json_arena_)
-                                                      : boost::json::storage_ptr());
+  // The message's JSON lives in an arena on this stack frame (declared before every value
+  // parsed into it, so it outlives them): parsing a message that fits allocates nothing, and
+  // freeing the document costs nothing.
+  alignas(16) unsigned char json_buffer[8192];
+  boost::json::monotonic_resource json_arena(json_buffer, sizeof json_buffer);
+  auto doc = normalize::parse_json(payload, boost::json::storage_ptr(&json_arena));
   if (!doc) {
     reject(topic, payload, doc.err(), received_at);
     return;

@@ -7,7 +7,6 @@
 /// Threading: every call runs on the domain thread (the io_context in live mode, the
 /// replay loop otherwise). Time comes from the injected clock.
 
-#include <boost/json/monotonic_resource.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -132,13 +131,6 @@ class pipeline {
     std::string z2m_prefix;
   };
   std::vector<route> routes_;
-  /// Where a message's JSON is parsed: emptied as each message starts (its values never
-  /// outlive on_message), so parsing allocates nothing for a message that fits the buffer,
-  /// and freeing the document costs nothing. `json_depth_` > 1: on_message re-entered, which
-  /// parses with the default allocator instead.
-  alignas(16) unsigned char json_buffer_[8192];
-  boost::json::monotonic_resource json_arena_{json_buffer_, sizeof json_buffer_};
-  int json_depth_ = 0;
   std::shared_ptr<const registry::registry> registry_ = std::make_shared<registry::registry>();
   std::vector<transition_sink> sinks_;
   std::function<void(std::string_view)> life_safety_topic_;

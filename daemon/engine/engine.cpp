@@ -60,10 +60,7 @@ std::vector<signal> engine::on_report(const report& rep, const registry::device*
   std::vector<signal> out;
   auto& k = *core_;
   // The caller's entry counts only if it is one of this snapshot's.
-  const auto& all = k.reg().all().devices;
-  const std::less<const registry::device*> before;
-  const bool ours = known && !before(known, all.data()) && before(known, all.data() + all.size());
-  const auto* dev = ours ? known : k.reg().find_device(rep.device_id);
+  const auto* dev = k.reg().holds(known) ? known : k.reg().find_device(rep.device_id);
   context c{rep.device_id, rep.device_type, dev, rep.ts, &rep};
   c.h = dev ? k.handle_of(*dev) : k.handle_of(rep.device_id, true);
   c.type = k.types().find(rep.device_type);

@@ -629,18 +629,16 @@ void registry::group_households() {
   }
 }
 
-std::optional<std::size_t> registry::position(const device& d) const {
+bool registry::holds(const device* d) const {
   const auto& ds = entries_.devices;
-  const std::less<const device*> before;
-  if (before(&d, ds.data()) || !before(&d, ds.data() + ds.size())) return std::nullopt;
-  return static_cast<std::size_t>(&d - ds.data());
+  const std::less<const device*> before;  // a total order even across arrays
+  return d && !before(d, ds.data()) && before(d, ds.data() + ds.size());
 }
 
 picked<device> registry::devices_beside(const device& d) const {
-  const auto at = position(d);
-  if (!at) return devices_of(d.household_id);
-  if (household_of_[*at] == k_no_household) return {};
-  const auto g = household_of_[*at];
+  if (!holds(&d)) return devices_of(d.household_id);
+  const auto g = household_of_[static_cast<std::size_t>(&d - entries_.devices.data())];
+  if (g == k_no_household) return {};
   // A household's devices end where the next one's begin: devices without a household sort
   // first, so the households' runs follow one another.
   const auto last = g + 1 < households_of_devices_.size()
@@ -651,10 +649,10 @@ picked<device> registry::devices_beside(const device& d) const {
 }
 
 picked<resident> registry::residents_with(const device& d) const {
-  const auto at = position(d);
-  if (!at) return residents_of(d.household_id);
-  if (household_of_[*at] == k_no_household) return {};
-  const auto& g = households_of_devices_[household_of_[*at]];
+  if (!holds(&d)) return residents_of(d.household_id);
+  const auto at = household_of_[static_cast<std::size_t>(&d - entries_.devices.data())];
+  if (at == k_no_household) return {};
+  const auto& g = households_of_devices_[at];
   const auto* p = residents_by_household_.data();
   return {entries_.residents, p + g.residents_first, p + g.residents_last};
 }

@@ -259,6 +259,8 @@ class registry {
   /// residents.
   picked<device> devices_beside(const device& d) const;
   picked<resident> residents_with(const device& d) const;
+  /// `d` is one of this snapshot's entries (not null, not another snapshot's).
+  bool holds(const device* d) const;
 
   const entries& all() const { return entries_; }
 
@@ -290,7 +292,6 @@ class registry {
   std::vector<household_span> households_of_devices_;
   std::vector<std::uint32_t> household_of_;
   void group_households();
-  std::optional<std::size_t> position(const device& d) const;
 };
 
 /// Builds a snapshot from entries handed in one at a time, as the store reads its rows, so
